@@ -1,0 +1,117 @@
+import type { Assertion, Check, Leaf } from '../model/check.js';
+import type { FactSnapshot } from '../model/fact.js';
+import type { Evidence } from '../model/result.js';
+import type { Status } from '../model/status.js';
+import { applyOperator, describeExpectation, text } from './operators.js';
+import { findEvaluator } from './evaluators/registry.js';
+
+/** The outcome of one check on one snapshot, before it is attached to a control. */
+export interface CheckOutcome {
+  status: Exclude<Status, 'waived'>;
+  evidence: Evidence[];
+  reason?: string;
+}
+
+type Truth = true | false | 'missing';
+
+const DECIDER_COMMAND: Record<string, string> = {
+  config: '`audit config`',
+  node: '`audit node`',
+  cluster: '`audit cluster`',
+};
+
+function leaves(a: Assertion): Leaf[] {
+  if ('all' in a) return a.all.flatMap(leaves);
+  if ('any' in a) return a.any.flatMap(leaves);
+  if ('not' in a) return leaves(a.not);
+  return [a];
+}
+
+/** Every fact key a check reads (for error lookup and documentation). */
+export function factsOf(check: Check): string[] {
+  return check.assert ? leaves(check.assert).map((l) => l.fact) : [];
+}
+
+function evalLeaf(leaf: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth {
+  const fact = snap.facts[leaf.fact];
+  const expected = describeExpectation(leaf.op, leaf.value);
+  if (fact === undefined || fact.value === null) {
+    if (leaf.op === 'notSet') {
+      evidence.push({ fact: leaf.fact, observed: '(not set)', expected, source: 'default' });
+      return true;
+    }
+    if (leaf.default !== undefined) {
+      const ok = leaf.op === 'set' ? false : applyOperator(leaf.op, leaf.default, leaf.value);
+      evidence.push({
+        fact: leaf.fact,
+        observed: `${leaf.default} (not set; ${leaf.defaultFrom ?? 'component default'})`,
+        expected,
+        source: 'default',
+      });
+      return ok;
+    }
+    evidence.push({ fact: leaf.fact, observed: '(not set)', expected });
+    if (leaf.ifMissing) return leaf.ifMissing === 'pass';
+    return 'missing';
+  }
+  const ok = applyOperator(leaf.op, fact.value, leaf.value);
+  evidence.push({
+    fact: leaf.fact,
+    observed: fact.secret ? '<redacted>' : text(fact.value),
+    expected,
+    source: fact.source,
+    ...(fact.layer ? { layer: fact.layer } : {}),
+    ...(fact.location ? { location: fact.location } : {}),
+  });
+  return ok;
+}
+
+function evalAssertion(a: Assertion, snap: FactSnapshot, evidence: Evidence[]): Truth {
+  if ('all' in a) {
+    const r = a.all.map((x) => evalAssertion(x, snap, evidence));
+    if (r.includes(false)) return false;
+    return r.includes('missing') ? 'missing' : true;
+  }
+  if ('any' in a) {
+    const r = a.any.map((x) => evalAssertion(x, snap, evidence));
+    if (r.includes(true)) return true;
+    return r.includes('missing') ? 'missing' : false;
+  }
+  if ('not' in a) {
+    const r = evalAssertion(a.not, snap, evidence);
+    return r === 'missing' ? r : !r;
+  }
+  return evalLeaf(a, snap, evidence);
+}
+
+/** The first collection error that covers one of the keys, if any. */
+function collectionError(keys: string[], snap: FactSnapshot): { key: string; message: string } | undefined {
+  for (const [prefix, message] of Object.entries(snap.errors)) {
+    if (keys.some((k) => k === prefix || k.startsWith(prefix + '.'))) return { key: prefix, message };
+  }
+  return undefined;
+}
+
+/** Evaluate one check on one snapshot. Pure. */
+export function evaluateCheck(check: Check, snap: FactSnapshot): CheckOutcome {
+  const kind = snap.target.kind === 'snapshot' ? undefined : snap.target.kind;
+  if (kind && !check.decidedBy.includes(kind)) {
+    const by = check.decidedBy.map((k) => DECIDER_COMMAND[k]).join(' or ');
+    return { status: 'manual', evidence: [], reason: `decided by ${by}: a ${kind} target cannot show it` };
+  }
+  const absentReason = snap.absent[check.component];
+  if (absentReason !== undefined) {
+    return { status: 'notApplicable', evidence: [], reason: absentReason };
+  }
+  if (check.evaluator) return findEvaluator(check.evaluator)(snap, check);
+  const keys = factsOf(check);
+  const err = collectionError(keys, snap);
+  if (err) return { status: 'error', evidence: [{ fact: err.key }], reason: err.message };
+
+  const evidence: Evidence[] = [];
+  const truth = evalAssertion(check.assert as Assertion, snap, evidence);
+  if (truth === 'missing') {
+    return { status: check.onMissing.status, evidence, reason: check.onMissing.reason };
+  }
+  return { status: truth ? 'pass' : 'fail', evidence };
+}

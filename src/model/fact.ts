@@ -1,0 +1,43 @@
+/** A fact is one observed or derived value with its provenance (design.md §2.3). */
+export type FactSource = 'process' | 'file' | 'api' | 'config' | 'default';
+
+export interface Location {
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+export interface Fact {
+  key: string;
+  /** Scalar facts are strings (flags as written); list facts are string arrays; maps are plain objects. */
+  value: FactValue;
+  source: FactSource;
+  /** Which layer set the value, e.g. "kdm v1.28", "cluster.yml extra_args", "config.yaml.d/50-rancher.yaml". */
+  layer?: string;
+  location?: Location;
+  /** true when the value is secret material and must never be printed. */
+  secret?: boolean;
+}
+
+export type FactValue = string | number | boolean | null | FactValue[] | { [k: string]: FactValue };
+
+/** Facts of one target, by key. A missing key means "not set" (never "unknown"): unknown is an error fact. */
+export interface FactSnapshot {
+  target: { kind: 'config' | 'node' | 'cluster' | 'snapshot'; name: string };
+  distro: 'rke1' | 'rke2';
+  k8sVersion?: string;
+  facts: Record<string, Fact>;
+  /** Facts that could not be collected, by key prefix, with the reason (permission denied, parse error). */
+  errors: Record<string, string>;
+  /** Components not present on this target, with the reason, e.g. {etcd: "no etcd on this node"}. */
+  absent: Record<string, string>;
+  warnings: string[];
+}
+
+export function emptySnapshot(
+  target: FactSnapshot['target'],
+  distro: FactSnapshot['distro'],
+  k8sVersion?: string,
+): FactSnapshot {
+  return { target, distro, k8sVersion, facts: {}, errors: {}, absent: {}, warnings: [] };
+}

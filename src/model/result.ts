@@ -1,0 +1,37 @@
+import type { FactSource, Location } from './fact.js';
+import type { Status } from './status.js';
+
+export interface Evidence {
+  fact: string;
+  observed?: string;
+  expected?: string;
+  source?: FactSource;
+  layer?: string;
+  location?: Location;
+}
+
+export interface ControlResult {
+  controlId: string;
+  checkId?: string;
+  title: string;
+  section: string;
+  scored: boolean;
+  status: Status;
+  target: string;
+  evidence: Evidence[];
+  reason?: string;
+  remediation?: string;
+  waiver?: { reason: string; owner: string; expires: string };
+}
+
+export interface ScanRun {
+  schemaVersion: '1';
+  tool: { name: 'rke-harden'; version: string };
+  benchmark: { id: string; distro: 'rke1' | 'rke2'; cisVersion: string };
+  targets: { kind: 'config' | 'node' | 'cluster' | 'snapshot'; name: string }[];
+  results: ControlResult[];
+  summary: Record<Status, number>;
+  warnings: string[];
+  startedAt: string;
+  finishedAt: string;
+}
