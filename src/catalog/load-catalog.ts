@@ -28,7 +28,8 @@ function readYaml(file: string, errors: string[]): unknown {
   }
 }
 
-function loadChecks(root: string, errors: string[]): Pick<Catalog, 'checks' | 'cases'> {
+/** Checks and their cases under root; problems are appended to errors. */
+export function loadChecks(root: string, errors: string[]): Pick<Catalog, 'checks' | 'cases'> {
   const checks = new Map<string, Check>();
   const cases = new Map<string, Case[]>();
   for (const component of fs.readdirSync(root).sort()) {

@@ -29,12 +29,21 @@ function leaves(a: Assertion): Leaf[] {
 
 /** Every fact key a check reads (for error lookup and documentation). */
 export function factsOf(check: Check): string[] {
-  return check.assert ? leaves(check.assert).map((l) => l.fact) : [];
+  return check.assert ? leaves(check.assert).flatMap((l) => (l.valueFact ? [l.fact, l.valueFact] : [l.fact])) : [];
 }
 
-function evalLeaf(leaf: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth {
+function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth {
+  let leaf = given;
+  if (given.valueFact !== undefined) {
+    const other = snap.facts[given.valueFact];
+    if (other === undefined || other.value === null) {
+      evidence.push({ fact: given.valueFact, observed: '(not set)', expected: 'set (compared with ' + given.fact + ')' });
+      return given.ifMissing ? given.ifMissing === 'pass' : 'missing';
+    }
+    leaf = { ...given, value: other.secret ? '' : text(other.value) };
+  }
   const fact = snap.facts[leaf.fact];
-  const expected = describeExpectation(leaf.op, leaf.value);
+  const expected = given.valueFact ? `${describeExpectation(leaf.op, '').trim()} ${given.valueFact} (${text(leaf.value)})` : describeExpectation(leaf.op, leaf.value);
   if (fact === undefined || fact.value === null) {
     if (leaf.op === 'notSet') {
       evidence.push({ fact: leaf.fact, observed: '(not set)', expected, source: 'default' });

@@ -14,6 +14,8 @@ export const LeafSchema = z.strictObject({
   fact: z.string().min(1),
   op: z.enum(OPERATORS),
   value: z.union([scalar, z.array(scalar)]).optional(),
+  /** Compare with another fact's value instead of a literal (missing other fact → leaf missing). */
+  valueFact: z.string().optional(),
   /** The component's own default when the fact is absent; evidence then says source=default. */
   default: z.string().optional(),
   /** Name of the default, for provenance, e.g. "kube-apiserver built-in default". */

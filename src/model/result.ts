@@ -22,16 +22,25 @@ export interface ControlResult {
   reason?: string;
   remediation?: string;
   waiver?: { reason: string; owner: string; expires: string };
+  /** Set when a report mixes benchmarks (targets of different distros or versions). */
+  benchmark?: string;
 }
 
 export interface ScanRun {
   schemaVersion: '1';
   tool: { name: 'rke-harden'; version: string };
-  benchmark: { id: string; distro: 'rke1' | 'rke2'; cisVersion: string };
-  targets: { kind: 'config' | 'node' | 'cluster' | 'snapshot'; name: string }[];
+  benchmark: BenchmarkRef;
+  benchmarks: BenchmarkRef[];
+  targets: { kind: 'config' | 'node' | 'cluster' | 'snapshot'; name: string; benchmark: string; k8sVersion?: string }[];
   results: ControlResult[];
   summary: Record<Status, number>;
   warnings: string[];
   startedAt: string;
   finishedAt: string;
+}
+
+export interface BenchmarkRef {
+  id: string;
+  distro: 'rke1' | 'rke2';
+  cisVersion: string;
 }

@@ -1,0 +1,23 @@
+import { inputError } from '../errors/rke-harden-error.js';
+
+export interface K8sVersion {
+  major: number;
+  minor: number;
+  patch: number;
+  /** As given, e.g. v1.28.9-rancher1-1 or v1.31.4+rke2r1. */
+  text: string;
+}
+
+/** Parse a Kubernetes / RKE / RKE2 version; `what` names the field in the error. */
+export function parseK8sVersion(text: string, what = 'Kubernetes version'): K8sVersion {
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+].*)?$/.exec(text.trim());
+  if (!m || Number(m[1]) !== 1) throw inputError(`${what}: "${text}" is not a Kubernetes version (expected e.g. v1.28.9)`);
+  return { major: 1, minor: Number(m[2]), patch: Number(m[3] ?? 0), text: text.trim() };
+}
+
+export const minorOf = (v: K8sVersion): string => `1.${v.minor}`;
+
+/** Compare x.y.z versions numerically. */
+export function compareVersions(a: K8sVersion, b: K8sVersion): number {
+  return a.minor - b.minor || a.patch - b.patch;
+}

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FactSnapshot } from '../model/fact.js';
+import { inputError } from '../errors/rke-harden-error.js';
+import { readYamlFile, type LocatedYaml } from './read-yaml-file.js';
+import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
+import { effectiveRke1 } from './rke1/effective-rke1.js';
+import { effectiveRke2 } from './rke2/effective-rke2.js';
+import { mergeRke2Config, readRke2ConfigFiles } from './rke2/merge-config-files.js';
+import { YamlAccess, isRecord } from './yaml-access.js';
+
+export interface ConfigOptions {
+  distro?: 'rke1' | 'rke2';
+  k8sVersion?: string;
+  role?: 'server' | 'agent';
+}
+
+export interface ConfigTargets {
+  snapshots: FactSnapshot[];
+  /** Files found in a directory walk that are not cluster configurations. */
+  skipped: string[];
+}
+
+/** Every YAML file under dir, excluding RKE2 drop-in folders (read with their config.yaml). */
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name.endsWith('.yaml.d') || entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      out.push(...walk(p));
+    } else if (/\.ya?ml$/.test(entry.name)) out.push(p);
+  }
+  return out;
+}
+
+function kindFor(y: LocatedYaml, opts: ConfigOptions): ConfigKind | undefined {
+  const detected = detectConfigKind(y);
+  if (opts.distro === 'rke1') return 'rke1-cluster-yml';
+  if (opts.distro === 'rke2') return detected === 'rancher-rke2-cluster' ? detected : 'rke2-config';
+  return detected;
+}
+
+function rancherCluster(y: LocatedYaml, opts: ConfigOptions): FactSnapshot[] {
+  const warnings: string[] = [];
+  const a = new YamlAccess(y, warnings);
+  const spec = ['spec'];
+  const version = a.string([...spec, 'kubernetesVersion']) ?? opts.k8sVersion;
+  const parts: { y: LocatedYaml; at: (string | number)[] }[] = [];
+  if (a.map([...spec, 'rkeConfig', 'machineGlobalConfig'])) parts.push({ y, at: [...spec, 'rkeConfig', 'machineGlobalConfig'] });
+  const selectors = a.list([...spec, 'rkeConfig', 'machineSelectorConfig']) ?? [];
+  const scoped: number[] = [];
+  selectors.forEach((s, i) => {
+    if (!isRecord(s)) return a.fail([...spec, 'rkeConfig', 'machineSelectorConfig', i], 'must be a map with config and machineLabelSelector');
+    if (!isRecord(s.config)) return;
+    if (s.machineLabelSelector) scoped.push(i);
+    else parts.push({ y, at: [...spec, 'rkeConfig', 'machineSelectorConfig', i, 'config'] });
+  });
+  const template = a.string([...spec, 'defaultPodSecurityAdmissionConfigurationTemplateName']);
+  const name = `${y.file} (${a.string(['metadata', 'name']) ?? 'Cluster'})`;
+  const build = (extra: typeof parts, label: string) => {
+    const snap = effectiveRke2(mergeRke2Config(extra), {
+      ...(version ? { k8sVersion: version } : {}),
+      role: opts.role ?? 'server',
+      name: label,
+      ...(template ? { rancherPsaTemplate: { name: template, location: a.locate([...spec, 'defaultPodSecurityAdmissionConfigurationTemplateName']) } } : {}),
+    });
+    snap.warnings.unshift(...warnings);
+    return snap;
+  };
+  const snaps = [build(parts, name)];
+  for (const i of scoped) {
+    const at = [...spec, 'rkeConfig', 'machineSelectorConfig', i];
+    snaps.push(build([...parts, { y, at: [...at, 'config'] }], `${name} machines matching machineSelectorConfig[${i}]`));
+  }
+  return snaps;
+}
+
+function snapshotsOf(file: string, y: LocatedYaml, kind: ConfigKind, opts: ConfigOptions): FactSnapshot[] {
+  switch (kind) {
+    case 'rke1-cluster-yml':
+      return [effectiveRke1(y, opts)];
+    case 'rancher-rke2-cluster':
+      return rancherCluster(y, opts);
+    case 'rke2-config': {
+      // A drop-in named directly is read with its main file, as RKE2 does.
+      const main = path.basename(path.dirname(file)).endsWith('.yaml.d') ? path.dirname(file).replace(/\.d$/, '') : file;
+      const docs = main === file ? [y, ...readRke2ConfigFiles(file).slice(fs.existsSync(file) ? 1 : 0)] : readRke2ConfigFiles(main);
+      return [effectiveRke2(mergeRke2Config(docs), { ...opts, name: main })];
+    }
+  }
+}
+
+/** Turn the paths given to `audit config` into one snapshot per cluster configuration. */
+export function loadConfigTargets(paths: string[], opts: ConfigOptions): ConfigTargets {
+  const snapshots: FactSnapshot[] = [];
+  const skipped: string[] = [];
+  for (const p of paths) {
+    if (!fs.existsSync(p)) throw inputError(`${p}: no such file or directory`);
+    const isDir = fs.statSync(p).isDirectory();
+    for (const file of isDir ? walk(p) : [p]) {
+      const y = readYamlFile(file);
+      const kind = kindFor(y, opts);
+      if (!kind) {
+        if (isDir) {
+          skipped.push(file);
+          continue;
+        }
+        throw inputError(`${file}: not an RKE1 cluster.yml, an RKE2 config.yaml or a Rancher provisioning Cluster (pass --distro to say which)`);
+      }
+      snapshots.push(...snapshotsOf(file, y, kind, opts));
+    }
+  }
+  if (snapshots.length === 0) throw inputError(`${paths.join(', ')}: no cluster configuration found`);
+  return { snapshots, skipped };
+}

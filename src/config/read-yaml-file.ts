@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import { inputError } from '../errors/rke-harden-error.js';
+import type { Location } from '../model/fact.js';
+
+/** Larger files are rejected: a cluster config is a few kilobytes; this bounds memory on hostile input. */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/** A parsed YAML file that can say where each value was written. */
+export interface LocatedYaml {
+  file: string;
+  doc: Document.Parsed;
+  /** Plain JS value of the document. */
+  value: unknown;
+  /** file:line:column of the node at path (the value, or the key when asked). */
+  locate(path: (string | number)[]): Location;
+  /** file:line:column of the key of the pair at path. */
+  locateKey(path: (string | number)[]): Location;
+  /** The literal source text of a scalar at path (YAML 1.1 / yaml.v2 keep it; `false` stays "false"). */
+  sourceText(path: (string | number)[]): string | undefined;
+}
+
+function nodeAt(doc: Document.Parsed, path: (string | number)[]): Node | undefined {
+  const n = doc.getIn(path, true);
+  return n && typeof n === 'object' && 'range' in n ? (n as Node) : undefined;
+}
+
+/** Parse YAML text; every problem becomes one clear line naming file:line:column. */
+export function parseYamlText(file: string, text: string): LocatedYaml {
+  if (text.includes('\u0000')) throw inputError(`${file}: binary file, not YAML`);
+  if (text.trim() === '') throw inputError(`${file}: file is empty`);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const loc = (offset: number): Location => {
+    const p = lineCounter.linePos(offset);
+    return { file, line: p.line, column: p.col };
+  };
+  const first = doc.errors[0];
+  if (first) {
+    const where = loc(first.pos[0]);
+    throw inputError(`${file}:${where.line}:${where.column}: invalid YAML: ${first.message.split('\n')[0]}`);
+  }
+  let value: unknown;
+  try {
+    // maxAliasCount bounds "billion laughs" alias expansion.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw inputError(`${file}: ${(e as Error).message.split('\n')[0]} (YAML aliases are limited)`);
+  }
+  return {
+    file,
+    doc,
+    value,
+    locate(path) {
+      const n = nodeAt(doc, path);
+      if (n?.range) return loc(n.range[0]);
+      // Fall back to the key of the pair, or the file.
+      const parent = path.length > 1 ? nodeAt(doc, path.slice(0, -1)) : doc.contents ?? undefined;
+      if (parent && isMap(parent)) {
+        const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(path.at(-1)));
+        if (pair && isScalar(pair.key) && pair.key.range) return loc(pair.key.range[0]);
+      }
+      return { file };
+    },
+    locateKey(path) {
+      const parent = path.length > 1 ? nodeAt(doc, path.slice(0, -1)) : doc.contents ?? undefined;
+      if (parent && isMap(parent)) {
+        const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(path.at(-1)));
+        if (pair && isScalar(pair.key) && pair.key.range) return loc(pair.key.range[0]);
+      }
+      return this.locate(path);
+    },
+    sourceText(path) {
+      const n = nodeAt(doc, path);
+      if (!n || !isScalar(n)) return undefined;
+      return n.source !== undefined ? String(n.source) : String(n.value);
+    },
+  };
+}
+
+export function readYamlFile(file: string): LocatedYaml {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (e) {
+    throw inputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (stat.isDirectory()) throw inputError(`${file}: is a directory`);
+  if (stat.size > MAX_CONFIG_BYTES) throw inputError(`${file}: too large (${stat.size} bytes; limit ${MAX_CONFIG_BYTES})`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw inputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseYamlText(file, text);
+}
+
+export { isMap, isSeq };

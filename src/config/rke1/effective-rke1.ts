@@ -1,0 +1,208 @@
+import type { Fact, FactSnapshot } from '../../model/fact.js';
+import { emptySnapshot } from '../../model/fact.js';
+import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
+import { distroData, type Rke1Defaults, type FlagTable } from '../../engine/effective/distro-data.js';
+import { inputError } from '../../errors/rke-harden-error.js';
+import type { LocatedYaml } from '../read-yaml-file.js';
+import { YamlAccess, isRecord, type YamlPath } from '../yaml-access.js';
+import { RANCHER_WRAPPER_KEYS, RKE1_SERVICES, RKE1_TOP_KEYS } from './cluster-yml-keys.js';
+import { parseK8sVersion } from '../k8s-version.js';
+import { admissionFacts } from './admission-rke1.js';
+
+const SSL = '/etc/kubernetes/ssl';
+
+/** Effective RKE1 configuration of a cluster.yml (or Rancher cluster with rancher_kubernetes_engine_config). */
+export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string }): FactSnapshot {
+  const warnings: string[] = [];
+  const a = new YamlAccess(y, warnings);
+  if (!isRecord(y.value)) a.fail([], 'a cluster.yml is a map of settings');
+  const wrapped = a.at(['rancher_kubernetes_engine_config']) !== undefined;
+  const root: YamlPath = wrapped ? ['rancher_kubernetes_engine_config'] : [];
+  if (wrapped) a.warnUnknown([], RANCHER_WRAPPER_KEYS);
+  a.map(root);
+  a.warnUnknown(root, RKE1_TOP_KEYS);
+
+  const versionText = a.string([...root, 'kubernetes_version']) ?? opts.k8sVersion;
+  if (!versionText) {
+    throw inputError(`${y.file}: kubernetes_version is not set: pass --k8s-version`);
+  }
+  const version = parseK8sVersion(versionText, `${a.where([...root, 'kubernetes_version'])}: kubernetes_version`);
+  const data = distroData<Rke1Defaults>('rke1', 'defaults.yaml');
+  const kdmKey = data.kdmServiceOptions[versionText] ? versionText : `v${version.major}.${version.minor}`;
+  const kdm = data.kdmServiceOptions[kdmKey];
+  if (!kdm) {
+    const known = Object.keys(data.kdmServiceOptions).filter((k) => /^v\d+\.\d+$/.test(k));
+    throw inputError(`${a.where([...root, 'kubernetes_version'])}: kubernetes_version ${versionText} is not an RKE1 version (RKE1 supports ${known[0]}–${known.at(-1)})`);
+  }
+
+  // Locate each service section under either spelling.
+  const services = a.map([...root, 'services']) ?? {};
+  a.warnUnknown([...root, 'services'], Object.values(RKE1_SERVICES).flatMap((s) => s.spellings));
+  const svcPath = (component: string): YamlPath => {
+    const spellings = RKE1_SERVICES[component]!.spellings;
+    const present = spellings.filter((s) => services[s] !== undefined);
+    if (present.length > 1) warnings.push(`${a.where([...root, 'services', present[1]!])}: both ${present.join(' and ')} are set; ${present[0]} is used`);
+    return [...root, 'services', present[0] ?? spellings[0]!];
+  };
+  for (const component of Object.keys(RKE1_SERVICES)) {
+    a.map(svcPath(component));
+    a.warnUnknown(svcPath(component), RKE1_SERVICES[component]!.keys, 'RKE reads flags only under extra_args');
+  }
+  const api = svcPath('kube-apiserver');
+  const kubeletPath = svcPath('kubelet');
+  const etcdPath = svcPath('etcd');
+
+  const prov = (layer: string, path?: YamlPath): Provenance => ({
+    source: path ? 'config' : 'default',
+    layer,
+    ...(path ? { location: a.locate(path) } : {}),
+  });
+
+  /** `${services.kube-api.x|default}` from cluster.yml; node-specific values stay `<placeholder>`. */
+  const fill = (template: string): string =>
+    template.replace(/\$\{([^}|]+)(?:\|([^}]*))?\}/g, (_m, field: string, dflt?: string) => {
+      const parts = field.split('.');
+      if (parts[0] === 'services') {
+        const comp = Object.keys(RKE1_SERVICES).find((c) => RKE1_SERVICES[c]!.spellings.includes(parts[1]!));
+        const v = comp ? a.text([...svcPath(comp), ...parts.slice(2)]) : undefined;
+        return v ?? dflt ?? '';
+      }
+      if (parts[0] === 'cloud_provider') return a.text([...root, ...parts]) ?? dflt ?? '';
+      return `<${field}>`;
+    });
+
+  const maps: Record<string, ArgMap> = {};
+  const base: FlagTable = data.planBaseArgs;
+  for (const component of Object.keys(RKE1_SERVICES)) {
+    const m = new ArgMap();
+    for (const [flag, value] of Object.entries(base[component] ?? {})) m.set(flag, fill(value), prov('RKE plan default'));
+    maps[component] = m;
+  }
+  const apiArgs = maps['kube-apiserver']!;
+
+  // Conditionals RKE applies before the KDM service options.
+  const encryptionEnabled = a.bool([...api, 'secrets_encryption_config', 'enabled']) === true;
+  if (encryptionEnabled) {
+    apiArgs.set('encryption-provider-config', `${SSL}/encryption.yaml`, prov('cluster.yml secrets_encryption_config', [...api, 'secrets_encryption_config', 'enabled']));
+  }
+  if (a.bool([...kubeletPath, 'generate_serving_certificate']) === true) {
+    const p = prov('cluster.yml kubelet.generate_serving_certificate', [...kubeletPath, 'generate_serving_certificate']);
+    apiArgs.set('kubelet-certificate-authority', `${SSL}/kube-ca.pem`, p);
+    maps.kubelet!.set('tls-cert-file', `${SSL}/kube-kubelet-<node-ip>.pem`, p);
+    maps.kubelet!.set('tls-private-key-file', `${SSL}/kube-kubelet-<node-ip>-key.pem`, p);
+  }
+
+  // KDM service options for the version; an empty value deletes the flag.
+  for (const [component, flags] of Object.entries(kdm)) {
+    const m = maps[component];
+    if (!m) continue;
+    for (const [flag, value] of Object.entries(flags)) {
+      if (value === '') m.delete(flag);
+      else m.set(flag, String(value), prov(`KDM service options ${kdmKey}`));
+    }
+  }
+
+  // Conditionals RKE applies after KDM (kube-apiserver).
+  const authzMode = a.string([...root, 'authorization', 'mode']) ?? 'rbac';
+  if (authzMode === 'rbac') apiArgs.set('authorization-mode', 'Node,RBAC', prov(a.at([...root, 'authorization', 'mode']) ? 'cluster.yml authorization.mode' : 'RKE default (authorization.mode rbac)', a.at([...root, 'authorization', 'mode']) ? [...root, 'authorization', 'mode'] : undefined));
+  else apiArgs.delete('authorization-mode');
+  const addPlugin = (plugin: string, path: YamlPath, layer: string) => {
+    const current = apiArgs.get('enable-admission-plugins');
+    apiArgs.set('enable-admission-plugins', current ? `${current},${plugin}` : plugin, prov(layer, path));
+  };
+  if (a.bool([...api, 'always_pull_images']) === true) addPlugin('AlwaysPullImages', [...api, 'always_pull_images'], 'cluster.yml always_pull_images');
+  if (a.bool([...api, 'event_rate_limit', 'enabled']) === true) addPlugin('EventRateLimit', [...api, 'event_rate_limit', 'enabled'], 'cluster.yml event_rate_limit');
+  if (a.bool([...api, 'pod_security_policy']) === true) {
+    if (version.minor >= 25) warnings.push(`${a.where([...api, 'pod_security_policy'])}: pod_security_policy: true is rejected by RKE ≥ v1.4.3 on Kubernetes ≥ 1.25 (PodSecurityPolicy was removed); RKE will refuse this cluster.yml`);
+    addPlugin('PodSecurityPolicy', [...api, 'pod_security_policy'], 'cluster.yml pod_security_policy');
+    apiArgs.set('runtime-config', 'policy/v1beta1/podsecuritypolicy=true', prov('cluster.yml pod_security_policy', [...api, 'pod_security_policy']));
+  }
+  const auditFacts = applyAuditLog(a, api, apiArgs, prov, warnings);
+
+  // extra_args replace (never append); extra_args_array adds repeated occurrences after them.
+  for (const component of Object.keys(RKE1_SERVICES)) {
+    const m = maps[component]!;
+    const p = svcPath(component);
+    const extra = a.map([...p, 'extra_args']) ?? {};
+    for (const flag of Object.keys(extra)) {
+      const value = a.text([...p, 'extra_args', flag]) ?? '';
+      m.set(flag.replace(/^--/, ''), value, prov('cluster.yml extra_args', [...p, 'extra_args', flag]));
+    }
+    const arrays = a.map([...p, 'extra_args_array']) ?? {};
+    for (const flag of Object.keys(arrays)) {
+      const items = a.list([...p, 'extra_args_array', flag]) ?? [];
+      items.forEach((_, i) => {
+        const value = a.text([...p, 'extra_args_array', flag, i]) ?? '';
+        m.append(flag.replace(/^--/, ''), value, prov('cluster.yml extra_args_array', [...p, 'extra_args_array', flag, i]));
+      });
+    }
+  }
+  if (authzMode === 'rbac') {
+    // RKE passes this in the container command after every flag, so it wins over extra_args.
+    maps['kube-controller-manager']!.append('use-service-account-credentials', 'true', prov('RKE container command (authorization.mode rbac)'));
+  }
+
+  const snap = emptySnapshot({ kind: 'config', name: y.file }, 'rke1', versionText);
+  const put = (f: Fact) => (snap.facts[f.key] = f);
+  for (const [component, m] of Object.entries(maps)) m.toFacts(component).forEach(put);
+  auditFacts.forEach(put);
+  admissionFacts(a, api, apiArgs, version.minor, warnings).forEach(put);
+  encryptionFacts(a, api, apiArgs, encryptionEnabled).forEach(put);
+
+  for (const id of ['uid', 'gid'] as const) {
+    const v = a.int([...etcdPath, id]);
+    if (v !== undefined) put({ key: `rke1.etcd.${id}`, value: String(v), source: 'config', layer: `cluster.yml services.etcd.${id}`, location: a.locate([...etcdPath, id]) });
+  }
+  if ((a.list([...etcdPath, 'external_urls']) ?? []).length > 0) snap.absent.etcd = 'etcd is external (services.etcd.external_urls): RKE runs no etcd to audit';
+  snap.warnings.push(...warnings);
+  return snap;
+}
+
+function applyAuditLog(a: YamlAccess, api: YamlPath, args: ArgMap, prov: (l: string, p?: YamlPath) => Provenance, warnings: string[]): Fact[] {
+  const path = [...api, 'audit_log'];
+  const section = a.map(path);
+  const enabled = a.bool([...path, 'enabled']);
+  const conf = a.map([...path, 'configuration']);
+  // RKE defaults audit_log to enabled when the section is absent; enabled:false without configuration opts out.
+  if (section !== undefined && enabled === false && !conf) return [];
+  const where = section ? [...path, ...(conf ? ['configuration'] : ['enabled'])] : undefined;
+  const layer = section ? 'cluster.yml audit_log' : 'RKE default (audit_log enabled)';
+  const c = [...path, 'configuration'];
+  args.set('audit-log-path', a.text([...c, 'path']) ?? '/var/log/kube-audit/audit-log.json', prov(layer, where));
+  args.set('audit-log-maxage', a.text([...c, 'max_age']) ?? '30', prov(layer, a.at([...c, 'max_age']) !== undefined ? [...c, 'max_age'] : where));
+  args.set('audit-log-maxbackup', a.text([...c, 'max_backup']) ?? '10', prov(layer, a.at([...c, 'max_backup']) !== undefined ? [...c, 'max_backup'] : where));
+  args.set('audit-log-maxsize', a.text([...c, 'max_size']) ?? '100', prov(layer, a.at([...c, 'max_size']) !== undefined ? [...c, 'max_size'] : where));
+  args.set('audit-log-format', a.text([...c, 'format']) ?? 'json', prov(layer, where));
+  args.set('audit-policy-file', '/etc/kubernetes/audit-policy.yaml', prov(layer, where));
+  if (enabled === false) {
+    warnings.push(`${a.where([...path, 'enabled'])}: audit_log.enabled is false but configuration is set: RKE still passes the audit flags yet deploys no policy file`);
+    return [];
+  }
+  const policy = a.map([...c, 'policy']);
+  return [{
+    key: 'audit.policy.present',
+    value: 'true',
+    source: section ? 'config' : 'default',
+    layer: policy ? 'cluster.yml audit_log.configuration.policy' : 'RKE default audit policy (level Metadata)',
+    ...(section ? { location: a.locate(policy ? [...c, 'policy'] : path) } : {}),
+  }];
+}
+
+function encryptionFacts(a: YamlAccess, api: YamlPath, args: ArgMap, enabled: boolean): Fact[] {
+  if (!enabled || args.get('encryption-provider-config') !== `${SSL}/encryption.yaml`) return [];
+  const custom = a.map([...api, 'secrets_encryption_config', 'custom_config']);
+  let providers = ['aescbc', 'identity'];
+  let location = a.locate([...api, 'secrets_encryption_config', 'enabled']);
+  let layer = 'RKE generated encryption config (aescbc, identity)';
+  if (custom) {
+    const resources = a.list([...api, 'secrets_encryption_config', 'custom_config', 'resources']) ?? [];
+    const first = resources.find((r) => isRecord(r) && Array.isArray(r.resources) && (r.resources as unknown[]).includes('secrets')) as Record<string, unknown> | undefined;
+    providers = Array.isArray(first?.providers) ? (first!.providers as unknown[]).flatMap((p) => (isRecord(p) ? Object.keys(p) : [])) : [];
+    location = a.locate([...api, 'secrets_encryption_config', 'custom_config']);
+    layer = 'cluster.yml secrets_encryption_config.custom_config';
+  }
+  return [
+    { key: 'encryption.providers', value: providers, source: 'config', layer, location },
+    ...(providers[0] ? [{ key: 'encryption.provider.first', value: providers[0], source: 'config' as const, layer, location }] : []),
+  ];
+}

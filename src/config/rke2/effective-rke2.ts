@@ -1,0 +1,214 @@
+import type { Fact, FactSnapshot } from '../../model/fact.js';
+import { emptySnapshot } from '../../model/fact.js';
+import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
+import { distroData } from '../../engine/effective/distro-data.js';
+import { inputError } from '../../errors/rke-harden-error.js';
+import { parseK8sVersion, type K8sVersion } from '../k8s-version.js';
+import type { MergedConfig, Setting, SettingItem } from './merge-config-files.js';
+import { ARG_KEYS, RKE2_KEYS } from './rke2-keys.js';
+import { inVersionRange, versionAtLeast } from './version-range.js';
+
+const S = '/var/lib/rancher/rke2/server';
+const A = '/var/lib/rancher/rke2/agent';
+
+interface ComponentDefaults {
+  flags: Record<string, string>;
+  byVersion?: { range: string; set?: Record<string, string>; unset?: string[] }[];
+}
+interface Rke2Data {
+  components: Record<string, ComponentDefaults>;
+  profiles: { range: string; values: string[]; note?: string }[];
+  psaExemptions: { from: string; namespaces: string[] }[];
+  extendTokenExpirationFalseFrom: string[];
+}
+
+export interface Rke2Options {
+  k8sVersion?: string;
+  /** server (default) or agent: agents run only kubelet and kube-proxy. */
+  role?: 'server' | 'agent';
+  name: string;
+  /** Rancher provisioning: the cluster's PSA template supplies the admission configuration. */
+  rancherPsaTemplate?: { name: string; location?: SettingItem['location'] };
+}
+
+const CIS_PROFILES = new Set(['cis', 'cis-1.23', 'cis-1.5', 'cis-1.6']);
+
+/** Effective RKE2 configuration of merged config files (or a Rancher Cluster's machine config). */
+export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapshot {
+  const data = distroData<Rke2Data>('rke2', 'defaults.yaml');
+  const warnings: string[] = [];
+  const where = (i: SettingItem) => `${i.location.file}:${i.location.line ?? 1}:${i.location.column ?? 1}`;
+  const get = (k: string): Setting | undefined => cfg.settings.get(k);
+  const scalar = (k: string): SettingItem | undefined => get(k)?.items.at(-1);
+
+  for (const s of cfg.settings.values()) {
+    if (!RKE2_KEYS.includes(s.key)) {
+      const first = s.items[0];
+      const alias = s.key === 'kube-controller-arg' ? ' (k3s alias not accepted by RKE2: use kube-controller-manager-arg)' : s.key.includes('_') ? ' (RKE2 keys use dashes)' : '';
+      warnings.push(`${first ? where(first) : cfg.files[0]}: unknown key ${s.key}${alias}: ignored by RKE2`);
+    }
+  }
+
+  if (!opts.k8sVersion) throw inputError(`${cfg.files[0] ?? opts.name}: an RKE2 config does not name its version: pass --k8s-version (e.g. v1.31.4+rke2r1)`);
+  const version = parseK8sVersion(opts.k8sVersion, '--k8s-version');
+  if (version.minor < 23) throw inputError(`--k8s-version ${version.text}: RKE2 profiles start at Kubernetes 1.23`);
+
+  const profileItem = scalar('profile');
+  const profile = profileItem?.value;
+  checkProfile(profile, profileItem, version, data, warnings, where);
+  const cis = profile !== undefined && CIS_PROFILES.has(profile);
+  const server = (opts.role ?? 'server') === 'server';
+
+  const fill = (t: string): string =>
+    t.replace(/\$\{([^}|]+)(?:\|([^}]*))?\}/g, (_m, key: string, d?: string) => scalar(key)?.value ?? d ?? '')
+      .replace(/^S\//, `${S}/`).replace(/^A\//, `${A}/`);
+  const dflt = (layer: string): Provenance => ({ source: 'default', layer });
+  const fromItem = (layer: string, i: SettingItem): Provenance => ({ source: 'config', layer, location: i.location });
+
+  const maps: Record<string, ArgMap> = {};
+  for (const [component, d] of Object.entries(data.components)) {
+    const flags: Record<string, string> = { ...d.flags };
+    for (const v of d.byVersion ?? []) {
+      if (!inVersionRange(version, v.range)) continue;
+      Object.assign(flags, v.set ?? {});
+      for (const f of v.unset ?? []) delete flags[f];
+    }
+    const m = new ArgMap();
+    const layer = component === 'kubelet' && version.minor >= 32
+      ? 'RKE2 default (kubelet config file 00-rke2-defaults.conf)'
+      : component === 'etcd' ? 'RKE2 default (etcd config file)' : 'RKE2 default';
+    for (const [f, v] of Object.entries(flags)) m.set(f, fill(v), dflt(layer));
+    maps[component] = m;
+  }
+  const api = maps['kube-apiserver']!;
+
+  // Top-level keys that become flags.
+  const pkd = scalar('protect-kernel-defaults');
+  if (cis) {
+    if (pkd && pkd.value === 'false') warnings.push(`${where(pkd)}: protect-kernel-defaults: false with profile ${profile}: RKE2 refuses to start`);
+    maps.kubelet!.set('protect-kernel-defaults', 'true', fromItem(`profile: ${profile} forces it`, profileItem!));
+  } else if (pkd && pkd.value === 'true') {
+    maps.kubelet!.set('protect-kernel-defaults', 'true', fromItem('config protect-kernel-defaults', pkd));
+  }
+  const psaFile = scalar('pod-security-admission-config-file');
+  const auditPolicy = scalar('audit-policy-file');
+  if (version.minor >= 25) {
+    api.prepend('admission-control-config-file', psaFile?.value ?? '/etc/rancher/rke2/rke2-pss.yaml',
+      psaFile ? fromItem('config pod-security-admission-config-file', psaFile) : dflt('RKE2 default (rke2-pss.yaml)'));
+  }
+  if (cis || auditPolicy) {
+    const p = auditPolicy ? fromItem('config audit-policy-file', auditPolicy) : fromItem(`profile: ${profile}`, profileItem!);
+    api.prepend('audit-policy-file', auditPolicy?.value ?? '/etc/rancher/rke2/audit-policy.yaml', p);
+    api.prepend('audit-log-maxage', '30', p);
+    api.prepend('audit-log-maxbackup', '10', p);
+    api.prepend('audit-log-maxsize', '100', p);
+    api.prepend('audit-log-path', `${S}/logs/audit.log`, p);
+    if (!auditPolicy) {
+      warnings.push(`${where(profileItem!)}: profile ${profile} enables audit logging with /etc/rancher/rke2/audit-policy.yaml; if that file does not exist RKE2 writes a policy that logs nothing (level None): provide a policy`);
+    }
+  }
+  if (cis && addsExtendTokenFlag(version, data.extendTokenExpirationFalseFrom)) {
+    api.prepend('service-account-extend-token-expiration', 'false', fromItem(`profile: ${profile} (RKE2 ${version.text} adds it)`, profileItem!));
+  }
+  const enablePrefix = version.minor <= 24 && cis ? 'NodeRestriction,PodSecurityPolicy' : 'NodeRestriction';
+
+  // User *-arg items (k3s GetArgs): `flag=v` replaces the default, `flag+=v` appends after it, `flag-=v` before it.
+  for (const [key, component] of Object.entries(ARG_KEYS)) {
+    const m = maps[component]!;
+    const items = get(key)?.items ?? [];
+    if (component === 'kube-apiserver') {
+      m.set('enable-admission-plugins', enablePrefix, dflt('RKE2 default (prepended extra arg)'));
+    }
+    applyArgItems(m, items, key, version, warnings, where, component === 'kube-apiserver' ? ['enable-admission-plugins'] : []);
+  }
+  if (!server) {
+    for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd']) {
+      if (get(`${c === 'etcd' ? 'etcd' : c}-arg`)) warnings.push(`${cfg.files[0]}: ${c}-arg is ignored on an agent`);
+    }
+  }
+
+  const snap = emptySnapshot({ kind: 'config', name: opts.name }, 'rke2', version.text);
+  const put = (f: Fact) => (snap.facts[f.key] = f);
+  for (const [component, m] of Object.entries(maps)) m.toFacts(component).forEach(put);
+  if (profileItem) put({ key: 'rke2.profile', value: profileItem.value, source: 'config', layer: 'config profile', location: profileItem.location });
+
+  // Secrets encryption is forced on servers; RKE2 writes aescbc first.
+  if (api.get('encryption-provider-config') === `${S}/cred/encryption-config.json`) {
+    const layer = 'RKE2 forces secrets encryption on servers (aescbc, identity)';
+    put({ key: 'encryption.providers', value: ['aescbc', 'identity'], source: 'default', layer });
+    put({ key: 'encryption.provider.first', value: 'aescbc', source: 'default', layer });
+  }
+  admissionFactsRke2(version, cis, psaFile, opts.rancherPsaTemplate, data, api).forEach(put);
+
+  if (!server) {
+    for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd']) snap.absent[c] = `no ${c} on an RKE2 agent`;
+  } else {
+    if (scalar('disable-etcd')?.value === 'true') snap.absent.etcd = 'disable-etcd: true: this server runs no etcd';
+    if (scalar('datastore-endpoint')) snap.absent.etcd = 'datastore-endpoint is set: an external datastore replaces etcd';
+    if (scalar('disable-apiserver')?.value === 'true') snap.absent['kube-apiserver'] = 'disable-apiserver: true';
+    if (scalar('disable-controller-manager')?.value === 'true') snap.absent['kube-controller-manager'] = 'disable-controller-manager: true';
+    if (scalar('disable-scheduler')?.value === 'true') snap.absent['kube-scheduler'] = 'disable-scheduler: true';
+  }
+  if (scalar('disable-kube-proxy')?.value === 'true') snap.absent['kube-proxy'] = 'disable-kube-proxy: true';
+  snap.warnings.push(...warnings);
+  return snap;
+}
+
+/** RKE2 adds the flag itself from these patch releases of each minor, and in every later minor. */
+function addsExtendTokenFlag(v: K8sVersion, from: string[]): boolean {
+  const entries = from.map((x) => parseK8sVersion(x));
+  const same = entries.find((e) => e.minor === v.minor);
+  if (same) return v.patch >= same.patch;
+  return v.minor > Math.max(...entries.map((e) => e.minor));
+}
+
+function checkProfile(profile: string | undefined, item: SettingItem | undefined, version: K8sVersion, data: Rke2Data, warnings: string[], where: (i: SettingItem) => string): void {
+  if (profile === undefined || !item) return;
+  const accepted = data.profiles.find((p) => inVersionRange(version, p.range));
+  if (!accepted || !accepted.values.includes(profile)) {
+    warnings.push(`${where(item)}: profile: ${profile} is rejected by RKE2 ${version.text} (accepts ${accepted?.values.join(', ') ?? 'none'}): the server will not start`);
+  } else if (profile === 'cis-1.23' && version.minor >= 26) {
+    warnings.push(`${where(item)}: profile: cis-1.23 is deprecated (use cis); it becomes fatal on RKE2 ≥ v1.30`);
+  }
+}
+
+function applyArgItems(m: ArgMap, items: SettingItem[], key: string, version: K8sVersion, warnings: string[], where: (i: SettingItem) => string, keepDefault: string[]): void {
+  const replaced = new Set<string>();
+  for (const item of items) {
+    const raw = item.value.replace(/^--/, '');
+    const eq = raw.indexOf('=');
+    let flag = eq < 0 ? raw : raw.slice(0, eq);
+    const value = eq < 0 ? 'true' : raw.slice(eq + 1);
+    let mode: 'set' | 'append' | 'prepend' = 'set';
+    if (flag.endsWith('+')) { mode = 'append'; flag = flag.slice(0, -1); }
+    else if (flag.endsWith('-')) { mode = 'prepend'; flag = flag.slice(0, -1); }
+    if (!flag) { warnings.push(`${where(item)}: ${key}: empty flag in "${item.value}"`); continue; }
+    const p: Provenance = { source: 'config', layer: `${item.file.split('/').slice(-2).join('/')} ${key}`, location: item.location };
+    if (version.minor < 24) {
+      // Before k3s PR #5373 extra args were a map: one occurrence per flag, last item wins.
+      m.set(flag, value, p);
+      continue;
+    }
+    if (mode === 'append') m.append(flag, value, p);
+    else if (mode === 'prepend') m.prepend(flag, value, p);
+    else if (replaced.has(flag) || keepDefault.includes(flag)) m.append(flag, value, p);
+    else { m.set(flag, value, p); replaced.add(flag); }
+  }
+}
+
+function admissionFactsRke2(version: K8sVersion, cis: boolean, psaFile: SettingItem | undefined, rancher: Rke2Options['rancherPsaTemplate'], data: Rke2Data, api: ArgMap): Fact[] {
+  if (version.minor < 25) return [];
+  const flag = api.get('admission-control-config-file');
+  if (rancher) {
+    const restricted = rancher.name.includes('restricted');
+    return [{ key: 'admission.PodSecurity.defaults.enforce', value: restricted ? 'restricted' : 'privileged', source: 'config', layer: `Rancher PSA template ${rancher.name}`, ...(rancher.location ? { location: rancher.location } : {}) }];
+  }
+  if (psaFile || flag !== '/etc/rancher/rke2/rke2-pss.yaml') return []; // a file outside config.yaml: decided on the node
+  const layer = cis ? 'RKE2 CIS mode rke2-pss.yaml (restricted)' : 'RKE2 default rke2-pss.yaml (privileged)';
+  const exempt = cis ? (data.psaExemptions.find((e) => versionAtLeast(version, e.from))?.namespaces ?? []) : [];
+  return [
+    { key: 'admission.PodSecurity.defaults.enforce', value: cis ? 'restricted' : 'privileged', source: 'default', layer },
+    { key: 'admission.PodSecurity.exemptions.namespaces', value: exempt, source: 'default', layer },
+    { key: 'admission.EventRateLimit.configured', value: 'false', source: 'default', layer: `${layer}: configures PodSecurity only` },
+  ];
+}

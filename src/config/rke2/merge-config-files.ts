@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Location } from '../../model/fact.js';
+import { readYamlFile, type LocatedYaml } from '../read-yaml-file.js';
+import { isRecord } from '../yaml-access.js';
+import { inputError } from '../../errors/rke-harden-error.js';
+
+/** One value of a merged key, with the file position it came from. */
+export interface SettingItem {
+  value: string;
+  location: Location;
+  file: string;
+}
+
+/** A merged RKE2 setting: scalars hold one item, list keys many. */
+export interface Setting {
+  key: string;
+  items: SettingItem[];
+  list: boolean;
+}
+
+export interface MergedConfig {
+  files: string[];
+  settings: Map<string, Setting>;
+}
+
+function scalarText(y: LocatedYaml, p: (string | number)[], v: unknown, key: string): string {
+  if (isRecord(v) || Array.isArray(v)) {
+    const l = y.locate(p);
+    throw inputError(`${l.file}:${l.line}:${l.column}: ${key}: must be a single value`);
+  }
+  return y.sourceText(p) ?? String(v);
+}
+
+/**
+ * Merge config.yaml and its drop-ins as RKE2 does: files in order, a later file replaces a key
+ * (lists included), and a key ending in `+` appends to what is there.
+ */
+export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: (string | number)[] })[]): MergedConfig {
+  const into: MergedConfig = { files: [], settings: new Map() };
+  for (const d of documents) {
+    const { y, at } = 'at' in d ? d : { y: d, at: [] as (string | number)[] };
+    const map = at.reduce<unknown>((v, k) => (isRecord(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined), y.value);
+    if (!isRecord(map)) {
+      const l = y.locate(at);
+      throw inputError(`${l.file}:${l.line ?? 1}:${l.column ?? 1}: ${at.length ? at.join('.') : 'an RKE2 config file'} must be a map of settings`);
+    }
+    into.files.push(y.file);
+    for (const [rawKey, v] of Object.entries(map)) {
+      const append = rawKey.endsWith('+');
+      const key = append ? rawKey.slice(0, -1) : rawKey;
+      const list = Array.isArray(v);
+      const items: SettingItem[] = list
+        ? (v as unknown[]).map((x, i) => ({ value: scalarText(y, [...at, rawKey, i], x, rawKey), location: y.locate([...at, rawKey, i]), file: y.file }))
+        : v === null ? [] : [{ value: scalarText(y, [...at, rawKey], v, rawKey), location: y.locate([...at, rawKey]), file: y.file }];
+      const prev = into.settings.get(key);
+      if (append && prev) into.settings.set(key, { key, items: [...prev.items, ...items], list: true });
+      else into.settings.set(key, { key, items, list: list || append });
+    }
+  }
+  return into;
+}
+
+/** config.yaml plus config.yaml.d/*.yaml|*.yml in lexical order (drop-ins count even without the main file). */
+export function readRke2ConfigFiles(mainFile: string): LocatedYaml[] {
+  const docs: LocatedYaml[] = [];
+  if (fs.existsSync(mainFile)) docs.push(readYamlFile(mainFile));
+  const dir = `${mainFile}.d`;
+  if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) {
+    const names = fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
+    for (const n of names) docs.push(readYamlFile(path.join(dir, n)));
+  }
+  return docs;
+}

@@ -1,0 +1,91 @@
+import type { Fact, FactSource, Location } from '../../model/fact.js';
+
+/** Flags whose repeated occurrences accumulate (StringSlice/map flags); every other flag: last wins. */
+export const ACCUMULATING_FLAGS = new Set([
+  'enable-admission-plugins', 'disable-admission-plugins', 'authorization-mode', 'tls-cipher-suites',
+  'feature-gates', 'runtime-config', 'api-audiences', 'service-account-key-file', 'etcd-servers',
+  'service-account-issuer', 'node-labels', 'eviction-hard', 'cipher-suites',
+]);
+
+/** Flags whose values are secret material and never reach a report. */
+export const SECRET_FLAGS = new Set(['token', 'bootstrap-token', 'password', 'basic-auth-password', 'client-key-data']);
+
+export function isSecretFlag(flag: string): boolean {
+  return SECRET_FLAGS.has(flag) || /(^|-)(token|password|secret)$/.test(flag);
+}
+
+export interface Provenance {
+  source: FactSource;
+  layer: string;
+  location?: Location;
+}
+
+interface Entry extends Provenance {
+  value: string;
+}
+
+/** One component's flags, layered, with the provenance of every value. */
+export class ArgMap {
+  private readonly entries = new Map<string, Entry[]>();
+
+  /** Replace the flag's value(s). */
+  set(flag: string, value: string, p: Provenance): void {
+    this.entries.set(flag, [{ value, ...p }]);
+  }
+
+  /** Add an occurrence after the existing ones (a repeated flag). */
+  append(flag: string, value: string, p: Provenance): void {
+    this.entries.set(flag, [...(this.entries.get(flag) ?? []), { value, ...p }]);
+  }
+
+  /** Add an occurrence before the existing ones. */
+  prepend(flag: string, value: string, p: Provenance): void {
+    this.entries.set(flag, [{ value, ...p }, ...(this.entries.get(flag) ?? [])]);
+  }
+
+  delete(flag: string): void {
+    this.entries.delete(flag);
+  }
+
+  has(flag: string): boolean {
+    return this.entries.has(flag);
+  }
+
+  /** The effective value as the component parses it. */
+  get(flag: string): string | undefined {
+    const e = this.entries.get(flag);
+    if (!e || e.length === 0) return undefined;
+    if (ACCUMULATING_FLAGS.has(flag)) {
+      const items = e.flatMap((x) => x.value.split(',').map((s) => s.trim()).filter(Boolean));
+      return [...new Set(items)].join(',');
+    }
+    return e[e.length - 1]!.value;
+  }
+
+  flags(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  /** argv as the process would see it (order: flag name, occurrences in order). */
+  argv(): string[] {
+    return this.flags().flatMap((f) => this.entries.get(f)!.map((e) => `--${f}=${e.value}`));
+  }
+
+  /** Facts `<component>.args.<flag>`; provenance is the deciding occurrence (last), or all layers when accumulated. */
+  toFacts(component: string): Fact[] {
+    return this.flags().map((flag) => {
+      const e = this.entries.get(flag)!;
+      const last = e[e.length - 1]!;
+      const layers = [...new Set(e.map((x) => x.layer))];
+      const accumulated = ACCUMULATING_FLAGS.has(flag) && e.length > 1;
+      return {
+        key: `${component}.args.${flag}`,
+        value: this.get(flag) ?? '',
+        source: last.source,
+        layer: accumulated ? layers.join(' + ') : last.layer,
+        ...(last.location ? { location: last.location } : {}),
+        ...(isSecretFlag(flag) ? { secret: true } : {}),
+      };
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { dataDir } from '../../catalog/paths.js';
+
+export type FlagTable = Record<string, Record<string, string>>;
+
+export interface Rke1Defaults {
+  planBaseArgs: FlagTable;
+  kdmServiceOptions: Record<string, FlagTable>;
+  k8sMinorSupport: Record<string, { min_rke: string; max_rke?: string }>;
+}
+
+export interface Rke2Defaults {
+  /** Component flags k3s/RKE2 set before user args, per version range (first match wins). */
+  components: Record<string, { flags: Record<string, string>; byVersion?: { range: string; set?: Record<string, string>; unset?: string[] }[] }>;
+}
+
+const cache = new Map<string, unknown>();
+
+/** Read one data file of distros/ (cached; data is immutable at runtime). */
+export function distroData<T>(distro: 'rke1' | 'rke2', name: string): T {
+  const file = path.join(dataDir('distros'), distro, name);
+  if (!cache.has(file)) cache.set(file, parse(fs.readFileSync(file, 'utf8')));
+  return cache.get(file) as T;
+}

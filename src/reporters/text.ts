@@ -1,0 +1,54 @@
+import type { ControlResult, ScanRun } from '../model/result.js';
+import type { Status } from '../model/status.js';
+
+const LABEL: Record<Status, string> = {
+  pass: 'PASS', fail: 'FAIL', manual: 'MANUAL', notApplicable: 'N/A', error: 'ERROR', waived: 'WAIVED',
+};
+const COLOUR: Record<Status, number> = { pass: 32, fail: 31, manual: 33, notApplicable: 90, error: 35, waived: 36 };
+
+function where(r: ControlResult): string {
+  const l = r.evidence.find((e) => e.location?.line)?.location;
+  return l ? ` (${l.file}:${l.line}:${l.column})` : '';
+}
+
+/** Human report: per target, grouped by section, one line per control, then remediations and a summary. */
+export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?: Record<string, string> }): string {
+  const paint = (s: Status, t: string) => (opts.colour ? `\u001b[${COLOUR[s]}m${t}\u001b[0m` : t);
+  const out: string[] = [];
+  out.push(`rke-harden ${run.tool.version}: ${run.benchmarks.map((b) => b.id).join(', ')}`);
+  for (const t of run.targets) {
+    const results = run.results.filter((r) => r.target === t.name);
+    out.push('', `Target (${t.kind}): ${t.name}${t.k8sVersion ? ` — Kubernetes ${t.k8sVersion}` : ''} — benchmark ${t.benchmark}`);
+    let section = '';
+    for (const r of results) {
+      if (r.section !== section) {
+        section = r.section;
+        out.push(`-- ${section} ${opts.sectionTitles?.[section] ?? ''}`.trimEnd());
+      }
+      const tag = paint(r.status, `[${LABEL[r.status]}]`.padEnd(9));
+      const scored = r.scored ? '' : ' (not scored)';
+      out.push(`${tag} ${r.controlId} ${r.title}${scored}`);
+      if (r.status === 'fail' || r.status === 'error') {
+        for (const e of r.evidence) {
+          const loc = e.location?.line ? ` at ${e.location.file}:${e.location.line}:${e.location.column}` : '';
+          const layer = e.layer ? ` [${e.layer}]` : '';
+          out.push(`          ${e.fact} = ${e.observed ?? '?'}; expected ${e.expected ?? '?'}${layer}${loc}`);
+        }
+      }
+      if (r.reason && r.status !== 'pass') out.push(`          ${r.reason}`);
+    }
+    const failing = results.filter((r) => r.status === 'fail' && r.remediation);
+    if (failing.length > 0) {
+      out.push('', '== Remediations');
+      for (const r of failing) out.push(`${r.controlId}${where(r)}: ${r.remediation}`);
+    }
+  }
+  const s = run.summary;
+  const scoredFails = run.results.filter((r) => r.status === 'fail' && r.scored).length;
+  out.push('', `== Summary: ${s.pass} pass, ${s.fail} fail (${scoredFails} scored), ${s.manual} manual, ${s.notApplicable} not applicable, ${s.error} error, ${s.waived} waived`);
+  if (run.warnings.length > 0) {
+    out.push('', '== Warnings');
+    for (const w of run.warnings) out.push(`- ${w}`);
+  }
+  return out.join('\n') + '\n';
+}

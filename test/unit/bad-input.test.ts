@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { runCli } from '../support/run-cli.js';
+import { tempTree } from '../support/temp-files.js';
+import { parseYamlText } from '../../src/config/read-yaml-file.js';
+import { RkeHardenError } from '../../src/errors/rke-harden-error.js';
+import { mergeRke2Config } from '../../src/config/rke2/merge-config-files.js';
+import { effectiveRke2 } from '../../src/config/rke2/effective-rke2.js';
+
+async function auditFile(name: string, content: string | Buffer, extra: string[] = []) {
+  const dir = tempTree({ [name]: content });
+  const out = path.join(dir, 'report.json');
+  const r = await runCli(['audit', 'config', path.join(dir, name), '--output', out, ...extra]);
+  return { ...r, wrote: fs.existsSync(out) };
+}
+
+describe('bad input: one clear line naming the file, exit 2, nothing written', () => {
+  const cases: [string, string, string | Buffer, RegExp][] = [
+    ['malformed YAML', 'cluster.yml', 'services: [\n  kube-api: {\n', /cluster\.yml:\d+:\d+: invalid YAML/],
+    ['extra_args as a list', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube-api:\n    extra_args:\n      - profiling=false\n', /cluster\.yml:5:7: services\.kube-api\.extra_args: must be a map/],
+    ['number for a string', 'cluster.yml', 'kubernetes_version: 1.28\nservices: {}\n', /cluster\.yml:1:21: kubernetes_version: must be a string/],
+    ['alias bomb', 'cluster.yml', 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nservices: {}\n', /alias/i],
+    ['empty file', 'cluster.yml', '', /cluster\.yml: file is empty/],
+    ['binary file', 'cluster.yml', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]), /cluster\.yml: binary file/],
+    ['unknown version', 'cluster.yml', 'kubernetes_version: v1.99.0-rancher1-1\n', /kubernetes_version v1\.99\.0-rancher1-1 is not an RKE1 version/],
+    ['not a version', 'cluster.yml', 'kubernetes_version: latest\n', /kubernetes_version: "latest" is not a Kubernetes version/],
+    ['rke2 without version', 'config.yaml', 'profile: cis\n', /config\.yaml: an RKE2 config does not name its version: pass --k8s-version/],
+    ['not a cluster config', 'deploy.yaml', 'apiVersion: v1\nkind: ConfigMap\n', /deploy\.yaml: not an RKE1 cluster\.yml, an RKE2 config\.yaml or a Rancher provisioning Cluster/],
+    ['a list at the top', 'config.yaml', '- a\n- b\n', /an RKE2 config file is a map of settings|not an RKE1/],
+  ];
+  for (const [name, file, content, message] of cases) {
+    it(name, async () => {
+      const r = await auditFile(file, content);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(new RegExp(file.replace('.', '\\.')));
+      expect(r.wrote).toBe(false);
+      expect(r.stdout).toBe('');
+    });
+  }
+
+  it('a huge file is refused before it is parsed', async () => {
+    const r = await auditFile('cluster.yml', `# ${'x'.repeat(5 * 1024 * 1024)}\n`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/too large/);
+  });
+
+  it('unknown keys are a warning naming file:line, not a crash', async () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nservicez: {}\n' });
+    const r = await runCli(['audit', 'config', path.join(dir, 'cluster.yml'), '-o', 'json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).warnings.join('\n')).toMatch(/cluster\.yml:2:1: unknown key servicez/);
+  });
+
+  it('unknown distro, benchmark and format are usage errors', async () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\n' });
+    expect((await runCli(['audit', 'config', path.join(dir, 'cluster.yml'), '--distro', 'rke3'])).code).toBe(2);
+    expect((await runCli(['audit', 'config', path.join(dir, 'cluster.yml'), '--benchmark', 'cis-9.9'])).code).toBe(2);
+    expect((await runCli(['audit', 'config', path.join(dir, 'cluster.yml'), '--format', 'pdf'])).code).toBe(2);
+  });
+});
+
+describe('parsers never crash on arbitrary input (property-based)', () => {
+  it('YAML text either parses or fails with an input error', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        try {
+          parseYamlText('f.yaml', text);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RkeHardenError);
+          expect((e as RkeHardenError).code).toBe('input');
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('any RKE2 config map gives a snapshot or an input error, never a crash', () => {
+    const value = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean(), fc.array(fc.string({ maxLength: 20 }), { maxLength: 4 }));
+    const key = fc.constantFrom('profile', 'kube-apiserver-arg', 'kube-apiserver-arg+', 'kubelet-arg', 'etcd-arg', 'protect-kernel-defaults', 'audit-policy-file', 'node-ip', 'weird key', 'disable-etcd');
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 6 }), (cfg) => {
+        const text = Object.entries(cfg).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join('\n') || '{}';
+        try {
+          const snap = effectiveRke2(mergeRke2Config([parseYamlText('config.yaml', text)]), { k8sVersion: 'v1.30.2+rke2r1', name: 'p' });
+          for (const f of Object.values(snap.facts)) expect(f.key.length).toBeGreaterThan(0);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RkeHardenError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

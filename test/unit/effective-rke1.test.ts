@@ -1,0 +1,101 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readYamlFile } from '../../src/config/read-yaml-file.js';
+import { effectiveRke1 } from '../../src/config/rke1/effective-rke1.js';
+import { tempTree } from '../support/temp-files.js';
+
+function rke1(yaml: string, opts: { k8sVersion?: string } = {}) {
+  const dir = tempTree({ 'cluster.yml': yaml });
+  return effectiveRke1(readYamlFile(path.join(dir, 'cluster.yml')), opts);
+}
+const v = (snap: ReturnType<typeof rke1>, key: string) => snap.facts[key]?.value;
+
+describe('RKE1 effective configuration', () => {
+  it('layers plan defaults < KDM for the version, with provenance', () => {
+    const s = rke1('kubernetes_version: v1.28.15-rancher1-1\n');
+    expect(v(s, 'kube-apiserver.args.profiling')).toBe('false');
+    expect(s.facts['kube-apiserver.args.profiling']?.layer).toBe('KDM service options v1.28');
+    expect(s.facts['kube-apiserver.args.client-ca-file']?.layer).toBe('RKE plan default');
+    expect(v(s, 'kube-apiserver.args.insecure-port')).toBeUndefined();
+    expect(v(s, 'kube-controller-manager.args.bind-address')).toBeUndefined();
+    expect(v(s, 'kubelet.args.enforce-node-allocatable')).toBeUndefined(); // KDM "" deletes
+    expect(v(s, 'kube-apiserver.args.authorization-mode')).toBe('Node,RBAC');
+  });
+
+  it('knows version-specific KDM options (insecure-port only on 1.23)', () => {
+    expect(v(rke1('kubernetes_version: v1.23.16-rancher2-3\n'), 'kube-apiserver.args.insecure-port')).toBe('0');
+  });
+
+  it('turns cluster.yml fields into flags and files', () => {
+    const s = rke1(`kubernetes_version: v1.28.15-rancher1-1
+services:
+  kube-api:
+    secrets_encryption_config: { enabled: true }
+    event_rate_limit: { enabled: true }
+    always_pull_images: true
+    pod_security_configuration: restricted
+  kubelet:
+    generate_serving_certificate: true
+  etcd: { uid: 52034, gid: 52034 }
+`);
+    expect(v(s, 'kube-apiserver.args.encryption-provider-config')).toBe('/etc/kubernetes/ssl/encryption.yaml');
+    expect(v(s, 'encryption.providers')).toEqual(['aescbc', 'identity']);
+    expect(String(v(s, 'kube-apiserver.args.enable-admission-plugins'))).toMatch(/,AlwaysPullImages,EventRateLimit$/);
+    expect(v(s, 'kube-apiserver.args.kubelet-certificate-authority')).toBe('/etc/kubernetes/ssl/kube-ca.pem');
+    expect(v(s, 'admission.PodSecurity.defaults.enforce')).toBe('restricted');
+    expect(v(s, 'rke1.etcd.uid')).toBe('52034');
+    expect(s.facts['rke1.etcd.uid']?.location).toMatchObject({ line: 10 });
+  });
+
+  it('audit logging is on by default and off with enabled: false', () => {
+    expect(v(rke1('kubernetes_version: v1.28.15-rancher1-1\n'), 'kube-apiserver.args.audit-log-path')).toBe('/var/log/kube-audit/audit-log.json');
+    const off = rke1('kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube-api:\n    audit_log:\n      enabled: false\n');
+    expect(v(off, 'kube-apiserver.args.audit-log-path')).toBeUndefined();
+    expect(v(off, 'audit.policy.present')).toBeUndefined();
+  });
+
+  it('extra_args replace (dropping RKE-added plugins) and extra_args_array append', () => {
+    const s = rke1(`kubernetes_version: v1.28.15-rancher1-1
+services:
+  kube-api:
+    event_rate_limit: { enabled: true }
+    extra_args:
+      enable-admission-plugins: NodeRestriction
+      profiling: true
+    extra_args_array:
+      tls-cipher-suites: [TLS_AES_128_GCM_SHA256]
+`);
+    expect(v(s, 'kube-apiserver.args.enable-admission-plugins')).toBe('NodeRestriction');
+    expect(v(s, 'kube-apiserver.args.profiling')).toBe('true');
+    expect(s.facts['kube-apiserver.args.profiling']).toMatchObject({ source: 'config', layer: 'cluster.yml extra_args', location: { line: 7, column: 18 } });
+    expect(String(v(s, 'kube-apiserver.args.tls-cipher-suites'))).toMatch(/TLS_AES_128_GCM_SHA256$/);
+  });
+
+  it('accepts kube_api spelling and the Rancher wrapper', () => {
+    const s = rke1(`rancher_kubernetes_engine_config:
+  kubernetes_version: v1.26.15-rancher1-1
+  services:
+    kube_api:
+      extra_args: { anonymous-auth: "true" }
+`);
+    expect(v(s, 'kube-apiserver.args.anonymous-auth')).toBe('true');
+  });
+
+  it('warns (not fails) about unknown keys such as bind-address beside extra_args', () => {
+    const s = rke1('kubernetes_version: v1.28.15-rancher1-1\nservices:\n  scheduler:\n    bind-address: 127.0.0.1\n');
+    expect(s.warnings.join('\n')).toMatch(/cluster\.yml:4:5: unknown key services\.scheduler\.bind-address/);
+    expect(v(s, 'kube-scheduler.args.bind-address')).toBeUndefined();
+  });
+
+  it('controller-manager use-service-account-credentials comes last under RBAC', () => {
+    const s = rke1('kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube-controller:\n    extra_args: { use-service-account-credentials: "false" }\n');
+    expect(v(s, 'kube-controller-manager.args.use-service-account-credentials')).toBe('true');
+  });
+
+  it('rejects wrong types and versions with file:line', () => {
+    expect(() => rke1('kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube-api:\n    extra_args: [a, b]\n')).toThrow(/cluster\.yml:4:17: services\.kube-api\.extra_args: must be a map/);
+    expect(() => rke1('kubernetes_version: 1.28\n')).toThrow(/cluster\.yml:1:21: kubernetes_version: must be a string/);
+    expect(() => rke1('kubernetes_version: v1.40.1-rancher1-1\n')).toThrow(/not an RKE1 version/);
+    expect(() => rke1('nodes: []\n')).toThrow(/kubernetes_version is not set: pass --k8s-version/);
+  });
+});

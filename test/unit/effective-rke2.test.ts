@@ -1,0 +1,135 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfigTargets } from '../../src/config/load-config-targets.js';
+import { tempTree } from '../support/temp-files.js';
+
+function rke2(files: Record<string, string>, k8sVersion = 'v1.31.4+rke2r1', role: 'server' | 'agent' = 'server') {
+  const dir = tempTree(files);
+  const { snapshots } = loadConfigTargets([path.join(dir, 'config.yaml')], { k8sVersion, role });
+  return snapshots[0]!;
+}
+const v = (snap: ReturnType<typeof rke2>, key: string) => snap.facts[key]?.value;
+
+describe('RKE2 effective configuration', () => {
+  it('defaults: secrets encryption forced, PSA privileged, no audit without profile', () => {
+    const s = rke2({ 'config.yaml': 'node-ip: 10.0.0.1\n' });
+    expect(v(s, 'kube-apiserver.args.encryption-provider-config')).toBe('/var/lib/rancher/rke2/server/cred/encryption-config.json');
+    expect(v(s, 'encryption.provider.first')).toBe('aescbc');
+    expect(v(s, 'admission.PodSecurity.defaults.enforce')).toBe('privileged');
+    expect(v(s, 'kube-apiserver.args.audit-log-path')).toBeUndefined();
+    expect(v(s, 'kubelet.args.protect-kernel-defaults')).toBeUndefined();
+    expect(s.facts['kube-apiserver.args.anonymous-auth']).toMatchObject({ value: 'false', source: 'default' });
+  });
+
+  it('profile cis turns on audit flags, restricted PSA, protect-kernel-defaults', () => {
+    const s = rke2({ 'config.yaml': 'profile: cis\n' });
+    expect(v(s, 'kube-apiserver.args.audit-log-maxage')).toBe('30');
+    expect(v(s, 'admission.PodSecurity.defaults.enforce')).toBe('restricted');
+    expect(v(s, 'admission.PodSecurity.exemptions.namespaces')).toEqual(['kube-system', 'cis-operator-system', 'tigera-operator']);
+    expect(s.facts['kubelet.args.protect-kernel-defaults']).toMatchObject({ value: 'true', location: { line: 1, column: 10 } });
+    expect(v(s, 'kube-apiserver.args.service-account-extend-token-expiration')).toBeUndefined();
+    expect(s.warnings.join('\n')).toMatch(/logs nothing/);
+  });
+
+  it('CIS mode adds service-account-extend-token-expiration=false from v1.31.14 and on 1.35+', () => {
+    expect(v(rke2({ 'config.yaml': 'profile: cis\n' }, 'v1.31.14+rke2r1'), 'kube-apiserver.args.service-account-extend-token-expiration')).toBe('false');
+    expect(v(rke2({ 'config.yaml': 'profile: cis\n' }, 'v1.36.1+rke2r1'), 'kube-apiserver.args.service-account-extend-token-expiration')).toBe('false');
+  });
+
+  it('a drop-in replaces the main file list; key+ appends', () => {
+    const replaced = rke2({
+      'config.yaml': 'kube-apiserver-arg:\n  - profiling=true\n',
+      'config.yaml.d/10-a.yaml': 'kube-apiserver-arg:\n  - request-timeout=30s\n',
+    });
+    expect(v(replaced, 'kube-apiserver.args.profiling')).toBe('false');
+    expect(v(replaced, 'kube-apiserver.args.request-timeout')).toBe('30s');
+    expect(replaced.facts['kube-apiserver.args.request-timeout']?.location?.file).toMatch(/config\.yaml\.d\/10-a\.yaml$/);
+    const appended = rke2({
+      'config.yaml': 'kube-apiserver-arg:\n  - profiling=true\n',
+      'config.yaml.d/10-a.yaml': 'kube-apiserver-arg+:\n  - request-timeout=30s\n',
+    });
+    expect(v(appended, 'kube-apiserver.args.profiling')).toBe('true');
+    expect(v(appended, 'kube-apiserver.args.request-timeout')).toBe('30s');
+  });
+
+  it('drop-ins are read in lexical order: the last scalar wins', () => {
+    const s = rke2({
+      'config.yaml': 'profile: cis\n',
+      'config.yaml.d/20-b.yaml': 'protect-kernel-defaults: true\nkubelet-arg: [read-only-port=10255]\n',
+      'config.yaml.d/10-a.yaml': 'kubelet-arg: [read-only-port=0]\n',
+    });
+    expect(v(s, 'kubelet.args.read-only-port')).toBe('10255');
+  });
+
+  it('*-arg semantics: flag= replaces the default, flag+= keeps it, scalar last wins, lists accumulate', () => {
+    const s = rke2({
+      'config.yaml': [
+        'kube-apiserver-arg:',
+        '  - enable-admission-plugins=EventRateLimit',
+        '  - tls-cipher-suites=A',
+        '  - tls-cipher-suites=B',
+        '  - api-audiences+=extra',
+        '  - request-timeout=10s',
+        '  - request-timeout=60s',
+      ].join('\n') + '\n',
+    });
+    expect(v(s, 'kube-apiserver.args.enable-admission-plugins')).toBe('NodeRestriction,EventRateLimit');
+    expect(v(s, 'kube-apiserver.args.tls-cipher-suites')).toBe('A,B');
+    expect(v(s, 'kube-apiserver.args.api-audiences')).toBe('https://kubernetes.default.svc.cluster.local,rke2,extra');
+    expect(v(s, 'kube-apiserver.args.request-timeout')).toBe('60s');
+  });
+
+  it('profile values are checked against the RKE2 version', () => {
+    expect(rke2({ 'config.yaml': 'profile: cis-1.23\n' }, 'v1.31.4+rke2r1').warnings.join('\n')).toMatch(/profile: cis-1\.23 is rejected by RKE2 v1\.31\.4\+rke2r1/);
+    expect(rke2({ 'config.yaml': 'profile: cis-1.23\n' }, 'v1.25.9+rke2r1').warnings.join('\n')).not.toMatch(/rejected/);
+    expect(rke2({ 'config.yaml': 'profile: cis\n' }, 'v1.24.9+rke2r1').warnings.join('\n')).toMatch(/rejected/);
+  });
+
+  it('an agent has no control plane components', () => {
+    const s = rke2({ 'config.yaml': 'server: https://10.0.0.1:9345\ntoken: abc\n' }, 'v1.31.4+rke2r1', 'agent');
+    expect(s.absent['kube-apiserver']).toMatch(/agent/);
+    expect(s.absent.etcd).toMatch(/agent/);
+  });
+
+  it('warns about unknown keys with their position', () => {
+    const s = rke2({ 'config.yaml': 'kube_apiserver_arg: [x=y]\nkube-controller-arg: [a=b]\n' });
+    expect(s.warnings.join('\n')).toMatch(/config\.yaml:1:\d+: unknown key kube_apiserver_arg \(RKE2 keys use dashes\)/);
+    expect(s.warnings.join('\n')).toMatch(/kube-controller-arg \(k3s alias not accepted by RKE2/);
+  });
+
+  it('secret values never reach facts in clear', () => {
+    const s = rke2({ 'config.yaml': 'kube-apiserver-arg: [token-auth-file=/x, oidc-client-secret=s3cr3t]\n' });
+    expect(s.facts['kube-apiserver.args.oidc-client-secret']?.secret).toBe(true);
+  });
+});
+
+describe('Rancher provisioning Cluster', () => {
+  it('merges machineGlobalConfig and selector-less machineSelectorConfig; version from spec', () => {
+    const dir = tempTree({
+      'c.yaml': `apiVersion: provisioning.cattle.io/v1
+kind: Cluster
+metadata: { name: prod }
+spec:
+  kubernetesVersion: v1.28.9+rke2r1
+  defaultPodSecurityAdmissionConfigurationTemplateName: rancher-restricted
+  rkeConfig:
+    machineGlobalConfig:
+      kube-apiserver-arg: [profiling=true]
+    machineSelectorConfig:
+      - config: { profile: cis }
+      - config: { kubelet-arg: [read-only-port=10255] }
+        machineLabelSelector: { matchLabels: { pool: legacy } }
+`,
+    });
+    const { snapshots } = loadConfigTargets([path.join(dir, 'c.yaml')], {});
+    expect(snapshots).toHaveLength(2);
+    const [all, legacy] = snapshots;
+    expect(all!.k8sVersion).toBe('v1.28.9+rke2r1');
+    expect(all!.facts['kube-apiserver.args.profiling']?.value).toBe('true');
+    expect(all!.facts['rke2.profile']?.value).toBe('cis');
+    expect(all!.facts['admission.PodSecurity.defaults.enforce']).toMatchObject({ value: 'restricted', layer: 'Rancher PSA template rancher-restricted' });
+    expect(all!.facts['kubelet.args.read-only-port']?.value).toBe('0');
+    expect(legacy!.facts['kubelet.args.read-only-port']?.value).toBe('10255');
+    expect(legacy!.target.name).toMatch(/machineSelectorConfig\[1\]/);
+  });
+});
