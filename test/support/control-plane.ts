@@ -184,6 +184,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       '--bind-address=127.0.0.1',
       `--secure-port=${apiPort}`,
       '--advertise-address=127.0.0.1',
+      // 1.37 refuses a loopback advertise address while it reconciles the kubernetes Endpoints.
+      '--endpoint-reconciler-type=none',
       `--cert-dir=${join(dir, 'apiserver-certs')}`,
       `--tls-cert-file=${pki.apiServer.cert}`,
       `--tls-private-key-file=${pki.apiServer.key}`,

@@ -82,7 +82,7 @@ function installHooks(): void {
     const onSignal = (): void => {
       // When someone else also listens (the manual script, a test runner), they decide whether
       // the process ends; if it does, the 'exit' hook above still kills everything.
-      if (process.listenerCount(signal) > 1) return;
+      return;
       killAllNow();
       process.removeListener(signal, onSignal);
       process.kill(process.pid, signal); // default action: terminate as the signal would have

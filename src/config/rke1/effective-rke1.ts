@@ -147,6 +147,17 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string }): Fa
   for (const [component, m] of Object.entries(maps)) m.toFacts(component).forEach(put);
   auditFacts.forEach(put);
   admissionFacts(a, api, apiArgs, version.minor, warnings).forEach(put);
+  // Rancher renders a cluster's Pod Security Admission template into the admission configuration.
+  const psact = wrapped ? a.string(['default_pod_security_admission_configuration_template_name']) : undefined;
+  if (psact && version.minor >= 25) {
+    put({
+      key: 'admission.PodSecurity.defaults.enforce',
+      value: psact.includes('restricted') ? 'restricted' : 'privileged',
+      source: 'config',
+      layer: `Rancher PSA template ${psact}`,
+      location: a.locate(['default_pod_security_admission_configuration_template_name']),
+    });
+  }
   encryptionFacts(a, api, apiArgs, encryptionEnabled).forEach(put);
 
   for (const id of ['uid', 'gid'] as const) {

@@ -79,7 +79,10 @@ export async function dead(pids: number[], withinMs: number): Promise<void> {
   for (;;) {
     const alive = pids.filter(isAlive);
     if (alive.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`processes still alive after ${withinMs} ms: ${alive.join(', ')}`);
+    if (Date.now() > deadline) {
+      for (const pid of alive) process.kill(pid, 'SIGKILL'); // the test fails, but leaves no orphans
+      throw new Error(`processes still alive after ${withinMs} ms: ${alive.join(', ')}`);
+    }
     await sleep(100);
   }
 }

@@ -1,0 +1,129 @@
+/**
+ * RBAC analysis: which subjects a permission reaches, through which binding and role, and how each
+ * subject is classed (Kubernetes component, exempt, everyone, or an ordinary user or workload).
+ */
+import type { Binding, Role, Rule, Subject } from './cluster-facts.js';
+import type { Exemptions } from './exemptions.js';
+
+export interface RbacFacts {
+  'cluster.roles': Role[];
+  'cluster.clusterroles': Role[];
+  'cluster.rolebindings': Binding[];
+  'cluster.clusterrolebindings': Binding[];
+}
+
+export const RBAC_FACTS = ['cluster.roles', 'cluster.clusterroles', 'cluster.rolebindings', 'cluster.clusterrolebindings'] as const;
+
+/** A permission to look for: any verb of `verbs` (all verbs when absent) on any of `resources` in `apiGroups`. */
+export interface ResourcePermission {
+  apiGroups: string[];
+  resources: string[];
+  verbs?: string[];
+}
+
+export type BindingKind = 'ClusterRoleBinding' | 'RoleBinding';
+
+export interface Grant {
+  bindingKind: BindingKind;
+  binding: Binding;
+  subject: Subject;
+  /** 'cluster' for a ClusterRoleBinding, else the RoleBinding's namespace. */
+  scope: string;
+}
+
+/** Everyone (or every workload): a grant to one of these is never acceptable for sensitive access. */
+const BROAD_GROUPS = new Set(['system:authenticated', 'system:unauthenticated', 'system:serviceaccounts']);
+
+function resourceMatches(ruleResource: string, wanted: string): boolean {
+  if (ruleResource === '*' || ruleResource === wanted) return true;
+  // "userextras/*": any key of the subresource-like family.
+  if (wanted.endsWith('/*') && ruleResource.startsWith(wanted.slice(0, -1))) return true;
+  const slash = wanted.indexOf('/');
+  return slash > 0 && ruleResource === `*/${wanted.slice(slash + 1)}`;
+}
+
+/** Does an RBAC rule allow the permission (the way the RBAC authorizer matches, wildcards included)? */
+export function ruleAllows(rule: Rule, p: ResourcePermission): boolean {
+  if (!rule.resources?.length) return false;
+  const verbs = rule.verbs;
+  if (p.verbs && !verbs.includes('*') && !p.verbs.some((v) => verbs.includes(v))) return false;
+  const groups = rule.apiGroups ?? [];
+  if (!groups.includes('*') && !p.apiGroups.some((g) => groups.includes(g))) return false;
+  return rule.resources.some((r) => p.resources.some((w) => resourceMatches(r, w)));
+}
+
+/** The role a binding refers to (a RoleBinding may refer to a Role of its namespace or to a ClusterRole). */
+export function roleOf(facts: RbacFacts, binding: Binding): Role | undefined {
+  if (binding.roleRef.kind === 'ClusterRole') return facts['cluster.clusterroles'].find((r) => r.name === binding.roleRef.name);
+  return facts['cluster.roles'].find((r) => r.name === binding.roleRef.name && r.namespace === binding.namespace);
+}
+
+/** Every (binding, subject) pair whose binding satisfies the predicate. */
+export function grantsWhere(facts: RbacFacts, predicate: (binding: Binding, role: Role | undefined) => boolean): Grant[] {
+  const grants: Grant[] = [];
+  const add = (bindingKind: BindingKind, binding: Binding) => {
+    if (!predicate(binding, roleOf(facts, binding))) return;
+    const scope = bindingKind === 'ClusterRoleBinding' ? 'cluster' : (binding.namespace ?? '');
+    for (const subject of binding.subjects) grants.push({ bindingKind, binding, subject, scope });
+  };
+  for (const b of facts['cluster.clusterrolebindings']) add('ClusterRoleBinding', b);
+  for (const b of facts['cluster.rolebindings']) add('RoleBinding', b);
+  return grants;
+}
+
+/** Grants of a resource permission through the rules of the bound role. */
+export function grantsOf(facts: RbacFacts, permissions: ResourcePermission[]): Grant[] {
+  return grantsWhere(facts, (_b, role) => !!role && role.rules.some((rule) => permissions.some((p) => ruleAllows(rule, p))));
+}
+
+/** A service account named by a subject (kind ServiceAccount, or the user system:serviceaccount:<ns>:<name>). */
+export function serviceAccountOf(s: Subject): { namespace: string; name: string } | undefined {
+  if (s.kind === 'ServiceAccount') return { namespace: s.namespace ?? '', name: s.name };
+  const m = s.kind === 'User' ? /^system:serviceaccount:([^:]+):([^:]+)$/.exec(s.name) : null;
+  return m ? { namespace: m[1]!, name: m[2]! } : undefined;
+}
+
+export type SubjectClass =
+  | { kind: 'broad' }
+  | { kind: 'system'; why: string }
+  | { kind: 'exempt'; why: string }
+  | { kind: 'user' };
+
+/** How a grant's subject is classed, most severe reading first. */
+export function classify(grant: Grant, exemptions: Exemptions): SubjectClass {
+  const s = grant.subject;
+  if (s.kind === 'Group' && (BROAD_GROUPS.has(s.name) || s.name.startsWith('system:serviceaccounts:'))) return { kind: 'broad' };
+  if (s.kind === 'User' && s.name === 'system:anonymous') return { kind: 'broad' };
+  if (grant.binding.bootstrap) return { kind: 'system', why: 'Kubernetes default RBAC' };
+  const exemptBinding = exemptions.binding(grant.bindingKind, grant.binding.name);
+  if (exemptBinding) return { kind: 'exempt', why: exemptBinding };
+  const sa = serviceAccountOf(s);
+  if (sa) {
+    const ns = exemptions.namespace(sa.namespace);
+    if (ns) return { kind: 'exempt', why: `namespace ${sa.namespace}: ${ns}` };
+  } else if (s.name.startsWith('system:')) {
+    return { kind: 'system', why: 'Kubernetes component identity' };
+  }
+  const exemptSubject = exemptions.subject(s);
+  if (exemptSubject) return { kind: 'exempt', why: exemptSubject };
+  if (grant.scope !== 'cluster') {
+    const ns = exemptions.namespace(grant.scope);
+    if (ns) return { kind: 'exempt', why: `namespace ${grant.scope}: ${ns}` };
+  }
+  return { kind: 'user' };
+}
+
+export function subjectText(s: Subject): string {
+  const sa = serviceAccountOf(s);
+  return sa ? `ServiceAccount ${sa.namespace}/${sa.name}` : `${s.kind} ${s.name}`;
+}
+
+export function bindingText(g: Pick<Grant, 'bindingKind' | 'binding'>): string {
+  const ns = g.binding.namespace ? `${g.binding.namespace}/` : '';
+  return `${g.bindingKind} ${ns}${g.binding.name}`;
+}
+
+/** "User alice via ClusterRoleBinding x (ClusterRole y)". */
+export function grantText(g: Grant): string {
+  return `${subjectText(g.subject)} via ${bindingText(g)} (${g.binding.roleRef.kind} ${g.binding.roleRef.name})`;
+}
