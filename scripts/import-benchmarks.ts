@@ -128,11 +128,13 @@ for (const profile of PROFILE_ORDER) {
   const distro = profile.startsWith('rke2-') ? 'rke2' : 'rke1';
   const cisVersion = /cis-(\d+\.\d+)/.exec(profile)![1]!;
   const variant = profile.endsWith('-permissive') ? 'permissive' : profile.endsWith('-hardened') ? 'hardened' : 'default';
-  let best: { id: string; ov: ReturnType<typeof overlay> } | undefined;
+  let best: { id: string; ov: ReturnType<typeof overlay>; cost: number } | undefined;
   for (const [id, parent] of written) {
     if (!id.startsWith(distro === 'rke2' ? 'rke2-' : 'rke-')) continue;
     const ov = overlay(parent, controls);
-    if (!best || ov.size < best.ov.size) best = { id, ov };
+    // Prefer a parent of the same variant (hardened/permissive) unless another is much closer.
+    const cost = ov.size + (id.endsWith('-permissive') === profile.endsWith('-permissive') ? 0 : 10);
+    if (!best || cost < best.cost) best = { id, ov, cost };
   }
   const file: ProfileFile = {
     id: profile,
@@ -141,7 +143,7 @@ for (const profile of PROFILE_ORDER) {
     variant,
     description: `CIS Kubernetes Benchmark ${cisVersion}${variant === 'default' ? '' : ` (${variant})`} as Rancher applies it to ${distro === 'rke2' ? 'RKE2' : 'RKE1'}`,
     ...(SELECTS[profile] ? { selects: SELECTS[profile] } : {}),
-    ...(best && best.ov.size < controls.length / 2
+    ...(best
       ? {
           extends: best.id,
           ...(best.ov.override.length ? { override: best.ov.override as ProfileFile['override'] } : {}),

@@ -8,6 +8,7 @@ import { effectiveRke1 } from './rke1/effective-rke1.js';
 import { effectiveRke2 } from './rke2/effective-rke2.js';
 import { mergeRke2Config, readRke2ConfigFiles } from './rke2/merge-config-files.js';
 import { YamlAccess, isRecord } from './yaml-access.js';
+import { resolveReferencedFiles } from './companion/referenced-files.js';
 
 export interface ConfigOptions {
   distro?: 'rke1' | 'rke2';
@@ -108,7 +109,10 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions): ConfigT
         }
         throw inputError(`${file}: not an RKE1 cluster.yml, an RKE2 config.yaml or a Rancher provisioning Cluster (pass --distro to say which)`);
       }
-      snapshots.push(...snapshotsOf(file, y, kind, opts));
+      for (const snap of snapshotsOf(file, y, kind, opts)) {
+        resolveReferencedFiles(snap);
+        snapshots.push(snap);
+      }
     }
   }
   if (snapshots.length === 0) throw inputError(`${paths.join(', ')}: no cluster configuration found`);

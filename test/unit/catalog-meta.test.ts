@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { dataDir } from '../../src/catalog/paths.js';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { evaluateCheck } from '../../src/engine/evaluate-check.js';
 import { snapshotFromCase } from '../support/snapshot-from-case.js';
@@ -30,6 +34,28 @@ describe('catalog meta-tests', () => {
       }
     });
   }
+
+  it('profiles are overlays: one base per distro, every other profile extends another', () => {
+    const files = fs.readdirSync(dataDir('benchmarks')).map((f) => parse(fs.readFileSync(path.join(dataDir('benchmarks'), f), 'utf8')) as { id: string; extends?: string; distro: string });
+    const bases = files.filter((f) => !f.extends);
+    expect(bases.map((b) => b.distro).sort()).toEqual(['rke1', 'rke2']);
+    expect(files).toHaveLength(20);
+  });
+
+  it('fixed upstream data bugs stay fixed', () => {
+    // rke-cis-1.7 1.3.7/1.4.2 always passed upstream; ours really check bind-address.
+    const rke17 = catalog.benchmarks.get('rke-cis-1.7-hardened')!;
+    expect(rke17.controls.find((c) => c.id === '1.3.7')!.check).toBe('controller-manager-bind-address-loopback');
+    expect(rke17.controls.find((c) => c.id === '1.4.2')!.check).toBe('scheduler-bind-address-loopback');
+    // rke2-cis-1.8 2.5 read the client (not peer) client-cert-auth upstream.
+    expect(catalog.benchmarks.get('rke2-cis-1.8-hardened')!.controls.find((c) => c.id === '2.5')!.check).toBe('etcd-peer-client-cert-auth-enabled');
+    expect(catalog.checks.get('etcd-peer-client-cert-auth-enabled')!.assert).toMatchObject({ fact: 'etcd.args.peer-client-cert-auth' });
+    // rke-cis-1.23-hardened listed 1.1.21 twice.
+    const ids = catalog.benchmarks.get('rke-cis-1.23-hardened')!.controls.map((c) => c.id);
+    expect(ids.filter((i) => i === '1.1.21')).toHaveLength(1);
+    // Every profile carries the host requirements of the hardening guides.
+    for (const b of catalog.benchmarks.values()) expect(b.controls.filter((c) => c.section === '0').length).toBeGreaterThanOrEqual(7);
+  });
 
   for (const [id, benchmark] of catalog.benchmarks) {
     it(`benchmark ${id}: every control binds to a check or is explicitly manual/notApplicable`, () => {

@@ -103,9 +103,6 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
     api.prepend('audit-log-maxbackup', '10', p);
     api.prepend('audit-log-maxsize', '100', p);
     api.prepend('audit-log-path', `${S}/logs/audit.log`, p);
-    if (!auditPolicy) {
-      warnings.push(`${where(profileItem!)}: profile ${profile} enables audit logging with /etc/rancher/rke2/audit-policy.yaml; if that file does not exist RKE2 writes a policy that logs nothing (level None): provide a policy`);
-    }
   }
   if (cis && addsExtendTokenFlag(version, data.extendTokenExpirationFalseFrom)) {
     api.prepend('service-account-extend-token-expiration', 'false', fromItem(`profile: ${profile} (RKE2 ${version.text} adds it)`, profileItem!));

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfigTargets } from '../../src/config/load-config-targets.js';
+import { auditConfig } from '../../src/cli/audit-config-command.js';
+import { tempTree } from '../support/temp-files.js';
+
+const POLICY = 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n';
+const NONE_POLICY = 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: None\n';
+const ADMISSION = `apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+  - name: PodSecurity
+    configuration:
+      apiVersion: pod-security.admission.config.k8s.io/v1
+      kind: PodSecurityConfiguration
+      defaults: { enforce: restricted }
+      exemptions: { namespaces: [kube-system, cattle-system] }
+  - name: EventRateLimit
+    path: /etc/kubernetes/event-rate-limit.yaml
+`;
+
+describe('files the configuration points at', () => {
+  it('reads a referenced file present on this machine (audit config run on the server)', () => {
+    const dir = tempTree({ 'policy.yaml': POLICY, 'admission.yaml': ADMISSION });
+    const cfg = tempTree({
+      'config.yaml': `audit-policy-file: ${path.join(dir, 'policy.yaml')}\npod-security-admission-config-file: ${path.join(dir, 'admission.yaml')}\n`,
+    });
+    const { snapshots } = loadConfigTargets([path.join(cfg, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
+    const s = snapshots[0]!;
+    expect(s.facts['audit.policy.present']).toMatchObject({ value: 'true', source: 'file' });
+    expect(s.facts['admission.PodSecurity.defaults.enforce']).toMatchObject({ value: 'restricted', source: 'file' });
+    expect(s.facts['admission.EventRateLimit.configured']?.value).toBe('true');
+    expect(s.warnings.join('\n')).not.toMatch(/does not contain/);
+  });
+
+  it('a policy that logs nothing is not a minimal audit policy', () => {
+    const dir = tempTree({ 'policy.yaml': NONE_POLICY });
+    const cfg = tempTree({ 'config.yaml': `profile: cis\naudit-policy-file: ${path.join(dir, 'policy.yaml')}\n` });
+    const { run } = auditConfig([path.join(cfg, 'config.yaml')], { k8sVersion: 'v1.33.6+rke2r1' });
+    const r = run.results.find((x) => x.checkId === 'apiserver-audit-policy-present')!;
+    expect(r.status).toBe('fail');
+    expect(r.evidence.find((e) => e.fact === 'audit.policy.present')?.layer).toMatch(/level None/);
+  });
+
+  it('a missing referenced file is reported as outside the configuration, and its checks are manual', () => {
+    const cfg = tempTree({ 'config.yaml': 'audit-policy-file: /nonexistent/audit.yaml\n' });
+    const { run } = auditConfig([path.join(cfg, 'config.yaml')], { k8sVersion: 'v1.33.6+rke2r1' });
+    expect(run.warnings.join('\n')).toMatch(/config\.yaml:1:\d+: audit-policy-file points at \/nonexistent\/audit\.yaml, which this configuration does not contain/);
+    expect(run.results.find((x) => x.checkId === 'apiserver-audit-policy-present')!.status).toBe('manual');
+  });
+
+  it('Rancher inline file content is parsed and the materialised path becomes the flag', () => {
+    const dir = tempTree({
+      'c.yaml': `apiVersion: provisioning.cattle.io/v1
+kind: Cluster
+metadata: { name: x }
+spec:
+  kubernetesVersion: v1.31.4+rke2r1
+  rkeConfig:
+    machineGlobalConfig:
+      profile: cis
+      audit-policy-file: |
+        apiVersion: audit.k8s.io/v1
+        kind: Policy
+        rules:
+          - level: RequestResponse
+`,
+    });
+    const s = loadConfigTargets([path.join(dir, 'c.yaml')], {}).snapshots[0]!;
+    expect(s.facts['audit.policy.present']).toMatchObject({ value: 'true', source: 'config', location: { line: 9 } });
+    expect(s.facts['kube-apiserver.args.audit-policy-file']?.value).toBe('/var/lib/rancher/rke2/etc/config-files/audit-policy-file');
+  });
+
+  it('RKE1 extra_args encryption-provider-config pointing at a local file is read, keys never copied', () => {
+    const dir = tempTree({ 'enc.yaml': 'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - identity: {}\n      - aescbc: { keys: [{ name: k, secret: c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI= }] }\n' });
+    const cfg = tempTree({ 'cluster.yml': `kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube-api:\n    extra_args:\n      encryption-provider-config: ${path.join(dir, 'enc.yaml')}\n` });
+    const { run } = auditConfig([path.join(cfg, 'cluster.yml')], {});
+    const strong = run.results.find((x) => x.checkId === 'apiserver-encryption-provider-strong')!;
+    expect(strong.status).toBe('fail'); // identity first: secrets are written in clear
+    expect(JSON.stringify(run)).not.toContain('c2VjcmV0');
+  });
+});
