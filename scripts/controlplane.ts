@@ -6,7 +6,7 @@
 // Build the binaries first with scripts/build-controlplane.sh. kube-apiserver flags may use
 // {{dir}} for the control plane's temp directory, e.g. -- --audit-log-path={{dir}}/audit.log
 import { controlPlaneSummary, serverErrorLines, startControlPlane, type ControlPlane } from '../test/support/control-plane.js';
-import { killAllNow } from '../test/support/processes.js';
+import { killAllNow, whenParentDies } from '../test/support/processes.js';
 
 const USAGE = 'usage: npx tsx scripts/controlplane.ts [--no-controller-manager] [--keep-dir] [-- <kube-apiserver flags>]';
 
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   // (not `once`): while this script listens, the harness's own signal hook leaves the stop to us.
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  whenParentDies(() => void shutdown('parent process gone', 1));
 
   const cp = await startControlPlane({
     controllerManager: args.controllerManager,

@@ -5,6 +5,7 @@ import { auditConfig } from './audit-config-command.js';
 import { EXIT, exitCodeFor, exitCodeForError, type FailOn } from './exit-codes.js';
 import { emit, FORMATS, render } from './output.js';
 import { listBenchmarks } from './benchmarks-command.js';
+import { runHardenConfig } from './harden-config-command.js';
 
 interface ReportFlags {
   format: string;
@@ -41,6 +42,23 @@ function program(setExit: (code: number) => void): Command {
     emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, sectionTitles), o.output);
     setExit(exitCodeFor(run, o.failOn));
   });
+
+  const harden = root.command('harden').description('generate hardened configuration and apply host and cluster fixes');
+  harden
+    .command('config')
+    .description('generate a hardened RKE1 cluster.yml / RKE2 config.yaml for a version, or merge into yours (--from)')
+    .addOption(new Option('--distro <distro>', 'distribution').choices(['rke1', 'rke2']).makeOptionMandatory())
+    .requiredOption('--k8s-version <version>', 'Kubernetes / RKE2 version, e.g. v1.31.4+rke2r1 or v1.28.15-rancher1-1')
+    .option('--from <file>', 'your configuration: settings, comments and order are kept')
+    .option('--out <dir>', 'write the configuration and companion files here (atomically)')
+    .option('--benchmark <id>', 'benchmark profile (default: chosen from distro and version)')
+    .addOption(new Option('--exemptions <list>', 'PSA namespace exemption list').choices(['rke2', 'rke1', 'rancher-restricted', 'docs-sample', 'none']))
+    .option('--exempt-namespace <ns...>', 'more namespaces exempt from Pod Security Admission')
+    .addOption(new Option('--psa <level>', 'Pod Security Admission level').choices(['restricted', 'baseline']).default('restricted'))
+    .action((o: { distro: 'rke1' | 'rke2'; k8sVersion: string; from?: string; out?: string; benchmark?: string; exemptions?: 'rke2' | 'rke1' | 'rancher-restricted' | 'docs-sample' | 'none'; exemptNamespace?: string[]; psa: 'restricted' | 'baseline' }) => {
+      process.stdout.write(runHardenConfig({ ...o, ...(o.exemptNamespace ? { exemptNamespaces: o.exemptNamespace } : {}) }));
+      setExit(EXIT.ok);
+    });
 
   root.command('benchmarks').description('list benchmark profiles and which distro/version selects each').action(() => {
     process.stdout.write(listBenchmarks());

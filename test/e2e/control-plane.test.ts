@@ -312,7 +312,7 @@ describe('teardown', () => {
   it('kills the servers when the runner gets SIGTERM', async () => {
     const holder = await startHolder('fixture');
     holder.child.kill('SIGTERM');
-    const exit = await holder.exit;
+    const exit = await holder.exitWithin(10_000);
     expect(exit.signal).toBe('SIGTERM');
     await dead(holder.pids, 2_000);
     expect(existsSync(holder.dir)).toBe(false);
@@ -321,9 +321,19 @@ describe('teardown', () => {
   it('kills the servers when the runner is SIGKILLed (watchdog)', async () => {
     const holder = await startHolder('fixture');
     holder.child.kill('SIGKILL');
-    await holder.exit;
+    await holder.exitWithin(10_000);
     await dead(holder.pids, 10_000);
     holder.removeDir();
+  });
+
+  it('kills the servers when the process that started the runner dies', async () => {
+    const holder = await startHolder('fixture-via-bash');
+    const runner = Number(/^\s*runner:\s+(\d+)$/m.exec(holder.stdout)?.[1]);
+    expect(isAlive(runner)).toBe(true);
+    holder.child.kill('SIGKILL'); // the bash in between; the runner notices it is orphaned
+    await holder.exitWithin(10_000);
+    await dead([runner, ...holder.pids], 10_000);
+    expect(existsSync(holder.dir)).toBe(false);
   });
 
   it('npm run controlplane (scripts/controlplane.ts) prints the kubeconfig and tears down on Ctrl-C', async () => {
@@ -331,7 +341,7 @@ describe('teardown', () => {
     expect(holder.stdout).toMatch(new RegExp(`^export KUBECONFIG=${holder.kubeconfig}$`, 'm'));
     expect(existsSync(holder.kubeconfig)).toBe(true);
     holder.child.kill('SIGINT');
-    const exit = await holder.exit;
+    const exit = await holder.exitWithin(30_000);
     expect(exit.code).toBe(0);
     await dead(holder.pids, 2_000);
     expect(existsSync(holder.dir)).toBe(false);

@@ -100,13 +100,13 @@ const CONTROLLERS = [
 
 /**
  * The lines of a component's stderr that state why it failed: cobra's `Error: ...` and klog's
- * error/fatal lines (`E1127 12:00:00.000000 ...`, `F1127 ...`). Falls back to the last lines.
+ * error/fatal lines (`E1127 12:00:00.000000 ...`, `F1127 ...`), the last `max` of them (the fatal
+ * one comes last). Falls back to the last lines of stderr.
  */
 export function serverErrorLines(stderr: string, max = 10): string[] {
   const lines = stderr.split('\n').filter((line) => line.trim() !== '');
   const errors = lines.filter((line) => /^Error: /.test(line) || /^[EF]\d{4} /.test(line));
-  const picked = errors.length > 0 ? errors : lines.slice(-max);
-  return [...new Set(picked)].slice(0, max);
+  return (errors.length > 0 ? errors : lines).slice(-max);
 }
 
 function etcdEnv(): NodeJS.ProcessEnv {

@@ -8,6 +8,8 @@
 //      still alive is SIGKILLed synchronously, and registered exit cleanups run;
 //   3. a tiny bash watchdog per server polls the runner's pid every second and SIGKILLs the group
 //      when the runner is gone (covers a runner killed by SIGKILL, where no handler can run).
+// A runner that is itself a child process (the manual script, the teardown tests' fixture) also
+// follows its parent: whenParentDies().
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,7 +84,7 @@ function installHooks(): void {
     const onSignal = (): void => {
       // When someone else also listens (the manual script, a test runner), they decide whether
       // the process ends; if it does, the 'exit' hook above still kills everything.
-      return;
+      if (process.listenerCount(signal) > 1) return;
       killAllNow();
       process.removeListener(signal, onSignal);
       process.kill(process.pid, signal); // default action: terminate as the signal would have
@@ -170,6 +172,22 @@ export function startProcess(name: string, command: string, args: string[], opti
       return exited;
     },
   };
+}
+
+/**
+ * Calls `onOrphaned` once when this process's parent is gone (it has been re-parented), polling
+ * every second. For a runner started by another process (a test, a shell): if that one dies,
+ * this one must not linger, or its servers would live on with it.
+ */
+export function whenParentDies(onOrphaned: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent || !isAlive(parent)) {
+      clearInterval(timer);
+      onOrphaned();
+    }
+  }, 1_000);
+  timer.unref();
 }
 
 /** True while a process with this pid exists (signal 0 probes without signalling). */

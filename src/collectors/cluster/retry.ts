@@ -47,7 +47,7 @@ export function backoffMs(attempt: number, p: Pick<RetryPolicy, 'baseDelayMs' | 
 }
 
 const giveUp = (e: KubeApiError, attempts: number, note: string): KubeApiError =>
-  new KubeApiError(`${e.message} (${note} after ${attempts} attempt${attempts === 1 ? '' : 's'})`, e.kind, { ...e.details, attempts });
+  new KubeApiError(`${e.message} (${note}; ${attempts} attempt${attempts === 1 ? '' : 's'})`, e.kind, { ...e.details, attempts });
 
 /** Run `call` (given its timeout) until it succeeds, fails for good, or the policy gives up. */
 export async function withRetry<T>(what: string, call: (timeoutMs: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
@@ -66,7 +66,7 @@ export async function withRetry<T>(what: string, call: (timeoutMs: number) => Pr
       }
       if (attempt >= policy.maxAttempts) throw giveUp(e, attempt, 'gave up');
       const delayMs = e.details.retryAfterMs ?? backoffMs(attempt, policy, random);
-      if (now() + delayMs >= policy.deadline) throw giveUp(e, attempt, `next attempt in ${delayMs} ms would pass the deadline;`);
+      if (now() + delayMs >= policy.deadline) throw giveUp(e, attempt, `next attempt in ${delayMs} ms would pass the deadline`);
       policy.onRetry?.({ what, attempt, delayMs, error: e });
       await sleep(delayMs);
     }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Fact, FactSnapshot } from '../../model/fact.js';
 import { admissionConfigFacts, auditPolicyFacts, encryptionConfigFacts, type CompanionSource } from './companion-facts.js';
 
@@ -10,6 +11,14 @@ const REFERENCES: { flag: string; facts: (s: CompanionSource) => Fact[]; covers:
 ];
 
 const MAX_BYTES = 1024 * 1024;
+
+function readSmall(file: string): string | undefined {
+  try {
+    return fs.statSync(file).size <= MAX_BYTES ? fs.readFileSync(file, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * For files the configuration points at but does not contain: Rancher allows the content inline (a value
@@ -31,14 +40,12 @@ export function resolveReferencedFiles(snap: FactSnapshot): void {
       snap.facts[flag.key] = { ...flag, value: `/var/lib/rancher/rke2/etc/config-files/${ref.flag}` };
       continue;
     }
-    let text: string | undefined;
-    try {
-      if (fs.statSync(value).size <= MAX_BYTES) text = fs.readFileSync(value, 'utf8');
-    } catch {
-      text = undefined;
-    }
-    if (text !== undefined) {
-      for (const f of ref.facts({ text, source: 'file', layer: `${value} (read on this machine)`, location: { file: value } })) snap.facts[f.key] = f;
+    // The path on this machine (audit run on the server), or under host/ beside the configuration (the layout
+    // `harden config --out` writes).
+    const candidates = [value, ...(flag.location ? [path.join(path.dirname(flag.location.file), 'host', value)] : [])];
+    const found = candidates.map((c) => ({ c, text: readSmall(c) })).find((x) => x.text !== undefined);
+    if (found) {
+      for (const f of ref.facts({ text: found.text!, source: 'file', layer: `${found.c} (read on this machine)`, location: { file: found.c } })) snap.facts[f.key] = f;
     } else {
       const where = flag.location?.line ? `${flag.location.file}:${flag.location.line}:${flag.location.column}` : snap.target.name;
       const hint = snap.distro === 'rke2' && ref.flag === 'audit-policy-file' ? ' (if the file is missing when RKE2 starts, RKE2 writes a policy that logs nothing)' : '';

@@ -10,6 +10,8 @@ import { isAlive, registerExitCleanup } from '../../support/processes.js';
 export interface Holder {
   child: ChildProcess;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** `exit`, or an error (and SIGKILL) when the holder is still running after `ms`. */
+  exitWithin(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stdout: string;
   pids: number[];
   dir: string;
@@ -17,9 +19,14 @@ export interface Holder {
   removeDir(): void;
 }
 
+const FIXTURE = join(REPO_ROOT, 'test/e2e/fixtures/hold-control-plane.ts');
 const ENTRY = {
-  fixture: [join(REPO_ROOT, 'test/e2e/fixtures/hold-control-plane.ts')],
-  script: [join(REPO_ROOT, 'scripts/controlplane.ts'), '--no-controller-manager'],
+  /** The fixture, a child of this process. */
+  fixture: [process.execPath, '--import', 'tsx', FIXTURE],
+  /** The fixture, a child of a bash that is a child of this process. */
+  'fixture-via-bash': ['bash', '-c', '"$@" & wait', 'bash', process.execPath, '--import', 'tsx', FIXTURE],
+  /** The manual script. */
+  script: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'scripts/controlplane.ts'), '--no-controller-manager'],
 };
 
 function field(stdout: string, name: string): string {
@@ -30,7 +37,8 @@ function field(stdout: string, name: string): string {
 
 /** Starts the holder and resolves once it printed `export KUBECONFIG=...` (the control plane is up). */
 export async function startHolder(kind: keyof typeof ENTRY, timeoutMs = 120_000): Promise<Holder> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...ENTRY[kind]], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...args] = ENTRY[kind] as [string, ...string[]];
+  const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // If this test process dies first, the holder goes too (and with it, its servers).
   const unregister = registerExitCleanup(() => child.kill('SIGKILL'));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -62,9 +70,19 @@ export async function startHolder(kind: keyof typeof ENTRY, timeoutMs = 120_000)
     child.kill('SIGKILL');
     throw new Error(`expected the running pids of etcd and kube-apiserver, got: ${field(stdout, 'pids')}`);
   }
+  const exitWithin = async (ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> => {
+    const timeout = sleep(ms).then(() => undefined);
+    const result = await Promise.race([exit, timeout]);
+    if (result === undefined) {
+      child.kill('SIGKILL');
+      throw new Error(`${kind} still running ${ms} ms after the signal`);
+    }
+    return result;
+  };
   return {
     child,
     exit,
+    exitWithin,
     stdout,
     pids,
     dir,

@@ -1,0 +1,20 @@
+import { hardenConfig, writeHardenedConfig, type HardenConfigOptions } from '../harden-config/harden-config.js';
+
+/** `harden config`: print the diff and what the companion files are for; write them only with --out. */
+export function runHardenConfig(o: HardenConfigOptions & { out?: string }): string {
+  const h = hardenConfig(o);
+  const lines = [h.diff.trimEnd(), ''];
+  lines.push(`Benchmark: ${h.benchmark}`);
+  if (h.companions.length) {
+    lines.push('Companion files (written under <out>/host/<path>; copy them to the node):');
+    for (const c of h.companions) lines.push(`  ${c.nodePath} (${c.mode.toString(8)}): ${c.purpose}`);
+  }
+  for (const n of h.notes) lines.push(`Note: ${n}`);
+  if (o.out) {
+    const written = writeHardenedConfig(h, o.out);
+    lines.push(`Wrote ${written.length} files under ${o.out}`);
+  } else {
+    lines.push('Nothing written (pass --out DIR to write).');
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,350 @@
+import path from 'node:path';
+import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
+import { emptySnapshot, type Fact, type FactSnapshot } from '../../model/fact.js';
+import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFacts } from './apiserver-files.js';
+import { identifyComponent, NODE_COMPONENTS, parseFlags, valueLooksSecret, type FlagOccurrence, type NodeComponent } from './argv.js';
+import { detectDistro, detectK8sVersion, dockerComponentContainers, exists, RKE1_SSL, RKE2_AGENT, RKE2_MANIFESTS, RKE2_SERVER, type Distro } from './detect.js';
+import { etcdConfigArgs } from './etcd-config.js';
+import { membersFacts, setFacts, singleFileFacts, type FileContext, type FileFacts } from './file-facts.js';
+import { loadHostIds } from './host-ids.js';
+import { kubeletArgs } from './kubelet-config.js';
+import { HostNotFound, HostReadError, type HostFs, type HostStat, type ProcessInfo, type ProcTable } from './ports.js';
+
+export const NODE_ROLES = ['etcd', 'controlplane', 'worker'] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+
+/** Which role a component belongs to. kubelet and kube-proxy run on every RKE node, whatever its roles. */
+const ROLE_OF: Record<NodeComponent, NodeRole> = {
+  etcd: 'etcd',
+  'kube-apiserver': 'controlplane',
+  'kube-controller-manager': 'controlplane',
+  'kube-scheduler': 'controlplane',
+  kubelet: 'worker',
+  'kube-proxy': 'worker',
+};
+const NODE_WIDE: NodeComponent[] = ['kubelet', 'kube-proxy'];
+
+export const DEFAULT_SYSCTLS = ['vm.overcommit_memory', 'vm.panic_on_oom', 'kernel.panic', 'kernel.panic_on_oops'];
+
+export interface NodeCollectOptions {
+  fs: HostFs;
+  proc: ProcTable;
+  /** Skip distro detection. */
+  distro?: Distro;
+  /** Skip version detection. */
+  k8sVersion?: string;
+  /** Audit only these roles' components (etcd, controlplane); default: what runs on the node. */
+  roles?: NodeRole[];
+  /** Kernel parameters to read (dotted names); default the four of the hardening guides. */
+  sysctls?: string[];
+  /** Target name; default `node <hostname>`. */
+  name?: string;
+}
+
+interface Running {
+  proc: ProcessInfo;
+  flags: FlagOccurrence[];
+}
+
+const argvProvenance = (procDir: string, p: ProcessInfo): Provenance => ({
+  source: 'process',
+  layer: `command line of pid ${p.pid}`,
+  location: { file: path.posix.join(procDir, String(p.pid), 'cmdline') },
+});
+
+function argMapOf(flags: FlagOccurrence[], prov: Provenance): ArgMap {
+  const m = new ArgMap();
+  for (const { flag, value } of flags) m.append(flag, value, prov);
+  return m;
+}
+
+/** ArgMap marks secret flag names; values that carry credentials (URLs with a password) are secret too. */
+function argFacts(m: ArgMap, component: string): Fact[] {
+  return m.toFacts(component).map((f) => (typeof f.value === 'string' && valueLooksSecret(f.value) ? { ...f, secret: true } : f));
+}
+
+function rolesText(roles: Set<NodeRole>): string {
+  return NODE_ROLES.filter((r) => roles.has(r)).join(', ') || 'none';
+}
+
+/**
+ * Collect the facts of one node from its host root and process table. Pure with respect to its
+ * ports: every read of the host goes through `fs` and `proc`.
+ */
+export function collectNode(opts: NodeCollectOptions): FactSnapshot {
+  const { fs, proc } = opts;
+  const warnings: string[] = [];
+  const errors: Record<string, string> = {};
+  const absent: Record<string, string> = {};
+  const facts: Fact[] = [];
+
+  // 1. Processes.
+  let procs: ProcessInfo[] = [];
+  let procError: string | undefined;
+  try {
+    procs = proc.list();
+  } catch (e) {
+    if (!(e instanceof HostReadError)) throw e;
+    procError = e.message;
+    warnings.push(`${e.message}: component flags and kernel parameters cannot be read; their checks are errors`);
+  }
+  const found = new Map<NodeComponent, ProcessInfo[]>();
+  for (const p of procs) {
+    const id = identifyComponent(p.argv);
+    if (id) found.set(id.component, [...(found.get(id.component) ?? []), p]);
+  }
+
+  // 2. Distro and version.
+  const distro = opts.distro ?? detectDistro(fs, procs, found).distro;
+  let k8sVersion = opts.k8sVersion;
+  if (!k8sVersion) {
+    const v = detectK8sVersion(distro, fs, found, warnings);
+    if (v) {
+      k8sVersion = v.version;
+      warnings.push(`Kubernetes ${v.version} (from ${v.why})`);
+    }
+  }
+
+  // 3. Which components belong here: running, configured but not running, or absent.
+  const configured = new Map<NodeComponent, string>();
+  if (distro === 'rke2') {
+    for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd', 'kube-proxy'] as NodeComponent[]) {
+      const m = `${RKE2_MANIFESTS}/${c}.yaml`;
+      if (exists(fs, m)) configured.set(c, m);
+    }
+  } else {
+    for (const c of dockerComponentContainers(fs)) configured.set(c.name as NodeComponent, `container ${c.name} (${c.file})`);
+  }
+  const running = new Map<NodeComponent, Running>();
+  for (const [c, list] of found) {
+    const chosen = list[0]!;
+    if (list.length > 1) warnings.push(`${list.length} ${c} processes (pids ${list.map((p) => p.pid).join(', ')}): auditing pid ${chosen.pid}, the oldest`);
+    running.set(c, { proc: chosen, flags: parseFlags(identifyComponent(chosen.argv)!.args).flags });
+  }
+  const declared = opts.roles ? new Set<NodeRole>([...opts.roles, 'worker']) : undefined;
+  const present = new Set<NodeComponent>();
+  const unknown = new Map<NodeComponent, string>();
+  for (const c of NODE_COMPONENTS) {
+    const role = ROLE_OF[c];
+    if (declared && !declared.has(role) && !NODE_WIDE.includes(c)) {
+      if (running.has(c)) warnings.push(`${c} runs on this node (pid ${running.get(c)!.proc.pid}) but --role ${opts.roles!.join(',')} leaves it out`);
+      continue;
+    }
+    if (running.has(c)) {
+      present.add(c);
+      continue;
+    }
+    const where = procError ? `${proc.description} cannot be read` : `no ${c} process in ${proc.description}`;
+    if (configured.has(c)) unknown.set(c, `${c} is configured on this node (${configured.get(c)}) but ${where}: its flags are unknown`);
+    else if (procError) unknown.set(c, `${where}: cannot tell whether ${c} runs here or with which flags`);
+    else if (declared) unknown.set(c, `--role ${opts.roles!.join(',')} says ${c} runs here but there is ${where}`);
+    else if (c === 'kubelet') unknown.set(c, `${where} (every Kubernetes node runs one; can the scanner see the host's processes?): kubelet flags unknown`);
+    if (unknown.has(c)) present.add(c);
+  }
+  const roles = new Set<NodeRole>([...present].map((c) => ROLE_OF[c]));
+  if (declared) for (const r of declared) roles.add(r);
+  for (const c of NODE_COMPONENTS) {
+    if (present.has(c)) continue;
+    absent[c] = declared && !declared.has(ROLE_OF[c])
+      ? `no ${c} audited on this node: --role ${rolesText(roles)}`
+      : c === 'kube-proxy'
+        ? `no kube-proxy on this node (no process${distro === 'rke2' ? ', no static pod manifest' : ', no container'}; e.g. a CNI replaces it)`
+        : `no ${c} on this node: roles ${rolesText(roles)}`;
+  }
+  for (const [c, reason] of unknown) errors[`${c}.args`] = reason;
+
+  // 4. Component flags.
+  const args = new Map<NodeComponent, ArgMap>();
+  let kubeletFiles: { files: string[]; configDir?: string } | undefined;
+  for (const [c, r] of running) {
+    if (!present.has(c)) continue;
+    const prov = argvProvenance(proc.description, r.proc);
+    if (c === 'kubelet') {
+      const k = kubeletArgs(fs, r.flags, prov);
+      warnings.push(...k.warnings);
+      kubeletFiles = { files: k.files, ...(k.configDir ? { configDir: k.configDir } : {}) };
+      if (k.error) {
+        errors['kubelet.args'] = k.error;
+        continue;
+      }
+      args.set(c, k.args);
+    } else if (c === 'etcd' && r.flags.some((f) => f.flag === 'config-file')) {
+      const file = r.flags.filter((f) => f.flag === 'config-file').at(-1)!.value;
+      const e = etcdConfigArgs(fs, file);
+      warnings.push(...e.warnings);
+      if (e.error) {
+        errors['etcd.args'] = e.error;
+        continue;
+      }
+      e.args.set('config-file', file, prov);
+      if (r.flags.some((f) => f.flag !== 'config-file')) warnings.push(`etcd (pid ${r.proc.pid}) has --config-file and other flags: etcd ignores the others`);
+      args.set(c, e.args);
+    } else {
+      args.set(c, argMapOf(r.flags, prov));
+    }
+  }
+  for (const [c, m] of args) facts.push(...argFacts(m, c));
+
+  // 5. Files the API server's flags name.
+  const api = args.get('kube-apiserver');
+  if (api) {
+    const parts: ApiServerFileFacts[] = [
+      auditPolicyFacts(fs, api.get('audit-policy-file')),
+      encryptionFacts(fs, api.get('encryption-provider-config')),
+      admissionFacts(fs, api.get('admission-control-config-file')),
+    ];
+    for (const p of parts) {
+      facts.push(...p.facts);
+      Object.assign(errors, p.errors);
+      warnings.push(...p.warnings);
+    }
+  } else if (errors['kube-apiserver.args']) {
+    for (const k of ['audit.policy', 'encryption', 'admission']) errors[k] = errors['kube-apiserver.args'];
+  }
+
+  // 6. Users and groups of the host.
+  const ids = loadHostIds(fs);
+  const etcdUid = ids.ok ? ids.ids.uidOf('etcd') : undefined;
+  const etcdGid = ids.ok ? ids.ids.gidOf('etcd') : undefined;
+  if (!ids.ok) {
+    errors['host.user'] = ids.reason;
+    errors['host.group'] = ids.reason;
+  } else {
+    if (etcdUid !== undefined) facts.push({ key: 'host.user.etcd.uid', value: String(etcdUid), source: 'file', layer: 'host /etc/passwd', location: { file: '/etc/passwd' } });
+    if (etcdGid !== undefined) facts.push({ key: 'host.group.etcd.gid', value: String(etcdGid), source: 'file', layer: 'host /etc/group', location: { file: '/etc/group' } });
+    if (distro === 'rke1' && etcdUid !== undefined && etcdGid !== undefined && etcdUid !== etcdGid) {
+      warnings.push(`etcd user uid ${etcdUid} differs from etcd group gid ${etcdGid}: RKE runs etcd as ${etcdUid}:${etcdUid} and chowns /var/lib/etcd to it, so etcd:etcd ownership fails on the group; create both with the same id (52034 in Rancher's guide)`);
+    }
+  }
+
+  // 7. Files.
+  const etcdProc = running.get('etcd')?.proc;
+  const etcdUids = new Set<number>([etcdUid, etcdProc?.uid].filter((u): u is number => u !== undefined && u !== 0));
+  const ctx: FileContext = { fs, ids };
+  for (const part of fileFacts(ctx, distro, args, etcdUids, kubeletFiles, errors['kubelet.args'])) {
+    facts.push(...part.facts);
+    Object.assign(errors, part.errors);
+  }
+
+  // 8. Kernel parameters.
+  for (const name of opts.sysctls ?? DEFAULT_SYSCTLS) {
+    const key = `sysctl.${name}`;
+    if (procError) {
+      errors[key] = `${procError}: /proc/sys/${name.replaceAll('.', '/')} cannot be read`;
+      continue;
+    }
+    try {
+      facts.push({ key, value: proc.sysctl(name), source: 'file', layer: 'kernel parameter', location: { file: path.posix.join(proc.description, 'sys', ...name.split('.')) } });
+    } catch (e) {
+      if (e instanceof HostNotFound) continue;
+      if (e instanceof HostReadError) errors[key] = e.message;
+      else throw e;
+    }
+  }
+
+  const hostname = proc.hostname() ?? readHostname(fs);
+  const snap = emptySnapshot({ kind: 'node', name: opts.name ?? `node ${hostname ?? fs.description}` }, distro, k8sVersion);
+  for (const f of facts) snap.facts[f.key] = f;
+  snap.errors = errors;
+  snap.absent = absent;
+  snap.warnings = warnings;
+  return snap;
+}
+
+function readHostname(fs: HostFs): string | undefined {
+  try {
+    return fs.readText('/etc/hostname').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const SYSTEMD_KUBELET_UNITS = [
+  '/etc/systemd/system/kubelet.service.d/10-kubeadm.conf',
+  '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf',
+  '/etc/systemd/system/kubelet.service',
+  '/usr/lib/systemd/system/kubelet.service',
+  '/lib/systemd/system/kubelet.service',
+];
+
+/** The per-distro file table of docs/facts.md, preferring paths the running components name. */
+function fileFacts(
+  ctx: FileContext,
+  distro: Distro,
+  args: Map<NodeComponent, ArgMap>,
+  etcdUids: Set<number>,
+  kubelet: { files: string[]; configDir?: string } | undefined,
+  kubeletError: string | undefined,
+): FileFacts[] {
+  const flag = (c: NodeComponent, f: string): string[] => {
+    const v = args.get(c)?.get(f);
+    return v ? [v] : [];
+  };
+  const ownedByEtcd = (st: HostStat) => etcdUids.has(st.uid);
+  const out: FileFacts[] = [];
+  const rke2 = distro === 'rke2';
+
+  for (const [name, c] of [['apiserver-manifest', 'kube-apiserver'], ['controller-manager-manifest', 'kube-controller-manager'], ['scheduler-manifest', 'kube-scheduler'], ['etcd-manifest', 'etcd']] as const) {
+    // RKE1 runs components as containers: there are no pod spec files to look for.
+    out.push(singleFileFacts(ctx, name, rke2 ? [`${RKE2_MANIFESTS}/${c}.yaml`] : []));
+  }
+  const cniDir = flag('kubelet', 'cni-conf-dir')[0] ?? '/etc/cni/net.d';
+  out.push(setFacts(ctx, 'cni-config', cniDir, { recursive: false, match: () => true }));
+  out.push(singleFileFacts(ctx, 'etcd-data-dir', rke2 ? [`${RKE2_SERVER}/db/etcd`] : ['/var/lib/etcd']));
+  out.push(singleFileFacts(ctx, 'admin-kubeconfig', rke2 ? [`${RKE2_SERVER}/cred/admin.kubeconfig`] : []));
+  out.push(singleFileFacts(ctx, 'scheduler-kubeconfig', [...flag('kube-scheduler', 'kubeconfig'), rke2 ? `${RKE2_SERVER}/cred/scheduler.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-scheduler.yaml`]));
+  out.push(singleFileFacts(ctx, 'controller-manager-kubeconfig', [...flag('kube-controller-manager', 'kubeconfig'), rke2 ? `${RKE2_SERVER}/cred/controller.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-controller-manager.yaml`]));
+
+  const pki = rke2 ? `${RKE2_SERVER}/tls` : RKE1_SSL;
+  // Files the distro hands to etcd on purpose (RKE2 profile cis: server/tls/etcd; RKE1 etcd uid/gid:
+  // kube-etcd-*.pem) would fail every hardened cluster's root:root ownership check.
+  const etcdOwned = rke2 ? (rel: string) => rel === 'etcd' || rel.startsWith('etcd/') : (rel: string) => /^kube-etcd-.*\.pem$/.test(rel);
+  out.push(setFacts(ctx, 'pki-dir', pki, {
+    recursive: true,
+    includeDirs: true,
+    match: () => true,
+    exclude: { test: (rel, st) => etcdOwned(rel) && ownedByEtcd(st), why: 'owned by etcd on purpose' },
+  }));
+  out.push(setFacts(ctx, 'pki-certs', pki, { recursive: true, match: rke2 ? (r) => r.endsWith('.crt') : (r) => r.endsWith('.pem') && !r.endsWith('-key.pem') }));
+  out.push(setFacts(ctx, 'pki-keys', pki, { recursive: true, match: rke2 ? (r) => r.endsWith('.key') : (r) => r.endsWith('-key.pem') }));
+
+  out.push(singleFileFacts(ctx, 'kubelet-service', SYSTEMD_KUBELET_UNITS));
+  out.push(singleFileFacts(ctx, 'proxy-kubeconfig', [...flag('kube-proxy', 'kubeconfig'), rke2 ? `${RKE2_AGENT}/kubeproxy.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-proxy.yaml`]));
+  out.push(singleFileFacts(ctx, 'kubelet-kubeconfig', [...flag('kubelet', 'kubeconfig'), rke2 ? `${RKE2_AGENT}/kubelet.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-node.yaml`]));
+  out.push(singleFileFacts(ctx, 'kubelet-ca', [...flag('kubelet', 'client-ca-file'), rke2 ? `${RKE2_AGENT}/client-ca.crt` : `${RKE1_SSL}/kube-ca.pem`]));
+  out.push(kubeletConfigFacts(ctx, rke2, kubelet, kubeletError));
+  return out;
+}
+
+/**
+ * `file.kubelet-config`: the files kubelet reads its configuration from. With drop-ins
+ * (`--config-dir`, RKE2 v1.32+ `kubelet.conf.d`) the union of the `--config` file and the drop-ins,
+ * named by the directory; otherwise the `--config` file; none when kubelet reads neither.
+ */
+function kubeletConfigFacts(ctx: FileContext, rke2: boolean, kubelet: { files: string[]; configDir?: string } | undefined, kubeletError: string | undefined): FileFacts {
+  const rke2Dir = `${RKE2_AGENT}/etc/kubelet.conf.d`;
+  if (!kubelet) {
+    // The kubelet's command line is unknown: RKE2's drop-in directory is the only place to look.
+    if (rke2 && exists(ctx.fs, rke2Dir)) return setFacts(ctx, 'kubelet-config', rke2Dir, { recursive: false, match: (r) => r.endsWith('.conf') });
+    if (kubeletError) return { facts: [], errors: { 'file.kubelet-config': kubeletError } };
+    return { facts: [{ key: 'file.kubelet-config.exists', value: 'false', source: 'file', layer: 'kubelet not running here' }], errors: {} };
+  }
+  if (kubelet.configDir) {
+    const fromDir = setFacts(ctx, 'kubelet-config', kubelet.configDir, { recursive: false, match: (r) => r.endsWith('.conf') });
+    const configFile = kubelet.files.find((f) => path.posix.dirname(f) !== kubelet.configDir);
+    if (!configFile || fromDir.errors['file.kubelet-config']) return fromDir;
+    // --config and --config-dir: both files count; the directory names the set.
+    try {
+      const members = [{ path: configFile, stat: ctx.fs.stat(configFile) }];
+      const dirFiles = kubelet.files.filter((f) => f !== configFile).map((f) => ({ path: f, stat: ctx.fs.stat(f) }));
+      return membersFacts(ctx, 'kubelet-config', kubelet.configDir, [...members, ...dirFiles]);
+    } catch (e) {
+      if (e instanceof HostReadError) return { facts: [], errors: { 'file.kubelet-config': e.message } };
+      if (e instanceof HostNotFound) return fromDir;
+      throw e;
+    }
+  }
+  const configFile = kubelet.files[0];
+  if (configFile) return singleFileFacts(ctx, 'kubelet-config', [configFile]);
+  return { facts: [{ key: 'file.kubelet-config.exists', value: 'false', source: 'process', layer: 'kubelet has neither --config nor --config-dir' }], errors: {} };
+}

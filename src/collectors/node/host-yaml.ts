@@ -1,0 +1,39 @@
+import { parseYamlText, type LocatedYaml } from '../../config/read-yaml-file.js';
+import { RkeHardenError } from '../../errors/rke-harden-error.js';
+import { HostNotFound, HostReadError, type HostFs } from './ports.js';
+
+export type HostYaml =
+  | { kind: 'ok'; y: LocatedYaml }
+  | { kind: 'missing'; path: string }
+  | { kind: 'error'; path: string; reason: string };
+
+/**
+ * Read and parse a YAML or JSON file of the host (JSON is YAML). An empty file is an empty map.
+ * Problems come back as values: the caller decides whether they are an error fact.
+ */
+export function readHostYaml(fs: HostFs, p: string): HostYaml {
+  let text: string;
+  try {
+    text = fs.readText(p);
+  } catch (e) {
+    if (e instanceof HostNotFound) return { kind: 'missing', path: p };
+    if (e instanceof HostReadError) return { kind: 'error', path: p, reason: e.message };
+    throw e;
+  }
+  if (text.trim() === '') text = '{}';
+  try {
+    return { kind: 'ok', y: parseYamlText(p, text) };
+  } catch (e) {
+    if (e instanceof RkeHardenError) return { kind: 'error', path: p, reason: e.message };
+    throw e;
+  }
+}
+
+/** Scalar YAML values as flag text: booleans and numbers as written by Go (`true`, `0`). */
+export function scalarText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+export const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

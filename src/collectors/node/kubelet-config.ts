@@ -1,0 +1,160 @@
+import path from 'node:path';
+import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
+import type { FlagOccurrence } from './argv.js';
+import { isMap, readHostYaml, scalarText } from './host-yaml.js';
+import { HostNotFound, HostReadError, type HostFs } from './ports.js';
+
+/** KubeletConfiguration fields → the kubelet flag that sets the same thing. */
+export const KUBELET_CONFIG_FIELDS: { field: string[]; flag: string }[] = [
+  { field: ['authentication', 'anonymous', 'enabled'], flag: 'anonymous-auth' },
+  { field: ['authentication', 'webhook', 'enabled'], flag: 'authentication-token-webhook' },
+  { field: ['authentication', 'x509', 'clientCAFile'], flag: 'client-ca-file' },
+  { field: ['authorization', 'mode'], flag: 'authorization-mode' },
+  { field: ['readOnlyPort'], flag: 'read-only-port' },
+  { field: ['streamingConnectionIdleTimeout'], flag: 'streaming-connection-idle-timeout' },
+  { field: ['protectKernelDefaults'], flag: 'protect-kernel-defaults' },
+  { field: ['makeIPTablesUtilChains'], flag: 'make-iptables-util-chains' },
+  { field: ['eventRecordQPS'], flag: 'event-qps' },
+  { field: ['eventBurst'], flag: 'event-burst' },
+  { field: ['tlsCertFile'], flag: 'tls-cert-file' },
+  { field: ['tlsPrivateKeyFile'], flag: 'tls-private-key-file' },
+  { field: ['tlsCipherSuites'], flag: 'tls-cipher-suites' },
+  { field: ['tlsMinVersion'], flag: 'tls-min-version' },
+  { field: ['rotateCertificates'], flag: 'rotate-certificates' },
+  { field: ['serverTLSBootstrap'], flag: 'rotate-server-certificates' },
+  { field: ['featureGates'], flag: 'feature-gates' },
+  { field: ['podPidsLimit'], flag: 'pod-max-pids' },
+  { field: ['seccompDefault'], flag: 'seccomp-default' },
+  { field: ['address'], flag: 'address' },
+  { field: ['staticPodPath'], flag: 'pod-manifest-path' },
+  { field: ['clusterDomain'], flag: 'cluster-domain' },
+  { field: ['clusterDNS'], flag: 'cluster-dns' },
+];
+
+/**
+ * Where a `--config` file is in use, these fields default differently from the command-line flags
+ * (kubelet applies the v1beta1 defaults to the file, legacy defaults to flags). Drop-ins alone
+ * (`--config-dir` without `--config`) keep the legacy flag defaults.
+ */
+const CONFIG_FILE_DEFAULTS: Record<string, string> = {
+  'anonymous-auth': 'false',
+  'authentication-token-webhook': 'true',
+  'authorization-mode': 'Webhook',
+  'read-only-port': '0',
+};
+
+export interface KubeletArgs {
+  args: ArgMap;
+  /** Config file and drop-ins read, in the order applied. */
+  files: string[];
+  /** The drop-in directory (--config-dir), when given. */
+  configDir?: string;
+  /** A config file or drop-in could not be read: kubelet settings are unknown. */
+  error?: string;
+  warnings: string[];
+}
+
+function at(v: unknown, p: string[]): unknown {
+  let cur = v;
+  for (const k of p) {
+    if (!isMap(cur)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+function gatesOf(text: string): [string, string][] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    const eq = s.indexOf('=');
+    return eq < 0 ? [s, 'true'] : [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];
+  });
+}
+
+/**
+ * The kubelet's effective flags: the `--config` file (with its defaults), then the `--config-dir`
+ * drop-ins (`*.conf`, in lexical order; maps merge, other values replace), then the command line,
+ * which wins (feature gates merge, the command line winning per gate), as kubelet does.
+ */
+export function kubeletArgs(fs: HostFs, flags: FlagOccurrence[], argvProvenance: Provenance): KubeletArgs {
+  const m = new ArgMap();
+  const warnings: string[] = [];
+  const files: string[] = [];
+  const configFile = flags.filter((f) => f.flag === 'config').at(-1)?.value;
+  const configDir = flags.filter((f) => f.flag === 'config-dir').at(-1)?.value;
+  const fileGates = new Map<string, string>();
+  let gatesProvenance: Provenance | undefined;
+
+  const apply = (p: string, what: string): string | undefined => {
+    const read = readHostYaml(fs, p);
+    if (read.kind === 'missing') return `kubelet ${what} ${p} does not exist on the host (kubelet would not start with it): kubelet settings unknown`;
+    if (read.kind === 'error') return `kubelet ${what}: ${read.reason}`;
+    const doc = read.y.value;
+    if (!isMap(doc)) return `kubelet ${what} ${p}: not a KubeletConfiguration (not a map)`;
+    if (doc.kind !== undefined && doc.kind !== 'KubeletConfiguration') warnings.push(`kubelet ${what} ${p}: kind ${String(doc.kind)}, expected KubeletConfiguration`);
+    files.push(p);
+    for (const { field, flag } of KUBELET_CONFIG_FIELDS) {
+      const v = at(doc, field);
+      if (v === undefined || v === null) continue;
+      const prov: Provenance = { source: 'file', layer: `kubelet ${what} ${p}`, location: read.y.locate(field) };
+      if (flag === 'feature-gates') {
+        if (!isMap(v)) continue;
+        for (const [k, g] of Object.entries(v)) fileGates.set(k, scalarText(g) ?? String(g));
+        gatesProvenance = prov;
+        m.set(flag, [...fileGates].map(([k, g]) => `${k}=${g}`).join(','), prov);
+        continue;
+      }
+      const text = Array.isArray(v) ? v.map((x) => scalarText(x) ?? '').join(',') : scalarText(v);
+      if (text === undefined) continue;
+      m.set(flag, text, prov);
+    }
+    return undefined;
+  };
+
+  if (configFile !== undefined) {
+    for (const [flag, value] of Object.entries(CONFIG_FILE_DEFAULTS)) {
+      m.set(flag, value, { source: 'default', layer: `KubeletConfiguration default (kubelet reads --config ${configFile})` });
+    }
+    const err = apply(configFile, 'config file');
+    if (err) return { args: m, files, ...(configDir ? { configDir } : {}), error: err, warnings };
+  }
+  if (configDir !== undefined) {
+    let names: string[];
+    try {
+      names = fs.list(configDir).filter((e) => e.kind === 'file' && e.name.endsWith('.conf')).map((e) => e.name);
+    } catch (e) {
+      const reason = e instanceof HostNotFound ? `kubelet --config-dir ${configDir} does not exist on the host` : e instanceof HostReadError ? `kubelet --config-dir: ${e.message}` : undefined;
+      if (!reason) throw e;
+      return { args: m, files, configDir, error: `${reason}: kubelet settings unknown`, warnings };
+    }
+    for (const name of names) {
+      const err = apply(path.posix.join(configDir, name), 'drop-in');
+      if (err) return { args: m, files, configDir, error: err, warnings };
+    }
+  }
+
+  // The command line wins over the files.
+  const seen = new Set<string>();
+  const cliGates: [string, string][] = [];
+  for (const { flag, value } of flags) {
+    if (flag === 'config' || flag === 'config-dir') {
+      m.set(flag, value, argvProvenance);
+      continue;
+    }
+    if (flag === 'feature-gates' && fileGates.size > 0) {
+      cliGates.push(...gatesOf(value));
+      continue;
+    }
+    if (seen.has(flag)) m.append(flag, value, argvProvenance);
+    else m.set(flag, value, argvProvenance);
+    seen.add(flag);
+  }
+  if (cliGates.length > 0) {
+    const merged = new Map(fileGates);
+    for (const [k, v] of cliGates) merged.set(k, v);
+    m.set('feature-gates', [...merged].map(([k, v]) => `${k}=${v}`).join(','), {
+      ...argvProvenance,
+      layer: `${argvProvenance.layer} over ${gatesProvenance?.layer ?? 'kubelet config'}`,
+    });
+  }
+  return { args: m, files, ...(configDir ? { configDir } : {}), warnings };
+}

@@ -1,0 +1,19 @@
+import type { K8sVersion } from '../config/k8s-version.js';
+
+export interface Companion {
+  /** Where the file goes on the node. */
+  nodePath: string;
+  text: string;
+  mode: number;
+  purpose: string;
+}
+
+export interface HardeningContext {
+  version: K8sVersion;
+  exemptNamespaces: string[];
+  psa: 'restricted' | 'baseline';
+  /** CIS controls the chosen benchmark contains, by check id (some settings matter only for some versions). */
+  checks: Set<string>;
+  notes: string[];
+  companions: Companion[];
+}

@@ -1,0 +1,82 @@
+import { isMap, type Document } from 'yaml';
+import { upsertCommaFlag } from './comma-flag.js';
+import { etcdUserScript, STRONG_CIPHERS, sysctlConf } from './companion-templates.js';
+import type { HardeningContext } from './hardening-context.js';
+import { setScalar, valueAt, type Path } from './yaml-edit.js';
+
+/** The spelling the user's file already uses for a service section (kube-api or kube_api), else the RKE CLI one. */
+function servicePath(doc: Document, root: Path, spellings: string[]): Path {
+  const found = spellings.find((s) => valueAt(doc, [...root, 'services', s]) !== undefined);
+  return [...root, 'services', found ?? spellings[0]!];
+}
+
+/** Edit an RKE1 cluster.yml (or Rancher cluster with rancher_kubernetes_engine_config) into its hardened form. */
+export function hardenRke1(doc: Document, ctx: HardeningContext): void {
+  const wrapped = isMap(doc.contents) && doc.contents.has('rancher_kubernetes_engine_config');
+  const root: Path = wrapped ? ['rancher_kubernetes_engine_config'] : [];
+  const etcd = servicePath(doc, root, ['etcd']);
+  const api = servicePath(doc, root, ['kube-api', 'kube_api']);
+  const controller = servicePath(doc, root, ['kube-controller', 'kube_controller']);
+  const scheduler = servicePath(doc, root, ['scheduler']);
+  const kubelet = servicePath(doc, root, ['kubelet']);
+  const v = ctx.version;
+
+  const uid = valueAt(doc, [...etcd, 'uid']);
+  const gid = valueAt(doc, [...etcd, 'gid']);
+  if (!uid || !gid || String(uid) !== String(gid)) {
+    if (uid && gid) ctx.notes.push(`services.etcd uid ${String(uid)} and gid ${String(gid)} differ; RKE runs etcd as uid:uid, so both become 52034`);
+    setScalar(doc, [...etcd, 'uid'], 52034);
+    setScalar(doc, [...etcd, 'gid'], 52034);
+  }
+  setScalar(doc, [...api, 'secrets_encryption_config', 'enabled'], true);
+  if (valueAt(doc, [...api, 'audit_log', 'enabled']) !== true) setScalar(doc, [...api, 'audit_log', 'enabled'], true);
+  setScalar(doc, [...api, 'event_rate_limit', 'enabled'], true);
+  if (v.minor >= 25) {
+    if (valueAt(doc, [...api, 'pod_security_policy']) === true) {
+      setScalar(doc, [...api, 'pod_security_policy'], false);
+      ctx.notes.push('pod_security_policy: true → false (PodSecurityPolicy was removed in Kubernetes 1.25; RKE refuses it)');
+    }
+    if (valueAt(doc, [...api, 'admission_configuration']) === undefined) {
+      const psaVersion = 'pod-security.admission.config.k8s.io/v1';
+      setScalar(doc, [...api, 'admission_configuration', 'apiVersion'], 'apiserver.config.k8s.io/v1');
+      setScalar(doc, [...api, 'admission_configuration', 'kind'], 'AdmissionConfiguration');
+      const plugins = doc.createNode([{
+        name: 'PodSecurity',
+        configuration: {
+          apiVersion: psaVersion,
+          kind: 'PodSecurityConfiguration',
+          defaults: { enforce: ctx.psa, 'enforce-version': 'latest', audit: ctx.psa, 'audit-version': 'latest', warn: ctx.psa, 'warn-version': 'latest' },
+          exemptions: { usernames: [], runtimeClasses: [], namespaces: [...ctx.exemptNamespaces].sort() },
+        },
+      }]);
+      doc.setIn([...api, 'admission_configuration', 'plugins'], plugins);
+      if (valueAt(doc, [...api, 'pod_security_configuration']) !== undefined) {
+        doc.deleteIn([...api, 'pod_security_configuration']);
+        ctx.notes.push('pod_security_configuration removed: admission_configuration carries the PodSecurity policy and its exemptions');
+      }
+    }
+  } else if (valueAt(doc, [...api, 'pod_security_policy']) !== true) {
+    setScalar(doc, [...api, 'pod_security_policy'], true);
+    ctx.notes.push('pod_security_policy: true needs RKE ≤ v1.5 and a PodSecurityPolicy such as restricted-noroot bound to system:authenticated (see the RKE1 hardening guide addons)');
+  }
+  // extra_args replace RKE's plugin list: keep EventRateLimit in a user's own list.
+  if (valueAt(doc, [...api, 'extra_args', 'enable-admission-plugins']) !== undefined) {
+    upsertCommaFlag(doc, [...api, 'extra_args', 'enable-admission-plugins'], 'EventRateLimit');
+  }
+  upsertCommaFlag(doc, [...controller, 'extra_args', 'feature-gates'], 'RotateKubeletServerCertificate=true');
+  for (const svc of [controller, scheduler]) {
+    setScalar(doc, [...svc, 'extra_args', 'bind-address'], '127.0.0.1');
+    // A bind-address beside extra_args (Rancher's early v2.7 template) is ignored by RKE.
+    if (valueAt(doc, [...svc, 'bind-address']) !== undefined) {
+      doc.deleteIn([...svc, 'bind-address']);
+      ctx.notes.push(`${[...svc, 'bind-address'].join('.')} removed: RKE ignores it there; it now sits under extra_args`);
+    }
+  }
+  upsertCommaFlag(doc, [...kubelet, 'extra_args', 'feature-gates'], 'RotateKubeletServerCertificate=true');
+  setScalar(doc, [...kubelet, 'extra_args', 'protect-kernel-defaults'], 'true');
+  setScalar(doc, [...kubelet, 'extra_args', 'tls-cipher-suites'], STRONG_CIPHERS);
+  setScalar(doc, [...kubelet, 'generate_serving_certificate'], true);
+  ctx.notes.push('CIS 2.7 stays open on RKE1: etcd trusts the cluster CA (kube-ca.pem); RKE cannot give etcd its own CA — record a waiver');
+  ctx.companions.push({ nodePath: '/etc/sysctl.d/90-kubelet.conf', text: sysctlConf(), mode: 0o644, purpose: 'kernel parameters for --protect-kernel-defaults (apply with sysctl -p)' });
+  ctx.companions.push({ nodePath: '/usr/local/sbin/rke-harden-etcd-user.sh', text: etcdUserScript('rke1'), mode: 0o755, purpose: 'creates the etcd user and group (uid/gid 52034) on etcd nodes' });
+}

@@ -1,0 +1,56 @@
+import type { Document } from 'yaml';
+import { versionAtLeast } from '../config/rke2/version-range.js';
+import type { K8sVersion } from '../config/k8s-version.js';
+import { upsertArgItem } from './arg-items.js';
+import { admissionConfig, auditPolicy, etcdUserScript, STRONG_CIPHERS, sysctlConf } from './companion-templates.js';
+import type { HardeningContext } from './hardening-context.js';
+import { setScalar, valueAt } from './yaml-edit.js';
+
+const AUDIT_POLICY = '/etc/rancher/rke2/audit-policy.yaml';
+const ADMISSION = '/etc/rancher/rke2/rke-harden-admission.yaml';
+
+/** The `profile` value this RKE2 release accepts for CIS mode (rke2 tags v1.22–v1.36). */
+export function cisProfileFor(v: K8sVersion): string {
+  if (v.minor <= 24) return 'cis-1.6';
+  const genericFrom: Record<number, number> = { 25: 15, 26: 10, 27: 7, 28: 2 };
+  const from = genericFrom[v.minor];
+  return from !== undefined && v.patch < from ? 'cis-1.23' : 'cis';
+}
+
+/** RKE2 adds --service-account-extend-token-expiration=false itself in CIS mode from these releases. */
+function addsExtendTokenItself(v: K8sVersion): boolean {
+  const from: Record<number, string> = { 31: '1.31.14', 32: '1.32.10', 33: '1.33.6', 34: '1.34.2' };
+  return v.minor >= 35 || (from[v.minor] !== undefined && versionAtLeast(v, from[v.minor]!));
+}
+
+/** Edit an RKE2 config.yaml document into its hardened form for ctx.version. */
+export function hardenRke2(doc: Document, ctx: HardeningContext): void {
+  const v = ctx.version;
+  const profile = cisProfileFor(v);
+  const current = valueAt(doc, ['profile']);
+  if (current !== profile) {
+    if (current !== undefined) ctx.notes.push(`profile: ${String(current)} → ${profile} (the value RKE2 ${v.text} accepts for CIS mode)`);
+    setScalar(doc, ['profile'], profile);
+  }
+  if (v.minor <= 24) setScalar(doc, ['protect-kernel-defaults'], true);
+
+  if (valueAt(doc, ['audit-policy-file']) === undefined) {
+    setScalar(doc, ['audit-policy-file'], AUDIT_POLICY);
+    ctx.companions.push({ nodePath: AUDIT_POLICY, text: auditPolicy(), mode: 0o600, purpose: 'audit policy (CIS 3.2.1): RKE2 would otherwise write one that logs nothing' });
+  }
+  if (v.minor >= 25) {
+    if (valueAt(doc, ['pod-security-admission-config-file']) === undefined) {
+      setScalar(doc, ['pod-security-admission-config-file'], ADMISSION);
+      ctx.companions.push({ nodePath: ADMISSION, text: admissionConfig({ psa: ctx.psa, exemptNamespaces: ctx.exemptNamespaces, minor: v.minor }), mode: 0o600, purpose: `Pod Security Admission ${ctx.psa} with ${ctx.exemptNamespaces.length} exempt namespaces, and EventRateLimit limits` });
+      upsertArgItem(doc, ['kube-apiserver-arg'], 'enable-admission-plugins', 'NodeRestriction,EventRateLimit', true);
+    } else {
+      ctx.notes.push('pod-security-admission-config-file is yours: add an EventRateLimit configuration to it and EventRateLimit to enable-admission-plugins for CIS 1.2.9');
+    }
+  }
+  if (ctx.checks.has('apiserver-service-account-extend-token-expiration-disabled') && !addsExtendTokenItself(v)) {
+    upsertArgItem(doc, ['kube-apiserver-arg'], 'service-account-extend-token-expiration', 'false');
+  }
+  upsertArgItem(doc, ['kubelet-arg'], 'tls-cipher-suites', STRONG_CIPHERS);
+  ctx.companions.push({ nodePath: '/etc/sysctl.d/60-rke2-cis.conf', text: sysctlConf(), mode: 0o644, purpose: 'kernel parameters RKE2 checks in CIS mode (apply with sysctl --system)' });
+  ctx.companions.push({ nodePath: '/usr/local/sbin/rke-harden-etcd-user.sh', text: etcdUserScript('rke2'), mode: 0o755, purpose: 'creates the etcd user and group RKE2 requires on servers in CIS mode' });
+}

@@ -1,0 +1,78 @@
+import type { ControlResult, Evidence, ScanRun } from '../model/result.js';
+import type { Location } from '../model/fact.js';
+import type { Status } from '../model/status.js';
+
+/** What a reporter may know about a check beyond the results (from the catalog; absent for unknown ids). */
+export interface RuleInfo {
+  title: string;
+  severity: 'high' | 'medium' | 'low';
+  rationale: string;
+  component: string;
+}
+
+/** Inputs of the rich reporters besides the run; the CLI builds it, reporters never read the catalog. */
+export interface ReportContext {
+  sectionTitles: Record<string, string>;
+  rules: Record<string, RuleInfo>;
+}
+
+export const EMPTY_CONTEXT: ReportContext = { sectionTitles: {}, rules: {} };
+
+export const STATUS_LABEL: Record<Status, string> = {
+  pass: 'PASS', fail: 'FAIL', manual: 'MANUAL', notApplicable: 'N/A', error: 'ERROR', waived: 'WAIVED',
+};
+
+/** Order in which statuses are shown: what needs action first. */
+export const STATUS_ORDER: readonly Status[] = ['fail', 'error', 'manual', 'waived', 'pass', 'notApplicable'];
+
+export type Target = ScanRun['targets'][number];
+
+/**
+ * The file a config target was read from. Rancher Cluster targets are named
+ * `<file> (<cluster name>)`, optionally followed by ` machines matching …`; other config targets are the file.
+ */
+export function configFileOf(target: Target): string | undefined {
+  if (target.kind !== 'config') return undefined;
+  // "<file> (<name>)" or "<file> (<name>) machines matching <selector>": keep <file>.
+  const m = /^(.+?) \([^()]*\)(?: machines matching .*)?$/.exec(target.name);
+  return m ? m[1] : target.name;
+}
+
+/** The place a finding points at: the first evidence with a line, then any evidence file, then the config file. */
+export function primaryLocation(r: ControlResult, target: Target | undefined): Location | undefined {
+  const withLine = r.evidence.find((e) => e.location?.line !== undefined)?.location;
+  if (withLine) return withLine;
+  const withFile = r.evidence.find((e) => e.location?.file)?.location;
+  if (withFile) return withFile;
+  const file = target ? configFileOf(target) : undefined;
+  return file ? { file } : undefined;
+}
+
+export function formatLocation(l: Location | undefined): string {
+  if (!l) return '';
+  return l.line !== undefined ? `${l.file}:${l.line}${l.column !== undefined ? `:${l.column}` : ''}` : l.file;
+}
+
+/** One line for an evidence item: `fact = observed; expected X [layer] at file:line:col`. */
+export function describeEvidence(e: Evidence): string {
+  const parts = [`${e.fact} = ${e.observed ?? '?'}`];
+  if (e.expected !== undefined) parts.push(`expected ${e.expected}`);
+  let s = parts.join('; ');
+  if (e.layer) s += ` [${e.layer}]`;
+  if (e.location) s += ` at ${formatLocation(e.location)}`;
+  return s;
+}
+
+/** The benchmark a result was evaluated against. */
+export function benchmarkOf(run: ScanRun, r: ControlResult): string {
+  return r.benchmark ?? run.targets.find((t) => t.name === r.target)?.benchmark ?? run.benchmark.id;
+}
+
+export function targetOf(run: ScanRun, r: ControlResult): Target | undefined {
+  return run.targets.find((t) => t.name === r.target);
+}
+
+export function sectionLabel(section: string, ctx: ReportContext): string {
+  const t = ctx.sectionTitles[section];
+  return t ? `${section} ${t}` : section;
+}

@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hardenConfig, writeHardenedConfig } from '../../src/harden-config/harden-config.js';
+import { auditConfig } from '../../src/cli/audit-config-command.js';
+import { runCli } from '../support/run-cli.js';
+import { tempTree } from '../support/temp-files.js';
+
+const RKE2_VERSIONS = ['v1.23.17+rke2r1', 'v1.24.17+rke2r1', 'v1.25.9+rke2r1', 'v1.25.16+rke2r1', 'v1.26.15+rke2r1', 'v1.27.16+rke2r1',
+  'v1.28.15+rke2r1', 'v1.29.15+rke2r1', 'v1.30.14+rke2r1', 'v1.31.4+rke2r1', 'v1.31.14+rke2r1', 'v1.32.5+rke2r1', 'v1.33.6+rke2r1',
+  'v1.34.2+rke2r1', 'v1.35.1+rke2r1', 'v1.36.1+rke2r1'];
+const RKE1_VERSIONS = ['v1.23.16-rancher2-3', 'v1.24.17-rancher1-1', 'v1.25.16-rancher2-3', 'v1.26.15-rancher1-1', 'v1.27.16-rancher1-1',
+  'v1.28.15-rancher1-1', 'v1.29.10-rancher1-1', 'v1.30.6-rancher1-1', 'v1.31.2-rancher1-1'];
+/** RKE1 cannot give etcd its own CA (etcd trusts kube-ca.pem like the API server); `harden config` notes it. */
+const RKE1_UNFIXABLE = ['2.7'];
+
+function reaudit(distro: 'rke1' | 'rke2', version: string, from?: string) {
+  const out = tempTree({});
+  const h = hardenConfig({ distro, k8sVersion: version, ...(from ? { from } : {}) });
+  writeHardenedConfig(h, out);
+  const { run } = auditConfig([path.join(out, h.fileName)], distro === 'rke2' ? { k8sVersion: version } : {});
+  return { h, run, out };
+}
+
+describe('harden config: the output re-audited has no scored fail, for every supported version', () => {
+  for (const version of RKE2_VERSIONS) {
+    it(`RKE2 ${version}`, () => {
+      const { run, h } = reaudit('rke2', version);
+      const fails = run.results.filter((r) => r.status === 'fail' && r.scored).map((r) => `${r.controlId} ${r.checkId}`);
+      expect(fails).toEqual([]);
+      expect(run.results.filter((r) => r.status === 'error')).toEqual([]);
+      // Companion files are found and read: the audit policy is decided, not manual.
+      expect(run.results.find((r) => r.checkId === 'apiserver-audit-policy-present')?.status).toBe('pass');
+      expect(run.warnings.filter((w) => /rejected by RKE2|deprecated/.test(w))).toEqual([]);
+      expect(h.after).toMatch(/^profile: cis/m);
+    });
+  }
+  for (const version of RKE1_VERSIONS) {
+    it(`RKE1 ${version}`, () => {
+      const { run } = reaudit('rke1', version);
+      const fails = run.results.filter((r) => r.status === 'fail' && r.scored && !RKE1_UNFIXABLE.includes(r.controlId));
+      expect(fails.map((r) => `${r.controlId} ${r.checkId}`)).toEqual([]);
+      expect(run.results.filter((r) => r.status === 'error')).toEqual([]);
+      expect(run.warnings.filter((w) => /unknown key|rejected/.test(w))).toEqual([]);
+    });
+  }
+
+  it('picks the profile value each RKE2 release accepts', () => {
+    expect(hardenConfig({ distro: 'rke2', k8sVersion: 'v1.24.17+rke2r1' }).after).toMatch(/^profile: cis-1\.6$/m);
+    expect(hardenConfig({ distro: 'rke2', k8sVersion: 'v1.25.9+rke2r1' }).after).toMatch(/^profile: cis-1\.23$/m);
+    expect(hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1' }).after).toMatch(/^profile: cis$/m);
+  });
+});
+
+describe('harden config --from: merge into the user\'s file', () => {
+  const USER_RKE2 = `# my server
+node-ip: 10.0.0.7 # primary NIC
+profile: cis-1.23   # from an old guide
+kube-apiserver-arg:
+  # keep our OIDC settings
+  - oidc-issuer-url=https://sso.example.com
+  - enable-admission-plugins=AlwaysPullImages
+`;
+  it('keeps comments, order and the user\'s own settings; fixes what is wrong for the version', () => {
+    const dir = tempTree({ 'config.yaml': USER_RKE2 });
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') });
+    expect(h.after).toMatch(/^# my server\nnode-ip: 10\.0\.0\.7 # primary NIC\nprofile: cis # from an old guide\n/);
+    expect(h.after).toContain('  # keep our OIDC settings\n  - oidc-issuer-url=https://sso.example.com\n');
+    expect(h.after).toContain('  - enable-admission-plugins=AlwaysPullImages,NodeRestriction,EventRateLimit\n');
+    expect(h.notes.join('\n')).toMatch(/profile: cis-1\.23 → cis/);
+    expect(h.diff).toMatch(/^-profile: cis-1\.23 {3}# from an old guide$/m);
+    expect(h.diff).toMatch(/^\+profile: cis # from an old guide$/m);
+    expect(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8')).toBe(USER_RKE2);
+  });
+
+  it('is idempotent: hardening the hardened output changes nothing', () => {
+    const dir = tempTree({ 'config.yaml': USER_RKE2 });
+    const first = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') });
+    fs.writeFileSync(path.join(dir, 'config.yaml'), first.after);
+    expect(hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') }).after).toBe(first.after);
+    const rke1 = tempTree({ 'cluster.yml': fs.readFileSync('examples/rke1-default/cluster.yml', 'utf8') });
+    const r1 = hardenConfig({ distro: 'rke1', k8sVersion: 'v1.28.15-rancher1-1', from: path.join(rke1, 'cluster.yml') });
+    fs.writeFileSync(path.join(rke1, 'cluster.yml'), r1.after);
+    expect(hardenConfig({ distro: 'rke1', k8sVersion: 'v1.28.15-rancher1-1', from: path.join(rke1, 'cluster.yml') }).after).toBe(r1.after);
+  });
+
+  it('RKE1: keeps the kube_api spelling and Rancher wrapper, moves a stray bind-address under extra_args', () => {
+    const { h, run } = reaudit('rke1', 'v1.25.6-rancher2-1', path.resolve('test/fixtures/rancher-templates/rke1-rancher-cluster-template-hardened-k8s-1.25-early-v2.7.yml'));
+    expect(h.after).toMatch(/^rancher_kubernetes_engine_config:$/m);
+    expect(h.after).toMatch(/^ {4}kube_api:$/m);
+    expect(h.after).not.toMatch(/^ {4}kube-api:$/m);
+    expect(h.notes.join('\n')).toMatch(/scheduler\.bind-address removed/);
+    expect(run.results.filter((r) => r.status === 'fail' && r.scored && !RKE1_UNFIXABLE.includes(r.controlId))).toEqual([]);
+  });
+
+  it('CLI: prints a unified diff and writes nothing without --out; --out writes atomically', async () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nnodes: []\n' });
+    const r = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.15-rancher1-1', '--from', path.join(dir, 'cluster.yml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\+\+\+ b\/cluster\.yml/m);
+    expect(r.stdout).toMatch(/^\+ {6}bind-address: 127\.0\.0\.1$/m);
+    expect(r.stdout).toMatch(/Nothing written/);
+    expect(fs.readdirSync(dir)).toEqual(['cluster.yml']);
+    const out = path.join(dir, 'out');
+    const w = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.15-rancher1-1', '--from', path.join(dir, 'cluster.yml'), '--out', out]);
+    expect(w.code).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['cluster.yml', 'host']);
+    expect(fs.readFileSync(path.join(out, 'host/etc/sysctl.d/90-kubelet.conf'), 'utf8')).toMatch(/^vm\.overcommit_memory=1$/m);
+    expect(fs.statSync(path.join(out, 'cluster.yml')).mode & 0o777).toBe(0o600);
+  });
+
+  it('bad --from: one line, exit 2, nothing written', async () => {
+    const dir = tempTree({ 'cluster.yml': 'services: [\n' });
+    const r = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.15-rancher1-1', '--from', path.join(dir, 'cluster.yml'), '--out', path.join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+});
