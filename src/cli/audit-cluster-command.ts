@@ -23,8 +23,10 @@ export interface AuditClusterOptions {
   exemptions?: string[];
   /** --exempt-namespace NS (repeatable). */
   exemptNamespace?: string[];
-  /** --timeout SECONDS for the whole collection (default 120). */
+  /** --timeout SECONDS for the whole collection, retries included (default 120). */
   timeout?: number;
+  /** --request-timeout SECONDS for one API request (default 30). */
+  requestTimeout?: number;
   /** --page-size N items per list request (default 500). */
   pageSize?: number;
   /** --concurrency N lists in flight (default 4). */
@@ -55,6 +57,7 @@ export async function auditCluster(
     ...(opts.exemptions?.length ? { exemptions: opts.exemptions } : {}),
     exemptNamespaces: opts.exemptNamespace ?? [],
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
+    ...(opts.requestTimeout !== undefined ? { retry: { requestTimeoutMs: opts.requestTimeout * 1000 } } : {}),
     ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(targetName ? { targetName } : {}),

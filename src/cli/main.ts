@@ -5,7 +5,16 @@ import { auditConfig } from './audit-config-command.js';
 import { EXIT, exitCodeFor, exitCodeForError, type FailOn } from './exit-codes.js';
 import { emit, FORMATS, render } from './output.js';
 import { listBenchmarks } from './benchmarks-command.js';
+import { reportSaved } from './report-command.js';
+import { DIFF_FORMATS, diffScans } from './diff-command.js';
+import { explain } from './explain-command.js';
+import { diffFails } from '../reporters/diff.js';
+import { withWaivers } from '../waivers/waivers-option.js';
 import { runHardenConfig } from './harden-config-command.js';
+import { runUpgradeCheck } from './upgrade-check-command.js';
+import { runHardenNode } from './harden-node-command.js';
+import { runHardenCluster } from './harden-cluster-command.js';
+import { runRollback } from './rollback-command.js';
 
 interface ReportFlags {
   format: string;
@@ -36,9 +45,12 @@ function program(setExit: (code: number) => void): Command {
       .addOption(new Option('--distro <distro>', 'treat the files as this distro').choices(['rke1', 'rke2']))
       .option('--k8s-version <version>', 'Kubernetes version for files that do not name one (RKE2 config.yaml)')
       .option('--benchmark <id>', 'benchmark profile (default: chosen from distro and version)')
-      .addOption(new Option('--role <role>', 'RKE2 node role of config.yaml').choices(['server', 'agent']).default('server')),
-  ).action((paths: string[], o: ReportFlags & { distro?: 'rke1' | 'rke2'; k8sVersion?: string; benchmark?: string; role: 'server' | 'agent' }) => {
-    const { run, sectionTitles } = auditConfig(paths, o);
+      .addOption(new Option('--role <role>', 'RKE2 node role of config.yaml').choices(['server', 'agent']).default('server'))
+      .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
+  ).action((paths: string[], o: ReportFlags & { distro?: 'rke1' | 'rke2'; k8sVersion?: string; benchmark?: string; role: 'server' | 'agent'; waivers?: string }) => {
+    const audited = auditConfig(paths, o);
+    const { sectionTitles } = audited;
+    const run = withWaivers(audited.run, o.waivers);
     emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, sectionTitles), o.output);
     setExit(exitCodeFor(run, o.failOn));
   });
@@ -57,6 +69,108 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--psa <level>', 'Pod Security Admission level').choices(['restricted', 'baseline']).default('restricted'))
     .action((o: { distro: 'rke1' | 'rke2'; k8sVersion: string; from?: string; out?: string; benchmark?: string; exemptions?: 'rke2' | 'rke1' | 'rancher-restricted' | 'docs-sample' | 'none'; exemptNamespace?: string[]; psa: 'restricted' | 'baseline' }) => {
       process.stdout.write(runHardenConfig({ ...o, ...(o.exemptNamespace ? { exemptNamespaces: o.exemptNamespace } : {}) }));
+      setExit(EXIT.ok);
+    });
+
+  const positiveInt = (v: string): number => (/^\d+$/.test(v) && Number(v) > 0 ? Number(v) : NaN);
+  harden
+    .command('node')
+    .description('plan (default) or --apply the host fixes: sysctl drop-in (loaded on a live host), etcd user and group; journaled')
+    .option('--host-root <dir>', 'the host file system (a mounted node, or / for this machine)', '/')
+    .option('--apply', 'make the changes (default: print the plan and diffs only)', false)
+    .addOption(new Option('--distro <distro>', 'default: rke2 if <root>/var/lib/rancher/rke2 exists, rke1 if <root>/etc/kubernetes/ssl does').choices(['rke1', 'rke2']))
+    .option('--journal <file>', 'journal of the changes for `rollback` (default: ./rke-harden-node-<time>.journal.jsonl; an existing one is continued)')
+    .addOption(new Option('--sysctl-load <how>', 'on a live host: `sysctl --system` (every file) or `sysctl -p <drop-in>` (ours only)').choices(['system', 'file']).default('system'))
+    .action(async (o: { hostRoot: string; apply: boolean; distro?: 'rke1' | 'rke2'; journal?: string; sysctlLoad: 'system' | 'file' }) => {
+      const r = await runHardenNode(o);
+      process.stdout.write(r.text);
+      setExit(r.code === 0 ? EXIT.ok : EXIT.failed);
+    });
+  harden
+    .command('cluster')
+    .description('server-side dry run (default) or --apply: default ServiceAccounts, a NetworkPolicy per namespace, Pod Security labels; journaled')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--apply', 'make the changes (default: server-side dry run, dryRun=All, with the diff)', false)
+    .addOption(new Option('--network-policy <policy>', 'policy for namespaces without one').choices(['allow-same-namespace', 'default-deny']).default('allow-same-namespace'))
+    .addOption(new Option('--psa-level <level>', 'Pod Security level for enforce, audit and warn').choices(['restricted', 'baseline']).default('restricted'))
+    .option('--psa-version <version>', 'pod-security.kubernetes.io/*-version: latest or v1.N', 'latest')
+    .option('--exemptions <list...>', 'namespace exemption lists: rke2, rke1, rancher-restricted, docs-sample, none (default: the distro\'s)')
+    .addOption(new Option('--distro <distro>', 'when the server version names none (+rke2rN / -rancherN)').choices(['rke1', 'rke2']))
+    .option('--exclude-namespace <ns...>', 'namespaces to leave alone', [])
+    .option('--journal <file>', 'journal of the changes for `rollback` (default: ./rke-harden-cluster-<time>.journal.jsonl; an existing one is continued)')
+    .option('--concurrency <n>', 'writes in flight', positiveInt, 16)
+    .action(async (o: { kubeconfig?: string; context?: string; apply: boolean; networkPolicy: 'allow-same-namespace' | 'default-deny'; psaLevel: 'restricted' | 'baseline'; psaVersion: string; exemptions?: string[]; distro?: 'rke1' | 'rke2'; excludeNamespace: string[]; journal?: string; concurrency: number }) => {
+      const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+      const r = await runHardenCluster({ ...o, ...(progress ? { progress } : {}) });
+      process.stdout.write(r.text);
+      setExit(r.code === 0 ? EXIT.ok : EXIT.failed);
+    });
+
+  root
+    .command('rollback')
+    .description('undo the changes a `harden node|cluster --apply` journal records, newest first (a journal rolled back already: no-op)')
+    .argument('<journal>', 'the journal file')
+    .option('--kubeconfig <file>', 'cluster journals: kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'cluster journals: kubeconfig context')
+    .option('--host-root <dir>', 'node journals: the host root, when it is mounted elsewhere now')
+    .option('--force', 'also undo changes that were modified since (and roll back on another server)', false)
+    .option('--concurrency <n>', 'reverts in flight (cluster)', positiveInt, 16)
+    .action(async (journal: string, o: { kubeconfig?: string; context?: string; hostRoot?: string; force: boolean; concurrency: number }) => {
+      const r = await runRollback(journal, o);
+      process.stdout.write(r.text);
+      setExit(r.code === 0 ? EXIT.ok : EXIT.failed);
+    });
+
+  root
+    .command('upgrade-check')
+    .description('what an upgrade changes: benchmark controls, and settings of your config that break or change meaning (exit 1 when blocked)')
+    .argument('[config]', 'cluster.yml, config.yaml or Rancher Cluster file to check on the target version')
+    .requiredOption('--from <version>', 'current Kubernetes / RKE2 version')
+    .requiredOption('--to <version>', 'target version')
+    .addOption(new Option('--distro <distro>', 'distribution (read from the config when given)').choices(['rke1', 'rke2']))
+    .addOption(new Option('-o, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((config: string | undefined, o: { from: string; to: string; distro?: 'rke1' | 'rke2'; format: string }) => {
+      const r = runUpgradeCheck({ ...o, ...(config ? { config } : {}) });
+      process.stdout.write(r.text);
+      setExit(r.blocking ? EXIT.failed : EXIT.ok);
+    });
+
+  root
+    .command('report')
+    .description('re-render a saved JSON scan (validated against schemas/scan-run.schema.json) in another format')
+    .argument('<scan>', 'a JSON report written by `audit … -o json`')
+    .addOption(new Option('-o, --format <format>', 'output format').choices([...FORMATS]).default('text'))
+    .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option('--waivers <file>', 'apply these waivers to the saved results')
+    .addOption(new Option('--fail-on <level>', 'exit as `audit` would (default: exit 0 once rendered)').choices(['fail', 'manual', 'never']))
+    .action((scan: string, o: { format: string; output?: string; waivers?: string; failOn?: FailOn }) => {
+      const { run, sectionTitles } = reportSaved(scan, o);
+      emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, sectionTitles), o.output);
+      setExit(o.failOn ? exitCodeFor(run, o.failOn) : EXIT.ok);
+    });
+
+  root
+    .command('diff')
+    .description('compare two saved JSON scans: new failures, fixed controls, changed evidence (exit 1 on a new scored failure)')
+    .argument('<old>', 'the earlier JSON scan')
+    .argument('<new>', 'the later JSON scan')
+    .addOption(new Option('-o, --format <format>', 'output format').choices([...DIFF_FORMATS]).default('text'))
+    .option('--output <file>', 'write the diff to a file (atomically) instead of stdout')
+    .addOption(new Option('--fail-on <level>', 'exit 1 on a new scored fail, on a new scored manual too, or never').choices(['fail', 'manual', 'never']).default('fail'))
+    .action((oldScan: string, newScan: string, o: { format: string; output?: string; failOn: FailOn }) => {
+      const { diff, text } = diffScans(oldScan, newScan, o.format);
+      emit(text, o.output);
+      setExit(diffFails(diff, o.failOn) ? EXIT.failed : EXIT.ok);
+    });
+
+  root
+    .command('explain')
+    .description('why a control or check matters, how it is audited, how to fix it on RKE1 and RKE2, and where it is in each benchmark')
+    .argument('<id>', 'a control id (1.2.1) or a check id (apiserver-anonymous-auth-disabled)')
+    .option('--benchmark <id>', 'only this benchmark profile')
+    .action((id: string, o: { benchmark?: string }) => {
+      process.stdout.write(explain(id, o));
       setExit(EXIT.ok);
     });
 

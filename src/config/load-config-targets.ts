@@ -14,6 +14,8 @@ export interface ConfigOptions {
   distro?: 'rke1' | 'rke2';
   k8sVersion?: string;
   role?: 'server' | 'agent';
+  /** Use k8sVersion even where the file names a version (upgrade-check evaluates a file at another version). */
+  overrideVersion?: boolean;
 }
 
 export interface ConfigTargets {
@@ -46,7 +48,7 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions): FactSnapshot[] {
   const warnings: string[] = [];
   const a = new YamlAccess(y, warnings);
   const spec = ['spec'];
-  const version = a.string([...spec, 'kubernetesVersion']) ?? opts.k8sVersion;
+  const version = opts.overrideVersion && opts.k8sVersion ? opts.k8sVersion : a.string([...spec, 'kubernetesVersion']) ?? opts.k8sVersion;
   const parts: { y: LocatedYaml; at: (string | number)[] }[] = [];
   if (a.map([...spec, 'rkeConfig', 'machineGlobalConfig'])) parts.push({ y, at: [...spec, 'rkeConfig', 'machineGlobalConfig'] });
   const selectors = a.list([...spec, 'rkeConfig', 'machineSelectorConfig']) ?? [];

@@ -19,7 +19,7 @@ function testcase(run: ScanRun, r: ControlResult, ctx: ReportContext): string {
   const loc = primaryLocation(r, target);
   const attrs = [
     `name="${x(`${r.controlId} ${r.title}`)}"`,
-    `classname="${x(`${benchmarkOf(run, r)}.${r.section}`)}"`,
+    `classname="${x(`${benchmarkOf(run, r)} / ${sectionLabel(r.section, ctx)}`)}"`,
     ...(loc ? [`file="${x(loc.file)}"`] : []),
     ...(loc?.line !== undefined ? [`line="${loc.line}"`] : []),
   ].join(' ');

@@ -12,8 +12,8 @@ export function cell(s: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/([\\`*_[\]])/g, (m) => (m === '\\' ? '\\\\' : `\\${m}`));
+    .replace(/[\\`*_[\]]/g, (m) => `\\${m}`)
+    .replace(/\|/g, '\\|');
 }
 
 /** A code span that survives any backticks inside. */

@@ -76,3 +76,18 @@ export function sectionLabel(section: string, ctx: ReportContext): string {
   const t = ctx.sectionTitles[section];
   return t ? `${section} ${t}` : section;
 }
+
+/** Order dotted ids numerically (1.2.10 after 1.2.9); non-numeric parts compare as text. */
+export function compareDotted(a: string, b: string): number {
+  const pa = a.split('.');
+  const pb = b.split('.');
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i];
+    const y = pb[i];
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    const d = /^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x.localeCompare(y);
+    if (d !== 0) return d;
+  }
+  return 0;
+}

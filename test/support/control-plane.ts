@@ -99,13 +99,13 @@ const CONTROLLERS = [
 ];
 
 /**
- * The lines of a component's stderr that state why it failed: cobra's `Error: ...` and klog's
- * error/fatal lines (`E1127 12:00:00.000000 ...`, `F1127 ...`), the last `max` of them (the fatal
- * one comes last). Falls back to the last lines of stderr.
+ * The lines of a component's stderr that state why it failed: cobra's `Error: ...`, klog's
+ * error/fatal lines (`E1127 12:00:00.000000 ...`, `F1127 ...`) and etcd's JSON error/fatal lines;
+ * the last `max` of them (the fatal one comes last). Falls back to the last lines of stderr.
  */
 export function serverErrorLines(stderr: string, max = 10): string[] {
   const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-  const errors = lines.filter((line) => /^Error: /.test(line) || /^[EF]\d{4} /.test(line));
+  const errors = lines.filter((line) => /^Error: /.test(line) || /^[EF]\d{4} /.test(line) || /^\{"level":"(error|fatal|panic)"/.test(line));
   return (errors.length > 0 ? errors : lines).slice(-max);
 }
 
@@ -123,7 +123,23 @@ async function writeFiles(dir: string, files: Record<string, string>): Promise<v
   }
 }
 
+/**
+ * Starts a control plane. Free ports are picked before the servers bind them, so a start that lost
+ * a port to another process (`address already in use`) is retried, twice at most.
+ */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      const portTaken = error instanceof ControlPlaneStartError && error.message.includes('address already in use');
+      if (!portTaken || attempt === 3) throw error;
+      options.log?.(`port taken, retrying (${error.message.split('\n')[0]})`);
+    }
+  }
+}
+
+async function startOnce(options: ControlPlaneOptions): Promise<ControlPlane> {
   const binaries = options.binaries ?? findControlPlaneBinaries();
   const log = options.log ?? (() => undefined);
   const keepDir = options.keepDir ?? process.env.RKE_HARDEN_KEEP_CONTROLPLANE_DIR === '1';

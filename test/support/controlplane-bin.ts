@@ -73,7 +73,7 @@ export function findControlPlaneBinaries(env: NodeJS.ProcessEnv = process.env): 
     const where = fromEnv ? `RKE_HARDEN_CONTROLPLANE_BIN=${fromEnv}` : `the build cache ${binDir}`;
     throw new MissingControlPlaneBinariesError(
       `Control-plane binaries not found in ${where} (missing: ${missing.join(', ')}).\n` +
-        'Build them (once; about half an hour cold on 2 cores, then reused) with:\n' +
+        'Build them (once: about 13 to 20 minutes cold on 2 cores, then reused) with:\n' +
         '  bash scripts/build-controlplane.sh\n' +
         'and, if you build them elsewhere, export RKE_HARDEN_CONTROLPLANE_BIN=<the bin dir it prints last>.',
     );

@@ -43,7 +43,7 @@ export function buildHostTree(spec: HostSpec, prefix = 'rke-harden-host-'): stri
 
   // Directories first (so explicit modes are not undone by children), then files.
   const entries = Object.entries(spec.files).map(([p, s]) => [p, typeof s === 'string' ? { content: s } : s] as const);
-  for (const [p, s] of entries.filter(([, s]) => s.dir)) {
+  for (const [p] of entries.filter(([, s]) => s.dir)) {
     ensureDir(local(p));
   }
   for (const [p, s] of entries.filter(([, s]) => !s.dir)) {

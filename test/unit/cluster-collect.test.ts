@@ -48,7 +48,7 @@ describe('collectCluster', () => {
     expect(snap.facts['cluster.namespaces']!.value).toHaveLength(3);
     expect(calls.filter((c) => c.startsWith('/api/v1/namespaces?'))).toEqual(['/api/v1/namespaces?continue=2']);
     expect(snap.facts['cluster.exemptions.namespaces']!.value).toEqual({
-      'cis-operator-system': expect.stringMatching(/RKE2/), 'kube-system': expect.stringMatching(/RKE2/), 'tigera-operator': expect.stringMatching(/RKE2/),
+      'cis-operator-system': 'rke2 list for v1.31.4+rke2r1', 'kube-system': 'rke2 list for v1.31.4+rke2r1', 'tigera-operator': 'rke2 list for v1.31.4+rke2r1',
     });
     expect(snap.facts['cluster.podsecuritypolicies']).toBeUndefined();
     expect(snap.facts['cluster.defaultNamespace.services']!.value).toEqual(['kubernetes']);
@@ -64,6 +64,13 @@ describe('collectCluster', () => {
     expect((await collectCluster({ api: memoryApi('v1.26.8-rancher1', CLUSTER) })).distro).toBe('rke1');
     await expect(collectCluster({ api: memoryApi('v1.31.0', CLUSTER) })).rejects.toThrow(/pass --distro/);
     expect((await collectCluster({ api: memoryApi('v1.31.0', CLUSTER), distro: 'rke2' })).distro).toBe('rke2');
+  });
+
+  it('suggests Rancher\'s list on a Rancher-managed cluster audited with the distro list only', async () => {
+    const rancher = { ...CLUSTER, '/api/v1/namespaces': [...CLUSTER['/api/v1/namespaces'], ns('cattle-system')] };
+    expect((await collectCluster({ api: memoryApi('v1.31.4+rke2r1', rancher) })).warnings).toEqual([expect.stringMatching(/pass --exemptions rke2,rancher-restricted/)]);
+    expect((await collectCluster({ api: memoryApi('v1.31.4+rke2r1', rancher), exemptions: ['rke2,rancher-restricted'] })).warnings).toEqual([]);
+    expect((await collectCluster({ api: memoryApi('v1.31.4+rke2r1', CLUSTER) })).warnings).toEqual([]);
   });
 
   it('uses the lists and namespaces the user chose', async () => {

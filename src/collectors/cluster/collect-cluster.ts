@@ -119,5 +119,16 @@ export async function collectCluster(opts: CollectClusterOptions): Promise<FactS
       log(`could not list ${spec.resource.resource}: ${snapshot.errors[spec.fact]}`);
     }
   });
+  const hint = rancherHint(snapshot, opts.exemptions ?? [distro]);
+  if (hint) snapshot.warnings.push(hint);
   return snapshot;
+}
+
+/** A Rancher-managed cluster audited with the distro's own list probably wants Rancher's list too. */
+function rancherHint(snapshot: FactSnapshot, lists: string[]): string | undefined {
+  const namespaces = snapshot.facts['cluster.namespaces']?.value;
+  const rancher = Array.isArray(namespaces) && namespaces.some((n) => (n as { name?: string }).name === 'cattle-system');
+  const chosen = lists.flatMap((l) => l.split(','));
+  if (!rancher || chosen.includes('rancher-restricted') || chosen.includes('docs-sample') || chosen.includes('none')) return undefined;
+  return `namespace cattle-system exists (a Rancher-managed cluster) but only the ${chosen.join(', ')} exemption list is applied: if the cluster uses Rancher's rancher-restricted PSACT, pass --exemptions ${[...chosen, 'rancher-restricted'].join(',')}`;
 }

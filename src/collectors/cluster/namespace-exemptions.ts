@@ -51,9 +51,9 @@ export function inRange(version: string, range: string): boolean {
 /** The namespaces of one list for a server version, and a label naming where they come from. */
 export function exemptionList(name: ExemptionListName, gitVersion: string): { namespaces: string[]; label: string } {
   const list = readList(name);
-  if (list.namespaces) return { namespaces: list.namespaces, label: list.description };
+  if (list.namespaces) return { namespaces: list.namespaces, label: `${list.name} list` };
   const entry = list.byVersion?.find((e) => e.ranges.some((r) => inRange(gitVersion, r)));
-  return { namespaces: entry?.namespaces ?? [], label: `${list.description} (${gitVersion})` };
+  return { namespaces: entry?.namespaces ?? [], label: `${list.name} list for ${gitVersion}` };
 }
 
 /**

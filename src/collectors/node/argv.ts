@@ -97,7 +97,7 @@ export function parseFlags(args: string[], booleans: ReadonlySet<string> = BOOLE
   return { flags, positional };
 }
 
-/** A URL carrying a password (`scheme://user:pass@host`) is secret whatever the flag is called. */
+/** A URL carrying a password (`scheme://user:pass@host`, also inside a list) is secret whatever the flag is called. */
 export function valueLooksSecret(value: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]+:[^/@\s]+@/i.test(value);
+  return value.split(',').some((v) => /^\s*[a-z][a-z0-9+.-]*:\/\/[^/@\s:]+:[^/@\s]+@/i.test(v));
 }

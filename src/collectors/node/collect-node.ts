@@ -46,10 +46,11 @@ interface Running {
   flags: FlagOccurrence[];
 }
 
-const argvProvenance = (procDir: string, p: ProcessInfo): Provenance => ({
+/** Where a value came from, as the node sees it (the host's /proc, whatever the scanner mounted). */
+const argvProvenance = (p: ProcessInfo): Provenance => ({
   source: 'process',
   layer: `command line of pid ${p.pid}`,
-  location: { file: path.posix.join(procDir, String(p.pid), 'cmdline') },
+  location: { file: `/proc/${p.pid}/cmdline` },
 });
 
 function argMapOf(flags: FlagOccurrence[], prov: Provenance): ArgMap {
@@ -58,9 +59,15 @@ function argMapOf(flags: FlagOccurrence[], prov: Provenance): ArgMap {
   return m;
 }
 
-/** ArgMap marks secret flag names; values that carry credentials (URLs with a password) are secret too. */
+export const REDACTED = '<redacted>';
+
+/**
+ * ArgMap marks secret flag names; values that carry credentials (URLs with a password) are secret
+ * too. A secret's value never enters the snapshot (which may be stored or attached to a bug
+ * report): the fact says the flag is set, and evidence shows <redacted>.
+ */
 function argFacts(m: ArgMap, component: string): Fact[] {
-  return m.toFacts(component).map((f) => (typeof f.value === 'string' && valueLooksSecret(f.value) ? { ...f, secret: true } : f));
+  return m.toFacts(component).map((f) => (f.secret || (typeof f.value === 'string' && valueLooksSecret(f.value)) ? { ...f, value: REDACTED, secret: true } : f));
 }
 
 function rolesText(roles: Set<NodeRole>): string {
@@ -134,9 +141,9 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
       present.add(c);
       continue;
     }
-    const where = procError ? `${proc.description} cannot be read` : `no ${c} process in ${proc.description}`;
+    const where = procError ? `the process table cannot be read (${procError})` : `no ${c} process in ${proc.description}`;
     if (configured.has(c)) unknown.set(c, `${c} is configured on this node (${configured.get(c)}) but ${where}: its flags are unknown`);
-    else if (procError) unknown.set(c, `${where}: cannot tell whether ${c} runs here or with which flags`);
+    else if (procError) unknown.set(c, `${procError}: cannot tell whether ${c} runs here or with which flags`);
     else if (declared) unknown.set(c, `--role ${opts.roles!.join(',')} says ${c} runs here but there is ${where}`);
     else if (c === 'kubelet') unknown.set(c, `${where} (every Kubernetes node runs one; can the scanner see the host's processes?): kubelet flags unknown`);
     if (unknown.has(c)) present.add(c);
@@ -158,7 +165,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   let kubeletFiles: { files: string[]; configDir?: string } | undefined;
   for (const [c, r] of running) {
     if (!present.has(c)) continue;
-    const prov = argvProvenance(proc.description, r.proc);
+    const prov = argvProvenance(r.proc);
     if (c === 'kubelet') {
       const k = kubeletArgs(fs, r.flags, prov);
       warnings.push(...k.warnings);
@@ -234,7 +241,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
       continue;
     }
     try {
-      facts.push({ key, value: proc.sysctl(name), source: 'file', layer: 'kernel parameter', location: { file: path.posix.join(proc.description, 'sys', ...name.split('.')) } });
+      facts.push({ key, value: proc.sysctl(name), source: 'file', layer: 'kernel parameter', location: { file: `/proc/sys/${name.split('.').join('/')}` } });
     } catch (e) {
       if (e instanceof HostNotFound) continue;
       if (e instanceof HostReadError) errors[key] = e.message;

@@ -118,7 +118,8 @@ export function setFacts(ctx: FileContext, name: string, dir: string, opts: SetO
     if (e instanceof HostNotFound) return missing(name, `no directory ${dir}`);
     return readError(name, e);
   }
-  const note = got.excluded.length > 0 ? `; left out ${got.excluded.length} (${opts.exclude!.why}): ${got.excluded.join(', ')}` : '';
+  const shown = got.excluded.slice(0, 3).join(', ') + (got.excluded.length > 3 ? ', …' : '');
+  const note = got.excluded.length > 0 ? `; left out ${got.excluded.length} (${opts.exclude!.why}): ${shown}` : '';
   if (got.members.length === 0) return missing(name, `no matching file in ${dir}${note}`, dir);
   return membersFacts(ctx, name, dir, got.members, note);
 }

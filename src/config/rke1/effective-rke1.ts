@@ -12,7 +12,7 @@ import { admissionFacts } from './admission-rke1.js';
 const SSL = '/etc/kubernetes/ssl';
 
 /** Effective RKE1 configuration of a cluster.yml (or Rancher cluster with rancher_kubernetes_engine_config). */
-export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string }): FactSnapshot {
+export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overrideVersion?: boolean }): FactSnapshot {
   const warnings: string[] = [];
   const a = new YamlAccess(y, warnings);
   if (!isRecord(y.value)) a.fail([], 'a cluster.yml is a map of settings');
@@ -22,12 +22,12 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string }): Fa
   a.map(root);
   a.warnUnknown(root, RKE1_TOP_KEYS);
 
-  const versionText = a.string([...root, 'kubernetes_version']) ?? opts.k8sVersion;
+  const versionText = opts.overrideVersion && opts.k8sVersion ? opts.k8sVersion : a.string([...root, 'kubernetes_version']) ?? opts.k8sVersion;
   if (!versionText) {
     throw inputError(`${y.file}: kubernetes_version is not set: pass --k8s-version`);
   }
   const version = parseK8sVersion(versionText, `${a.where([...root, 'kubernetes_version'])}: kubernetes_version`);
-  const data = distroData<Rke1Defaults>('rke1', 'defaults.yaml');
+  const data = distroData<Rke1Defaults>('rke1/defaults.yaml');
   const kdmKey = data.kdmServiceOptions[versionText] ? versionText : `v${version.major}.${version.minor}`;
   const kdm = data.kdmServiceOptions[kdmKey];
   if (!kdm) {

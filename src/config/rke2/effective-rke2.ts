@@ -6,7 +6,8 @@ import { inputError } from '../../errors/rke-harden-error.js';
 import { parseK8sVersion, type K8sVersion } from '../k8s-version.js';
 import type { MergedConfig, Setting, SettingItem } from './merge-config-files.js';
 import { ARG_KEYS, RKE2_KEYS } from './rke2-keys.js';
-import { inVersionRange, versionAtLeast } from './version-range.js';
+import { inVersionRange } from './version-range.js';
+import { exemptionList } from '../../collectors/cluster/namespace-exemptions.js';
 
 const S = '/var/lib/rancher/rke2/server';
 const A = '/var/lib/rancher/rke2/agent';
@@ -18,7 +19,6 @@ interface ComponentDefaults {
 interface Rke2Data {
   components: Record<string, ComponentDefaults>;
   profiles: { range: string; values: string[]; note?: string }[];
-  psaExemptions: { from: string; namespaces: string[] }[];
   extendTokenExpirationFalseFrom: string[];
 }
 
@@ -35,7 +35,7 @@ const CIS_PROFILES = new Set(['cis', 'cis-1.23', 'cis-1.5', 'cis-1.6']);
 
 /** Effective RKE2 configuration of merged config files (or a Rancher Cluster's machine config). */
 export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapshot {
-  const data = distroData<Rke2Data>('rke2', 'defaults.yaml');
+  const data = distroData<Rke2Data>('rke2/defaults.yaml');
   const warnings: string[] = [];
   const where = (i: SettingItem) => `${i.location.file}:${i.location.line ?? 1}:${i.location.column ?? 1}`;
   const get = (k: string): Setting | undefined => cfg.settings.get(k);
@@ -202,7 +202,7 @@ function admissionFactsRke2(version: K8sVersion, cis: boolean, psaFile: SettingI
   }
   if (psaFile || flag !== '/etc/rancher/rke2/rke2-pss.yaml') return []; // a file outside config.yaml: decided on the node
   const layer = cis ? 'RKE2 CIS mode rke2-pss.yaml (restricted)' : 'RKE2 default rke2-pss.yaml (privileged)';
-  const exempt = cis ? (data.psaExemptions.find((e) => versionAtLeast(version, e.from))?.namespaces ?? []) : [];
+  const exempt = cis ? exemptionList('rke2', version.text.startsWith('v') ? version.text : `v${version.text}`).namespaces : [];
   return [
     { key: 'admission.PodSecurity.defaults.enforce', value: cis ? 'restricted' : 'privileged', source: 'default', layer },
     { key: 'admission.PodSecurity.exemptions.namespaces', value: exempt, source: 'default', layer },

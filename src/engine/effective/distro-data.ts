@@ -18,9 +18,9 @@ export interface Rke2Defaults {
 
 const cache = new Map<string, unknown>();
 
-/** Read one data file of distros/ (cached; data is immutable at runtime). */
-export function distroData<T>(distro: 'rke1' | 'rke2', name: string): T {
-  const file = path.join(dataDir('distros'), distro, name);
+/** Read one data file of distros/, e.g. "rke1/defaults.yaml" (cached; data is immutable at runtime). */
+export function distroData<T>(relPath: string): T {
+  const file = path.join(dataDir('distros'), relPath);
   if (!cache.has(file)) cache.set(file, parse(fs.readFileSync(file, 'utf8')));
   return cache.get(file) as T;
 }

@@ -36,11 +36,11 @@ export function statusChart(rows: ChartRow[]): string {
     return [
       `<g class="row" tabindex="0" role="button" data-section="${h(row.section)}" aria-label="${h(`${row.label}: ${summary}. Show only this section`)}">`,
       `<rect class="hit" x="0" y="${y}" width="${WIDTH}" height="${ROW_H}"/>`,
-      `<text class="label" x="0" y="${y + ROW_H / 2 + 4}"${row.section === '' ? ' font-weight="600"' : ''}>${h(label)}</text>`,
+      `<text class="label${row.section === '' ? ' total' : ''}" x="0" y="${y + ROW_H / 2 + 4}">${h(label)}</text>`,
       ...parts,
       `<text class="count" x="${LABEL_W + BAR_W + 10}" y="${y + ROW_H / 2 + 4}">${h(`${row.counts.fail} fail / ${total}`)}</text>`,
       '</g>',
     ].join('');
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" role="group" aria-label="Results by section and status">${body.join('')}</svg>`;
+  return `<svg viewBox="0 0 ${WIDTH} ${height}" role="group" aria-label="Results by section and status">${body.join('')}</svg>`;
 }

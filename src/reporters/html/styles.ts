@@ -40,6 +40,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 
 .chart svg { display: block; width: 100%; height: auto; }
 .chart text { fill: var(--fg); font: 12px system-ui, sans-serif; }
+.chart text.total { font-weight: 650; }
 .chart text.count { fill: var(--muted); font-variant-numeric: tabular-nums; }
 .chart .row { cursor: pointer; }
 .chart .row:hover text.label, .chart .row:focus text.label { text-decoration: underline; }
@@ -60,6 +61,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .filters fieldset { border: 0; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 10px; }
 .filters legend { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 .filters label { white-space: nowrap; }
+.filters button { font: inherit; color: var(--fg); background: var(--panel); border: 1px solid var(--line); border-radius: 4px; padding: 4px 10px; cursor: pointer; }
+.filters button:hover { border-color: var(--muted); }
 .filters .shown { color: var(--muted); margin-left: auto; }
 input:focus-visible, select:focus-visible, summary:focus-visible, button:focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
 

@@ -24,10 +24,13 @@ registerEvaluator('cni-supports-network-policies', (snap, check) => {
   const read = readFacts(snap, check, ['cluster.daemonsets']);
   if ('outcome' in read) return read.outcome;
   const sets = read.facts['cluster.daemonsets'];
-  const enforcing = sets.flatMap((d) => ENFORCING.filter(([, re]) => re.test(text(d))).map(([cni]) => `${cni} (DaemonSet ${d.namespace}/${d.name})`));
+  const enforcing = sets.flatMap((d) => {
+    const cni = ENFORCING.find(([, re]) => re.test(text(d)));
+    return cni ? [`${cni[0]} (DaemonSet ${d.namespace}/${d.name})`] : [];
+  });
   const flannel = sets.filter((d) => FLANNEL.test(text(d))).map((d) => `${d.namespace}/${d.name}`);
   const expected = 'a CNI that enforces NetworkPolicy (Canal, Calico, Cilium, Antrea, Weave Net, kube-router)';
-  if (enforcing.length) return { status: 'pass', evidence: [apiEvidence('cluster.daemonsets', capList([...new Set(enforcing)]), expected)] };
+  if (enforcing.length) return { status: 'pass', evidence: [apiEvidence('cluster.daemonsets', capList(enforcing), expected)] };
   if (flannel.length) {
     return { status: 'fail', evidence: [apiEvidence('cluster.daemonsets', `Flannel only (no NetworkPolicy enforcement): ${capList(flannel)}`, expected)] };
   }

@@ -27,22 +27,24 @@ byPermission('rbac-pod-create-minimized', 'create on pods', [{ apiGroups: [''], 
 
 // 5.1.8: bind/escalate on roles, impersonate on identities.
 byPermission('rbac-bind-escalate-impersonate-minimized', 'bind, escalate or impersonate', [
-  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'clusterroles'], verbs: ['bind', 'escalate'] },
-  { apiGroups: [''], resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] },
-  { apiGroups: ['authentication.k8s.io'], resources: ['userextras/*', 'uids'], verbs: ['impersonate'] },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['bind', 'escalate'] },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind', 'escalate'], clusterScoped: true },
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
+  { apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'], clusterScoped: true },
+  { apiGroups: ['authentication.k8s.io'], resources: ['userextras/*', 'uids'], verbs: ['impersonate'], clusterScoped: true },
 ]);
 
 // 5.1.9
 byPermission('rbac-pv-create-minimized', 'create on persistentvolumes', [
-  { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['create'], clusterScoped: true },
 ]);
 
 // 5.1.10: any verb on nodes/proxy reaches the kubelet API (exec, logs) on every node.
-byPermission('rbac-node-proxy-minimized', 'access to nodes/proxy', [{ apiGroups: [''], resources: ['nodes/proxy'] }]);
+byPermission('rbac-node-proxy-minimized', 'access to nodes/proxy', [{ apiGroups: [''], resources: ['nodes/proxy'], clusterScoped: true }]);
 
 // 5.1.11
 byPermission('rbac-csr-approval-minimized', 'update/patch on certificatesigningrequests/approval', [
-  { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update', 'patch'] },
+  { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update', 'patch'], clusterScoped: true },
 ]);
 
 // 5.1.12: changing admission webhooks can intercept or silence every write to the API.
@@ -51,6 +53,7 @@ byPermission('rbac-webhook-config-access-minimized', 'write access to admission 
     apiGroups: ['admissionregistration.k8s.io'],
     resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'],
     verbs: WRITE,
+    clusterScoped: true,
   },
 ]);
 

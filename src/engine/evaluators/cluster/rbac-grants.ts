@@ -19,6 +19,8 @@ export interface ResourcePermission {
   apiGroups: string[];
   resources: string[];
   verbs?: string[];
+  /** Cluster-scoped resources (nodes, persistentvolumes, …): a RoleBinding cannot grant them. */
+  clusterScoped?: boolean;
 }
 
 export type BindingKind = 'ClusterRoleBinding' | 'RoleBinding';
@@ -73,7 +75,11 @@ export function grantsWhere(facts: RbacFacts, predicate: (binding: Binding, role
 
 /** Grants of a resource permission through the rules of the bound role. */
 export function grantsOf(facts: RbacFacts, permissions: ResourcePermission[]): Grant[] {
-  return grantsWhere(facts, (_b, role) => !!role && role.rules.some((rule) => permissions.some((p) => ruleAllows(rule, p))));
+  return grantsWhere(
+    facts,
+    (b, role) =>
+      !!role && role.rules.some((rule) => permissions.some((p) => (!p.clusterScoped || !b.namespace) && ruleAllows(rule, p))),
+  );
 }
 
 /** A service account named by a subject (kind ServiceAccount, or the user system:serviceaccount:<ns>:<name>). */

@@ -1,0 +1,81 @@
+/**
+ * `harden node [--host-root DIR] [--apply] [--distro rke1|rke2] [--journal FILE] [--sysctl-load system|file]`:
+ * plan (changes + diffs) by default; with --apply, journal then write, then re-plan to verify.
+ */
+import fs from 'node:fs';
+import { usageError } from '../errors/rke-harden-error.js';
+import { applyNodePlan, spawnRunner, type CommandRunner } from '../remediation/apply/apply-node.js';
+import { HostRoot } from '../remediation/apply/host-fs.js';
+import { detectNodeDistro, observeNode } from '../remediation/apply/observe-node.js';
+import { defaultJournalPath, openJournalForRun } from '../remediation/journal.js';
+import { planNode } from '../remediation/node-plan.js';
+import type { NodeTarget } from '../remediation/plan.js';
+import { describeTarget, renderNotes, renderPlan } from '../remediation/render-plan.js';
+
+export interface HardenNodeOptions {
+  hostRoot: string;
+  apply: boolean;
+  distro?: 'rke1' | 'rke2';
+  journal?: string;
+  sysctlLoad: 'system' | 'file';
+  /** Tests: run commands (sysctl, restorecon) without a real host, and treat the root as live. */
+  run?: CommandRunner;
+  live?: boolean;
+  now?: Date;
+}
+
+export interface CommandOutput {
+  text: string;
+  code: number;
+  journal?: string;
+}
+
+export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput> {
+  if (!fs.existsSync(o.hostRoot) || !fs.statSync(o.hostRoot).isDirectory()) throw usageError(`--host-root ${o.hostRoot}: not a directory`);
+  const host = new HostRoot(o.hostRoot);
+  const distro = o.distro ?? detectNodeDistro(host);
+  const target: NodeTarget = { kind: 'node', hostRoot: host.root, distro, live: o.live ?? host.live };
+  const sysctlOpts = { sysctlLoad: o.sysctlLoad };
+  const plan = planNode(observeNode(host, target, o.now), sysctlOpts);
+  const out = [`harden node: ${describeTarget(target)}`, ''];
+  const blocked = plan.blockers.length > 0;
+
+  if (!o.apply) {
+    out.push(renderPlan(plan, { diffs: true }));
+    if (plan.steps.length) out.push('Plan only: nothing was changed. Run again with --apply to make these changes.');
+    return { text: out.join('\n') + '\n', code: blocked ? 1 : 0 };
+  }
+  if (plan.steps.length === 0) {
+    out.push(renderPlan(plan));
+    out.push('Nothing to apply; no journal written.');
+    return { text: out.join('\n') + '\n', code: blocked ? 1 : 0 };
+  }
+
+  const file = o.journal ?? defaultJournalPath('node', o.now);
+  const { writer, note } = await openJournalForRun(file, target);
+  let result;
+  try {
+    result = await applyNodePlan(host, plan, writer, { run: o.run ?? spawnRunner, options: { distro, sysctlLoad: o.sysctlLoad } });
+  } finally {
+    await writer.close();
+  }
+  out.push(renderPlan(plan, { diffs: true }));
+  if (note) out.push(note);
+  const applied = result.outcomes.filter((r) => r.status === 'applied').length;
+  out.push(`Applied ${applied} of ${plan.steps.length} changes. Journal: ${file}`);
+  for (const r of result.outcomes) if (r.status === 'failed') out.push(`  FAILED ${r.title}: ${r.error}`);
+  for (const w of result.warnings) out.push(`  ! ${w}`);
+
+  // Verify: what is left to do now?
+  const after = planNode(observeNode(host, target, o.now), sysctlOpts);
+  const left = after.steps;
+  if (left.length === 0) out.push('Verified: a new plan has nothing left to change.');
+  else {
+    out.push(`Still to change (${left.length}):`);
+    for (const s of left) out.push(`  - ${s.title}`);
+  }
+  out.push(`Undo with: rke-harden rollback ${file}`);
+  out.push(...renderNotes({ skipped: [], warnings: [], blockers: after.blockers }));
+  const failed = result.outcomes.some((r) => r.status === 'failed') || left.length > 0 || after.blockers.length > 0;
+  return { text: out.join('\n') + '\n', code: failed ? 1 : 0, journal: file };
+}

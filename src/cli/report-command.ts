@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { dataDir } from '../catalog/paths.js';
+import { loadCatalog } from '../catalog/load-catalog.js';
+import { inputError } from '../errors/rke-harden-error.js';
+import type { ScanRun } from '../model/result.js';
+import { withWaivers } from '../waivers/waivers-option.js';
+
+/** A scan report is a few megabytes at most; this bounds memory on a wrong file. */
+export const MAX_SCAN_BYTES = 64 * 1024 * 1024;
+
+let validator: ValidateFunction | undefined;
+
+function validate(): ValidateFunction {
+  if (!validator) {
+    const schema = JSON.parse(fs.readFileSync(path.join(dataDir('schemas'), 'scan-run.schema.json'), 'utf8')) as object;
+    const ajv = new Ajv2020({ allErrors: false, strict: true, strictRequired: false });
+    (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+function describe(e: ErrorObject): string {
+  const at = e.instancePath || '(root)';
+  if (e.keyword === 'additionalProperties') return `${at}: unknown property ${(e.params as { additionalProperty: string }).additionalProperty}`;
+  if (e.keyword === 'enum') return `${at}: ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`;
+  return `${at}: ${e.message}`;
+}
+
+/** Read a JSON report written by `audit … -o json` and check it against schemas/scan-run.schema.json. */
+export function readScanFile(file: string): ScanRun {
+  const cannotRead = (e: unknown) => inputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (e) {
+    throw cannotRead(e);
+  }
+  if (stat.isDirectory()) throw inputError(`${file}: is a directory`);
+  if (stat.size > MAX_SCAN_BYTES) throw inputError(`${file}: too large for a scan report (${stat.size} bytes)`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw cannotRead(e);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw inputError(`${file}: not JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const v = validate();
+  if (!v(value)) {
+    const hint = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
+    const version = hint !== undefined && hint !== '1' ? ` (schemaVersion ${JSON.stringify(hint)}; this rke-harden reads 1)` : '';
+    throw inputError(`${file}: not an rke-harden scan report${version}: ${describe(v.errors![0]!)}`);
+  }
+  return value as ScanRun;
+}
+
+/** Section titles of the benchmarks a run names, where this catalog knows them. */
+export function sectionTitlesFor(run: ScanRun): Record<string, string> {
+  const catalog = loadCatalog();
+  return Object.assign({}, ...run.benchmarks.map((b) => catalog.benchmarks.get(b.id)?.sectionTitles ?? {})) as Record<string, string>;
+}
+
+/** `report <scan.json>`: a saved scan, with waivers applied when given, ready to render in any format. */
+export function reportSaved(file: string, opts: { waivers?: string }): { run: ScanRun; sectionTitles: Record<string, string> } {
+  const saved = readScanFile(file);
+  const run = withWaivers(saved, opts.waivers);
+  return { run, sectionTitles: sectionTitlesFor(run) };
+}

@@ -1,0 +1,203 @@
+/**
+ * The writes `harden cluster` and `rollback` make, on @kubernetes/client-node's KubeConfig
+ * (credentials, exec plugins, TLS, proxies): GET, server-side apply, JSON merge patch and DELETE with
+ * a uid precondition. Requests are plain HTTP(S) on one keep-alive agent so that thousands of small
+ * writes reuse connections and status codes, Retry-After and `Warning` headers (Pod Security
+ * admission's "existing pods violate …") reach us unchanged. Retryable failures go through the
+ * cluster collector's retry policy.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError } from '../../collectors/cluster/kube-api.js';
+import { parseRetryAfter } from '../../collectors/cluster/client-node-kube-api.js';
+import { DEFAULT_RETRY, withRetry } from '../../collectors/cluster/retry.js';
+import type { KubeObject, KubeRef } from '../plan.js';
+
+export const FIELD_MANAGER = 'rke-harden';
+export const ROLLBACK_FIELD_MANAGER = 'rke-harden-rollback';
+
+export interface WriteResult {
+  object: KubeObject;
+  /** Warning headers of the response (text only). */
+  warnings: string[];
+}
+
+/** API path of one object. */
+export function objectPath(ref: Pick<KubeRef, 'apiVersion' | 'resource' | 'namespace' | 'name'>): string {
+  const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
+  const ns = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
+  return `${base}${ns}/${ref.resource}/${encodeURIComponent(ref.name)}`;
+}
+
+/** `299 - "text"` → text. */
+export function parseWarnings(header: string | string[] | undefined): string[] {
+  if (!header) return [];
+  const values = Array.isArray(header) ? header : [header];
+  const out: string[] = [];
+  for (const v of values) {
+    for (const m of v.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)) out.push(m[1]!.replace(/\\(.)/g, '$1'));
+  }
+  return out;
+}
+
+interface Response {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const OPTIONS_TTL_MS = 10_000;
+
+export class KubeClient {
+  readonly server: string;
+  private agent: http.Agent | undefined;
+  private cached: { at: number; options: https.RequestOptions } | undefined;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly opts: { maxSockets?: number; requestTimeoutMs?: number; retryDeadlineMs?: number } = {},
+  ) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    this.server = cluster.server.replace(/\/+$/, '');
+  }
+
+  /** Credentials and TLS settings, refreshed every few seconds (tokens of exec plugins expire). */
+  private async requestOptions(): Promise<https.RequestOptions> {
+    if (this.cached && Date.now() - this.cached.at < OPTIONS_TTL_MS) return this.cached.options;
+    const options: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(options);
+    if (!this.agent) {
+      // A proxy agent from the kubeconfig is kept as it is; otherwise one keep-alive agent for every request.
+      const proxied = Boolean(this.kc.getCurrentCluster()?.proxyUrl);
+      this.agent = proxied
+        ? (options.agent as http.Agent)
+        : this.server.startsWith('http:')
+          ? new http.Agent({ keepAlive: true, maxSockets: this.opts.maxSockets ?? 32 })
+          : new https.Agent({
+              keepAlive: true,
+              maxSockets: this.opts.maxSockets ?? 32,
+              ...(options.ca ? { ca: options.ca } : {}),
+              ...(options.cert ? { cert: options.cert } : {}),
+              ...(options.key ? { key: options.key } : {}),
+              ...(options.pfx ? { pfx: options.pfx, passphrase: options.passphrase } : {}),
+              ...(options.rejectUnauthorized !== undefined ? { rejectUnauthorized: options.rejectUnauthorized } : {}),
+              ...(options.servername ? { servername: options.servername } : {}),
+            });
+    }
+    this.cached = { at: Date.now(), options };
+    return options;
+  }
+
+  private async send(method: string, path: string, body: string | undefined, headers: Record<string, string>, timeoutMs: number): Promise<Response> {
+    const url = new URL(this.server + path);
+    const base = await this.requestOptions();
+    const options: https.RequestOptions = {
+      method,
+      agent: this.agent,
+      headers: { ...(base.headers ?? {}), accept: 'application/json', ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      ...(base.auth ? { auth: base.auth } : {}),
+    };
+    const what = `${method} ${url.pathname}`;
+    const transport = url.protocol === 'http:' ? http : https;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (e: Error | undefined, r?: Response) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (e) reject(e);
+        else resolve(r!);
+      };
+      const req = transport.request(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e: NodeJS.ErrnoException) => finish(networkError(what, e)));
+        res.on('aborted', () => finish(networkError(what, Object.assign(new Error('response aborted'), { code: 'ECONNRESET' }))));
+        res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      });
+      const timer = setTimeout(() => {
+        finish(new KubeApiError(`${what}: no response within ${timeoutMs} ms`, 'timeout', { code: 'ETIMEDOUT' }));
+        req.destroy();
+      }, timeoutMs);
+      req.on('error', (e: NodeJS.ErrnoException) => finish(networkError(what, e)));
+      req.end(body);
+    });
+  }
+
+  /** One call with retries; a non-2xx status (other than those in `accept`) becomes a KubeApiError. */
+  private async call(method: string, path: string, opts: { body?: unknown; contentType?: string; accept?: number[] } = {}): Promise<Response> {
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const what = `${method} ${path.split('?')[0]}`;
+    return withRetry(
+      what,
+      async (timeoutMs) => {
+        const r = await this.send(method, path, body, opts.contentType ? { 'content-type': opts.contentType } : {}, timeoutMs);
+        if ((r.status >= 200 && r.status < 300) || opts.accept?.includes(r.status)) return r;
+        let reason: string | undefined;
+        let message: string | undefined;
+        try {
+          ({ reason, message } = JSON.parse(r.body) as { reason?: string; message?: string });
+        } catch {
+          /* not a Status */
+        }
+        throw new KubeApiError(`${what}: HTTP ${r.status}${message ? `: ${message}` : ''}`, 'http', {
+          status: r.status,
+          ...(reason ? { reason } : {}),
+          ...(r.headers['retry-after'] !== undefined ? { retryAfterMs: parseRetryAfter(r.headers['retry-after']) } : {}),
+        });
+      },
+      { ...DEFAULT_RETRY, ...(this.opts.requestTimeoutMs ? { requestTimeoutMs: this.opts.requestTimeoutMs } : {}), deadline: Date.now() + (this.opts.retryDeadlineMs ?? 120_000) },
+    );
+  }
+
+  private static json(r: Response): KubeObject {
+    try {
+      return JSON.parse(r.body) as KubeObject;
+    } catch {
+      throw new KubeApiError(`response is not JSON (HTTP ${r.status})`, 'network', { status: r.status, code: 'EBADRESPONSE' });
+    }
+  }
+
+  /** The object, or undefined when it does not exist. */
+  async get(path: string): Promise<KubeObject | undefined> {
+    const r = await this.call('GET', path, { accept: [404] });
+    return r.status === 404 ? undefined : KubeClient.json(r);
+  }
+
+  /** Server-side apply (creates the object when absent). `resourceVersion` in the body is a precondition (409 when stale). */
+  async apply(path: string, body: KubeObject, opts: { dryRun?: boolean; force?: boolean; fieldManager?: string } = {}): Promise<WriteResult> {
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? FIELD_MANAGER });
+    if (opts.force ?? true) q.set('force', 'true');
+    if (opts.dryRun) q.set('dryRun', 'All');
+    const r = await this.call('PATCH', `${path}?${q}`, { body, contentType: 'application/apply-patch+yaml' });
+    return { object: KubeClient.json(r), warnings: parseWarnings(r.headers.warning) };
+  }
+
+  /** JSON merge patch (null removes a key), recorded under the rollback field manager. */
+  async mergePatch(path: string, patch: KubeObject, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<WriteResult> {
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? ROLLBACK_FIELD_MANAGER });
+    if (opts.dryRun) q.set('dryRun', 'All');
+    const r = await this.call('PATCH', `${path}?${q}`, { body: patch, contentType: 'application/merge-patch+json' });
+    return { object: KubeClient.json(r), warnings: parseWarnings(r.headers.warning) };
+  }
+
+  /** Delete only the object with this uid (409 when another object now has the name); 'absent' when gone already. */
+  async delete(path: string, uid: string): Promise<'deleted' | 'absent'> {
+    const r = await this.call('DELETE', path, {
+      body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid }, propagationPolicy: 'Background' },
+      contentType: 'application/json',
+      accept: [404],
+    });
+    return r.status === 404 ? 'absent' : 'deleted';
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+}
+
+function networkError(what: string, e: NodeJS.ErrnoException): KubeApiError {
+  return new KubeApiError(`${what}: ${e.code ?? e.message}`, 'network', { ...(e.code ? { code: e.code } : {}) });
+}

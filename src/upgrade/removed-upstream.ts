@@ -1,0 +1,38 @@
+import type { FactSnapshot } from '../model/fact.js';
+import { distroData } from '../engine/effective/distro-data.js';
+import type { UpgradeFinding } from './upgrade-finding.js';
+
+interface RemovedData {
+  flags: { component: string; flag: string; removedIn: string }[];
+  admissionPlugins: { plugin: string; removedIn: string; fix: string }[];
+}
+
+const minor = (v: string) => Number(v.split('.')[1]);
+
+/** Flags and admission plugins of the configuration that the target Kubernetes version no longer has. */
+export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor: number): UpgradeFinding[] {
+  const data = distroData<RemovedData>('removed-upstream.yaml');
+  const findings: UpgradeFinding[] = [];
+  for (const r of data.flags) {
+    const f = target.facts[`${r.component}.args.${r.flag}`];
+    if (!f || f.source === 'default' || minor(r.removedIn) > toMinor || minor(r.removedIn) <= fromMinor) continue;
+    findings.push({
+      severity: 'blocking',
+      what: `${r.component} --${r.flag} was removed in Kubernetes ${r.removedIn}: ${r.component} will not start`,
+      where: f.location,
+      fix: `remove ${r.flag} from the ${r.component} arguments`,
+    });
+  }
+  const plugins = target.facts['kube-apiserver.args.enable-admission-plugins'];
+  for (const p of data.admissionPlugins) {
+    const listed = plugins && String(plugins.value).split(',').includes(p.plugin);
+    if (!listed || minor(p.removedIn) > toMinor) continue;
+    findings.push({
+      severity: 'blocking',
+      what: `admission plugin ${p.plugin} was removed in Kubernetes ${p.removedIn}: kube-apiserver will not start`,
+      where: plugins.location,
+      fix: p.fix,
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,132 @@
+import type { Benchmark } from '../model/benchmark.js';
+import type { FactSnapshot } from '../model/fact.js';
+import { loadCatalog, type Catalog } from '../catalog/load-catalog.js';
+import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
+import { parseK8sVersion, type K8sVersion } from '../config/k8s-version.js';
+import { loadConfigTargets } from '../config/load-config-targets.js';
+import { distroData } from '../engine/effective/distro-data.js';
+import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
+import { inputError } from '../errors/rke-harden-error.js';
+import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
+import { cisProfileFor } from '../harden-config/rke2-hardening.js';
+import { removedUpstream } from './removed-upstream.js';
+import type { UpgradeFinding } from './upgrade-finding.js';
+
+export interface ControlChange {
+  kind: 'added' | 'removed' | 'renumbered';
+  checkId?: string;
+  title: string;
+  from?: string;
+  to?: string;
+}
+
+export interface UpgradeReport {
+  distro: 'rke1' | 'rke2';
+  from: string;
+  to: string;
+  benchmarkBefore: string;
+  benchmarkAfter: string;
+  controls: ControlChange[];
+  findings: UpgradeFinding[];
+  /** Controls that pass on the current version and fail on the target, for the given configuration. */
+  newFailures: { controlId: string; title: string; checkId?: string }[];
+  blocking: boolean;
+}
+
+const key = (c: Benchmark['controls'][number]) => c.check ?? `title:${c.title.toLowerCase()}`;
+
+/** Controls added, removed or renumbered between two benchmarks, matched by check (or title). */
+export function controlChanges(before: Benchmark, after: Benchmark): ControlChange[] {
+  const a = new Map(before.controls.map((c) => [key(c), c]));
+  const b = new Map(after.controls.map((c) => [key(c), c]));
+  const out: ControlChange[] = [];
+  for (const [k, c] of b) {
+    const old = a.get(k);
+    if (!old) out.push({ kind: 'added', title: c.title, to: c.id, ...(c.check ? { checkId: c.check } : {}) });
+    else if (old.id !== c.id) out.push({ kind: 'renumbered', title: c.title, from: old.id, to: c.id, ...(c.check ? { checkId: c.check } : {}) });
+  }
+  for (const [k, c] of a) if (!b.has(k)) out.push({ kind: 'removed', title: c.title, from: c.id, ...(c.check ? { checkId: c.check } : {}) });
+  return out;
+}
+
+interface Rke2Profiles { profiles: { range: string; values: string[] }[] }
+
+function rke2Findings(target: FactSnapshot, to: K8sVersion): UpgradeFinding[] {
+  const findings: UpgradeFinding[] = [];
+  const profile = target.facts['rke2.profile'];
+  if (profile) {
+    const accepted = distroData<Rke2Profiles>('rke2/defaults.yaml').profiles.find((p) => {
+      const [lo, hi] = p.range.split('-').map((x) => Number(x.split('.')[1]));
+      return to.minor >= lo! && to.minor <= hi!;
+    });
+    if (!accepted?.values.includes(String(profile.value))) {
+      findings.push({ severity: 'blocking', what: `profile: ${String(profile.value)} is rejected by RKE2 ${to.text}: the server will not start`, ...(profile.location ? { where: profile.location } : {}), fix: `set profile: ${cisProfileFor(to)} on every node before upgrading` });
+    } else if (profile.value === 'cis-1.23' && to.minor >= 26) {
+      findings.push({ severity: 'warning', what: 'profile: cis-1.23 is deprecated and becomes fatal on RKE2 v1.30', ...(profile.location ? { where: profile.location } : {}), fix: 'set profile: cis' });
+    }
+  }
+  // Exemption renamed by RKE2 (cis-operator-system → compliance-operator-system).
+  const exempt = target.facts['admission.PodSecurity.exemptions.namespaces'];
+  const builtIn = exemptionList('rke2', to.text.startsWith('v') ? to.text : `v${to.text}`).namespaces;
+  if (exempt && exempt.source !== 'default' && Array.isArray(exempt.value)) {
+    const mine = exempt.value.map(String);
+    if (mine.includes('cis-operator-system') && !mine.includes('compliance-operator-system') && builtIn.includes('compliance-operator-system')) {
+      findings.push({ severity: 'warning', what: 'your PSA exemptions list cis-operator-system; on the target the scan operator runs in compliance-operator-system (Rancher Compliance)', ...(exempt.location ? { where: exempt.location } : {}), fix: 'add compliance-operator-system to the exemptions' });
+    }
+  }
+  return findings;
+}
+
+function rke1Findings(target: FactSnapshot, to: K8sVersion): UpgradeFinding[] {
+  const findings: UpgradeFinding[] = [];
+  const psp = target.facts['kube-apiserver.args.runtime-config'];
+  if (to.minor >= 25 && psp && String(psp.value).includes('podsecuritypolicy')) {
+    findings.push({ severity: 'blocking', what: `services.kube-api.pod_security_policy: true is rejected by RKE ≥ v1.4.3 on Kubernetes ≥ 1.25 (PodSecurityPolicy was removed)`, ...(psp.location ? { where: psp.location } : {}), fix: 'set pod_security_policy: false and configure Pod Security Admission (pod_security_configuration: restricted or admission_configuration) before upgrading' });
+  }
+  return findings;
+}
+
+/** What changes for a cluster moving from one version to another, and what in its configuration breaks. */
+export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from: string; to: string; config?: string; benchmarkFrom?: string; benchmarkTo?: string }, catalog: Catalog = loadCatalog()): UpgradeReport {
+  const from = parseK8sVersion(o.from, '--from');
+  const to = parseK8sVersion(o.to, '--to');
+  if (to.minor < from.minor) throw inputError(`--to ${o.to} is older than --from ${o.from}`);
+  let distro = o.distro;
+  let before: FactSnapshot | undefined;
+  let after: FactSnapshot | undefined;
+  if (o.config) {
+    before = loadConfigTargets([o.config], { ...(distro ? { distro } : {}), k8sVersion: from.text, overrideVersion: true }).snapshots[0]!;
+    distro = before.distro;
+    if (distro === 'rke1' && to.minor > 31) {
+      return blockedRke1(from, to, catalog);
+    }
+    after = loadConfigTargets([o.config], { distro, k8sVersion: to.text, overrideVersion: true }).snapshots[0]!;
+  }
+  if (!distro) throw inputError('upgrade-check: pass --distro or a configuration file');
+  if (distro === 'rke1' && to.minor > 31) return blockedRke1(from, to, catalog);
+  const bBefore = o.benchmarkFrom ? resolveBenchmarkId(catalog, o.benchmarkFrom) : selectBenchmark(catalog, distro, from.text);
+  const bAfter = o.benchmarkTo ? resolveBenchmarkId(catalog, o.benchmarkTo) : selectBenchmark(catalog, distro, to.text);
+  const findings: UpgradeFinding[] = [];
+  const newFailures: UpgradeReport['newFailures'] = [];
+  if (before && after) {
+    findings.push(...removedUpstream(after, from.minor, to.minor));
+    findings.push(...(distro === 'rke2' ? rke2Findings(after, to) : rke1Findings(after, to)));
+    const passedBefore = new Set(evaluateBenchmark(bBefore, catalog.checks, before).filter((r) => r.status === 'pass').map((r) => r.checkId));
+    for (const r of evaluateBenchmark(bAfter, catalog.checks, after)) {
+      if (r.status === 'fail' && r.checkId && passedBefore.has(r.checkId)) newFailures.push({ controlId: r.controlId, title: r.title, checkId: r.checkId });
+    }
+  }
+  return {
+    distro, from: from.text, to: to.text, benchmarkBefore: bBefore.id, benchmarkAfter: bAfter.id,
+    controls: controlChanges(bBefore, bAfter), findings, newFailures,
+    blocking: findings.some((f) => f.severity === 'blocking'),
+  };
+}
+
+function blockedRke1(from: K8sVersion, to: K8sVersion, catalog: Catalog): UpgradeReport {
+  const b = selectBenchmark(catalog, 'rke1', from.text);
+  return {
+    distro: 'rke1', from: from.text, to: to.text, benchmarkBefore: b.id, benchmarkAfter: b.id, controls: [], newFailures: [], blocking: true,
+    findings: [{ severity: 'blocking', what: `RKE1 does not support Kubernetes ${to.text} (its last minor is 1.31; RKE1 reached end of life in July 2025)`, fix: 'migrate to RKE2 (rke-harden harden config --distro rke2 generates the hardened config.yaml)' }],
+  };
+}

@@ -1,0 +1,75 @@
+import type { ControlResult, ScanRun } from '../model/result.js';
+import type { Status } from '../model/status.js';
+import { summarise } from '../engine/scan-run.js';
+import { globToRegExp } from './glob.js';
+import type { Waiver } from './load-waivers.js';
+
+/** Statuses a waiver can accept; pass and notApplicable need none, and an error is an incomplete scan, not a risk. */
+export const WAIVABLE: ReadonlySet<Status> = new Set(['fail', 'manual']);
+
+export interface WaiverOutcome {
+  run: ScanRun;
+  /** Waivers past their expiry date, with how many results they would have waived. */
+  expired: { waiver: Waiver; wouldWaive: number }[];
+  /** Live waivers that waived no result. */
+  unused: Waiver[];
+  /** Live waivers and how many results each waived. */
+  applied: { waiver: Waiver; waived: number }[];
+}
+
+/** The end of the expiry day, UTC: a waiver that expires 2026-06-30 still applies on that day. */
+export function expiresAt(w: Pick<Waiver, 'expires'>): number {
+  return Date.parse(`${w.expires}T23:59:59.999Z`);
+}
+
+export function isExpired(w: Pick<Waiver, 'expires'>, now: Date): boolean {
+  return now.getTime() > expiresAt(w);
+}
+
+const where = (w: Waiver) => `${w.location.file}${w.location.line !== undefined ? `:${w.location.line}:${w.location.column ?? 1}` : ''}`;
+const subject = (w: Waiver) => (w.check !== undefined ? `check ${w.check}` : `control ${w.control}`);
+
+function matcher(w: Waiver, run: ScanRun): (r: ControlResult) => boolean {
+  const target = globToRegExp(w.target);
+  const benchmark = w.benchmark !== undefined ? globToRegExp(w.benchmark) : undefined;
+  const benchmarkOf = (r: ControlResult) => r.benchmark ?? run.targets.find((t) => t.name === r.target)?.benchmark ?? run.benchmark.id;
+  return (r) =>
+    (w.check !== undefined ? r.checkId === w.check : r.controlId === w.control) &&
+    target.test(r.target) &&
+    (benchmark === undefined || benchmark.test(benchmarkOf(r)));
+}
+
+/**
+ * Apply waivers to a run. Pure: returns a new run in which every fail or manual result matched by a
+ * live waiver (first match in file order) is `waived` with the waiver attached, the summary recounted,
+ * and a warning for each expired waiver (its results stay as they were) and each unused one.
+ */
+export function applyWaivers(run: ScanRun, waivers: readonly Waiver[], now: Date): WaiverOutcome {
+  const live = waivers.filter((w) => !isExpired(w, now));
+  const liveMatchers = live.map((w) => matcher(w, run));
+  const waivedBy = new Map<Waiver, number>(live.map((w) => [w, 0]));
+  const results = run.results.map((r): ControlResult => {
+    if (!WAIVABLE.has(r.status)) return r;
+    const i = liveMatchers.findIndex((m) => m(r));
+    if (i < 0) return r;
+    const w = live[i]!;
+    waivedBy.set(w, waivedBy.get(w)! + 1);
+    return { ...r, status: 'waived', waiver: { reason: w.reason, owner: w.owner, expires: w.expires } };
+  });
+  const expired = waivers.filter((w) => isExpired(w, now)).map((w) => {
+    const m = matcher(w, run);
+    return { waiver: w, wouldWaive: results.filter((r) => WAIVABLE.has(r.status) && m(r)).length };
+  });
+  const unused = live.filter((w) => waivedBy.get(w) === 0);
+  const warnings = [
+    ...expired.map(({ waiver: w, wouldWaive }) =>
+      `${where(w)}: waiver for ${subject(w)} (owner ${w.owner}) expired on ${w.expires}${wouldWaive > 0 ? `: ${wouldWaive} result${wouldWaive === 1 ? ' is' : 's are'} no longer waived` : ''}`),
+    ...unused.map((w) => `${where(w)}: waiver for ${subject(w)} on target ${w.target} (owner ${w.owner}) matched no failing or manual result: remove it`),
+  ];
+  return {
+    run: { ...run, results, summary: summarise(results), warnings: [...run.warnings, ...warnings] },
+    expired,
+    unused,
+    applied: live.filter((w) => waivedBy.get(w)! > 0).map((w) => ({ waiver: w, waived: waivedBy.get(w)! })),
+  };
+}

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { upgradeCheck } from '../../src/upgrade/upgrade-check.js';
+import { runCli } from '../support/run-cli.js';
+import { tempTree } from '../support/temp-files.js';
+
+const cfg = (name: string, text: string) => path.join(tempTree({ [name]: text }), name);
+
+describe('upgrade-check', () => {
+  it('RKE2: profile cis-1.23 is fatal from v1.30 (the Rancher guide value) → blocking, exit 1, with the fix', async () => {
+    const file = cfg('config.yaml', 'profile: cis-1.23\n');
+    const r = upgradeCheck({ from: 'v1.28.9+rke2r1', to: 'v1.30.2+rke2r1', config: file });
+    expect(r.blocking).toBe(true);
+    expect(r.findings[0]).toMatchObject({ severity: 'blocking', fix: 'set profile: cis on every node before upgrading', where: { line: 1 } });
+    const cli = await runCli(['upgrade-check', file, '--from', 'v1.28.9+rke2r1', '--to', 'v1.30.2+rke2r1']);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toMatch(/^\[BLOCKING\] profile: cis-1\.23 is rejected by RKE2 v1\.30\.2\+rke2r1/m);
+  });
+
+  it('RKE2: cis-1.6 (PSP era) cannot cross 1.24 → 1.25; cis-1.23 only warns on 1.28', () => {
+    expect(upgradeCheck({ from: 'v1.24.17+rke2r1', to: 'v1.25.16+rke2r1', config: cfg('config.yaml', 'profile: cis-1.6\n') }).blocking).toBe(true);
+    const r = upgradeCheck({ from: 'v1.25.16+rke2r1', to: 'v1.28.9+rke2r1', config: cfg('config.yaml', 'profile: cis-1.23\n') });
+    expect(r.blocking).toBe(false);
+    expect(r.findings.map((f) => f.severity)).toEqual(['warning']);
+  });
+
+  it('RKE1: pod_security_policy is rejected on 1.25+', () => {
+    const file = cfg('cluster.yml', 'kubernetes_version: v1.24.17-rancher1-1\nservices:\n  kube-api:\n    pod_security_policy: true\n');
+    const r = upgradeCheck({ from: 'v1.24.17-rancher1-1', to: 'v1.25.16-rancher2-3', config: file });
+    expect(r.blocking).toBe(true);
+    expect(r.findings.map((f) => f.what).join('\n')).toMatch(/pod_security_policy: true is rejected/);
+    expect(r.findings.map((f) => f.what).join('\n')).toMatch(/admission plugin PodSecurityPolicy was removed in Kubernetes 1\.25/);
+  });
+
+  it('flags removed upstream: RKE1 extra_args and RKE2 kubelet-arg', () => {
+    const rke1 = upgradeCheck({ from: 'v1.26.15-rancher1-1', to: 'v1.27.16-rancher1-1', config: cfg('cluster.yml', 'kubernetes_version: v1.26.15-rancher1-1\nservices:\n  kube-controller:\n    extra_args:\n      pod-eviction-timeout: 2m\n') });
+    expect(rke1.findings).toEqual([expect.objectContaining({ severity: 'blocking', what: expect.stringMatching(/kube-controller-manager --pod-eviction-timeout was removed in Kubernetes 1\.27/), where: expect.objectContaining({ line: 5 }) })]);
+    // RKE's own KDM value of the old version is not the user's: it does not count.
+    expect(upgradeCheck({ from: 'v1.26.15-rancher1-1', to: 'v1.27.16-rancher1-1', config: cfg('cluster.yml', 'kubernetes_version: v1.26.15-rancher1-1\n') }).findings).toEqual([]);
+    const rke2 = upgradeCheck({ from: 'v1.23.17+rke2r1', to: 'v1.24.17+rke2r1', config: cfg('config.yaml', 'kubelet-arg: [network-plugin=cni]\n') });
+    expect(rke2.findings.map((f) => f.what)).toEqual([expect.stringMatching(/kubelet --network-plugin was removed in Kubernetes 1\.24/)]);
+  });
+
+  it('exemption renamed: cis-operator-system → compliance-operator-system', () => {
+    const admission = tempTree({ 'a.yaml': 'apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n  - name: PodSecurity\n    configuration:\n      defaults: { enforce: restricted }\n      exemptions: { namespaces: [kube-system, cis-operator-system] }\n' });
+    const file = cfg('config.yaml', `profile: cis\npod-security-admission-config-file: ${path.join(admission, 'a.yaml')}\n`);
+    const r = upgradeCheck({ from: 'v1.33.5+rke2r1', to: 'v1.34.6+rke2r1', config: file });
+    expect(r.findings).toEqual([expect.objectContaining({ severity: 'warning', fix: 'add compliance-operator-system to the exemptions' })]);
+  });
+
+  it('RKE1 past 1.31 is blocked: RKE1 is end of life', () => {
+    const r = upgradeCheck({ from: 'v1.31.2-rancher1-1', to: 'v1.32.1', distro: 'rke1' });
+    expect(r.blocking).toBe(true);
+    expect(r.findings[0]!.fix).toMatch(/migrate to RKE2/);
+  });
+
+  it('benchmark changes between versions: added, removed and renumbered controls from the catalog', async () => {
+    const r = upgradeCheck({ distro: 'rke2', from: 'v1.26.15+rke2r1', to: 'v1.27.16+rke2r1' });
+    expect([r.benchmarkBefore, r.benchmarkAfter]).toEqual(['rke2-cis-1.8-hardened', 'rke2-cis-1.9']);
+    expect(r.controls).toContainEqual(expect.objectContaining({ kind: 'removed', from: '1.2.12', title: expect.stringMatching(/SecurityContextDeny/) }));
+    expect(r.controls).toContainEqual(expect.objectContaining({ kind: 'added', checkId: 'kube-proxy-metrics-bind-address-localhost', to: '4.3.1' }));
+    expect(r.controls).toContainEqual(expect.objectContaining({ kind: 'renumbered', checkId: 'apiserver-profiling-disabled', from: '1.2.16', to: '1.2.15' }));
+    const cli = await runCli(['upgrade-check', '--distro', 'rke2', '--from', 'v1.26.15+rke2r1', '--to', 'v1.27.16+rke2r1']);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/Result: nothing blocks this upgrade/);
+  });
+});
