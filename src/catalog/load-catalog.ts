@@ -28,8 +28,11 @@ function readYaml(file: string, errors: string[]): unknown {
   }
 }
 
-/** Checks and their cases under root; problems are appended to errors. */
-export function loadChecks(root: string, errors: string[]): Pick<Catalog, 'checks' | 'cases'> {
+/**
+ * Checks under root, and with `withCases` their test cases (only the meta-tests need them: parsing them
+ * costs seconds at every start). Problems are appended to errors.
+ */
+export function loadChecks(root: string, errors: string[], withCases = false): Pick<Catalog, 'checks' | 'cases'> {
   const checks = new Map<string, Check>();
   const cases = new Map<string, Case[]>();
   for (const component of fs.readdirSync(root).sort()) {
@@ -49,6 +52,7 @@ export function loadChecks(root: string, errors: string[]): Pick<Catalog, 'check
       if (checks.has(check.id)) errors.push(`${checkFile}: duplicate check id ${check.id}`);
       if (check.evaluator && !hasEvaluator(check.evaluator)) errors.push(`${checkFile}: no evaluator named ${check.evaluator}`);
       checks.set(check.id, check);
+      if (!withCases) continue;
       const casesFile = path.join(dir, 'cases.yaml');
       if (!fs.existsSync(casesFile)) {
         errors.push(`${casesFile}: missing (every check has pass, fail and missing cases)`);
@@ -167,11 +171,11 @@ function loadBenchmarks(root: string, checks: Map<string, Check>, errors: string
 let cached: Catalog | undefined;
 
 /** Load and strictly validate the catalog; all problems are reported at once. */
-export function loadCatalog(dirs = { checks: dataDir('checks'), benchmarks: dataDir('benchmarks') }): Catalog {
-  const useCache = dirs.checks === dataDir('checks') && dirs.benchmarks === dataDir('benchmarks');
+export function loadCatalog(dirs = { checks: dataDir('checks'), benchmarks: dataDir('benchmarks') }, opts: { withCases?: boolean } = {}): Catalog {
+  const useCache = dirs.checks === dataDir('checks') && dirs.benchmarks === dataDir('benchmarks') && !opts.withCases;
   if (useCache && cached) return cached;
   const errors: string[] = [];
-  const { checks, cases } = loadChecks(dirs.checks, errors);
+  const { checks, cases } = loadChecks(dirs.checks, errors, opts.withCases);
   const benchmarks = loadBenchmarks(dirs.benchmarks, checks, errors);
   if (errors.length > 0) {
     throw new RkeHardenError('catalog', `invalid catalog (${errors.length} problems):\n  ${errors.join('\n  ')}`);

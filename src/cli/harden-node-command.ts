@@ -32,9 +32,9 @@ export interface CommandOutput {
 
 export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput> {
   if (!fs.existsSync(o.hostRoot) || !fs.statSync(o.hostRoot).isDirectory()) throw usageError(`--host-root ${o.hostRoot}: not a directory`);
-  const host = new HostRoot(o.hostRoot);
+  const host = new HostRoot(o.hostRoot, o.live);
   const distro = o.distro ?? detectNodeDistro(host);
-  const target: NodeTarget = { kind: 'node', hostRoot: host.root, distro, live: o.live ?? host.live };
+  const target: NodeTarget = { kind: 'node', hostRoot: host.root, distro, live: host.live };
   const sysctlOpts = { sysctlLoad: o.sysctlLoad };
   const plan = planNode(observeNode(host, target, o.now), sysctlOpts);
   const out = [`harden node: ${describeTarget(target)}`, ''];

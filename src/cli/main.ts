@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { RkeHardenError } from '../errors/rke-harden-error.js';
 import { TOOL_VERSION } from '../version.js';
 import { auditConfig } from './audit-config-command.js';
+import { auditCluster, type AuditClusterOptions } from './audit-cluster-command.js';
 import { EXIT, exitCodeFor, exitCodeForError, type FailOn } from './exit-codes.js';
 import { emit, FORMATS, render } from './output.js';
 import { listBenchmarks } from './benchmarks-command.js';
@@ -15,6 +16,7 @@ import { runUpgradeCheck } from './upgrade-check-command.js';
 import { runHardenNode } from './harden-node-command.js';
 import { runHardenCluster } from './harden-cluster-command.js';
 import { runRollback } from './rollback-command.js';
+import { registerAgentCommand } from './agent-command.js';
 
 interface ReportFlags {
   format: string;
@@ -52,6 +54,28 @@ function program(setExit: (code: number) => void): Command {
     const { sectionTitles } = audited;
     const run = withWaivers(audited.run, o.waivers);
     emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, sectionTitles), o.output);
+    setExit(exitCodeFor(run, o.failOn));
+  });
+
+  reportOptions(
+    audit
+      .command('cluster')
+      .description('audit CIS section 5 (RBAC, service accounts, Pod Security, NetworkPolicies, secrets) through the Kubernetes API')
+      .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, then the in-cluster service account)')
+      .option('--context <name>', 'kubeconfig context')
+      .option('--benchmark <id>', 'benchmark profile (default: chosen from the server version)')
+      .addOption(new Option('--distro <distro>', 'distribution when the server version does not say').choices(['rke1', 'rke2']))
+      .option('--exemptions <lists...>', 'namespace exemption lists: rke2, rke1, rancher-restricted, docs-sample, none (default: the distro\'s)')
+      .option('--exempt-namespace <ns...>', 'more exempt namespaces')
+      .option('--timeout <seconds>', 'deadline for the whole collection, retries included', Number, 120)
+      .option('--request-timeout <seconds>', 'deadline for one request', Number, 30)
+      .option('--page-size <n>', 'items per list request', Number, 500)
+      .option('--concurrency <n>', 'lists in flight', Number, 4)
+      .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
+  ).action(async (o: ReportFlags & AuditClusterOptions & { waivers?: string }) => {
+    const audited = await auditCluster({ ...o, ...(process.stderr.isTTY ? { progress: (l: string) => process.stderr.write(`${l}\n`) } : {}) });
+    const run = withWaivers(audited.run, o.waivers);
+    emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, audited.sectionTitles), o.output);
     setExit(exitCodeFor(run, o.failOn));
   });
 
@@ -178,6 +202,7 @@ function program(setExit: (code: number) => void): Command {
     process.stdout.write(listBenchmarks());
     setExit(EXIT.ok);
   });
+  registerAgentCommand(root, setExit);
   return root;
 }
 

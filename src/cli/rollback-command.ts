@@ -19,7 +19,9 @@ export interface RollbackOptions {
   hostRoot?: string;
   force: boolean;
   concurrency: number;
+  /** Tests: fake commands, and treat the host root as this machine's `/`. */
   run?: CommandRunner;
+  live?: boolean;
 }
 
 export async function runRollback(file: string, o: RollbackOptions): Promise<CommandOutput> {
@@ -38,7 +40,7 @@ export async function runRollback(file: string, o: RollbackOptions): Promise<Com
     }
   } else {
     if (o.kubeconfig || o.context) throw usageError('--kubeconfig/--context are for cluster journals; this journal records node changes');
-    host = new HostRoot(o.hostRoot ?? t.hostRoot);
+    host = new HostRoot(o.hostRoot ?? t.hostRoot, o.live);
   }
   const out = [`rollback ${file}: ${describeTarget(t)}${journal.interrupted ? ' — an apply run was interrupted; its unfinished steps are judged by the current state' : ''}`];
   try {

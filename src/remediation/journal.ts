@@ -178,7 +178,7 @@ export function lockJournal(file: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw inputError(`journal lock ${lock}: ${(e as Error).message}`);
       const pid = Number(fs.readFileSync(lock, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
         throw inputError(`journal ${file} is in use by process ${pid} (${lock}); wait for it to finish`);
       }
       fs.rmSync(lock, { force: true }); // stale: its process is gone

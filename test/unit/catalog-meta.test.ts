@@ -7,7 +7,7 @@ import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { evaluateCheck } from '../../src/engine/evaluate-check.js';
 import { snapshotFromCase } from '../support/snapshot-from-case.js';
 
-const catalog = loadCatalog();
+const catalog = loadCatalog(undefined, { withCases: true });
 
 describe('catalog meta-tests', () => {
   it('has checks and benchmarks', () => {

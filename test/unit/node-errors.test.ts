@@ -172,6 +172,37 @@ describe('components configured but not running', () => {
   });
 });
 
+describe('kubelet configuration files', () => {
+  it('a drop-in that does not parse: kubelet flags are errors naming it; the files\' modes are still checked', () => {
+    const dropIn = '/var/lib/rancher/rke2/agent/etc/kubelet.conf.d/50-operator.conf';
+    const root = tree('rke2-server-hardened', (spec) => {
+      spec.files[dropIn] = { content: 'podPidsLimit: [4096\n', mode: 0o644 };
+    });
+    const { byId, snapshot } = audit({ hostRoot: root });
+    expect(snapshot.errors['kubelet.args']).toMatch(new RegExp(`kubelet drop-in: ${dropIn}:\\d+:\\d+: invalid YAML`));
+    expectErrors(byId, ['4.2.1', '4.2.13'], dropIn);
+    expect(snapshot.facts['file.kubelet-config.mode']).toMatchObject({ value: '644', location: { file: dropIn } });
+  });
+
+  it('--config and --config-dir together: the union of both, named by the directory', () => {
+    const root = tree('rke2-server-hardened', (spec) => {
+      spec.files['/etc/rancher/rke2/kubelet.yaml'] = { content: 'kind: KubeletConfiguration\nreadOnlyPort: 10255\n', mode: 0o640 };
+      spec.processes.find((p) => p.argv[0]!.endsWith('/bin/kubelet'))!.argv.push('--config=/etc/rancher/rke2/kubelet.yaml');
+    });
+    const { snapshot } = audit({ hostRoot: root });
+    expect(snapshot.facts['file.kubelet-config.mode']).toMatchObject({ value: '640', location: { file: '/etc/rancher/rke2/kubelet.yaml' } });
+    expect(snapshot.facts['file.kubelet-config.path']?.value).toBe('/var/lib/rancher/rke2/agent/etc/kubelet.conf.d');
+    // The drop-ins (read after the file) win: 00-rke2-defaults.conf sets readOnlyPort 0.
+    expect(snapshot.facts['kubelet.args.read-only-port']).toMatchObject({ value: '0', location: { file: '/var/lib/rancher/rke2/agent/etc/kubelet.conf.d/00-rke2-defaults.conf' } });
+  });
+
+  it('no --config and no --config-dir: file.kubelet-config.exists=false (4.1.9 passes where a profile checks it)', () => {
+    const { snapshot, byId } = audit({ hostRoot: tree('rke2-server-default'), benchmark: 'rke2-cis-1.23-hardened' });
+    expect(snapshot.facts['file.kubelet-config.exists']?.value).toBe('false');
+    expect(byId('4.1.9')).toMatchObject({ checkId: 'kubelet-config-mode-644', status: 'pass' });
+  });
+});
+
 describe('files that are missing are not errors', () => {
   it('a missing file gives exists=false and the check\'s own onMissing verdict', () => {
     const root = tree('rke2-server-default', (spec) => {

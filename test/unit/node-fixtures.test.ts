@@ -276,6 +276,14 @@ describe.skipIf(!isRoot())('node fixtures: the verdict of every control', () => 
     }
   });
 
+  it('every RKE1 profile marks 1.1.1–1.1.8 N/A (RKE1 has no pod spec files)', () => {
+    const rke1 = [...loadCatalog().benchmarks.values()].filter((b) => b.distro === 'rke1');
+    expect(rke1.length).toBeGreaterThanOrEqual(8);
+    for (const b of rke1) {
+      for (const id of range('1.1.', 1, 8)) expect(b.controls.find((c) => c.id === id)?.notApplicable, `${b.id} ${id}`).toMatch(/RKE/);
+    }
+  });
+
   it('detects distro, version and their source without running anything', () => {
     expect(runs.get('rke2-server-default')!.snapshot).toMatchObject({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', target: { kind: 'node', name: 'node rke2-server-1' } });
     expect(runs.get('rke1-worker-default')!.snapshot).toMatchObject({ distro: 'rke1', k8sVersion: 'v1.28.9-rancher1' });

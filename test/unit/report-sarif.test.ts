@@ -14,7 +14,7 @@ const official = JSON.parse(fs.readFileSync('test/fixtures/sarif/sarif-schema-2.
 const { $schema: _draft, id, ...rest } = official;
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
-const validate = ajv.compile({ $id: id, ...rest });
+const validate = ajv.compile({ $id: id as string, ...rest });
 
 interface SarifResult {
   ruleId: string;

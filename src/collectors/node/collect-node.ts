@@ -1,11 +1,10 @@
-import path from 'node:path';
 import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
 import { emptySnapshot, type Fact, type FactSnapshot } from '../../model/fact.js';
 import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFacts } from './apiserver-files.js';
 import { identifyComponent, NODE_COMPONENTS, parseFlags, valueLooksSecret, type FlagOccurrence, type NodeComponent } from './argv.js';
 import { detectDistro, detectK8sVersion, dockerComponentContainers, exists, RKE1_SSL, RKE2_AGENT, RKE2_MANIFESTS, RKE2_SERVER, type Distro } from './detect.js';
 import { etcdConfigArgs } from './etcd-config.js';
-import { membersFacts, setFacts, singleFileFacts, type FileContext, type FileFacts } from './file-facts.js';
+import { collectSet, membersFacts, setFacts, singleFileFacts, type FileContext, type FileFacts, type Member } from './file-facts.js';
 import { loadHostIds } from './host-ids.js';
 import { kubeletArgs } from './kubelet-config.js';
 import { HostNotFound, HostReadError, type HostFs, type HostStat, type ProcessInfo, type ProcTable } from './ports.js';
@@ -162,14 +161,15 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
 
   // 4. Component flags.
   const args = new Map<NodeComponent, ArgMap>();
-  let kubeletFiles: { files: string[]; configDir?: string } | undefined;
+  let kubeletFiles: KubeletFiles | undefined;
   for (const [c, r] of running) {
     if (!present.has(c)) continue;
     const prov = argvProvenance(r.proc);
     if (c === 'kubelet') {
       const k = kubeletArgs(fs, r.flags, prov);
       warnings.push(...k.warnings);
-      kubeletFiles = { files: k.files, ...(k.configDir ? { configDir: k.configDir } : {}) };
+      const configFile = r.flags.filter((f) => f.flag === 'config').at(-1)?.value;
+      kubeletFiles = { ...(configFile ? { configFile } : {}), ...(k.configDir ? { configDir: k.configDir } : {}) };
       if (k.error) {
         errors['kubelet.args'] = k.error;
         continue;
@@ -280,7 +280,7 @@ function fileFacts(
   distro: Distro,
   args: Map<NodeComponent, ArgMap>,
   etcdUids: Set<number>,
-  kubelet: { files: string[]; configDir?: string } | undefined,
+  kubelet: KubeletFiles | undefined,
   kubeletError: string | undefined,
 ): FileFacts[] {
   const flag = (c: NodeComponent, f: string): string[] => {
@@ -323,35 +323,49 @@ function fileFacts(
   return out;
 }
 
+/** The kubelet's `--config` file and `--config-dir`, as its command line names them. */
+interface KubeletFiles {
+  configFile?: string;
+  configDir?: string;
+}
+
 /**
- * `file.kubelet-config`: the files kubelet reads its configuration from. With drop-ins
- * (`--config-dir`, RKE2 v1.32+ `kubelet.conf.d`) the union of the `--config` file and the drop-ins,
- * named by the directory; otherwise the `--config` file; none when kubelet reads neither.
+ * `file.kubelet-config`: the files kubelet reads its configuration from — the `--config` file and
+ * the `*.conf` drop-ins of `--config-dir` (RKE2 v1.32+ `kubelet.conf.d`): their union mode, named by
+ * the directory when there is one. Only stat is needed, so a drop-in that cannot be parsed still
+ * has its mode and owner checked.
  */
-function kubeletConfigFacts(ctx: FileContext, rke2: boolean, kubelet: { files: string[]; configDir?: string } | undefined, kubeletError: string | undefined): FileFacts {
+function kubeletConfigFacts(ctx: FileContext, rke2: boolean, kubelet: KubeletFiles | undefined, kubeletError: string | undefined): FileFacts {
+  const conf = { recursive: false, match: (r: string) => r.endsWith('.conf') };
   const rke2Dir = `${RKE2_AGENT}/etc/kubelet.conf.d`;
   if (!kubelet) {
     // The kubelet's command line is unknown: RKE2's drop-in directory is the only place to look.
-    if (rke2 && exists(ctx.fs, rke2Dir)) return setFacts(ctx, 'kubelet-config', rke2Dir, { recursive: false, match: (r) => r.endsWith('.conf') });
+    if (rke2 && exists(ctx.fs, rke2Dir)) return setFacts(ctx, 'kubelet-config', rke2Dir, conf);
     if (kubeletError) return { facts: [], errors: { 'file.kubelet-config': kubeletError } };
     return { facts: [{ key: 'file.kubelet-config.exists', value: 'false', source: 'file', layer: 'kubelet not running here' }], errors: {} };
   }
-  if (kubelet.configDir) {
-    const fromDir = setFacts(ctx, 'kubelet-config', kubelet.configDir, { recursive: false, match: (r) => r.endsWith('.conf') });
-    const configFile = kubelet.files.find((f) => path.posix.dirname(f) !== kubelet.configDir);
-    if (!configFile || fromDir.errors['file.kubelet-config']) return fromDir;
-    // --config and --config-dir: both files count; the directory names the set.
-    try {
-      const members = [{ path: configFile, stat: ctx.fs.stat(configFile) }];
-      const dirFiles = kubelet.files.filter((f) => f !== configFile).map((f) => ({ path: f, stat: ctx.fs.stat(f) }));
-      return membersFacts(ctx, 'kubelet-config', kubelet.configDir, [...members, ...dirFiles]);
-    } catch (e) {
-      if (e instanceof HostReadError) return { facts: [], errors: { 'file.kubelet-config': e.message } };
-      if (e instanceof HostNotFound) return fromDir;
-      throw e;
-    }
+  if (!kubelet.configFile && !kubelet.configDir) {
+    return { facts: [{ key: 'file.kubelet-config.exists', value: 'false', source: 'process', layer: 'kubelet has neither --config nor --config-dir' }], errors: {} };
   }
-  const configFile = kubelet.files[0];
-  if (configFile) return singleFileFacts(ctx, 'kubelet-config', [configFile]);
-  return { facts: [{ key: 'file.kubelet-config.exists', value: 'false', source: 'process', layer: 'kubelet has neither --config nor --config-dir' }], errors: {} };
+  const members: Member[] = [];
+  try {
+    if (kubelet.configFile) {
+      try {
+        members.push({ path: kubelet.configFile, stat: ctx.fs.stat(kubelet.configFile) });
+      } catch (e) {
+        if (!(e instanceof HostNotFound)) throw e;
+      }
+    }
+    if (kubelet.configDir) {
+      try {
+        members.push(...collectSet(ctx.fs, kubelet.configDir, conf).members);
+      } catch (e) {
+        if (!(e instanceof HostNotFound)) throw e;
+      }
+    }
+  } catch (e) {
+    if (e instanceof HostReadError) return { facts: [], errors: { 'file.kubelet-config': e.message } };
+    throw e;
+  }
+  return membersFacts(ctx, 'kubelet-config', kubelet.configDir ?? kubelet.configFile!, members);
 }

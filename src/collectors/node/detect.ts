@@ -36,6 +36,17 @@ export function exists(fs: HostFs, p: string): boolean {
  * the image are read (the file also holds the container's environment, which may carry secrets).
  */
 export function dockerComponentContainers(fs: HostFs): DockerContainer[] {
+  const cached = containerCache.get(fs);
+  if (cached) return cached;
+  const found = readContainers(fs);
+  containerCache.set(fs, found);
+  return found;
+}
+
+/** One scan per host per run (detection and role hints both ask). */
+const containerCache = new WeakMap<HostFs, DockerContainer[]>();
+
+function readContainers(fs: HostFs): DockerContainer[] {
   let ids: string[];
   try {
     ids = fs.list(DOCKER_CONTAINERS).filter((e) => e.kind === 'dir').map((e) => e.name).slice(0, MAX_CONTAINERS);

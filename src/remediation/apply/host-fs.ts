@@ -15,13 +15,18 @@ import { sha256, type ObservedFile } from '../node-plan.js';
 export class HostRoot {
   readonly root: string;
   private readonly hostFs: LocalHostFs;
-  constructor(root: string) {
+  /** `live`: override of the check that the root is this machine's `/` (tests with faked commands). */
+  constructor(
+    root: string,
+    private readonly liveOverride?: boolean,
+  ) {
     this.root = path.resolve(root);
     this.hostFs = new LocalHostFs(this.root);
   }
 
   /** True when the root is this machine's `/`: runtime changes (sysctl) are allowed. */
   get live(): boolean {
+    if (this.liveOverride !== undefined) return this.liveOverride;
     try {
       return fs.realpathSync(this.root) === '/';
     } catch {

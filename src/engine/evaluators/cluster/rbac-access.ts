@@ -18,21 +18,24 @@ const unique = (items: string[]): string[] => [...new Set(items)];
 
 export function judgeAccess(grants: Grant[], exemptions: Exemptions, what: string): CheckOutcome {
   const violations: string[] = [];
+  const violationKinds = new Set<string>();
   const review: string[] = [];
   const exempt: string[] = [];
   const system: string[] = [];
   for (const g of grants) {
     const c = classify(g, exemptions);
     const text = grantText(g);
-    if (c.kind === 'broad') violations.push(`${text} [everyone]`);
-    else if (c.kind === 'user' && g.scope === 'cluster') violations.push(text);
-    else if (c.kind === 'user') review.push(text);
+    if (c.kind === 'broad' || (c.kind === 'user' && g.scope === 'cluster')) {
+      violations.push(c.kind === 'broad' ? `${text} [everyone]` : text);
+      violationKinds.add(g.bindingKind);
+    } else if (c.kind === 'user') review.push(text);
     else if (c.kind === 'exempt') exempt.push(`${text} [${c.why}]`);
     else system.push(text);
   }
   const expected = `${what}: only Kubernetes components and exempt subjects`;
   const evidence: Evidence[] = [];
-  if (violations.length) evidence.push(apiEvidence('cluster.clusterrolebindings', capList(unique(violations)), expected));
+  const violationFact = violationKinds.has('ClusterRoleBinding') ? 'cluster.clusterrolebindings' : 'cluster.rolebindings';
+  if (violations.length) evidence.push(apiEvidence(violationFact, capList(unique(violations)), expected));
   if (review.length) evidence.push(apiEvidence('cluster.rolebindings', `namespaced: ${capList(unique(review))}`, expected));
   if (exempt.length) evidence.push(apiEvidence('cluster.exemptions', `exempt: ${capList(unique(exempt))}`, 'reported, not judged'));
   if (system.length) {

@@ -1,0 +1,170 @@
+/**
+ * The agent's few calls to the Kubernetes API, behind a port (AgentKube) so that the node agent and
+ * the aggregator can be tested without a cluster. The adapter speaks plain HTTP(S) on the
+ * credentials and TLS settings of @kubernetes/client-node's KubeConfig (in a pod: the service
+ * account), with the cluster collector's retry policy (429/5xx/resets retried with backoff).
+ *
+ * Writes are server-side apply (field manager `rke-harden-agent`): one idempotent request creates
+ * or updates the object, whoever else touched it.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError } from '../collectors/cluster/kube-api.js';
+import { parseRetryAfter } from '../collectors/cluster/client-node-kube-api.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../collectors/cluster/retry.js';
+import type { ConfigMapObject } from './snapshot-envelope.js';
+
+export const AGENT_FIELD_MANAGER = 'rke-harden-agent';
+
+export interface AgentKube {
+  readonly server: string;
+  /** Server-side apply of a ConfigMap (created or updated). */
+  applyConfigMap(cm: ConfigMapObject): Promise<void>;
+  /** Every ConfigMap in the namespace matching the label selector (paginated). */
+  listConfigMaps(namespace: string, labelSelector: string): Promise<ConfigMapObject[]>;
+  /** Delete; absent is fine. */
+  deleteConfigMap(namespace: string, name: string): Promise<void>;
+  /** The node's uid, or undefined when there is no such node. */
+  getNodeUid(name: string): Promise<string | undefined>;
+  /** Names of every Node. */
+  listNodeNames(): Promise<string[]>;
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+const PAGE = 200;
+
+export class RestAgentKube implements AgentKube {
+  readonly server: string;
+  private agent: http.Agent | undefined;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly opts: { requestTimeoutMs?: number; retryBudgetMs?: number } = {},
+  ) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    this.server = cluster.server.replace(/\/+$/, '');
+  }
+
+  private policy(): RetryPolicy {
+    return {
+      ...DEFAULT_RETRY,
+      requestTimeoutMs: this.opts.requestTimeoutMs ?? DEFAULT_RETRY.requestTimeoutMs,
+      deadline: Date.now() + (this.opts.retryBudgetMs ?? 60_000),
+    };
+  }
+
+  private async once(method: string, path: string, body: string | undefined, contentType: string | undefined, timeoutMs: number): Promise<Reply> {
+    const url = new URL(this.server + path);
+    const options: https.RequestOptions = { method, headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) } };
+    await this.kc.applyToHTTPSOptions(options);
+    if (!this.agent && !this.kc.getCurrentCluster()?.proxyUrl) {
+      this.agent = url.protocol === 'http:'
+        ? new http.Agent({ keepAlive: true, maxSockets: 8 })
+        : new https.Agent({ keepAlive: true, maxSockets: 8 }); // TLS settings travel with each request's options
+    }
+    if (this.agent) options.agent = this.agent;
+    const transport = url.protocol === 'http:' ? http : https;
+    const what = `${method} ${url.pathname}`;
+    return new Promise<Reply>((resolve, reject) => {
+      let settled = false;
+      const finish = (e: Error | undefined, r?: Reply) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (e) reject(e);
+        else resolve(r!);
+      };
+      const req = transport.request(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e: NodeJS.ErrnoException) => finish(new KubeApiError(`${what}: ${e.code ?? e.message}`, 'network', e.code ? { code: e.code } : {})));
+        res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      });
+      const timer = setTimeout(() => {
+        finish(new KubeApiError(`${what}: no response within ${timeoutMs} ms`, 'timeout', { code: 'ETIMEDOUT' }));
+        req.destroy();
+      }, timeoutMs);
+      req.on('error', (e: NodeJS.ErrnoException) => finish(new KubeApiError(`${what}: ${e.code ?? e.message}`, 'network', e.code ? { code: e.code } : {})));
+      req.end(body);
+    });
+  }
+
+  /** One call with retries; statuses in `accept` are answers, others throw KubeApiError. */
+  private async call(method: string, path: string, opts: { body?: unknown; contentType?: string; accept?: number[] } = {}): Promise<{ status: number; json: unknown }> {
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const accept = new Set(opts.accept ?? []);
+    return withRetry(`${method} ${path.split('?')[0]}`, async (timeoutMs) => {
+      const r = await this.once(method, path, body, opts.contentType ?? (body ? 'application/json' : undefined), timeoutMs);
+      let json: unknown;
+      try {
+        json = r.body ? JSON.parse(r.body) : undefined;
+      } catch {
+        json = undefined;
+      }
+      if ((r.status >= 200 && r.status < 300) || accept.has(r.status)) return { status: r.status, json };
+      const s = (json ?? {}) as { reason?: string; message?: string };
+      throw new KubeApiError(`${method} ${path.split('?')[0]}: HTTP ${r.status}${s.message ? `: ${s.message}` : ''}`, 'http', {
+        status: r.status,
+        ...(s.reason ? { reason: s.reason } : {}),
+        ...(r.headers['retry-after'] !== undefined ? { retryAfterMs: parseRetryAfter(r.headers['retry-after']) } : {}),
+      });
+    }, this.policy());
+  }
+
+  async applyConfigMap(cm: ConfigMapObject): Promise<void> {
+    const ns = cm.metadata.namespace;
+    if (!ns) throw new Error(`ConfigMap ${cm.metadata.name}: no namespace`);
+    const q = new URLSearchParams({ fieldManager: AGENT_FIELD_MANAGER, force: 'true' });
+    await this.call('PATCH', `/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps/${encodeURIComponent(cm.metadata.name)}?${q}`, {
+      body: cm,
+      contentType: 'application/apply-patch+yaml',
+    });
+  }
+
+  async listConfigMaps(namespace: string, labelSelector: string): Promise<ConfigMapObject[]> {
+    const out: ConfigMapObject[] = [];
+    let cont: string | undefined;
+    do {
+      const q = new URLSearchParams({ labelSelector, limit: String(PAGE), ...(cont ? { continue: cont } : {}) });
+      const { json } = await this.call('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps?${q}`);
+      const list = json as { items?: ConfigMapObject[]; metadata?: { continue?: string } };
+      out.push(...(list.items ?? []));
+      cont = list.metadata?.continue || undefined;
+    } while (cont);
+    return out;
+  }
+
+  async deleteConfigMap(namespace: string, name: string): Promise<void> {
+    await this.call('DELETE', `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`, { accept: [404] });
+  }
+
+  async getNodeUid(name: string): Promise<string | undefined> {
+    const { status, json } = await this.call('GET', `/api/v1/nodes/${encodeURIComponent(name)}`, { accept: [404] });
+    if (status === 404) return undefined;
+    return (json as { metadata?: { uid?: string } }).metadata?.uid;
+  }
+
+  async listNodeNames(): Promise<string[]> {
+    const out: string[] = [];
+    let cont: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: '500', ...(cont ? { continue: cont } : {}) });
+      const { json } = await this.call('GET', `/api/v1/nodes?${q}`);
+      const list = json as { items?: { metadata?: { name?: string } }[]; metadata?: { continue?: string } };
+      for (const n of list.items ?? []) if (n.metadata?.name) out.push(n.metadata.name);
+      cont = list.metadata?.continue || undefined;
+    } while (cont);
+    return out.sort();
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The Prometheus text exposition format (version 0.0.4): a writer that the aggregator's /metrics
+ * uses, and a strict reader that tests (and `agent` self-checks) use to read it back. Pure.
+ */
+
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export type MetricType = 'gauge' | 'counter' | 'untyped';
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: MetricType;
+  samples: Sample[];
+}
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+/** Families in order; samples in the order given. Throws on an invalid name (a programming error). */
+export function writeExposition(families: MetricFamily[]): string {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const f of families) {
+    if (!NAME.test(f.name)) throw new Error(`invalid metric name ${f.name}`);
+    if (seen.has(f.name)) throw new Error(`metric ${f.name} twice`);
+    seen.add(f.name);
+    out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
+    for (const s of f.samples) {
+      const labels = Object.entries(s.labels);
+      for (const [k] of labels) if (!LABEL.test(k) || k.startsWith('__')) throw new Error(`invalid label name ${k} on ${f.name}`);
+      const l = labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}` : '';
+      out.push(`${s.name}${l} ${formatValue(s.value)}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export class ExpositionParseError extends Error {
+  override name = 'ExpositionParseError';
+}
+
+function parseValue(s: string, line: number): number {
+  if (s === 'NaN') return NaN;
+  if (s === '+Inf' || s === 'Inf') return Infinity;
+  if (s === '-Inf') return -Infinity;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) throw new ExpositionParseError(`line ${line}: ${JSON.stringify(s)} is not a number`);
+  return Number(s);
+}
+
+/**
+ * Read an exposition strictly: every sample belongs to a family declared by `# TYPE` before it,
+ * label values are quoted with the three escapes, no family or series appears twice.
+ */
+export function parseExposition(text: string): Map<string, MetricFamily> {
+  const families = new Map<string, MetricFamily>();
+  const series = new Set<string>();
+  let current: MetricFamily | undefined;
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  lines.forEach((raw, i) => {
+    const n = i + 1;
+    if (raw.trim() === '') return;
+    if (raw.startsWith('#')) {
+      const m = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(raw);
+      if (!m) return; // a comment
+      const [, what, name, rest] = m as unknown as [string, 'HELP' | 'TYPE', string, string];
+      if (!NAME.test(name)) throw new ExpositionParseError(`line ${n}: invalid metric name ${name}`);
+      let f = families.get(name);
+      if (!f) {
+        f = { name, help: '', type: 'untyped', samples: [] };
+        families.set(name, f);
+      } else if (current !== f) {
+        throw new ExpositionParseError(`line ${n}: family ${name} appears twice`);
+      }
+      current = f;
+      if (what === 'HELP') f.help = rest.replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
+      else {
+        if (!['gauge', 'counter', 'untyped', 'histogram', 'summary'].includes(rest)) throw new ExpositionParseError(`line ${n}: unknown type ${rest}`);
+        if (f.samples.length) throw new ExpositionParseError(`line ${n}: TYPE of ${name} after its samples`);
+        f.type = rest as MetricType;
+      }
+      return;
+    }
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+-?\d+)?$/.exec(raw);
+    if (!m) throw new ExpositionParseError(`line ${n}: not a sample: ${raw}`);
+    const [, name, , body, value] = m as unknown as [string, string, string | undefined, string | undefined, string];
+    const labels: Record<string, string> = {};
+    if (body !== undefined && body !== '') {
+      const re = /\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\\n]|\\[\\"n])*)"\s*(,|$)/y;
+      let pos = 0;
+      while (pos < body.length) {
+        re.lastIndex = pos;
+        const lm = re.exec(body);
+        if (!lm) throw new ExpositionParseError(`line ${n}: bad labels {${body}}`);
+        const [, k, v] = lm as unknown as [string, string, string];
+        if (k in labels) throw new ExpositionParseError(`line ${n}: label ${k} twice`);
+        labels[k] = v.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+        pos = re.lastIndex;
+      }
+    }
+    const family = current && (name === current.name || ['_bucket', '_sum', '_count'].some((s) => name === current!.name + s)) ? current : undefined;
+    if (!family) throw new ExpositionParseError(`line ${n}: sample ${name} outside its family's # TYPE block`);
+    const key = `${name}{${Object.entries(labels).sort().map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+    if (series.has(key)) throw new ExpositionParseError(`line ${n}: series ${key} twice`);
+    series.add(key);
+    family.samples.push({ name, labels, value: parseValue(value, n) });
+  });
+  return families;
+}

@@ -1,0 +1,142 @@
+/**
+ * ScanRuns kept in the cluster: ConfigMaps `rke-harden-scan-<id>` (id = UTC time, so names sort by
+ * time), the run's JSON gzipped in binaryData. A run too big for one object (1 MiB; a large
+ * cluster's run with every node's evidence) is split: `rke-harden-scan-<id>-part-N` hold the next
+ * pieces of the same gzip stream, and the index object `rke-harden-scan-<id>` (written last,
+ * deleted first) says how many parts there are, so a reader never sees half a run. The index also
+ * carries the summary in annotations, for `kubectl get cm -L` and quick looks.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { ScanRun } from '../model/result.js';
+import type { AgentKube } from './kube-store.js';
+import { A, baseLabels, SCAN_COMPONENT, SCAN_ID, scanConfigMapName, scanIdFor, selectorFor } from './labels.js';
+import type { ConfigMapObject } from './snapshot-envelope.js';
+
+export const SCAN_KEY = 'scan.json.gz';
+/** Bytes of gzip per object: base64 makes 700 KiB about 930 KiB, within the API server's limits. */
+export const PART_BYTES = 700 * 1024;
+const MAX_RUN_JSON = 512 * 1024 * 1024;
+
+export class ScanStoreError extends Error {
+  override name = 'ScanStoreError';
+}
+
+/** The objects of one run, parts first and the index last (the order to write them in). */
+export function scanToConfigMaps(run: ScanRun, scanId: string, namespace: string, partBytes = PART_BYTES): ConfigMapObject[] {
+  const gz = gzipSync(JSON.stringify(run), { level: 9 });
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < gz.length; i += partBytes) chunks.push(gz.subarray(i, i + partBytes));
+  if (chunks.length === 0) chunks.push(Buffer.alloc(0));
+  const labels = { ...baseLabels(SCAN_COMPONENT), [A.scanId]: scanId };
+  const objects = chunks.map((chunk, part): ConfigMapObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: scanConfigMapName(scanId, part),
+      namespace,
+      labels: { ...labels, [A.part]: String(part) },
+      annotations: part === 0
+        ? {
+            [A.parts]: String(chunks.length),
+            [A.summary]: JSON.stringify(run.summary),
+            [A.benchmark]: run.benchmarks.map((b) => b.id).join(','),
+            [A.startedAt]: run.startedAt,
+            [A.finishedAt]: run.finishedAt,
+          }
+        : {},
+    },
+    binaryData: { [SCAN_KEY]: chunk.toString('base64') },
+  }));
+  return [...objects.slice(1), objects[0]!];
+}
+
+const idOf = (cm: ConfigMapObject): string | undefined => cm.metadata.labels?.[A.scanId];
+const partOf = (cm: ConfigMapObject): number => Number(cm.metadata.labels?.[A.part] ?? NaN);
+
+/** The run from its objects (any order). Throws ScanStoreError when a part is missing or corrupt. */
+export function configMapsToScan(objects: ConfigMapObject[], scanId: string): ScanRun {
+  const mine = objects.filter((o) => idOf(o) === scanId);
+  const index = mine.find((o) => partOf(o) === 0);
+  if (!index) throw new ScanStoreError(`scan ${scanId}: no index object ${scanConfigMapName(scanId)}`);
+  const parts = Number(index.metadata.annotations?.[A.parts]);
+  if (!Number.isInteger(parts) || parts < 1) throw new ScanStoreError(`scan ${scanId}: ${A.parts} is not a count`);
+  const chunks: Buffer[] = [];
+  for (let p = 0; p < parts; p++) {
+    const o = mine.find((x) => partOf(x) === p);
+    const b64 = o?.binaryData?.[SCAN_KEY];
+    if (b64 === undefined) throw new ScanStoreError(`scan ${scanId}: part ${p} of ${parts} is missing`);
+    chunks.push(Buffer.from(b64, 'base64'));
+  }
+  try {
+    return JSON.parse(gunzipSync(Buffer.concat(chunks), { maxOutputLength: MAX_RUN_JSON }).toString('utf8')) as ScanRun;
+  } catch (e) {
+    throw new ScanStoreError(`scan ${scanId}: cannot read: ${(e as Error).message}`);
+  }
+}
+
+/** Complete scans (index present) by id, oldest first. */
+export function completeScanIds(objects: ConfigMapObject[]): string[] {
+  return [...new Set(objects.filter((o) => partOf(o) === 0 && idOf(o) && SCAN_ID.test(idOf(o)!)).map((o) => idOf(o)!))].sort();
+}
+
+/**
+ * What to delete to keep the newest `keep` complete scans: the older scans (index first, then
+ * parts), and parts whose index is gone (a write or delete that was cut short) except `writing`.
+ */
+export function planPrune(objects: ConfigMapObject[], keep: number, writing?: string): string[] {
+  const complete = completeScanIds(objects);
+  const drop = new Set(complete.slice(0, Math.max(0, complete.length - keep)));
+  const completeSet = new Set(complete);
+  const names: string[] = [];
+  const sorted = [...objects].sort((a, b) => partOf(a) - partOf(b));
+  for (const o of sorted) {
+    const id = idOf(o);
+    if (!id || id === writing) continue;
+    if (drop.has(id) || !completeSet.has(id)) names.push(o.metadata.name);
+  }
+  return names;
+}
+
+export interface StoredScan {
+  id: string;
+  name: string;
+  parts: number;
+}
+
+export class ScanStore {
+  constructor(
+    private readonly kube: AgentKube,
+    private readonly namespace: string,
+  ) {}
+
+  async list(): Promise<ConfigMapObject[]> {
+    return this.kube.listConfigMaps(this.namespace, selectorFor(SCAN_COMPONENT));
+  }
+
+  /** Store a run; ids are unique (a second run in the same second gets `-1`, `-2`…). */
+  async save(run: ScanRun, at: Date, existing?: ConfigMapObject[]): Promise<StoredScan> {
+    const taken = new Set((existing ?? (await this.list())).map(idOf));
+    const base = scanIdFor(at);
+    let id = base;
+    for (let n = 1; taken.has(id); n++) id = `${base}-${n}`;
+    const objects = scanToConfigMaps(run, id, this.namespace);
+    for (const o of objects) await this.kube.applyConfigMap(o);
+    return { id, name: scanConfigMapName(id), parts: objects.length };
+  }
+
+  /** Delete all but the newest `keep` scans. Returns how many complete scans remain. */
+  async prune(keep: number, writing?: string): Promise<{ deleted: string[]; kept: number }> {
+    const objects = await this.list();
+    const deleted = planPrune(objects, keep, writing);
+    for (const name of deleted) await this.kube.deleteConfigMap(this.namespace, name);
+    const gone = new Set(deleted);
+    return { deleted, kept: completeScanIds(objects.filter((o) => !gone.has(o.metadata.name))).length };
+  }
+
+  async load(scanId: string | 'latest'): Promise<ScanRun> {
+    const objects = await this.list();
+    const id = scanId === 'latest' ? completeScanIds(objects).at(-1) : scanId;
+    if (!id) throw new ScanStoreError(`no scans stored in namespace ${this.namespace}`);
+    return configMapsToScan(objects, id);
+  }
+}

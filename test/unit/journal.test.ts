@@ -1,0 +1,132 @@
+// The journal file: append-only JSON lines, fsync'd group commit, crash-tolerant reading, locking.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JournalWriter, openJournalForRun, pendingReverts, readJournal } from '../../src/remediation/journal.js';
+import type { NodeTarget, WriteFileStep } from '../../src/remediation/plan.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'rke-harden-journal-'));
+  dirs.push(d);
+  return d;
+}
+
+const target: NodeTarget = { kind: 'node', hostRoot: '/mnt/host', distro: 'rke1', live: false };
+const step = (n: number): WriteFileStep => ({
+  kind: 'write-file',
+  id: `file:/etc/f${n}`,
+  title: `write /etc/f${n}`,
+  path: `/etc/f${n}`,
+  prior: { exists: false },
+  content: 'x\n',
+  sha256: 'abc',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  createDirs: [],
+  diff: '',
+});
+
+async function journalWith(file: string, n: number, finish: (seq: number) => 'done' | 'failed' | 'failed-unknown' | 'open'): Promise<void> {
+  const w = await JournalWriter.create(file, target);
+  await w.append({ type: 'run', run: w.run, startedAt: 'now', options: {} });
+  for (let i = 1; i <= n; i++) {
+    const seq = w.nextSeq();
+    await w.append({ type: 'begin', seq, run: w.run, step: step(i) });
+    const how = finish(seq);
+    if (how === 'done') await w.append({ type: 'done', seq });
+    if (how === 'failed') await w.append({ type: 'failed', seq, error: 'refused', written: false });
+    if (how === 'failed-unknown') await w.append({ type: 'failed', seq, error: 'timeout', written: 'unknown' });
+  }
+  await w.close();
+}
+
+describe('journal', () => {
+  it('writes a 0600 file whose first line is the header; create refuses to overwrite', async () => {
+    const file = path.join(tmp(), 'j.jsonl');
+    await journalWith(file, 2, () => 'done');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const j = readJournal(file);
+    expect(j.header).toMatchObject({ type: 'journal', schemaVersion: 1, kind: 'node', target, tool: { name: 'rke-harden' } });
+    expect(j.entries.map((e) => [e.seq, e.status])).toEqual([
+      [1, 'done'],
+      [2, 'done'],
+    ]);
+    expect(j.interrupted).toBe(true); // no runEnd was written
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+    await expect(JournalWriter.create(file, target)).rejects.toThrow(/already exists/);
+  });
+
+  it('keeps the order of concurrent appends and loses none (group commit)', async () => {
+    const file = path.join(tmp(), 'j.jsonl');
+    const w = await JournalWriter.create(file, target);
+    await Promise.all(Array.from({ length: 300 }, (_, i) => w.append({ type: 'begin', seq: w.nextSeq(), run: 1, step: step(i) })));
+    await w.close();
+    const j = readJournal(file);
+    expect(j.entries.map((e) => e.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(j.entries.map((e) => e.step.id)).toEqual(Array.from({ length: 300 }, (_, i) => `file:/etc/f${i}`));
+  });
+
+  it('drops a last line cut short by a crash, but rejects a bad line in the middle', async () => {
+    const file = path.join(tmp(), 'j.jsonl');
+    await journalWith(file, 2, () => 'done');
+    fs.appendFileSync(file, '{"type":"begin","seq":3,"run":1,"st');
+    const j = readJournal(file);
+    expect(j.truncatedTail).toBe(true);
+    expect(j.entries).toHaveLength(2);
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    lines.splice(2, 0, 'garbage');
+    fs.writeFileSync(file, lines.join('\n'));
+    expect(() => readJournal(file)).toThrow(/j\.jsonl:3: not JSON/);
+  });
+
+  it('rejects what is not a journal, records of unknown steps and unknown fields', () => {
+    const d = tmp();
+    const w = (name: string, text: string) => (fs.writeFileSync(path.join(d, name), text), path.join(d, name));
+    expect(() => readJournal(w('a', ''))).toThrow(/empty or not a journal/);
+    expect(() => readJournal(w('b', '{"type":"scan"}\n'))).toThrow(/not an rke-harden journal/);
+    const header = JSON.stringify({ type: 'journal', schemaVersion: 1, kind: 'node', target, tool: { name: 'rke-harden', version: '0' }, createdAt: 'now' });
+    expect(() => readJournal(w('c', `${header}\n{"type":"done","seq":4}\n`))).toThrow(/done of step 4, which never began/);
+    expect(() => readJournal(w('d', `${header}\n{"type":"done","seq":4,"extra":1}\n`))).toThrow(/c?d:2/);
+    expect(() => readJournal(path.join(d, 'missing'))).toThrow(/no such file/);
+  });
+
+  it('reverts what may have been written: done, begun-never-finished, failed with an unknown outcome; not refused writes', async () => {
+    const file = path.join(tmp(), 'j.jsonl');
+    await journalWith(file, 4, (seq) => (['done', 'open', 'failed', 'failed-unknown'] as const)[seq - 1]!);
+    const j = readJournal(file);
+    expect(j.entries.map((e) => e.status)).toEqual(['done', 'started', 'failed', 'failed']);
+    expect(pendingReverts(j).map((e) => e.seq)).toEqual([4, 2, 1]);
+  });
+
+  it('one process at a time: a live holder is refused, a dead one\'s lock is taken over', async () => {
+    const file = path.join(tmp(), 'j.jsonl');
+    await journalWith(file, 1, () => 'done');
+    const { writer } = await JournalWriter.open(file, { newRun: true });
+    await expect(JournalWriter.open(file, { newRun: true })).rejects.toThrow(/in use by process/);
+    await writer.close();
+    // A pid that has exited.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    fs.writeFileSync(`${file}.lock`, dead);
+    const again = await JournalWriter.open(file, { newRun: true });
+    expect(again.writer.run).toBe(2);
+    await again.writer.close();
+  });
+
+  it('a rerun continues a journal of the same target only', async () => {
+    const file = path.join(tmp(), 'j.jsonl');
+    await journalWith(file, 1, () => 'done');
+    await expect(openJournalForRun(file, { ...target, hostRoot: '/elsewhere' })).rejects.toThrow(/records changes to host root \/mnt\/host, not this node/);
+    await expect(openJournalForRun(file, { kind: 'cluster', server: 'https://x', context: '', gitVersion: 'v1' })).rejects.toThrow(/not this cluster/);
+    const { writer, note } = await openJournalForRun(file, target);
+    expect(note).toContain('Continuing journal');
+    expect(writer.nextSeq()).toBe(2);
+    await writer.close();
+  });
+});

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/run-cli.js';
+import { tempTree } from '../support/temp-files.js';
+import type { ScanRun } from '../../src/model/result.js';
+
+let dir: string;
+let scanFile: string;
+let scan: ScanRun;
+
+beforeAll(async () => {
+  dir = tempTree({});
+  scanFile = path.join(dir, 'scan.json');
+  const r = await runCli(['audit', 'config', 'examples/', '--k8s-version', 'v1.31.4+rke2r1', '-o', 'json', '--output', scanFile]);
+  expect(r.code).toBe(1);
+  scan = JSON.parse(fs.readFileSync(scanFile, 'utf8')) as ScanRun;
+});
+
+function writeScan(name: string, value: unknown): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+}
+
+describe('report <scan.json>', () => {
+  it('-o json gives back the saved scan unchanged', async () => {
+    const r = await runCli(['report', scanFile, '-o', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(fs.readFileSync(scanFile, 'utf8'));
+  });
+
+  it('re-renders in every format, with section titles from the catalog; exit 0 unless --fail-on is given', async () => {
+    for (const format of ['text', 'junit', 'sarif', 'markdown', 'html']) {
+      const r = await runCli(['report', scanFile, '-o', format]);
+      expect(r.code, format).toBe(0);
+      expect(r.stderr, format).toBe('');
+      expect(r.stdout.length, format).toBeGreaterThan(1000);
+    }
+    expect((await runCli(['report', scanFile])).stdout).toMatch(/^-- 1\.2 API Server$/m);
+    expect((await runCli(['report', scanFile, '-o', 'sarif'])).stdout).toContain('"ruleId": "controller-manager-bind-address-loopback"');
+    expect((await runCli(['report', scanFile, '--fail-on', 'fail'])).code).toBe(1);
+    expect((await runCli(['report', scanFile, '--fail-on', 'never'])).code).toBe(0);
+  });
+
+  it('--output writes the file atomically', async () => {
+    const out = path.join(dir, 'report.html');
+    const r = await runCli(['report', scanFile, '-o', 'html', '--output', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(fs.readFileSync(out, 'utf8')).toMatch(/^<!doctype html>/);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('--waivers applies to a saved scan', async () => {
+    const w = writeScan('w.yaml', 'waivers:\n  - control: "1.3.7"\n    target: "examples/rke1-default/*"\n    reason: r\n    owner: team\n    expires: 2099-01-01\n');
+    const r = await runCli(['report', scanFile, '-o', 'json', '--waivers', w]);
+    const run = JSON.parse(r.stdout) as ScanRun;
+    expect(run.results.find((x) => x.controlId === '1.3.7' && x.target === 'examples/rke1-default/cluster.yml')).toMatchObject({ status: 'waived', waiver: { owner: 'team' } });
+    expect(run.summary.waived).toBe(1);
+    expect(run.summary.fail).toBe(scan.summary.fail - 1);
+  });
+
+  const bad: [string, () => string, RegExp][] = [
+    ['a missing file', () => path.join(dir, 'nope.json'), /nope\.json: cannot read: ENOENT$/],
+    ['a directory', () => dir, /: is a directory$/],
+    ['not JSON', () => writeScan('bad.json', '{"schemaVersion": "1",'), /bad\.json: not JSON: /],
+    ['a YAML file', () => writeScan('bad.yaml', 'schemaVersion: 1\n'), /bad\.yaml: not JSON: /],
+    ['another JSON document', () => writeScan('other.json', { hello: 'world' }), /other\.json: not an rke-harden scan report: \(root\): must have required property 'schemaVersion'$/],
+    ['an unknown status', () => writeScan('status.json', { ...scan, results: [{ ...scan.results[0], status: 'skipped' }] }), /status\.json: not an rke-harden scan report: \/results\/0\/status: must be equal to one of the allowed values \(pass, fail, manual, notApplicable, error, waived\)$/],
+    ['an unknown property', () => writeScan('extra.json', { ...scan, extra: 1 }), /extra\.json: not an rke-harden scan report: \(root\): unknown property extra$/],
+    ['a newer schema version', () => writeScan('v2.json', { ...scan, schemaVersion: '2' }), /v2\.json: not an rke-harden scan report \(schemaVersion "2"; this rke-harden reads 1\): \/schemaVersion: must be equal to constant$/],
+    ['a bad date', () => writeScan('date.json', { ...scan, startedAt: 'yesterday' }), /date\.json: not an rke-harden scan report: \/startedAt: must match format "date-time"$/],
+  ];
+  for (const [name, file, message] of bad) {
+    it(`rejects ${name}: one line, exit 2, nothing written`, async () => {
+      const out = path.join(dir, 'never.html');
+      const r = await runCli(['report', file(), '-o', 'html', '--output', out]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr.trimEnd()).toMatch(message);
+      expect(fs.existsSync(out)).toBe(false);
+    });
+  }
+
+  it('an unknown format is a usage error', async () => {
+    const r = await runCli(['report', scanFile, '-o', 'pdf']);
+    expect(r.code).toBe(2);
+  });
+});

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/run-cli.js';
+import { tempTree } from '../support/temp-files.js';
+import { exitCodeFor, EXIT } from '../../src/cli/exit-codes.js';
+import type { ControlResult, ScanRun } from '../../src/model/result.js';
+import { summarise } from '../../src/engine/scan-run.js';
+
+// The policy documented in docs/ci.md: --fail-on fail (default) | manual | never.
+describe('--fail-on', () => {
+  const cisOnly = () => {
+    const dir = tempTree({ 'config.yaml': 'profile: cis\n' });
+    return [path.join(dir, 'config.yaml'), '--k8s-version', 'v1.33.6+rke2r1'];
+  };
+  const table: [string, () => string[], Record<'fail' | 'manual' | 'never', number>][] = [
+    ['scored failures (RKE1 defaults)', () => ['examples/rke1-default/cluster.yml'], { fail: 1, manual: 1, never: 0 }],
+    ['no scored failure, scored manual controls (RKE2 profile: cis)', cisOnly, { fail: 0, manual: 1, never: 0 }],
+  ];
+  for (const [name, args, expected] of table) {
+    for (const level of ['fail', 'manual', 'never'] as const) {
+      it(`${name}: --fail-on ${level} exits ${expected[level]}`, async () => {
+        const r = await runCli(['audit', 'config', ...args(), '--fail-on', level, '-o', 'json']);
+        expect(r.code).toBe(expected[level]);
+      });
+    }
+  }
+
+  it('the default is fail', async () => {
+    expect((await runCli(['audit', 'config', 'examples/rke1-default/cluster.yml', '-o', 'json'])).code).toBe(1);
+  });
+
+  it('an unknown level is a usage error', async () => {
+    expect((await runCli(['audit', 'config', 'examples/rke1-default/cluster.yml', '--fail-on', 'warn'])).code).toBe(2);
+  });
+
+  function run(results: Partial<ControlResult>[]): ScanRun {
+    const full = results.map((r, i): ControlResult => ({ controlId: `1.${i}`, title: 't', section: '1', scored: true, status: 'pass', target: 'x', evidence: [], ...r }));
+    return {
+      schemaVersion: '1', tool: { name: 'rke-harden', version: '0' }, benchmark: { id: 'b', distro: 'rke2', cisVersion: '1' },
+      benchmarks: [{ id: 'b', distro: 'rke2', cisVersion: '1' }], targets: [{ kind: 'config', name: 'x', benchmark: 'b' }],
+      results: full, summary: summarise(full), warnings: [], startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:00Z',
+    };
+  }
+
+  it('policy table: unscored fails and waived results never fail a build; an incomplete scan (error) exits 3 at every level', () => {
+    const cases: [Partial<ControlResult>[], Record<'fail' | 'manual' | 'never', number>][] = [
+      [[{ status: 'pass' }], { fail: 0, manual: 0, never: 0 }],
+      [[{ status: 'fail' }], { fail: 1, manual: 1, never: 0 }],
+      [[{ status: 'fail', scored: false }], { fail: 0, manual: 0, never: 0 }],
+      [[{ status: 'manual', reason: 'r' }], { fail: 0, manual: 1, never: 0 }],
+      [[{ status: 'manual', reason: 'r', scored: false }], { fail: 0, manual: 0, never: 0 }],
+      [[{ status: 'waived', waiver: { reason: 'r', owner: 'o', expires: '2099-01-01' } }], { fail: 0, manual: 0, never: 0 }],
+      [[{ status: 'error', reason: 'r' }, { status: 'fail' }], { fail: EXIT.incomplete, manual: EXIT.incomplete, never: EXIT.incomplete }],
+    ];
+    for (const [results, expected] of cases) {
+      for (const level of ['fail', 'manual', 'never'] as const) {
+        expect(exitCodeFor(run(results), level), `${JSON.stringify(results)} --fail-on ${level}`).toBe(expected[level]);
+      }
+    }
+  });
+});
