@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/*.tmp.ts', 'dist/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'tools/**'] },
+  { ignores: ['**/*.tmp.ts', 'build/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'tools/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

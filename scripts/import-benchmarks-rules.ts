@@ -67,8 +67,10 @@ export function bindingDecision(u: Input): Decision {
   const distro = u.profile.startsWith('rke2-') ? 'RKE2' : 'RKE1';
   if (u.upstreamType === 'skip') {
     // Upstream skips some controls only because its shell audit cannot tell the node's role or reads the
-    // wrong file; our checks decide them from facts (role detection makes etcd checks notApplicable).
-    const decidable = /If running master only with no etcd role|RKE2 always is configured to use the aescbc/;
+    // wrong file; our checks decide them from facts (role detection makes etcd checks notApplicable; RKE2
+    // v1.32+ does write a kubelet config file, agent/etc/kubelet.conf.d, and the check is notApplicable
+    // only where there is none).
+    const decidable = /If running master only with no etcd role|RKE2 always is configured to use the aescbc|There is no kubelet config file/;
     if (u.checkId && decidable.test(u.remediation)) return { kind: 'check', value: u.checkId };
     return { kind: 'notApplicable', value: skipReason(u.remediation, distro) };
   }

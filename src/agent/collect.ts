@@ -11,6 +11,7 @@ import { collectNode, type NodeRole } from '../collectors/node/collect-node.js';
 import { LocalHostFs } from '../collectors/node/local-host-fs.js';
 import { ProcFsTable } from '../collectors/node/proc-table.js';
 import type { FactSnapshot } from '../model/fact.js';
+import { seaModule } from './sea-data.js';
 import { assertSnapshot } from './snapshot-envelope.js';
 
 export interface CollectRequest {
@@ -58,13 +59,7 @@ export function collectArgs(req: CollectRequest): string[] {
 
 /** How to run this program again: the executable (and script) that runs now. */
 export async function selfCommand(): Promise<string[]> {
-  let sea = false;
-  try {
-    sea = (await import('node:sea')).isSea();
-  } catch {
-    sea = false;
-  }
-  if (sea) return [process.execPath];
+  if (seaModule()?.isSea()) return [process.execPath];
   const script = process.argv[1];
   if (!script) throw new Error('cannot tell which script runs (process.argv[1] is empty)');
   return [process.execPath, ...process.execArgv, script];

@@ -88,14 +88,21 @@ export function embeddedDataDir(asset: ArrayBuffer): string {
   throw new Error(`cannot write the embedded data files (set RKE_HARDEN_DATA_DIR to a writable directory): ${(lastError as Error)?.message}`);
 }
 
+/**
+ * node:sea, when this Node has it. Synchronously, through process.getBuiltinModule (Node 20.16+):
+ * a single executable's main script can neither import() nor require() it otherwise.
+ */
+export function seaModule(): typeof import('node:sea') | undefined {
+  try {
+    return process.getBuiltinModule?.('node:sea') as typeof import('node:sea') | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Set the package root for the bundle; a no-op where `import.meta.url` is real (tsc, tsx). */
 export async function prepareEmbeddedData(): Promise<void> {
-  let sea: typeof import('node:sea') | undefined;
-  try {
-    sea = await import('node:sea');
-  } catch {
-    sea = undefined;
-  }
+  const sea = seaModule();
   const root = sea?.isSea() ? embeddedDataDir(sea.getAsset(SEA_DATA_ASSET)) : path.resolve(path.dirname(process.argv[1] ?? '.'), '..', '..');
   // paths.ts takes the package root as two directories above its own module.
   globalThis.__RKE_HARDEN_MODULE_URL ??= pathToFileURL(path.join(root, 'src', 'catalog', 'paths.js')).href;

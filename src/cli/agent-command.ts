@@ -143,12 +143,13 @@ export function registerAgentCommand(root: Command, setExit: (code: number) => v
     .option('--once', 'scan once, store the run, print its summary and exit (no server)', false)
     .option('--skip-cluster', 'nodes only: no cluster (section 5) audit', false)
     .option('--benchmark <id>', 'one benchmark profile for every target (default: from the cluster\'s distro and version)')
+    .addOption(new Option('--distro <distro>', 'the cluster\'s distro, when the server version does not say (+rke2rN / -rancherN)').choices(['rke1', 'rke2']))
     .option('--waivers <file>', 'YAML file of accepted risks, applied to every run')
     .option('--exemptions <list...>', 'namespace exemption lists for the cluster audit (default: the distro\'s)')
     .option('--exempt-namespace <ns...>', 'more namespaces exempt from the cluster audit\'s workload checks')
     .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster service account)')
     .option('--context <name>', 'kubeconfig context')
-    .action(async (o: KubeFlags & { namespace?: string; schedule: string; keep: number; listen: string; maxSnapshotAge: number; scanTimeout: number; initialDelay: number; scanOnStart: boolean; once: boolean; skipCluster: boolean; benchmark?: string; waivers?: string; exemptions?: string[]; exemptNamespace?: string[] }) => {
+    .action(async (o: KubeFlags & { namespace?: string; schedule: string; keep: number; listen: string; maxSnapshotAge: number; scanTimeout: number; initialDelay: number; scanOnStart: boolean; once: boolean; skipCluster: boolean; benchmark?: string; distro?: 'rke1' | 'rke2'; waivers?: string; exemptions?: string[]; exemptNamespace?: string[] }) => {
       const schedule = parseSchedule(o.schedule);
       const listen = parseListen(o.listen);
       const namespace = agentNamespace(o.namespace);
@@ -168,6 +169,7 @@ export function registerAgentCommand(root: Command, setExit: (code: number) => v
               ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
               ...(o.context ? { context: o.context } : {}),
               ...(o.benchmark ? { benchmark: o.benchmark } : {}),
+              ...(o.distro ? { distro: o.distro } : {}),
               ...(o.exemptions ? { exemptions: o.exemptions } : {}),
               ...(o.exemptNamespace ? { exemptNamespace: o.exemptNamespace } : {}),
             });

@@ -3,6 +3,8 @@ import { RkeHardenError } from '../errors/rke-harden-error.js';
 import { TOOL_VERSION } from '../version.js';
 import { auditConfig } from './audit-config-command.js';
 import { auditCluster, type AuditClusterOptions } from './audit-cluster-command.js';
+import { auditNode, type AuditNodeOptions } from './audit-node-command.js';
+import { auditTargets } from './audit-targets-command.js';
 import { EXIT, exitCodeFor, exitCodeForError, type FailOn } from './exit-codes.js';
 import { emit, FORMATS, render } from './output.js';
 import { listBenchmarks } from './benchmarks-command.js';
@@ -35,10 +37,13 @@ function program(setExit: (code: number) => void): Command {
   const root = new Command('rke-harden')
     .description('Audit and harden Rancher RKE1/RKE2 clusters against the CIS Kubernetes Benchmark')
     .version(TOOL_VERSION)
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  const audit = root.command('audit').description('audit configuration files, nodes or clusters');
+  // Positional options (here and on the root): `audit config … -o json` gives -o to `config`, though
+  // `audit` (several targets in one report) has the same options.
+  const audit = root.command('audit').enablePositionalOptions().description('audit configuration files, nodes or clusters');
   reportOptions(
     audit
       .command('config')
@@ -78,6 +83,47 @@ function program(setExit: (code: number) => void): Command {
     emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, audited.sectionTitles), o.output);
     setExit(exitCodeFor(run, o.failOn));
   });
+
+  reportOptions(
+    audit
+      .command('node')
+      .description('audit the node itself: component flags from /proc, file modes and owners, kubelet config, sysctls, the etcd user')
+      .option('--host-root <dir>', 'the host\'s root directory (the DaemonSet mounts the host at a prefix)', '/')
+      .option('--proc-dir <dir>', 'the host\'s /proc (default <host-root>/proc; /proc in a hostPID pod)')
+      .option('--benchmark <id>', 'benchmark profile (default: chosen from the node\'s distro and version)')
+      .option('--role <roles...>', 'roles to audit: etcd, controlplane, worker (default: what runs on the node)')
+      .addOption(new Option('--distro <distro>', 'skip distro detection').choices(['rke1', 'rke2']))
+      .option('--k8s-version <version>', 'skip version detection')
+      .option('--node-name <name>', 'target name in the report')
+      .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
+  ).action((o: ReportFlags & AuditNodeOptions & { waivers?: string }) => {
+    const audited = auditNode(o);
+    const run = withWaivers(audited.run, o.waivers);
+    emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, audited.sectionTitles), o.output);
+    setExit(exitCodeFor(run, o.failOn));
+  });
+
+  // `audit --config … --node … --cluster`: several targets, one report.
+  reportOptions(audit)
+    .option('--config <paths...>', 'configuration files or directories (as `audit config`)')
+    .option('--node [host-root]', 'audit this node (host root, default /)')
+    .option('--cluster', 'audit the cluster through the API (as `audit cluster`)')
+    .option('--k8s-version <version>', 'for config files that do not name one')
+    .option('--kubeconfig <file>', 'kubeconfig for --cluster')
+    .option('--context <name>', 'kubeconfig context for --cluster')
+    .option('--waivers <file>', 'YAML file of accepted risks')
+    .action(async (o: ReportFlags & { config?: string[]; node?: string | boolean; cluster?: boolean; k8sVersion?: string; kubeconfig?: string; context?: string; waivers?: string }) => {
+      const audited = await auditTargets({
+        ...(o.config ? { config: o.config } : {}),
+        ...(o.node !== undefined ? { node: o.node } : {}),
+        ...(o.cluster ? { cluster: true } : {}),
+        configOptions: o.k8sVersion ? { k8sVersion: o.k8sVersion } : {},
+        clusterOptions: { ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}) },
+      });
+      const run = withWaivers(audited.run, o.waivers);
+      emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, audited.sectionTitles), o.output);
+      setExit(exitCodeFor(run, o.failOn));
+    });
 
   const harden = root.command('harden').description('generate hardened configuration and apply host and cluster fixes');
   harden

@@ -144,6 +144,13 @@ describe('harden cluster on a real control plane', () => {
       metadata: { name: 'theirs' },
       spec: { podSelector: {}, policyTypes: ['Egress'] },
     });
+    // A pod the restricted level forbids: the dry run must bring Pod Security's warning back.
+    await api('POST', '/api/v1/namespaces/e2e-c/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'privileged' },
+      spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', securityContext: { privileged: true } }] },
+    });
     seeded = await clusterState();
   });
 
@@ -162,6 +169,7 @@ describe('harden cluster on a real control plane', () => {
     expect(r.stdout).toMatch(/namespace\/tigera-operator: exempt: /);
     expect(r.stdout).toContain('namespace/e2e-excluded: excluded (--exclude-namespace)');
     expect(r.stdout).toContain('namespace e2e-baseline already enforces Pod Security "baseline"');
+    expect(r.stdout).toMatch(/e2e-c: existing pods in namespace "e2e-c" violate the new PodSecurity enforce level "restricted:latest"/);
     // The audit log: every write by rke-harden so far was a dry run, one per planned change.
     const planned = Number(/^(\d+) changes:/m.exec(r.stdout)?.[1]);
     expect(planned).toBeGreaterThan(10);

@@ -10,6 +10,7 @@ import { appendText, planEtcdAccount, type AccountsInput } from '../../src/remed
 import type { KubeObject } from '../../src/remediation/plan.js';
 import { parseSysctl, SYSCTL_DROP_IN, sysctlLoadOrder, sysctlOverrides, updateSysctlText } from '../../src/remediation/sysctl-file.js';
 import { unifiedDiff } from '../../src/remediation/unified-diff.js';
+import { objectPath, parseWarnings } from '../../src/remediation/apply/kube-client.js';
 
 describe('unifiedDiff', () => {
   it('is empty for equal texts and GNU-shaped otherwise', () => {
@@ -248,5 +249,14 @@ describe('cluster plan', () => {
       'pod-security.kubernetes.io/warn=restricted',
       'pod-security.kubernetes.io/warn-version=v1.31',
     ]);
+  });
+});
+
+describe('kube client helpers', () => {
+  it('builds object paths and reads Warning headers', () => {
+    expect(objectPath({ apiVersion: 'v1', resource: 'namespaces', name: 'a b' })).toBe('/api/v1/namespaces/a%20b');
+    expect(objectPath({ apiVersion: 'networking.k8s.io/v1', resource: 'networkpolicies', namespace: 'x', name: 'p' })).toBe('/apis/networking.k8s.io/v1/namespaces/x/networkpolicies/p');
+    expect(parseWarnings(['299 - "existing pods in namespace \\"x\\" violate"', '299 - "a", 299 - "b"'])).toEqual(['existing pods in namespace "x" violate', 'a', 'b']);
+    expect(parseWarnings(undefined)).toEqual([]);
   });
 });

@@ -114,7 +114,6 @@ describe('aggregator metrics', () => {
     );
     await agg.scan();
     const good = agg.state.lastSuccess!;
-    kube.failures.set('list ns', new Error('unused'));
     kube.failures.set(`list ${NS} app.kubernetes.io/name=rke-harden,app.kubernetes.io/component=node-snapshot`, new Error('HTTP 503'));
     expect(await agg.scan()).toBeUndefined();
     expect(agg.state.lastSuccess).toBe(good);

@@ -16,12 +16,15 @@ const range = (prefix: string, from: number, to: number): string[] => Array.from
 
 type Table = Partial<Record<Status, string[]>>;
 
-/** Section 5 is decided by `audit cluster` (or by nobody): manual on a node, except the profile's N/A. */
-const POLICIES_RKE2_111 = [...range('5.1.', 1, 13), ...range('5.2.', 1, 13), '5.3.1', '5.3.2', '5.4.1', '5.4.2', '5.5.1', ...range('5.6.', 1, 4)];
-const POLICIES_RKE2_112 = [...range('5.1.', 1, 13), ...range('5.2.', 1, 12), '5.3.1', '5.3.2', '5.4.1', '5.4.2', '5.5.1', ...range('5.6.', 1, 4)];
-const POLICIES_RKE1_HARDENED = { manual: [...range('5.1.', 1, 13), ...range('5.2.', 1, 13), '5.3.1', '5.3.2', '5.4.1', '5.4.2', '5.5.1', '5.7.1', '5.7.2', '5.7.3'], notApplicable: ['5.7.4'] };
+/**
+ * Section 5 is decided by `audit cluster` (or by nobody): manual on a node, except the profile's N/A
+ * and 5.5.1 (ImagePolicyWebhook, an API server flag: listed per fixture).
+ */
+const POLICIES_RKE2_111 = [...range('5.1.', 1, 13), ...range('5.2.', 1, 13), '5.3.1', '5.3.2', '5.4.1', '5.4.2', ...range('5.6.', 1, 4)];
+const POLICIES_RKE2_112 = [...range('5.1.', 1, 13), ...range('5.2.', 1, 12), '5.3.1', '5.3.2', '5.4.1', '5.4.2', ...range('5.6.', 1, 4)];
+const POLICIES_RKE1_HARDENED = { manual: [...range('5.1.', 1, 13), ...range('5.2.', 1, 13), '5.3.1', '5.3.2', '5.4.1', '5.4.2', '5.7.1', '5.7.2', '5.7.3'], notApplicable: ['5.7.4'] };
 const POLICIES_RKE1_PERMISSIVE = {
-  manual: [...range('5.1.', 1, 4), ...range('5.1.', 6, 13), '5.2.1', '5.2.2', ...range('5.2.', 6, 13), '5.3.1', '5.4.1', '5.4.2', '5.5.1', '5.7.1', '5.7.2', '5.7.3'],
+  manual: [...range('5.1.', 1, 4), ...range('5.1.', 6, 13), '5.2.1', '5.2.2', ...range('5.2.', 6, 13), '5.3.1', '5.4.1', '5.4.2', '5.7.1', '5.7.2', '5.7.3'],
   notApplicable: ['5.1.5', '5.2.3', '5.2.4', '5.2.5', '5.3.2', '5.7.4'],
 };
 /** Section 3.1 and 3.2.2 have no check: manual everywhere. */
@@ -32,8 +35,10 @@ const RKE2_API = range('1.2.', 1, 30);
 const RKE2_CM = range('1.3.', 1, 7);
 const RKE2_SCHED = ['1.4.1', '1.4.2'];
 const ETCD_2 = range('2.', 1, 7);
-/** rke2 profiles: kubelet service and config file controls are N/A by the profile; 4.2.7 too (hostname-override). */
-const RKE2_PROFILE_NA = ['4.1.1', '4.1.2', '4.1.9', '4.1.10', '4.2.7'];
+/** rke2 profiles: the kubelet service file controls are N/A by the profile; 4.2.7 too (hostname-override). */
+const RKE2_PROFILE_NA = ['4.1.1', '4.1.2', '4.2.7'];
+/** Kubelet config file (4.1.9/4.1.10): RKE2 v1.32+ writes agent/etc/kubelet.conf.d; before, there is none (N/A). */
+const RKE2_KUBELET_CONFIG = ['4.1.9', '4.1.10'];
 
 const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchmark?: string }; table: Table }> = {
   'rke2-server-default': {
@@ -70,9 +75,10 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
         '1.2.30', // only profile cis (or the operator) sets it
         '3.2.1',
         '4.2.12', '4.2.13', '4.2.14', // kubelet: no cipher list, no pid limit, no seccomp default
+        '5.5.1', // no ImagePolicyWebhook (unscored)
       ],
       manual: ['0.7', ...NO_CHECK_3, ...POLICIES_RKE2_111],
-      notApplicable: RKE2_PROFILE_NA,
+      notApplicable: [...RKE2_PROFILE_NA, ...RKE2_KUBELET_CONFIG],
     },
   },
   'rke2-server-hardened': {
@@ -85,14 +91,14 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
         ...range('4.1.', 3, 8), ...range('4.2.', 1, 6), ...range('4.2.', 8, 11),
         // 50-operator.conf (a later drop-in) sets podPidsLimit and seccompDefault.
         '4.2.13', '4.2.14', '4.3.1',
+        ...RKE2_KUBELET_CONFIG,
       ],
       fail: [
         // Not part of profile cis (unscored in the profile).
         '1.2.3', '1.2.9', '1.2.11',
-        '4.2.12',
+        '4.2.12', '5.5.1',
       ],
       manual: ['0.7', ...NO_CHECK_3, ...POLICIES_RKE2_112],
-      // 4.1.9/4.1.10 are N/A by the profile although v1.32 has kubelet.conf.d (reported as a profile bug).
       notApplicable: RKE2_PROFILE_NA,
     },
   },
@@ -104,8 +110,9 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
         '1.2.1', '1.2.2', ...range('1.2.', 4, 8), '1.2.10', ...range('1.2.', 12, 30),
         ...RKE2_CM, ...RKE2_SCHED, '3.2.1',
         ...range('4.1.', 3, 8), ...range('4.2.', 1, 6), ...range('4.2.', 8, 11), '4.2.13', '4.2.14', '4.3.1',
+        ...RKE2_KUBELET_CONFIG,
       ],
-      fail: ['1.2.3', '1.2.9', '1.2.11', '4.2.12'],
+      fail: ['1.2.3', '1.2.9', '1.2.11', '4.2.12', '5.5.1'],
       manual: ['0.7', ...NO_CHECK_3, ...POLICIES_RKE2_112],
       // No etcd here: every etcd control is N/A, never a FAIL (kube-bench #1978). 0.5/0.6 (etcd user and
       // group) belong to etcd's checks too, so they are N/A although profile cis created the user.
@@ -115,11 +122,11 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
   'rke2-agent': {
     benchmark: 'rke2-cis-1.12',
     table: {
-      pass: [...range('0.', 1, 4), '1.1.9', '1.1.10', ...range('4.1.', 3, 8), ...range('4.2.', 1, 6), ...range('4.2.', 8, 11), '4.2.13', '4.2.14', '4.3.1'],
+      pass: [...range('0.', 1, 4), '1.1.9', '1.1.10', ...range('4.1.', 3, 8), ...range('4.2.', 1, 6), ...range('4.2.', 8, 11), '4.2.13', '4.2.14', '4.3.1', ...RKE2_KUBELET_CONFIG],
       fail: ['4.2.12'],
       manual: ['0.7', ...NO_CHECK_3, ...POLICIES_RKE2_112],
       // Every control-plane and etcd control; the PKI and admin kubeconfig checks are the API server's.
-      notApplicable: [...RKE2_PROFILE_NA, '0.5', '0.6', ...range('1.1.', 1, 8), ...range('1.1.', 11, 21), ...RKE2_API, ...RKE2_CM, ...RKE2_SCHED, ...ETCD_2, '3.2.1'],
+      notApplicable: [...RKE2_PROFILE_NA, '0.5', '0.6', ...range('1.1.', 1, 8), ...range('1.1.', 11, 21), ...RKE2_API, ...RKE2_CM, ...RKE2_SCHED, ...ETCD_2, '3.2.1', '5.5.1'],
     },
   },
   'rke1-etcd-controlplane-default': {
@@ -144,7 +151,7 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
         // etcd trusts kube-ca.pem, the CA the API server also trusts for clients: RKE shares one CA.
         '2.7',
         '4.2.9', // no kubelet.generate_serving_certificate
-        '4.2.13',
+        '4.2.13', '5.5.1',
       ],
       manual: ['0.7', '0.8', ...NO_CHECK_3, ...POLICIES_RKE1_HARDENED.manual],
       // 1.1.1–1.1.8: RKE1 has no pod spec files (the profile's N/A; the collector reports exists=false).
@@ -162,7 +169,7 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
         // No etcd, no control plane on a worker.
         '0.5', '0.6', '1.1.11', '1.1.19', '1.1.20', '1.1.21',
         ...range('1.2.', 1, 4), ...range('1.2.', 6, 11), ...range('1.2.', 13, 27), '1.2.30',
-        '1.3.1', '1.3.2', '1.3.3', '1.3.4', '1.3.5', '1.3.7', '1.4.1', '1.4.2', ...range('2.', 1, 7), '3.2.1',
+        '1.3.1', '1.3.2', '1.3.3', '1.3.4', '1.3.5', '1.3.7', '1.4.1', '1.4.2', ...range('2.', 1, 7), '3.2.1', '5.5.1',
         // The profile's own N/A.
         ...range('1.1.', 1, 8), '1.1.12', ...range('1.1.', 13, 18), '1.2.5', '1.2.12', '1.2.28', '1.2.29', '1.3.6',
         '4.1.1', '4.1.2', '4.1.9', '4.1.10', '4.2.7', '4.2.9', '4.2.11', ...POLICIES_RKE1_PERMISSIVE.notApplicable,
@@ -185,7 +192,7 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
         // With services.etcd uid/gid RKE makes kube-ca.pem 0644 so etcd can read it: the certificate set
         // (1.1.20, unscored) and the kubelet CA file (4.1.7) are then wider than 600. Reported.
         '1.1.20', '4.1.7',
-        '1.2.3', '1.2.11', // Rancher's template does not enable them
+        '1.2.3', '1.2.11', '5.5.1', // Rancher's template does not enable them
         '1.3.7', '1.4.2', // nor set bind-address
         '2.7', '4.2.13',
       ],
@@ -201,7 +208,7 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
       manual: ['0.7', '0.8', ...NO_CHECK_3, ...POLICIES_RKE1_HARDENED.manual],
       notApplicable: [
         '0.5', '0.6', '1.1.11', '1.1.12', '1.1.19', '1.1.20', '1.1.21',
-        ...range('1.2.', 1, 4), ...range('1.2.', 6, 30), '1.3.1', '1.3.2', '1.3.3', '1.3.4', '1.3.5', '1.3.7', '1.4.1', '1.4.2', ...range('2.', 1, 7), '3.2.1',
+        ...range('1.2.', 1, 4), ...range('1.2.', 6, 30), '1.3.1', '1.3.2', '1.3.3', '1.3.4', '1.3.5', '1.3.7', '1.4.1', '1.4.2', ...range('2.', 1, 7), '3.2.1', '5.5.1',
         ...range('1.1.', 1, 8), ...range('1.1.', 13, 18), '1.2.5', '1.3.6', '4.1.1', '4.1.2', '4.1.9', '4.1.10', '4.2.7', '4.2.11', ...POLICIES_RKE1_HARDENED.notApplicable,
       ],
     },

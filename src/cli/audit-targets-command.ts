@@ -1,0 +1,26 @@
+import { mergeRuns } from '../engine/merge-runs.js';
+import type { ScanRun } from '../model/result.js';
+import { usageError } from '../errors/rke-harden-error.js';
+import { auditCluster, type AuditClusterOptions } from './audit-cluster-command.js';
+import { auditConfig, type AuditConfigOptions } from './audit-config-command.js';
+import { auditNode, type AuditNodeOptions } from './audit-node-command.js';
+
+export interface AuditTargetsOptions {
+  config?: string[];
+  /** Host root of the node to audit (true: `/`). */
+  node?: string | boolean;
+  cluster?: boolean;
+  configOptions?: AuditConfigOptions;
+  nodeOptions?: AuditNodeOptions;
+  clusterOptions?: AuditClusterOptions;
+}
+
+/** `audit --config … --node … --cluster`: every target in one report (checks and results are shared). */
+export async function auditTargets(o: AuditTargetsOptions): Promise<{ run: ScanRun; sectionTitles: Record<string, string> }> {
+  const parts: { run: ScanRun; sectionTitles: Record<string, string> }[] = [];
+  if (o.config?.length) parts.push(auditConfig(o.config, o.configOptions ?? {}));
+  if (o.node) parts.push(auditNode({ ...o.nodeOptions, hostRoot: typeof o.node === 'string' ? o.node : '/' }));
+  if (o.cluster) parts.push(await auditCluster(o.clusterOptions ?? {}));
+  if (parts.length === 0) throw usageError('audit: name at least one target: --config FILE…, --node [HOST_ROOT] or --cluster (or use audit config|node|cluster)');
+  return { run: mergeRuns(parts.map((p) => p.run)), sectionTitles: Object.assign({}, ...parts.map((p) => p.sectionTitles)) as Record<string, string> };
+}
