@@ -23,6 +23,7 @@ log() { echo "ci-deploy: $* ($(( $(date +%s) - START )) s)"; }
 HELM_LOG=$(mktemp)
 bash scripts/build-helm.sh > "$HELM_LOG.out" 2> "$HELM_LOG" &
 HELM_PID=$!
+trap 'kill "$HELM_PID" 2>/dev/null || true' EXIT
 
 if ! command -v promtool >/dev/null; then
   log "installing promtool (Debian package prometheus)"
@@ -31,9 +32,9 @@ if ! command -v promtool >/dev/null; then
 fi
 promtool --version 2>&1 | head -n 1
 
-for tool in esbuild postject; do
-  if [[ ! -x node_modules/.bin/$tool ]]; then
-    echo "ci-deploy: node_modules/.bin/$tool is missing (a devDependency: npm ci)" >&2
+for tool in "${ESBUILD:-node_modules/.bin/esbuild}" "${POSTJECT:-node_modules/.bin/postject}"; do
+  if [[ ! -x "$tool" ]]; then
+    echo "ci-deploy: $tool is missing (a devDependency: npm ci)" >&2
     exit 1
   fi
 done
@@ -49,6 +50,7 @@ tail -n 3 "$HELM_LOG"
 RKE_HARDEN_HELM=$(tail -n 1 "$HELM_LOG.out")
 export RKE_HARDEN_HELM
 rm -f "$HELM_LOG" "$HELM_LOG.out"
+trap - EXIT
 log "helm $("$RKE_HARDEN_HELM" version --template '{{.Version}}'), promtool, control plane in $CP_BIN ready"
 
 if [[ "${1:-}" == "--prepare" ]]; then

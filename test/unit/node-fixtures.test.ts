@@ -76,8 +76,9 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
         '3.2.1',
         '4.2.12', '4.2.13', '4.2.14', // kubelet: no cipher list, no pid limit, no seccomp default
         '5.5.1', // no ImagePolicyWebhook (unscored)
+        '0.7', // config.yaml on the node sets no profile
       ],
-      manual: ['0.7', ...NO_CHECK_3, ...POLICIES_RKE2_111],
+      manual: [...NO_CHECK_3, ...POLICIES_RKE2_111],
       notApplicable: [...RKE2_PROFILE_NA, ...RKE2_KUBELET_CONFIG],
     },
   },
@@ -92,13 +93,14 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
         // 50-operator.conf (a later drop-in) sets podPidsLimit and seccompDefault.
         '4.2.13', '4.2.14', '4.3.1',
         ...RKE2_KUBELET_CONFIG,
+        '0.7', // profile: cis in /etc/rancher/rke2/config.yaml
       ],
       fail: [
         // Not part of profile cis (unscored in the profile).
         '1.2.3', '1.2.9', '1.2.11',
         '4.2.12', '5.5.1',
       ],
-      manual: ['0.7', ...NO_CHECK_3, ...POLICIES_RKE2_112],
+      manual: [...NO_CHECK_3, ...POLICIES_RKE2_112],
       notApplicable: RKE2_PROFILE_NA,
     },
   },
@@ -110,10 +112,10 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
         '1.2.1', '1.2.2', ...range('1.2.', 4, 8), '1.2.10', ...range('1.2.', 12, 30),
         ...RKE2_CM, ...RKE2_SCHED, '3.2.1',
         ...range('4.1.', 3, 8), ...range('4.2.', 1, 6), ...range('4.2.', 8, 11), '4.2.13', '4.2.14', '4.3.1',
-        ...RKE2_KUBELET_CONFIG,
+        ...RKE2_KUBELET_CONFIG, '0.7',
       ],
       fail: ['1.2.3', '1.2.9', '1.2.11', '4.2.12', '5.5.1'],
-      manual: ['0.7', ...NO_CHECK_3, ...POLICIES_RKE2_112],
+      manual: [...NO_CHECK_3, ...POLICIES_RKE2_112],
       // No etcd here: every etcd control is N/A, never a FAIL (kube-bench #1978). 0.5/0.6 (etcd user and
       // group) belong to etcd's checks too, so they are N/A although profile cis created the user.
       notApplicable: [...RKE2_PROFILE_NA, '0.5', '0.6', '1.1.7', '1.1.8', '1.1.11', '1.1.12', ...ETCD_2],
@@ -122,9 +124,9 @@ const EXPECTED: Record<HostFixtureName, { benchmark: string; options?: { benchma
   'rke2-agent': {
     benchmark: 'rke2-cis-1.12',
     table: {
-      pass: [...range('0.', 1, 4), '1.1.9', '1.1.10', ...range('4.1.', 3, 8), ...range('4.2.', 1, 6), ...range('4.2.', 8, 11), '4.2.13', '4.2.14', '4.3.1', ...RKE2_KUBELET_CONFIG],
+      pass: [...range('0.', 1, 4), '1.1.9', '1.1.10', ...range('4.1.', 3, 8), ...range('4.2.', 1, 6), ...range('4.2.', 8, 11), '4.2.13', '4.2.14', '4.3.1', ...RKE2_KUBELET_CONFIG, '0.7'],
       fail: ['4.2.12'],
-      manual: ['0.7', ...NO_CHECK_3, ...POLICIES_RKE2_112],
+      manual: [...NO_CHECK_3, ...POLICIES_RKE2_112],
       // Every control-plane and etcd control; the PKI and admin kubeconfig checks are the API server's.
       notApplicable: [...RKE2_PROFILE_NA, '0.5', '0.6', ...range('1.1.', 1, 8), ...range('1.1.', 11, 21), ...RKE2_API, ...RKE2_CM, ...RKE2_SCHED, ...ETCD_2, '3.2.1', '5.5.1'],
     },

@@ -7,6 +7,7 @@ import { etcdConfigArgs } from './etcd-config.js';
 import { collectSet, membersFacts, setFacts, singleFileFacts, type FileContext, type FileFacts, type Member } from './file-facts.js';
 import { loadHostIds } from './host-ids.js';
 import { kubeletArgs } from './kubelet-config.js';
+import { rke2ProfileFact } from './rke2-profile.js';
 import { HostNotFound, HostReadError, type HostFs, type HostStat, type ProcessInfo, type ProcTable } from './ports.js';
 
 export const NODE_ROLES = ['etcd', 'controlplane', 'worker'] as const;
@@ -245,6 +246,17 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
     } catch (e) {
       if (e instanceof HostNotFound) continue;
       if (e instanceof HostReadError) errors[key] = e.message;
+      else throw e;
+    }
+  }
+
+  if (distro === 'rke2') {
+    try {
+      const profile = rke2ProfileFact(fs, procs);
+      if (profile) facts.push(profile);
+    } catch (e) {
+      if (e instanceof HostReadError) errors['rke2.profile'] = e.message;
+      else if ((e as { code?: string }).code === 'input') errors['rke2.profile'] = (e as Error).message;
       else throw e;
     }
   }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { rke2ProfileFact } from '../../src/collectors/node/rke2-profile.js';
+import { HostNotFound, type HostFs } from '../../src/collectors/node/ports.js';
+
+function fsOf(files: Record<string, string>): HostFs {
+  return {
+    description: 'test',
+    stat: () => { throw new HostNotFound('stat'); },
+    readText: (p) => {
+      if (p in files) return files[p]!;
+      throw new HostNotFound(p);
+    },
+    list: (dir) => {
+      const names = Object.keys(files).filter((f) => f.startsWith(`${dir}/`)).map((f) => f.slice(dir.length + 1));
+      if (names.length === 0) throw new HostNotFound(dir);
+      return names.map((name) => ({ name, kind: 'file' as const }));
+    },
+  };
+}
+
+describe('RKE2 profile on a node', () => {
+  it('a drop-in wins over config.yaml, with the drop-in\'s position', () => {
+    const f = rke2ProfileFact(fsOf({
+      '/etc/rancher/rke2/config.yaml': 'profile: cis-1.23\n',
+      '/etc/rancher/rke2/config.yaml.d/50-rancher.yaml': 'node-ip: 1.2.3.4\nprofile: cis\n',
+    }), []);
+    expect(f).toMatchObject({ value: 'cis', source: 'file', location: { file: '/etc/rancher/rke2/config.yaml.d/50-rancher.yaml', line: 2 } });
+  });
+
+  it('--profile on the rke2 process wins over the files', () => {
+    const f = rke2ProfileFact(fsOf({ '/etc/rancher/rke2/config.yaml': 'profile: etcd\n' }), [{ pid: 7, argv: ['/usr/local/bin/rke2', 'server', '--profile', 'cis'] }]);
+    expect(f).toMatchObject({ value: 'cis', source: 'process' });
+  });
+
+  it('no config at all: no fact (the check says the profile is not set)', () => {
+    expect(rke2ProfileFact(fsOf({}), [])).toBeUndefined();
+  });
+});
