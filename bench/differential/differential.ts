@@ -199,6 +199,11 @@ export interface DifferentialOptions {
   profiles?: string[];
   /** Runs of each tool per profile (timing); the verdicts are the last run's. */
   runs?: number;
+  /**
+   * Which variant of our profile the kube-bench benchmark is compared with: `hardened` (what a bare
+   * id such as rke2-cis-1.8 means to rke-harden, default) or `permissive`.
+   */
+  variant?: 'hardened' | 'permissive';
   /** How rke-harden is started: from source (tsx, default) or the built dist/ (bin/rke-harden.js). */
   cli?: 'source' | 'dist';
   log?: (line: string) => void;
@@ -230,7 +235,7 @@ export function runDifferential(opts: DifferentialOptions): ProfileComparison[] 
       },
       {
         name: `rke-harden_${p}`,
-        argv: [...rkeHardenArgv(opts.cli ?? 'source'), 'audit', 'node', '--host-root', '/', '--benchmark', p, '-o', 'json'],
+        argv: [...rkeHardenArgv(opts.cli ?? 'source'), 'audit', 'node', '--host-root', '/', '--benchmark', `${p}-${opts.variant ?? 'hardened'}`, '-o', 'json'],
         env: { NO_COLOR: '1' },
       },
     ]);

@@ -4,6 +4,7 @@
 //   npx tsx bench/differential/run.ts [--fixture NAME]... [--profile rke2-cis-1.8]... [--all] [--json FILE]
 //
 //   --all         print every control, not only the disagreements
+//   --variant permissive   compare with our permissive profiles instead of the hardened ones
 //   --json FILE   write the comparisons as JSON (bench/run-all.ts uses it)
 // Needs root (mount namespaces) and kube-bench: bash scripts/build-kube-bench.sh.
 import fs from 'node:fs';
@@ -18,6 +19,7 @@ const many = (flag: string) => args.flatMap((a, i) => (a === flag && args[i + 1]
 const fixtures = many('--fixture') as HostFixtureName[];
 const profiles = many('--profile');
 const jsonOut = many('--json')[0];
+const variant = many('--variant')[0] === 'permissive' ? 'permissive' : 'hardened';
 
 const unsupported = layoutUnsupportedReason();
 if (unsupported) {
@@ -30,6 +32,7 @@ const results = runDifferential({
   kubeBench,
   ...(fixtures.length ? { fixtures } : {}),
   ...(profiles.length ? { profiles } : {}),
+  variant,
   log: (l) => console.error(l),
 });
 

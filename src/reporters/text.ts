@@ -36,6 +36,7 @@ export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?
         }
       }
       if (r.reason && r.status !== 'pass') out.push(`          ${r.reason}`);
+      if (r.waiver) out.push(`          waived until ${r.waiver.expires} by ${r.waiver.owner}: ${r.waiver.reason}`);
     }
     const failing = results.filter((r) => r.status === 'fail' && r.remediation);
     if (failing.length > 0) {

@@ -58,6 +58,7 @@ describe('agent on a real API server with the chart\'s RBAC', () => {
   const kubeconfigs = new Map<string, string>();
   let aggregator: ChildProcess | undefined;
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API objects, read by field in assertions
   async function ok(method: string, p: string, body?: object): Promise<any> {
     const r = await cp.request(method, p, body);
     if (r.status >= 300) throw new Error(`${method} ${p}: HTTP ${r.status}: ${r.body}`);

@@ -68,6 +68,9 @@ function renderedFile(name: string, text: string): void {
   expect(fs.readFileSync(file, 'utf8'), `${file} drifted from the chart: RKE_HARDEN_UPDATE_RENDERED=1 to accept`).toBe(want);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered pod specs, read by field in assertions
+type Loose = any;
+
 describe('helm chart', () => {
   it('passes helm lint --strict with every values file of the matrix', () => {
     expect(CASES).toEqual(['default', 'monitoring', 'nodes-only', 'remediation', 'rke1']);
@@ -89,7 +92,7 @@ describe('helm chart', () => {
 
   it('renders what the design asks of each object', () => {
     const all = objectsOf(template(path.join(CHART, 'ci', 'default-values.yaml')));
-    const ds = all.find((o) => o.kind === 'DaemonSet')! as unknown as { spec: { template: { spec: Record<string, any> } } };
+    const ds = all.find((o) => o.kind === 'DaemonSet')! as unknown as { spec: { template: { spec: Record<string, Loose> } } };
     const pod = ds.spec.template.spec;
     expect(pod.hostPID).toBe(true);
     expect(pod.hostNetwork).toBe(false);
@@ -101,7 +104,7 @@ describe('helm chart', () => {
     expect(pod.volumes.map((v: { hostPath: { path: string; type: string } }) => `${v.hostPath.path} ${v.hostPath.type}`)).toEqual([
       '/var/lib/rancher/rke2 Directory', '/etc/rancher/rke2 Directory', '/etc/cni/net.d Directory', '/etc/passwd File', '/etc/group File',
     ]);
-    const agg = all.find((o) => o.kind === 'Deployment')! as unknown as { spec: { template: { spec: Record<string, any> } } };
+    const agg = all.find((o) => o.kind === 'Deployment')! as unknown as { spec: { template: { spec: Record<string, Loose> } } };
     expect(agg.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
     // Read-only RBAC: no write verb outside the release's own namespace, none at all on cluster scope.
     const writes = ['create', 'update', 'patch', 'delete', 'deletecollection', '*'];
@@ -111,7 +114,7 @@ describe('helm chart', () => {
       if (o.kind === 'ClusterRole' || o.metadata.namespace !== NAMESPACE) expect(writing, `${o.kind} ${o.metadata.name}`).toBe(false);
     }
     expect(all.some((o) => o.metadata.name.includes('remediate'))).toBe(false);
-    const rke1 = objectsOf(template(path.join(CHART, 'ci', 'rke1-values.yaml'))).filter((o) => o.kind === 'DaemonSet') as unknown as { metadata: { name: string }; spec: { template: { spec: Record<string, any> } } }[];
+    const rke1 = objectsOf(template(path.join(CHART, 'ci', 'rke1-values.yaml'))).filter((o) => o.kind === 'DaemonSet') as unknown as { metadata: { name: string }; spec: { template: { spec: Record<string, Loose> } } }[];
     expect(rke1.map((d) => d.metadata.name)).toEqual(['rke-harden-node', 'rke-harden-node-etcd']);
     expect(rke1[1]!.spec.template.spec.nodeSelector).toEqual({ 'node-role.kubernetes.io/etcd': 'true' });
     expect(rke1[1]!.spec.template.spec.volumes.map((v: { hostPath: { path: string } }) => v.hostPath.path)).toContain('/var/lib/etcd');

@@ -1,29 +1,35 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Fact, FactSnapshot } from '../../model/fact.js';
-import { admissionConfigFacts, auditPolicyFacts, encryptionConfigFacts, type CompanionSource } from './companion-facts.js';
+import type { FactSnapshot } from '../../model/fact.js';
+import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFacts } from '../../collectors/node/apiserver-files.js';
+import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
+import type { HostFs } from '../../collectors/node/ports.js';
+import { InlineHostFs } from './inline-host-fs.js';
 
-/** kube-apiserver flags whose value names a file whose content decides checks. */
-const REFERENCES: { flag: string; facts: (s: CompanionSource) => Fact[]; covers: string }[] = [
-  { flag: 'audit-policy-file', facts: auditPolicyFacts, covers: 'audit.policy' },
-  { flag: 'admission-control-config-file', facts: admissionConfigFacts, covers: 'admission' },
-  { flag: 'encryption-provider-config', facts: encryptionConfigFacts, covers: 'encryption' },
+/** kube-apiserver flags whose value names a file whose content decides checks; parsed as on a node. */
+const REFERENCES: { flag: string; read: (fs: HostFs, file: string) => ApiServerFileFacts; covers: string }[] = [
+  { flag: 'audit-policy-file', read: auditPolicyFacts, covers: 'audit.policy' },
+  { flag: 'admission-control-config-file', read: admissionFacts, covers: 'admission' },
+  { flag: 'encryption-provider-config', read: encryptionFacts, covers: 'encryption' },
 ];
 
-const MAX_BYTES = 1024 * 1024;
+/** Rancher writes inline file content to the node and passes this path to the component. */
+const RANCHER_FILES = '/var/lib/rancher/rke2/etc/config-files';
 
-function readSmall(file: string): string | undefined {
+function exists(file: string): boolean {
   try {
-    return fs.statSync(file).size <= MAX_BYTES ? fs.readFileSync(file, 'utf8') : undefined;
+    return fs.statSync(file).isFile();
   } catch {
-    return undefined;
+    return false;
   }
 }
 
 /**
  * For files the configuration points at but does not contain: Rancher allows the content inline (a value
- * that is YAML, not a path); otherwise, when the path exists on this machine (audit run on the server), it
- * is read; otherwise the report says the file is outside the configuration and `audit node` decides.
+ * that is YAML, not a path); otherwise, when the path exists on this machine (audit run on the server) or
+ * under host/ beside the configuration (the layout `harden config --out` writes), it is read with the node
+ * collector's parsers; otherwise the report says the file is outside the configuration and `audit node`
+ * decides. What cannot be read here is a warning, never an error: the node decides it.
  * Distro-generated files (facts already set by the distro layer) are left alone.
  */
 export function resolveReferencedFiles(snap: FactSnapshot): void {
@@ -33,23 +39,29 @@ export function resolveReferencedFiles(snap: FactSnapshot): void {
     const known = Object.keys(snap.facts).some((k) => k.startsWith(ref.covers + '.') && snap.facts[k]!.source !== 'default');
     if (known) continue;
     const value = flag.value;
-    const base = { ...(flag.location ? { location: flag.location } : {}) };
+    let hostFs: HostFs | undefined;
+    let file = value;
     if (value.includes('\n') || /^\s*apiVersion:/.test(value)) {
-      for (const f of ref.facts({ text: value, source: 'config', layer: `${ref.flag} (inline content)`, ...base })) snap.facts[f.key] = f;
-      // Rancher writes inline file content to the node and passes that path to the component.
-      snap.facts[flag.key] = { ...flag, value: `/var/lib/rancher/rke2/etc/config-files/${ref.flag}` };
-      continue;
+      file = `${RANCHER_FILES}/${ref.flag}`;
+      hostFs = new InlineHostFs({ [file]: value });
+      snap.facts[flag.key] = { ...flag, value: file };
+    } else if (path.isAbsolute(value) && exists(value)) {
+      hostFs = new LocalHostFs('/');
+    } else if (flag.location && exists(path.join(path.dirname(flag.location.file), 'host', value))) {
+      hostFs = new LocalHostFs(path.join(path.dirname(flag.location.file), 'host'));
     }
-    // The path on this machine (audit run on the server), or under host/ beside the configuration (the layout
-    // `harden config --out` writes).
-    const candidates = [value, ...(flag.location ? [path.join(path.dirname(flag.location.file), 'host', value)] : [])];
-    const found = candidates.map((c) => ({ c, text: readSmall(c) })).find((x) => x.text !== undefined);
-    if (found) {
-      for (const f of ref.facts({ text: found.text!, source: 'file', layer: `${found.c} (read on this machine)`, location: { file: found.c } })) snap.facts[f.key] = f;
-    } else {
-      const where = flag.location?.line ? `${flag.location.file}:${flag.location.line}:${flag.location.column}` : snap.target.name;
+    const where = flag.location?.line ? `${flag.location.file}:${flag.location.line}:${flag.location.column}` : snap.target.name;
+    if (!hostFs) {
       const hint = snap.distro === 'rke2' && ref.flag === 'audit-policy-file' ? ' (if the file is missing when RKE2 starts, RKE2 writes a policy that logs nothing)' : '';
       snap.warnings.push(`${where}: ${ref.flag} points at ${value}, which this configuration does not contain and which is not present here: its content is checked by \`audit node\` on the server${hint}`);
+      continue;
     }
+    const read = ref.read(hostFs, file);
+    for (const f of read.facts) snap.facts[f.key] = hostFs instanceof InlineHostFs ? { ...f, source: 'config', ...(flag.location ? { location: flag.location } : {}) } : f;
+    for (const [key, reason] of Object.entries(read.errors)) {
+      snap.warnings.push(`${where}: ${reason}: checks on ${key} are decided by \`audit node\``);
+      for (const k of Object.keys(snap.facts)) if (k.startsWith(`${key}.`) || k === key) delete snap.facts[k];
+    }
+    snap.warnings.push(...read.warnings);
   }
 }
