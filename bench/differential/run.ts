@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { findKubeBench } from '../../test/support/kube-bench.js';
 import { layoutUnsupportedReason } from '../../test/support/namespace-layout.js';
 import type { HostFixtureName } from '../../test/fixtures/hosts/index.js';
-import { explain, staleEntries } from './allow-list.js';
+import { explain, staleCases } from './allow-list.js';
 import { runDifferential, type ProfileComparison } from './differential.js';
 
 const args = process.argv.slice(2);
@@ -63,9 +63,7 @@ const { unexplained } = printComparisons(results, args.includes('--all'));
 const total = results.reduce((n, c) => n + c.controls.length, 0);
 const agreeing = results.reduce((n, c) => n + c.controls.filter((x) => x.agree).length, 0);
 console.log(`\nTOTAL ${results.length} fixture×profile runs, ${agreeing}/${total} control verdicts agree (${((100 * agreeing) / Math.max(1, total)).toFixed(1)} %), ${total - agreeing} disagreements, ${unexplained} unexplained; ${((Date.now() - started) / 1000).toFixed(0)} s`);
-if (!fixtures.length && !profiles.length) {
-  const stale = staleEntries(results);
-  if (stale.length) console.log(`allow-list entries that matched nothing: ${stale.map((e) => e.id).join(', ')}`);
-}
+const stale = staleCases(results);
+for (const s of stale) console.log(`allow-list entry ${s.entry}: a case explains nothing: ${s.missing.join('; ')}`);
 if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ kubeBench: kubeBench.version, results }, null, 2));
-process.exitCode = unexplained ? 1 : 0;
+process.exitCode = unexplained || stale.length ? 1 : 0;

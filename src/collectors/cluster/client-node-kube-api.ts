@@ -4,9 +4,9 @@
  * settings; the request itself is a plain GET so that status codes, Retry-After and connection errors
  * reach our retry policy unchanged and each page is parsed, reduced and dropped.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { sendRequest } from './send-request.js';
 import { KubeApiError, listPath, type KubeApi, type ListOptions, type ListPage, type ResourceRef } from './kube-api.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -61,55 +61,22 @@ export class ClientNodeKubeApi implements KubeApi {
     const url = new URL(this.server + path);
     const options: https.RequestOptions = { method: 'GET', headers: { accept } };
     await this.kc.applyToHTTPSOptions(options);
-    const transport = url.protocol === 'http:' ? http : https;
     const what = `GET ${url.pathname}${url.search}`;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (error: Error | undefined, value?: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (error) reject(error);
-        else resolve(value);
-      };
-      const request = transport.request(url, options, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', (e: NodeJS.ErrnoException) => finish(networkError(what, e)));
-        response.on('aborted', () => finish(networkError(what, Object.assign(new Error('response aborted'), { code: 'ECONNRESET' }))));
-        response.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          const status = response.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            try {
-              finish(undefined, JSON.parse(body));
-            } catch {
-              finish(new KubeApiError(`${what}: response is not JSON`, 'network', { status, code: 'EBADRESPONSE' }));
-            }
-            return;
-          }
-          const { reason, message } = statusReason(body);
-          finish(
-            new KubeApiError(`${what}: HTTP ${status}${message ? `: ${message}` : ''}`, 'http', {
-              status,
-              ...(reason ? { reason } : {}),
-              ...(response.headers['retry-after'] !== undefined ? { retryAfterMs: parseRetryAfter(response.headers['retry-after']) } : {}),
-            }),
-          );
-        });
-      });
-      const timer = setTimeout(() => {
-        finish(new KubeApiError(`${what}: no complete response within ${timeoutMs} ms`, 'timeout', { code: 'ETIMEDOUT' }));
-        request.destroy();
-      }, timeoutMs);
-      request.on('error', (e: NodeJS.ErrnoException) => finish(networkError(what, e)));
-      request.end();
+    const response = await sendRequest(url, options, undefined, timeoutMs, what);
+    const status = response.status;
+    if (status >= 200 && status < 300) {
+      try {
+        return JSON.parse(response.body);
+      } catch {
+        throw new KubeApiError(`${what}: response is not JSON`, 'network', { status, code: 'EBADRESPONSE' });
+      }
+    }
+    const { reason, message } = statusReason(response.body);
+    throw new KubeApiError(`${what}: HTTP ${status}${message ? `: ${message}` : ''}`, 'http', {
+      status,
+      ...(reason ? { reason } : {}),
+      ...(response.headers['retry-after'] !== undefined ? { retryAfterMs: parseRetryAfter(response.headers['retry-after']) } : {}),
     });
   }
 }
 
-function networkError(what: string, e: NodeJS.ErrnoException): KubeApiError {
-  return new KubeApiError(`${what}: ${e.code ?? e.message}${e.code && e.message && !e.message.includes(e.code) ? ` (${e.message})` : ''}`, 'network', {
-    ...(e.code ? { code: e.code } : {}),
-  });
-}

@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError } from '../../collectors/cluster/kube-api.js';
+import { sendRequest } from '../../collectors/cluster/send-request.js';
 import { parseRetryAfter } from '../../collectors/cluster/client-node-kube-api.js';
 import { DEFAULT_RETRY, withRetry } from '../../collectors/cluster/retry.js';
 import type { KubeObject, KubeRef } from '../plan.js';
@@ -99,31 +100,7 @@ export class KubeClient {
       headers: { ...(base.headers ?? {}), accept: 'application/json', ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
       ...(base.auth ? { auth: base.auth } : {}),
     };
-    const what = `${method} ${url.pathname}`;
-    const transport = url.protocol === 'http:' ? http : https;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (e: Error | undefined, r?: Response) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (e) reject(e);
-        else resolve(r!);
-      };
-      const req = transport.request(url, options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e: NodeJS.ErrnoException) => finish(networkError(what, e)));
-        res.on('aborted', () => finish(networkError(what, Object.assign(new Error('response aborted'), { code: 'ECONNRESET' }))));
-        res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      });
-      const timer = setTimeout(() => {
-        finish(new KubeApiError(`${what}: no response within ${timeoutMs} ms`, 'timeout', { code: 'ETIMEDOUT' }));
-        req.destroy();
-      }, timeoutMs);
-      req.on('error', (e: NodeJS.ErrnoException) => finish(networkError(what, e)));
-      req.end(body);
-    });
+    return sendRequest(url, options, body, timeoutMs, `${method} ${url.pathname}`);
   }
 
   /** One call with retries; a non-2xx status (other than those in `accept`) becomes a KubeApiError. */
@@ -198,6 +175,3 @@ export class KubeClient {
   }
 }
 
-function networkError(what: string, e: NodeJS.ErrnoException): KubeApiError {
-  return new KubeApiError(`${what}: ${e.code ?? e.message}`, 'network', { ...(e.code ? { code: e.code } : {}) });
-}
