@@ -10,6 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { sendRequest } from '../collectors/cluster/send-request.js';
 import { KubeApiError } from '../collectors/cluster/kube-api.js';
 import { parseRetryAfter } from '../collectors/cluster/client-node-kube-api.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../collectors/cluster/retry.js';
@@ -70,30 +71,7 @@ export class RestAgentKube implements AgentKube {
         : new https.Agent({ keepAlive: true, maxSockets: 8 }); // TLS settings travel with each request's options
     }
     if (this.agent) options.agent = this.agent;
-    const transport = url.protocol === 'http:' ? http : https;
-    const what = `${method} ${url.pathname}`;
-    return new Promise<Reply>((resolve, reject) => {
-      let settled = false;
-      const finish = (e: Error | undefined, r?: Reply) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (e) reject(e);
-        else resolve(r!);
-      };
-      const req = transport.request(url, options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e: NodeJS.ErrnoException) => finish(new KubeApiError(`${what}: ${e.code ?? e.message}`, 'network', e.code ? { code: e.code } : {})));
-        res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-      });
-      const timer = setTimeout(() => {
-        finish(new KubeApiError(`${what}: no response within ${timeoutMs} ms`, 'timeout', { code: 'ETIMEDOUT' }));
-        req.destroy();
-      }, timeoutMs);
-      req.on('error', (e: NodeJS.ErrnoException) => finish(new KubeApiError(`${what}: ${e.code ?? e.message}`, 'network', e.code ? { code: e.code } : {})));
-      req.end(body);
-    });
+    return sendRequest(url, options, body, timeoutMs, `${method} ${url.pathname}`);
   }
 
   /** One call with retries; statuses in `accept` are answers, others throw KubeApiError. */
