@@ -220,7 +220,7 @@ export function distroOf(spec: HostSpec): 'rke1' | 'rke2' {
 }
 
 /** Lay every fixture out once, run both tools for each profile of its distro, compare. */
-export function runDifferential(opts: DifferentialOptions): ProfileComparison[] {
+export async function runDifferential(opts: DifferentialOptions): Promise<ProfileComparison[]> {
   const out: ProfileComparison[] = [];
   const fixtures = opts.fixtures ?? (Object.keys(HOST_FIXTURES) as HostFixtureName[]);
   for (const fixture of fixtures) {
@@ -235,13 +235,13 @@ export function runDifferential(opts: DifferentialOptions): ProfileComparison[] 
       },
       {
         name: `rke-harden_${p}`,
-        argv: [...rkeHardenArgv(opts.cli ?? 'source'), 'audit', 'node', '--host-root', '/', '--benchmark', `${p}-${opts.variant ?? 'hardened'}`, '-o', 'json'],
+        argv: [...rkeHardenArgv(opts.cli ?? 'source'), 'audit', 'node', '--host-root', '/', '--benchmark', `${p}-${opts.variant ?? 'hardened'}`, '--format', 'json', '--fail-on', 'never'],
         env: { NO_COLOR: '1' },
       },
     ]);
     const t0 = Date.now();
     const helper = path.join(opts.kubeBench.helperDir, 'check_files_owner_in_dir.sh');
-    const layout = runInLayout(spec, commands, { idle: opts.kubeBench.idle, pathFiles: fs.existsSync(helper) ? [helper] : [], rounds: opts.runs ?? 1 });
+    const layout = await runInLayout(spec, commands, { idle: opts.kubeBench.idle, pathFiles: fs.existsSync(helper) ? [helper] : [], rounds: opts.runs ?? 1 });
     opts.log?.(`${fixture}: ${profiles.length} profile(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     for (const p of profiles) {
       const kb = layout.commands[`kube-bench_${p}`]!;

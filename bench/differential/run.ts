@@ -28,7 +28,7 @@ if (unsupported) {
 }
 const kubeBench = findKubeBench();
 const started = Date.now();
-const results = runDifferential({
+const results = await runDifferential({
   kubeBench,
   ...(fixtures.length ? { fixtures } : {}),
   ...(profiles.length ? { profiles } : {}),

@@ -63,7 +63,7 @@ try {
     excludeNamespace: [],
     concurrency,
   };
-  const { kc } = loadKubeConfig({ kubeconfig: cp.kubeconfigPath });
+  const { kc } = await loadKubeConfig({ kubeconfig: cp.kubeconfigPath });
 
   // Listing and planning alone.
   const planOptions: ClusterPlanOptions = { networkPolicy: 'allow-same-namespace', psaLevel: 'restricted', psaVersion: 'latest', exemptions: { 'kube-system': 'bench' }, exclude: [] };

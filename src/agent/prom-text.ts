@@ -95,7 +95,8 @@ export function parseExposition(text: string): Map<string, MetricFamily> {
         throw new ExpositionParseError(`line ${n}: family ${name} appears twice`);
       }
       current = f;
-      if (what === 'HELP') f.help = rest.replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
+      // One pass: an escaped backslash followed by "n" must stay a backslash and an n.
+      if (what === 'HELP') f.help = rest.replace(/\\([\\n])/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
       else {
         if (!['gauge', 'counter', 'untyped', 'histogram', 'summary'].includes(rest)) throw new ExpositionParseError(`line ${n}: unknown type ${rest}`);
         if (f.samples.length) throw new ExpositionParseError(`line ${n}: TYPE of ${name} after its samples`);

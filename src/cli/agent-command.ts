@@ -71,8 +71,8 @@ interface KubeFlags {
   context?: string;
 }
 
-function kubeOf(o: KubeFlags): RestAgentKube {
-  const { kc } = loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.context });
+async function kubeOf(o: KubeFlags): Promise<RestAgentKube> {
+  const { kc } = await loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.context });
   return new RestAgentKube(kc);
 }
 
@@ -113,7 +113,7 @@ export function registerAgentCommand(root: Command, setExit: (code: number) => v
       };
       const publishToCluster = o.publish === 'configmap';
       const namespace = publishToCluster ? agentNamespace(o.namespace) : (o.namespace ?? '');
-      const kube = publishToCluster ? kubeOf(o) : undefined;
+      const kube = publishToCluster ? await kubeOf(o) : undefined;
       const signal = onStopSignal();
       const log = logger(`node-agent[${node}]`);
       try {
@@ -156,7 +156,7 @@ export function registerAgentCommand(root: Command, setExit: (code: number) => v
       const catalog = loadCatalog();
       if (o.benchmark) resolveBenchmarkId(catalog, o.benchmark);
       const waivers = o.waivers ? loadWaivers(o.waivers, knownIds(catalog)) : undefined;
-      const kube = kubeOf(o);
+      const kube = await kubeOf(o);
       const log = logger('aggregator');
       const agg = new Aggregator(
         { namespace, schedule, keep: o.keep, maxSnapshotAgeMs: o.maxSnapshotAge, scanTimeoutMs: o.scanTimeout, scanOnStart: o.scanOnStart, initialDelayMs: o.initialDelay, skipCluster: o.skipCluster, ...(o.benchmark ? { benchmark: o.benchmark } : {}) },
@@ -214,7 +214,7 @@ export function registerAgentCommand(root: Command, setExit: (code: number) => v
     .option('--kubeconfig <file>', 'kubeconfig')
     .option('--context <name>', 'kubeconfig context')
     .action(async (o: KubeFlags & { namespace?: string; show?: string }) => {
-      const kube = kubeOf(o);
+      const kube = await kubeOf(o);
       try {
         const store = new ScanStore(kube, agentNamespace(o.namespace));
         if (o.show) {

@@ -47,7 +47,7 @@ export async function auditCluster(
   let api = opts.api;
   let targetName: string | undefined;
   if (!api) {
-    const { kc } = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
+    const { kc } = await loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
     api = new ClientNodeKubeApi(kc);
     targetName = `${kc.getCurrentContext()} (${api.server})`;
   }

@@ -60,7 +60,7 @@ function summarise(outcomes: KubeStepOutcome[]): { counts: string; failures: str
 export async function runHardenCluster(o: HardenClusterOptions): Promise<CommandOutput> {
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw usageError(`--concurrency ${o.concurrency}: a positive integer`);
   if (!/^(latest|v1\.\d+)$/.test(o.psaVersion)) throw usageError(`--psa-version ${o.psaVersion}: "latest" or v1.N`);
-  const { kc } = loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.context });
+  const { kc } = await loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.context });
   const server = kc.getCurrentCluster()!.server;
   const conn = await apiCall('cannot read the Kubernetes version', server, () => connect(kc));
   const gitVersion = conn.target.gitVersion;

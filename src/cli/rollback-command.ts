@@ -32,7 +32,7 @@ export async function runRollback(file: string, o: RollbackOptions): Promise<Com
   let host: HostRoot | undefined;
   if (t.kind === 'cluster') {
     if (o.hostRoot) throw usageError('--host-root is for node journals; this journal records cluster changes');
-    const { kc } = loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.context });
+    const { kc } = await loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.context });
     kube = new KubeClient(kc, { maxSockets: o.concurrency });
     if (kube.server !== t.server.replace(/\/+$/, '') && !o.force) {
       kube.close();

@@ -81,8 +81,8 @@ describe('namespace layout plan (no namespace needed)', () => {
 describe.skipIf(!!skipReason)('kube-bench vs rke-harden on the node fixtures', () => {
   const hostBefore = Object.fromEntries([...HERMETIC_DIRS, '/etc/passwd'].map((d) => [d, fs.existsSync(d) ? fs.statSync(d).mtimeMs : -1]));
 
-  it.each(FIXTURES)('%s: every disagreement is explained', (fixture) => {
-    const runs = runDifferential({ kubeBench: kubeBench!, fixtures: [fixture] });
+  it.each(FIXTURES)('%s: every disagreement is explained', async (fixture) => {
+    const runs = await runDifferential({ kubeBench: kubeBench!, fixtures: [fixture] });
     results.push(...runs);
     const spec = HOST_FIXTURES[fixture]();
     expect(runs.map((r) => r.profile)).toEqual([...KUBE_BENCH_PROFILES[distroOf(spec)]]);

@@ -4,7 +4,7 @@
 // namespace changes: every mount is made after `unshare --propagation private`, and a path the
 // host lacks is created on a tmpfs-backed overlay of its nearest existing parent, never on the host.
 //
-//   unshare --mount --pid --fork --uts --mount-proc --propagation private bash <workdir>/layout.sh
+//   unshare --mount --pid --fork --kill-child --uts --mount-proc --propagation private bash <workdir>/layout.sh
 //
 // The layout, in order (the plan is computed outside the namespace, from the host's view, which is
 // the namespace's view when it starts; see planMounts):
@@ -22,7 +22,7 @@
 //      the fixture's uid (setpriv). The PID namespace shows only them;
 //   6. the commands, in `rounds` rounds, each run timed with bash's $EPOCHREALTIME.
 // When the script ends, its PID namespace ends: the kernel kills the stand-ins, the mounts go.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -151,8 +151,26 @@ export function layoutUnsupportedReason(): string | undefined {
   return undefined;
 }
 
+/** Run a command to its end without blocking the event loop (a test worker must keep answering). */
+function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string; error?: Error }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: null, stderr, error });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
 /** Lay `spec` out in a private namespace and run `commands` there. */
-export function runInLayout(spec: HostSpec, commands: LayoutCommand[], opts: LayoutOptions): LayoutResult {
+export async function runInLayout(spec: HostSpec, commands: LayoutCommand[], opts: LayoutOptions): Promise<LayoutResult> {
   const fixtureRoot = buildHostTree(spec, 'rke-harden-layout-fixture-');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rke-harden-layout-'));
   try {
@@ -228,14 +246,10 @@ export function runInLayout(spec: HostSpec, commands: LayoutCommand[], opts: Lay
     const script = path.join(work, 'layout.sh');
     fs.writeFileSync(script, lines.join('\n') + '\n', { mode: 0o755 });
 
-    const r = spawnSync('unshare', ['--mount', '--pid', '--fork', '--uts', '--mount-proc', '--propagation', 'private', 'bash', script], {
-      encoding: 'utf8',
-      timeout: opts.timeoutMs ?? 600_000,
-      maxBuffer: 64 << 20,
-    });
+    const r = await run('unshare', ['--mount', '--pid', '--fork', '--kill-child', '--uts', '--mount-proc', '--propagation', 'private', 'bash', script], opts.timeoutMs ?? 900_000);
     const read = (f: string) => (fs.existsSync(path.join(work, f)) ? fs.readFileSync(path.join(work, f), 'utf8') : '');
-    if (r.error || r.status !== 0) {
-      throw new Error(`layout of ${spec.hostname} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr}\n${read('layout.log')}`);
+    if (r.error || r.code !== 0) {
+      throw new Error(`layout of ${spec.hostname} failed (${r.error?.message ?? `exit ${r.code}`}): ${r.stderr}\n${read('layout.log')}`);
     }
     const result: LayoutResult = { commands: {}, ps: read('out/ps.txt'), log: read('layout.log') };
     for (const c of commands) {

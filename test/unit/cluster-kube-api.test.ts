@@ -87,7 +87,7 @@ describe('KubeApi adapter through the fault proxy', () => {
   beforeAll(async () => {
     stub = await stubApiServer();
     proxy = await startFaultProxy({ upstream: stub.url });
-    api = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: kubeconfigFor(proxy.url) }).kc);
+    api = new ClientNodeKubeApi((await loadKubeConfig({ kubeconfig: kubeconfigFor(proxy.url) })).kc);
   });
   afterEach(() => {
     proxy.clearRules();

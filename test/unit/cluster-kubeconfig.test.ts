@@ -22,26 +22,26 @@ const a = write('a', [['one', 'https://one:6443'], ['two', 'https://two:6443']],
 const b = write('b', [['two', 'https://other-two:6443'], ['three', 'https://three:6443']], 'three');
 
 describe('kubeconfig resolution', () => {
-  it('--kubeconfig, then --context', () => {
-    expect(loadKubeConfig({ kubeconfig: a, env: {} }).kc.getCurrentCluster()!.server).toBe('https://one:6443');
-    expect(loadKubeConfig({ kubeconfig: a, context: 'two', env: {} }).kc.getCurrentCluster()!.server).toBe('https://two:6443');
-    expect(() => loadKubeConfig({ kubeconfig: a, context: 'nope', env: {} })).toThrow(/--context nope: not in .*contexts: one, two/);
-    expect(() => loadKubeConfig({ kubeconfig: path.join(dir, 'missing'), env: {} })).toThrow(/no such file/);
+  it('--kubeconfig, then --context', async () => {
+    expect((await loadKubeConfig({ kubeconfig: a, env: {} })).kc.getCurrentCluster()!.server).toBe('https://one:6443');
+    expect((await loadKubeConfig({ kubeconfig: a, context: 'two', env: {} })).kc.getCurrentCluster()!.server).toBe('https://two:6443');
+    await expect(loadKubeConfig({ kubeconfig: a, context: 'nope', env: {} })).rejects.toThrow(/--context nope: not in .*contexts: one, two/);
+    await expect(loadKubeConfig({ kubeconfig: path.join(dir, 'missing'), env: {} })).rejects.toThrow(/no such file/);
   });
 
-  it('KUBECONFIG merges files, the first definition and current-context win', () => {
-    const { kc, source } = loadKubeConfig({ env: { KUBECONFIG: [a, b].join(path.delimiter) } });
+  it('KUBECONFIG merges files, the first definition and current-context win', async () => {
+    const { kc, source } = await loadKubeConfig({ env: { KUBECONFIG: [a, b].join(path.delimiter) } });
     expect(source).toMatch(/^KUBECONFIG/);
     expect(kc.getCurrentContext()).toBe('one');
     expect(kc.getCluster('two')!.server).toBe('https://two:6443');
     expect(kc.getCluster('three')!.server).toBe('https://three:6443');
   });
 
-  it('falls back to ~/.kube/config and says what to do when there is nothing', () => {
+  it('falls back to ~/.kube/config and says what to do when there is nothing', async () => {
     const home = path.join(dir, 'home');
     fs.mkdirSync(path.join(home, '.kube'), { recursive: true });
-    expect(() => loadKubeConfig({ env: { HOME: home } })).toThrow(/no kubeconfig/);
+    await expect(loadKubeConfig({ env: { HOME: home } })).rejects.toThrow(/no kubeconfig/);
     fs.copyFileSync(b, path.join(home, '.kube', 'config'));
-    expect(loadKubeConfig({ env: { HOME: home } }).kc.getCurrentContext()).toBe('three');
+    expect((await loadKubeConfig({ env: { HOME: home } })).kc.getCurrentContext()).toBe('three');
   });
 });

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { inputError, usageError } from '../../errors/rke-harden-error.js';
 
 export interface KubeconfigOptions {
@@ -17,7 +17,7 @@ export interface KubeconfigOptions {
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-function loadFile(file: string): KubeConfig {
+function loadFile(KubeConfig: KubeConfigClass, file: string): KubeConfig {
   const kc = new KubeConfig();
   try {
     kc.loadFromFile(file);
@@ -28,10 +28,10 @@ function loadFile(file: string): KubeConfig {
 }
 
 /** Merge the KUBECONFIG files: the first file that defines a name (and a current-context) wins. */
-function mergeFiles(files: string[]): KubeConfig {
-  const kc = loadFile(files[0]!);
+function mergeFiles(KubeConfig: KubeConfigClass, files: string[]): KubeConfig {
+  const kc = loadFile(KubeConfig, files[0]!);
   for (const file of files.slice(1)) {
-    const next = loadFile(file);
+    const next = loadFile(KubeConfig, file);
     if (!kc.currentContext && next.currentContext) kc.currentContext = next.currentContext;
     for (const c of next.clusters) if (!kc.getCluster(c.name)) kc.addCluster(c);
     for (const u of next.users) if (!kc.getUser(u.name)) kc.addUser(u);
@@ -40,23 +40,31 @@ function mergeFiles(files: string[]): KubeConfig {
   return kc;
 }
 
-export function loadKubeConfig(opts: KubeconfigOptions = {}): { kc: KubeConfig; source: string } {
+type KubeConfigClass = new () => KubeConfig;
+
+/**
+ * The kubeconfig to use: --kubeconfig, KUBECONFIG (merged), ~/.kube/config, then the pod's service account.
+ * @kubernetes/client-node is imported here, on first use: it costs over a second at start-up, which the
+ * commands that never talk to a cluster should not pay.
+ */
+export async function loadKubeConfig(opts: KubeconfigOptions = {}): Promise<{ kc: KubeConfig; source: string }> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const env = opts.env ?? process.env;
   let kc: KubeConfig;
   let source: string;
   if (opts.kubeconfig) {
     if (!fs.existsSync(opts.kubeconfig)) throw inputError(`--kubeconfig ${opts.kubeconfig}: no such file`);
-    kc = loadFile(opts.kubeconfig);
+    kc = loadFile(KubeConfig, opts.kubeconfig);
     source = opts.kubeconfig;
   } else if (env.KUBECONFIG) {
     const files = env.KUBECONFIG.split(path.delimiter).filter((f) => f && fs.existsSync(f));
     if (!files.length) throw inputError(`KUBECONFIG=${env.KUBECONFIG}: none of its files exists`);
-    kc = mergeFiles(files);
+    kc = mergeFiles(KubeConfig, files);
     source = `KUBECONFIG (${files.join(', ')})`;
   } else {
     const home = path.join(env.HOME || os.homedir(), '.kube', 'config');
     if (fs.existsSync(home)) {
-      kc = loadFile(home);
+      kc = loadFile(KubeConfig, home);
       source = home;
     } else if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(path.join(SA_DIR, 'token'))) {
       kc = new KubeConfig();
