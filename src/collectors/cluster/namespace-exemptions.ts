@@ -26,9 +26,17 @@ type ListFile = z.infer<typeof ListFileSchema>;
 
 export const exemptionsDir = (): string => path.join(PACKAGE_ROOT, 'data', 'namespace-exemptions');
 
+const lists = new Map<ExemptionListName, ListFile>();
+
+/** A list file, read once per process (the data does not change at run time). */
 function readList(name: ExemptionListName): ListFile {
-  const file = path.join(exemptionsDir(), `${name}.yaml`);
-  return ListFileSchema.parse(parse(fs.readFileSync(file, 'utf8')));
+  let list = lists.get(name);
+  if (!list) {
+    const file = path.join(exemptionsDir(), `${name}.yaml`);
+    list = ListFileSchema.parse(parse(fs.readFileSync(file, 'utf8')));
+    lists.set(name, list);
+  }
+  return list;
 }
 
 /** [minor, patch, rke2 revision] of "v1.32.13+rke2r2" (`noRevision` when it names none). */
