@@ -55,9 +55,25 @@ export function ruleAllows(rule: Rule, p: ResourcePermission): boolean {
 }
 
 /** The role a binding refers to (a RoleBinding may refer to a Role of its namespace or to a ClusterRole). */
+/** Roles by kind/namespace/name, built once per facts object (a linear search per binding is quadratic at scale). */
+const roleIndexes = new WeakMap<RbacFacts, Map<string, Role>>();
+
+function roleIndex(facts: RbacFacts): Map<string, Role> {
+  let index = roleIndexes.get(facts);
+  if (!index) {
+    index = new Map();
+    // First definition wins, as the linear search did.
+    for (const r of [...facts['cluster.roles']].reverse()) index.set(`Role/${r.namespace ?? ''}/${r.name}`, r);
+    for (const r of [...facts['cluster.clusterroles']].reverse()) index.set(`ClusterRole//${r.name}`, r);
+    roleIndexes.set(facts, index);
+  }
+  return index;
+}
+
 export function roleOf(facts: RbacFacts, binding: Binding): Role | undefined {
-  if (binding.roleRef.kind === 'ClusterRole') return facts['cluster.clusterroles'].find((r) => r.name === binding.roleRef.name);
-  return facts['cluster.roles'].find((r) => r.name === binding.roleRef.name && r.namespace === binding.namespace);
+  const index = roleIndex(facts);
+  if (binding.roleRef.kind === 'ClusterRole') return index.get(`ClusterRole//${binding.roleRef.name}`);
+  return index.get(`Role/${binding.namespace ?? ''}/${binding.roleRef.name}`);
 }
 
 /** Every (binding, subject) pair whose binding satisfies the predicate. */
