@@ -3,7 +3,8 @@
 import { LocalHostFs } from '../../src/collectors/node/local-host-fs.js';
 import { HostReadError, type DirEntry, type HostFs, type HostStat } from '../../src/collectors/node/ports.js';
 import { HOST_FIXTURES, type HostFixtureName } from '../fixtures/hosts/index.js';
-import { buildHostTree, type HostSpec } from './host-fixtures.js';
+import { afterEach } from 'vitest';
+import { buildHostTree, removeHostTree, type HostSpec } from './host-fixtures.js';
 
 /** Build a named fixture after letting `edit` change its spec. */
 export function fixtureTree(name: HostFixtureName, edit: (spec: HostSpec) => void = () => undefined): string {
@@ -39,4 +40,17 @@ export class DenyingHostFs implements HostFs {
     this.check(p);
     return this.inner.list(p);
   }
+}
+
+/** `fixtureTree` for one test file: every tree it builds is removed after each test. */
+export function fixtureTrees(): (...a: Parameters<typeof fixtureTree>) => string {
+  const trees: string[] = [];
+  afterEach(() => {
+    for (const t of trees.splice(0)) removeHostTree(t);
+  });
+  return (...a) => {
+    const t = fixtureTree(...a);
+    trees.push(t);
+    return t;
+  };
 }

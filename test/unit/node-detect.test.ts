@@ -1,20 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditNode, parseRoles } from '../../src/cli/audit-node-command.js';
 import { RkeHardenError } from '../../src/errors/rke-harden-error.js';
-import { removeHostTree } from '../support/host-fixtures.js';
-import { fixtureTree } from '../support/node-audit.js';
+import { fixtureTrees } from '../support/node-audit.js';
 
-const trees: string[] = [];
-afterEach(() => {
-  for (const t of trees.splice(0)) removeHostTree(t);
-});
-const tree = (...a: Parameters<typeof fixtureTree>) => {
-  const t = fixtureTree(...a);
-  trees.push(t);
-  return t;
-};
+const tree = fixtureTrees();
 const usage = (fn: () => unknown, message: RegExp) => {
   try {
     fn();
