@@ -5,15 +5,13 @@ import type { z } from 'zod';
 import { CasesSchema, CheckSchema, type Case, type Check } from '../model/check.js';
 import { ProfileFileSchema, type Benchmark, type Control, type ProfileFile } from '../model/benchmark.js';
 import { RkeHardenError } from '../errors/rke-harden-error.js';
+import type { Catalog } from './catalog.js';
+import { catalogFingerprint, readCompiledCatalog, type CatalogDirs } from './compiled-catalog.js';
 import { dataDir } from './paths.js';
 import { hasEvaluator } from '../engine/evaluators/registry.js';
 import '../engine/evaluators/index.js';
 
-export interface Catalog {
-  checks: Map<string, Check>;
-  cases: Map<string, Case[]>;
-  benchmarks: Map<string, Benchmark>;
-}
+export type { Catalog };
 
 function zodErrors(file: string, error: z.ZodError): string[] {
   return error.issues.map((i) => `${file}: ${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -170,17 +168,27 @@ function loadBenchmarks(root: string, checks: Map<string, Check>, errors: string
 
 let cached: Catalog | undefined;
 
-/** Load and strictly validate the catalog; all problems are reported at once. */
-export function loadCatalog(dirs = { checks: dataDir('checks'), benchmarks: dataDir('benchmarks') }, opts: { withCases?: boolean } = {}): Catalog {
-  const useCache = dirs.checks === dataDir('checks') && dirs.benchmarks === dataDir('benchmarks') && !opts.withCases;
-  if (useCache && cached) return cached;
+const defaultDirs = (): CatalogDirs => ({ checks: dataDir('checks'), benchmarks: dataDir('benchmarks') });
+
+/** Parse and strictly validate the YAML catalog; all problems are reported at once. */
+export function loadCatalogFromYaml(dirs: CatalogDirs = defaultDirs(), opts: { withCases?: boolean } = {}): Catalog {
   const errors: string[] = [];
   const { checks, cases } = loadChecks(dirs.checks, errors, opts.withCases);
   const benchmarks = loadBenchmarks(dirs.benchmarks, checks, errors);
   if (errors.length > 0) {
     throw new RkeHardenError('catalog', `invalid catalog (${errors.length} problems):\n  ${errors.join('\n  ')}`);
   }
-  const catalog = { checks, cases, benchmarks };
-  if (useCache) cached = catalog;
-  return catalog;
+  return { checks, cases, benchmarks };
+}
+
+/**
+ * The catalog of this package, loaded once per process: the build's compiled copy when it matches the
+ * YAML (compiled-catalog.ts), otherwise the YAML itself. Other directories and the test cases always
+ * come from YAML.
+ */
+export function loadCatalog(dirs: CatalogDirs = defaultDirs(), opts: { withCases?: boolean } = {}): Catalog {
+  const ours = dirs.checks === dataDir('checks') && dirs.benchmarks === dataDir('benchmarks') && !opts.withCases;
+  if (!ours) return loadCatalogFromYaml(dirs, opts);
+  cached ??= readCompiledCatalog(catalogFingerprint(dirs)) ?? loadCatalogFromYaml(dirs);
+  return cached;
 }

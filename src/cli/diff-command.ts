@@ -1,8 +1,8 @@
 import { diffRuns, renderDiffJson, renderDiffMarkdown, renderDiffText, type ScanDiff } from '../reporters/diff.js';
 import { usageError } from '../errors/rke-harden-error.js';
 import { readScanFile } from './report-command.js';
+import { DIFF_FORMATS } from './formats.js';
 
-export const DIFF_FORMATS = ['text', 'json', 'markdown'] as const;
 
 /** `diff <old.json> <new.json>`: both files validated, then what changed, rendered. */
 export function diffScans(oldFile: string, newFile: string, format: string): { diff: ScanDiff; text: string } {

@@ -1,30 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { RkeHardenError } from '../errors/rke-harden-error.js';
 import { TOOL_VERSION } from '../version.js';
-import { auditConfig } from './audit-config-command.js';
-import { auditCluster, type AuditClusterOptions } from './audit-cluster-command.js';
-import { auditNode, type AuditNodeOptions } from './audit-node-command.js';
-import { auditTargets } from './audit-targets-command.js';
-import { EXIT, exitCodeFor, exitCodeForError, type FailOn } from './exit-codes.js';
-import { emit, FORMATS, render } from './output.js';
-import { listBenchmarks } from './benchmarks-command.js';
-import { reportSaved } from './report-command.js';
-import { DIFF_FORMATS, diffScans } from './diff-command.js';
-import { explain } from './explain-command.js';
-import { diffFails } from '../reporters/diff.js';
-import { withWaivers } from '../waivers/waivers-option.js';
-import { runHardenConfig } from './harden-config-command.js';
-import { runUpgradeCheck } from './upgrade-check-command.js';
-import { runHardenNode } from './harden-node-command.js';
-import { runHardenCluster } from './harden-cluster-command.js';
-import { runRollback } from './rollback-command.js';
+import type { AuditClusterOptions } from './audit-cluster-command.js';
+import type { AuditNodeOptions } from './audit-node-command.js';
+import type { ReportFlags } from './emit-run.js';
+import { EXIT, exitCodeForError, type FailOn } from './exit-codes.js';
+import { DIFF_FORMATS, FORMATS } from './formats.js';
 import { registerAgentCommand } from './agent-command.js';
 
-interface ReportFlags {
-  format: string;
-  output?: string;
-  failOn: FailOn;
-}
+// Each action imports the code it runs when it runs: a command loads only its own modules (start-up
+// time is most of a single `audit node`, and the Kubernetes client alone costs more than the audit).
 
 function reportOptions(cmd: Command): Command {
   return cmd
@@ -54,12 +39,9 @@ function program(setExit: (code: number) => void): Command {
       .option('--benchmark <id>', 'benchmark profile (default: chosen from distro and version)')
       .addOption(new Option('--role <role>', 'RKE2 node role of config.yaml').choices(['server', 'agent']).default('server'))
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action((paths: string[], o: ReportFlags & { distro?: 'rke1' | 'rke2'; k8sVersion?: string; benchmark?: string; role: 'server' | 'agent'; waivers?: string }) => {
-    const audited = auditConfig(paths, o);
-    const { sectionTitles } = audited;
-    const run = withWaivers(audited.run, o.waivers);
-    emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, sectionTitles), o.output);
-    setExit(exitCodeFor(run, o.failOn));
+  ).action(async (paths: string[], o: ReportFlags & { distro?: 'rke1' | 'rke2'; k8sVersion?: string; benchmark?: string; role: 'server' | 'agent' }) => {
+    const [{ auditConfig }, { emitRun }] = await Promise.all([import('./audit-config-command.js'), import('./emit-run.js')]);
+    setExit(emitRun(auditConfig(paths, o), o));
   });
 
   reportOptions(
@@ -77,11 +59,9 @@ function program(setExit: (code: number) => void): Command {
       .option('--page-size <n>', 'items per list request', Number, 500)
       .option('--concurrency <n>', 'lists in flight', Number, 4)
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (o: ReportFlags & AuditClusterOptions & { waivers?: string }) => {
-    const audited = await auditCluster({ ...o, ...(process.stderr.isTTY ? { progress: (l: string) => process.stderr.write(`${l}\n`) } : {}) });
-    const run = withWaivers(audited.run, o.waivers);
-    emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, audited.sectionTitles), o.output);
-    setExit(exitCodeFor(run, o.failOn));
+  ).action(async (o: ReportFlags & AuditClusterOptions) => {
+    const [{ auditCluster }, { emitRun }] = await Promise.all([import('./audit-cluster-command.js'), import('./emit-run.js')]);
+    setExit(emitRun(await auditCluster({ ...o, ...(process.stderr.isTTY ? { progress: (l: string) => process.stderr.write(`${l}\n`) } : {}) }), o));
   });
 
   reportOptions(
@@ -96,11 +76,9 @@ function program(setExit: (code: number) => void): Command {
       .option('--k8s-version <version>', 'skip version detection')
       .option('--node-name <name>', 'target name in the report')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action((o: ReportFlags & AuditNodeOptions & { waivers?: string }) => {
-    const audited = auditNode(o);
-    const run = withWaivers(audited.run, o.waivers);
-    emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, audited.sectionTitles), o.output);
-    setExit(exitCodeFor(run, o.failOn));
+  ).action(async (o: ReportFlags & AuditNodeOptions) => {
+    const [{ auditNode }, { emitRun }] = await Promise.all([import('./audit-node-command.js'), import('./emit-run.js')]);
+    setExit(emitRun(auditNode(o), o));
   });
 
   // `audit --config … --node … --cluster`: several targets, one report.
@@ -112,7 +90,8 @@ function program(setExit: (code: number) => void): Command {
     .option('--kubeconfig <file>', 'kubeconfig for --cluster')
     .option('--context <name>', 'kubeconfig context for --cluster')
     .option('--waivers <file>', 'YAML file of accepted risks')
-    .action(async (o: ReportFlags & { config?: string[]; node?: string | boolean; cluster?: boolean; k8sVersion?: string; kubeconfig?: string; context?: string; waivers?: string }) => {
+    .action(async (o: ReportFlags & { config?: string[]; node?: string | boolean; cluster?: boolean; k8sVersion?: string; kubeconfig?: string; context?: string }) => {
+      const [{ auditTargets }, { emitRun }] = await Promise.all([import('./audit-targets-command.js'), import('./emit-run.js')]);
       const audited = await auditTargets({
         ...(o.config ? { config: o.config } : {}),
         ...(o.node !== undefined ? { node: o.node } : {}),
@@ -120,9 +99,7 @@ function program(setExit: (code: number) => void): Command {
         configOptions: o.k8sVersion ? { k8sVersion: o.k8sVersion } : {},
         clusterOptions: { ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}) },
       });
-      const run = withWaivers(audited.run, o.waivers);
-      emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, audited.sectionTitles), o.output);
-      setExit(exitCodeFor(run, o.failOn));
+      setExit(emitRun(audited, o));
     });
 
   const harden = root.command('harden').description('generate hardened configuration and apply host and cluster fixes');
@@ -137,7 +114,8 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--exemptions <list>', 'PSA namespace exemption list').choices(['rke2', 'rke1', 'rancher-restricted', 'docs-sample', 'none']))
     .option('--exempt-namespace <ns...>', 'more namespaces exempt from Pod Security Admission')
     .addOption(new Option('--psa <level>', 'Pod Security Admission level').choices(['restricted', 'baseline']).default('restricted'))
-    .action((o: { distro: 'rke1' | 'rke2'; k8sVersion: string; from?: string; out?: string; benchmark?: string; exemptions?: 'rke2' | 'rke1' | 'rancher-restricted' | 'docs-sample' | 'none'; exemptNamespace?: string[]; psa: 'restricted' | 'baseline' }) => {
+    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion: string; from?: string; out?: string; benchmark?: string; exemptions?: 'rke2' | 'rke1' | 'rancher-restricted' | 'docs-sample' | 'none'; exemptNamespace?: string[]; psa: 'restricted' | 'baseline' }) => {
+      const { runHardenConfig } = await import('./harden-config-command.js');
       process.stdout.write(runHardenConfig({ ...o, ...(o.exemptNamespace ? { exemptNamespaces: o.exemptNamespace } : {}) }));
       setExit(EXIT.ok);
     });
@@ -152,6 +130,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--journal <file>', 'journal of the changes for `rollback` (default: ./rke-harden-node-<time>.journal.jsonl; an existing one is continued)')
     .addOption(new Option('--sysctl-load <how>', 'on a live host: `sysctl --system` (every file) or `sysctl -p <drop-in>` (ours only)').choices(['system', 'file']).default('system'))
     .action(async (o: { hostRoot: string; apply: boolean; distro?: 'rke1' | 'rke2'; journal?: string; sysctlLoad: 'system' | 'file' }) => {
+      const { runHardenNode } = await import('./harden-node-command.js');
       const r = await runHardenNode(o);
       process.stdout.write(r.text);
       setExit(r.code === 0 ? EXIT.ok : EXIT.failed);
@@ -172,6 +151,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--concurrency <n>', 'writes in flight', positiveInt, 16)
     .action(async (o: { kubeconfig?: string; context?: string; apply: boolean; networkPolicy: 'allow-same-namespace' | 'default-deny'; psaLevel: 'restricted' | 'baseline'; psaVersion: string; exemptions?: string[]; distro?: 'rke1' | 'rke2'; excludeNamespace: string[]; journal?: string; concurrency: number }) => {
       const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+      const { runHardenCluster } = await import('./harden-cluster-command.js');
       const r = await runHardenCluster({ ...o, ...(progress ? { progress } : {}) });
       process.stdout.write(r.text);
       setExit(r.code === 0 ? EXIT.ok : EXIT.failed);
@@ -187,6 +167,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--force', 'also undo changes that were modified since (and roll back on another server)', false)
     .option('--concurrency <n>', 'reverts in flight (cluster)', positiveInt, 16)
     .action(async (journal: string, o: { kubeconfig?: string; context?: string; hostRoot?: string; force: boolean; concurrency: number }) => {
+      const { runRollback } = await import('./rollback-command.js');
       const r = await runRollback(journal, o);
       process.stdout.write(r.text);
       setExit(r.code === 0 ? EXIT.ok : EXIT.failed);
@@ -200,7 +181,8 @@ function program(setExit: (code: number) => void): Command {
     .requiredOption('--to <version>', 'target version')
     .addOption(new Option('--distro <distro>', 'distribution (read from the config when given)').choices(['rke1', 'rke2']))
     .addOption(new Option('-o, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((config: string | undefined, o: { from: string; to: string; distro?: 'rke1' | 'rke2'; format: string }) => {
+    .action(async (config: string | undefined, o: { from: string; to: string; distro?: 'rke1' | 'rke2'; format: string }) => {
+      const { runUpgradeCheck } = await import('./upgrade-check-command.js');
       const r = runUpgradeCheck({ ...o, ...(config ? { config } : {}) });
       process.stdout.write(r.text);
       setExit(r.blocking ? EXIT.failed : EXIT.ok);
@@ -214,10 +196,11 @@ function program(setExit: (code: number) => void): Command {
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--waivers <file>', 'apply these waivers to the saved results')
     .addOption(new Option('--fail-on <level>', 'exit as `audit` would (default: exit 0 once rendered)').choices(['fail', 'manual', 'never']))
-    .action((scan: string, o: { format: string; output?: string; waivers?: string; failOn?: FailOn }) => {
-      const { run, sectionTitles } = reportSaved(scan, o);
-      emit(render(run, o.format, !o.output && o.format === 'text' && process.stdout.isTTY === true, sectionTitles), o.output);
-      setExit(o.failOn ? exitCodeFor(run, o.failOn) : EXIT.ok);
+    .action(async (scan: string, o: { format: string; output?: string; waivers?: string; failOn?: FailOn }) => {
+      const [{ reportSaved }, { emitRun }] = await Promise.all([import('./report-command.js'), import('./emit-run.js')]);
+      // reportSaved applies the waivers itself (to the saved run).
+      const { waivers: _applied, ...flags } = o;
+      setExit(emitRun(reportSaved(scan, o), flags));
     });
 
   root
@@ -228,7 +211,8 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('-o, --format <format>', 'output format').choices([...DIFF_FORMATS]).default('text'))
     .option('--output <file>', 'write the diff to a file (atomically) instead of stdout')
     .addOption(new Option('--fail-on <level>', 'exit 1 on a new scored fail, on a new scored manual too, or never').choices(['fail', 'manual', 'never']).default('fail'))
-    .action((oldScan: string, newScan: string, o: { format: string; output?: string; failOn: FailOn }) => {
+    .action(async (oldScan: string, newScan: string, o: { format: string; output?: string; failOn: FailOn }) => {
+      const [{ diffScans }, { diffFails }, { emit }] = await Promise.all([import('./diff-command.js'), import('../reporters/diff.js'), import('./output.js')]);
       const { diff, text } = diffScans(oldScan, newScan, o.format);
       emit(text, o.output);
       setExit(diffFails(diff, o.failOn) ? EXIT.failed : EXIT.ok);
@@ -239,12 +223,14 @@ function program(setExit: (code: number) => void): Command {
     .description('why a control or check matters, how it is audited, how to fix it on RKE1 and RKE2, and where it is in each benchmark')
     .argument('<id>', 'a control id (1.2.1) or a check id (apiserver-anonymous-auth-disabled)')
     .option('--benchmark <id>', 'only this benchmark profile')
-    .action((id: string, o: { benchmark?: string }) => {
+    .action(async (id: string, o: { benchmark?: string }) => {
+      const { explain } = await import('./explain-command.js');
       process.stdout.write(explain(id, o));
       setExit(EXIT.ok);
     });
 
-  root.command('benchmarks').description('list benchmark profiles and which distro/version selects each').action(() => {
+  root.command('benchmarks').description('list benchmark profiles and which distro/version selects each').action(async () => {
+    const { listBenchmarks } = await import('./benchmarks-command.js');
     process.stdout.write(listBenchmarks());
     setExit(EXIT.ok);
   });

@@ -10,9 +10,8 @@ import { renderMarkdown } from '../reporters/markdown.js';
 import { renderHtml } from '../reporters/html/html-report.js';
 import type { ReportContext, RuleInfo } from '../reporters/report-context.js';
 import { usageError } from '../errors/rke-harden-error.js';
+import { FORMATS } from './formats.js';
 
-export const FORMATS = ['text', 'json', 'junit', 'sarif', 'markdown', 'html'] as const;
-export type Format = (typeof FORMATS)[number];
 
 /** What the rich reporters know about each check of the run: its title, severity and rationale (from the catalog). */
 function ruleInfo(run: ScanRun): Record<string, RuleInfo> {

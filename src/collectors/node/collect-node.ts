@@ -8,10 +8,10 @@ import { collectSet, membersFacts, setFacts, singleFileFacts, type FileContext, 
 import { loadHostIds } from './host-ids.js';
 import { kubeletArgs } from './kubelet-config.js';
 import { rke2ProfileFact } from './rke2-profile.js';
+import { NODE_ROLES, type NodeRole } from './node-roles.js';
 import { HostNotFound, HostReadError, type HostFs, type HostStat, type ProcessInfo, type ProcTable } from './ports.js';
 
-export const NODE_ROLES = ['etcd', 'controlplane', 'worker'] as const;
-export type NodeRole = (typeof NODE_ROLES)[number];
+export { NODE_ROLES, type NodeRole };
 
 /** Which role a component belongs to. kubelet and kube-proxy run on every RKE node, whatever its roles. */
 const ROLE_OF: Record<NodeComponent, NodeRole> = {

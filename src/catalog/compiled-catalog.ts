@@ -1,0 +1,79 @@
+/**
+ * The catalog compiled at build time into one JSON file (dist/catalog.json, written by
+ * scripts/build-dist.mjs). Parsing ~180 YAML files and validating them costs about half a second at
+ * every start, more than a whole node audit; JSON.parse of the validated result costs milliseconds.
+ *
+ * The file carries a fingerprint of the YAML it was compiled from (paths and contents). loadCatalog
+ * recomputes it (about 10 ms) and ignores a file that does not match, so an edit to checks/ or
+ * benchmarks/ after a build is never hidden by a stale compiled copy.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Benchmark } from '../model/benchmark.js';
+import type { Check } from '../model/check.js';
+import type { Catalog } from './catalog.js';
+import { PACKAGE_ROOT } from './paths.js';
+
+export interface CatalogDirs {
+  checks: string;
+  benchmarks: string;
+}
+
+interface CompiledCatalog {
+  fingerprint: string;
+  checks: Check[];
+  benchmarks: Benchmark[];
+}
+
+export const compiledCatalogFile = (): string => path.join(PACKAGE_ROOT, 'dist', 'catalog.json');
+
+/** The files loadChecks and loadBenchmarks read, in their order: checks/<component>/<id>/check.yaml, benchmarks/*.yaml. */
+function catalogFiles(dirs: CatalogDirs): string[] {
+  const files: string[] = [];
+  for (const component of fs.readdirSync(dirs.checks).sort()) {
+    const componentDir = path.join(dirs.checks, component);
+    if (!fs.statSync(componentDir).isDirectory()) continue;
+    for (const name of fs.readdirSync(componentDir).sort()) files.push(path.join(componentDir, name, 'check.yaml'));
+  }
+  for (const name of fs.readdirSync(dirs.benchmarks).sort()) {
+    if (name.endsWith('.yaml')) files.push(path.join(dirs.benchmarks, name));
+  }
+  return files;
+}
+
+export function catalogFingerprint(dirs: CatalogDirs): string {
+  const hash = crypto.createHash('sha256');
+  for (const file of catalogFiles(dirs)) {
+    const rel = path.relative(path.dirname(dirs.checks), file);
+    hash.update(`${rel}\0`);
+    // A check folder without check.yaml is a catalog error the YAML loader reports: never compiled.
+    hash.update(fs.existsSync(file) ? fs.readFileSync(file) : '\0missing');
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+export function writeCompiledCatalog(catalog: Catalog, fingerprint: string, file = compiledCatalogFile()): void {
+  const compiled: CompiledCatalog = { fingerprint, checks: [...catalog.checks.values()], benchmarks: [...catalog.benchmarks.values()] };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(compiled));
+  fs.renameSync(tmp, file);
+}
+
+/** The compiled catalog when the file exists and was compiled from exactly this YAML; otherwise undefined. */
+export function readCompiledCatalog(fingerprint: string, file = compiledCatalogFile()): Catalog | undefined {
+  let compiled: CompiledCatalog;
+  try {
+    compiled = JSON.parse(fs.readFileSync(file, 'utf8')) as CompiledCatalog;
+  } catch {
+    return undefined;
+  }
+  if (compiled.fingerprint !== fingerprint) return undefined;
+  return {
+    checks: new Map(compiled.checks.map((c) => [c.id, c])),
+    cases: new Map(),
+    benchmarks: new Map(compiled.benchmarks.map((b) => [b.id, b])),
+  };
+}

@@ -1,0 +1,20 @@
+import type { ScanRun } from '../model/result.js';
+import { withWaivers } from '../waivers/waivers-option.js';
+import { EXIT, exitCodeFor, type FailOn } from './exit-codes.js';
+import { emit, render } from './output.js';
+
+export interface ReportFlags {
+  format: string;
+  output?: string;
+  /** Unset (`report` without --fail-on): exit 0 once rendered. */
+  failOn?: FailOn;
+  waivers?: string;
+}
+
+/** The end of every audit and of `report`: waivers applied, rendered, written; returns the exit code. */
+export function emitRun(audited: { run: ScanRun; sectionTitles: Record<string, string> }, o: ReportFlags): number {
+  const run = withWaivers(audited.run, o.waivers);
+  const colour = !o.output && o.format === 'text' && process.stdout.isTTY === true;
+  emit(render(run, o.format, colour, audited.sectionTitles), o.output);
+  return o.failOn ? exitCodeFor(run, o.failOn) : EXIT.ok;
+}

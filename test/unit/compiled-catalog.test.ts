@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { catalogFingerprint, readCompiledCatalog, writeCompiledCatalog } from '../../src/catalog/compiled-catalog.js';
+import { loadCatalogFromYaml } from '../../src/catalog/load-catalog.js';
+import { dataDir } from '../../src/catalog/paths.js';
+
+const dirs = { checks: dataDir('checks'), benchmarks: dataDir('benchmarks') };
+const temps: string[] = [];
+const tempDir = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'rke-harden-catalog-'));
+  temps.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('compiled catalog (dist/catalog.json)', () => {
+  it('reads back exactly the catalog the YAML gives', () => {
+    const yaml = loadCatalogFromYaml(dirs);
+    const file = path.join(tempDir(), 'catalog.json');
+    writeCompiledCatalog(yaml, catalogFingerprint(dirs), file);
+    const compiled = readCompiledCatalog(catalogFingerprint(dirs), file);
+    expect(compiled).toBeDefined();
+    expect([...compiled!.checks.keys()]).toEqual([...yaml.checks.keys()]);
+    expect(compiled!.checks).toEqual(yaml.checks);
+    expect(compiled!.benchmarks).toEqual(yaml.benchmarks);
+  });
+
+  it('is ignored once a check or a profile changes after it was compiled, or when it is unreadable', () => {
+    const root = tempDir();
+    const copy = { checks: path.join(root, 'checks'), benchmarks: path.join(root, 'benchmarks') };
+    fs.cpSync(dirs.checks, copy.checks, { recursive: true });
+    fs.cpSync(dirs.benchmarks, copy.benchmarks, { recursive: true });
+    const file = path.join(root, 'catalog.json');
+    writeCompiledCatalog(loadCatalogFromYaml(copy), catalogFingerprint(copy), file);
+    expect(readCompiledCatalog(catalogFingerprint(copy), file)).toBeDefined();
+
+    const check = path.join(copy.checks, 'kubelet', 'kubelet-anonymous-auth-disabled', 'check.yaml');
+    fs.appendFileSync(check, '\n# edited after the build\n');
+    expect(readCompiledCatalog(catalogFingerprint(copy), file)).toBeUndefined();
+    fs.writeFileSync(check, fs.readFileSync(path.join(dirs.checks, 'kubelet', 'kubelet-anonymous-auth-disabled', 'check.yaml')));
+    expect(readCompiledCatalog(catalogFingerprint(copy), file)).toBeDefined();
+
+    fs.appendFileSync(path.join(copy.benchmarks, 'rke-cis-1.23-hardened.yaml'), '\n# a profile edited after the build\n');
+    expect(readCompiledCatalog(catalogFingerprint(copy), file)).toBeUndefined();
+
+    expect(readCompiledCatalog('any', path.join(root, 'missing.json'))).toBeUndefined();
+    fs.writeFileSync(file, '{ truncated');
+    expect(readCompiledCatalog(catalogFingerprint(copy), file)).toBeUndefined();
+  });
+});
