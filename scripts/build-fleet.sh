@@ -3,6 +3,10 @@
 # from its published module, once, into a cache outside the clone, keyed by Fleet version and Go version:
 #
 #   ${RKE_HARDEN_CACHE:-$HOME/.cache/rke-harden}/fleet/<version>/bin/fleet   (+ build-info.txt)
+#   ${RKE_HARDEN_CACHE:-$HOME/.cache/rke-harden}/fleet/<version>/bin/fleet-crds.yaml
+#
+# fleet-crds.yaml is the same release's CRDs (charts/fleet-crd/templates/crds.yaml of the module):
+# `fleet target` reads Cluster objects from an API server, which test/e2e/fleet-bundle.test.ts starts.
 #
 # A binary already in the cache, answering `fleet --version` with that version and built by the same
 # Go version, is reused. The version is pinned here (FLEET_VERSION overrides it): v0.12.0 is the
@@ -43,7 +47,7 @@ exec 9>"$KEY_DIR/.lock"
 flock 9
 
 reusable() {
-  [[ -x "$FLEET" && -f "$KEY_DIR/go-version" ]] &&
+  [[ -x "$FLEET" && -f "$BIN_DIR/fleet-crds.yaml" && -f "$KEY_DIR/go-version" ]] &&
     [[ "$(cat "$KEY_DIR/go-version")" == "$GO_VERSION" ]] &&
     "$FLEET" --version 2>/dev/null | grep -q "version $FLEET_VERSION "
 }
@@ -81,6 +85,7 @@ chmod -R u+w "$WORK/src/pkg/apis"
 cd "$WORK/src"
 LDFLAGS="-s -w -X $MODULE/pkg/version.Version=$FLEET_VERSION -X $MODULE/pkg/version.GitCommit=${COMMIT:0:8}"
 go build -ldflags "$LDFLAGS" -o "$WORK/bin/fleet" ./cmd/fleetcli
+cp charts/fleet-crd/templates/crds.yaml "$WORK/bin/fleet-crds.yaml"
 END=$(date +%s)
 
 GOT=$("$WORK/bin/fleet" --version)
