@@ -6,7 +6,7 @@ import { readYamlFile, type LocatedYaml } from './read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
 import { effectiveRke1 } from './rke1/effective-rke1.js';
 import { effectiveRke2 } from './rke2/effective-rke2.js';
-import { mergeRke2Config, readRke2ConfigFiles } from './rke2/merge-config-files.js';
+import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIns } from './rke2/merge-config-files.js';
 import { YamlAccess, isRecord } from './yaml-access.js';
 import { resolveReferencedFiles } from './companion/referenced-files.js';
 
@@ -88,7 +88,7 @@ function snapshotsOf(file: string, y: LocatedYaml, kind: ConfigKind, opts: Confi
     case 'rke2-config': {
       // A drop-in named directly is read with its main file, as RKE2 does.
       const main = path.basename(path.dirname(file)).endsWith('.yaml.d') ? path.dirname(file).replace(/\.d$/, '') : file;
-      const docs = main === file ? [y, ...readRke2ConfigFiles(file).slice(fs.existsSync(file) ? 1 : 0)] : readRke2ConfigFiles(main);
+      const docs = main === file ? [y, ...readRke2DropIns(file)] : readRke2ConfigFiles(main);
       return [effectiveRke2(mergeRke2Config(docs), { ...opts, name: main })];
     }
   }

@@ -29,7 +29,21 @@ function leaves(a: Assertion): Leaf[] {
 
 /** Every fact key a check reads (for error lookup and documentation). */
 export function factsOf(check: Check): string[] {
-  return check.assert ? leaves(check.assert).flatMap((l) => (l.valueFact ? [l.fact, l.valueFact] : [l.fact])) : [];
+  let keys = factsOfCheck.get(check);
+  if (!keys) {
+    keys = check.assert ? leaves(check.assert).flatMap((l) => (l.valueFact ? [l.fact, l.valueFact] : [l.fact])) : [];
+    factsOfCheck.set(check, keys);
+  }
+  return keys;
+}
+// A check's keys and a leaf's expectation text never change: computed once, not per audited target.
+const factsOfCheck = new WeakMap<Check, string[]>();
+const expectationOfLeaf = new WeakMap<Leaf, string>();
+
+function expectation(leaf: Leaf): string {
+  let e = expectationOfLeaf.get(leaf);
+  if (e === undefined) expectationOfLeaf.set(leaf, (e = describeExpectation(leaf.op, leaf.value)));
+  return e;
 }
 
 function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth {
@@ -43,7 +57,7 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
     leaf = { ...given, value: other.secret ? '' : text(other.value) };
   }
   const fact = snap.facts[leaf.fact];
-  const expected = given.valueFact ? `${describeExpectation(leaf.op, '').trim()} ${given.valueFact} (${text(leaf.value)})` : describeExpectation(leaf.op, leaf.value);
+  const expected = given.valueFact ? `${describeExpectation(leaf.op, '').trim()} ${given.valueFact} (${text(leaf.value)})` : expectation(leaf);
   if (fact === undefined || fact.value === null) {
     if (leaf.op === 'notSet') {
       evidence.push({ fact: leaf.fact, observed: '(not set)', expected, source: 'default' });
@@ -95,7 +109,8 @@ function evalAssertion(a: Assertion, snap: FactSnapshot, evidence: Evidence[]): 
 
 /** The first collection error that covers one of the keys, if any. */
 function collectionError(keys: string[], snap: FactSnapshot): { key: string; message: string } | undefined {
-  for (const [prefix, message] of Object.entries(snap.errors)) {
+  for (const prefix in snap.errors) {
+    const message = snap.errors[prefix]!;
     if (keys.some((k) => k === prefix || k.startsWith(prefix + '.'))) return { key: prefix, message };
   }
   return undefined;
@@ -113,8 +128,7 @@ export function evaluateCheck(check: Check, snap: FactSnapshot): CheckOutcome {
     return { status: 'notApplicable', evidence: [], reason: absentReason };
   }
   if (check.evaluator) return findEvaluator(check.evaluator)(snap, check);
-  const keys = factsOf(check);
-  const err = collectionError(keys, snap);
+  const err = collectionError(factsOf(check), snap);
   if (err) return { status: 'error', evidence: [{ fact: err.key }], reason: err.message };
 
   const evidence: Evidence[] = [];

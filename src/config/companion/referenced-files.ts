@@ -18,9 +18,10 @@ const RANCHER_FILES = '/var/lib/rancher/rke2/etc/config-files';
 
 function exists(file: string): boolean {
   try {
-    return fs.statSync(file).isFile();
+    // throwIfNoEntry: false — the usual answer is "absent", and a thrown ENOENT costs more than the stat.
+    return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
-    return false;
+    return false; // EACCES, ENOTDIR: not readable here
   }
 }
 

@@ -60,7 +60,7 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
 
   /** `${services.kube-api.x|default}` from cluster.yml; node-specific values stay `<placeholder>`. */
   const fill = (template: string): string =>
-    template.replace(/\$\{([^}|]+)(?:\|([^}]*))?\}/g, (_m, field: string, dflt?: string) => {
+    !template.includes('${') ? template : template.replace(/\$\{([^}|]+)(?:\|([^}]*))?\}/g, (_m, field: string, dflt?: string) => {
       const parts = field.split('.');
       if (parts[0] === 'services') {
         const comp = Object.keys(RKE1_SERVICES).find((c) => RKE1_SERVICES[c]!.spellings.includes(parts[1]!));
@@ -75,7 +75,8 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   const base: FlagTable = data.planBaseArgs;
   for (const component of Object.keys(RKE1_SERVICES)) {
     const m = new ArgMap();
-    for (const [flag, value] of Object.entries(base[component] ?? {})) m.set(flag, fill(value), prov('RKE plan default'));
+    const planDefault = prov('RKE plan default');
+    for (const [flag, value] of Object.entries(base[component] ?? {})) m.set(flag, fill(value), planDefault);
     maps[component] = m;
   }
   const apiArgs = maps['kube-apiserver']!;

@@ -33,6 +33,27 @@ export interface Rke2Options {
 
 const CIS_PROFILES = new Set(['cis', 'cis-1.23', 'cis-1.5', 'cis-1.6']);
 
+const defaultFlagsByVersion = new WeakMap<Rke2Data, Map<string, [string, [string, string][]][]>>();
+
+/** Each component's default flags (templates) at this version; the same for every file of a version, so computed once. */
+function defaultFlags(data: Rke2Data, version: K8sVersion): [string, [string, string][]][] {
+  let byVersion = defaultFlagsByVersion.get(data);
+  if (!byVersion) defaultFlagsByVersion.set(data, (byVersion = new Map()));
+  const known = byVersion.get(version.text);
+  if (known) return known;
+  const result = Object.entries(data.components).map(([component, d]): [string, [string, string][]] => {
+    const flags: Record<string, string> = { ...d.flags };
+    for (const v of d.byVersion ?? []) {
+      if (!inVersionRange(version, v.range)) continue;
+      Object.assign(flags, v.set ?? {});
+      for (const f of v.unset ?? []) delete flags[f];
+    }
+    return [component, Object.entries(flags)];
+  });
+  byVersion.set(version.text, result);
+  return result;
+}
+
 /** Effective RKE2 configuration of merged config files (or a Rancher Cluster's machine config). */
 export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapshot {
   const data = distroData<Rke2Data>('rke2/defaults.yaml');
@@ -59,25 +80,20 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
   const cis = profile !== undefined && CIS_PROFILES.has(profile);
   const server = (opts.role ?? 'server') === 'server';
 
-  const fill = (t: string): string =>
-    t.replace(/\$\{([^}|]+)(?:\|([^}]*))?\}/g, (_m, key: string, d?: string) => scalar(key)?.value ?? d ?? '')
-      .replace(/^S\//, `${S}/`).replace(/^A\//, `${A}/`);
+  const fill = (t: string): string => {
+    const v = t.includes('${') ? t.replace(/\$\{([^}|]+)(?:\|([^}]*))?\}/g, (_m, key: string, d?: string) => scalar(key)?.value ?? d ?? '') : t;
+    return v.startsWith('S/') ? `${S}/${v.slice(2)}` : v.startsWith('A/') ? `${A}/${v.slice(2)}` : v;
+  };
   const dflt = (layer: string): Provenance => ({ source: 'default', layer });
   const fromItem = (layer: string, i: SettingItem): Provenance => ({ source: 'config', layer, location: i.location });
 
   const maps: Record<string, ArgMap> = {};
-  for (const [component, d] of Object.entries(data.components)) {
-    const flags: Record<string, string> = { ...d.flags };
-    for (const v of d.byVersion ?? []) {
-      if (!inVersionRange(version, v.range)) continue;
-      Object.assign(flags, v.set ?? {});
-      for (const f of v.unset ?? []) delete flags[f];
-    }
+  for (const [component, flags] of defaultFlags(data, version)) {
     const m = new ArgMap();
-    const layer = component === 'kubelet' && version.minor >= 32
+    const layer = dflt(component === 'kubelet' && version.minor >= 32
       ? 'RKE2 default (kubelet config file 00-rke2-defaults.conf)'
-      : component === 'etcd' ? 'RKE2 default (etcd config file)' : 'RKE2 default';
-    for (const [f, v] of Object.entries(flags)) m.set(f, fill(v), dflt(layer));
+      : component === 'etcd' ? 'RKE2 default (etcd config file)' : 'RKE2 default');
+    for (const [f, v] of flags) m.set(f, fill(v), layer);
     maps[component] = m;
   }
   const api = maps['kube-apiserver']!;

@@ -63,12 +63,18 @@ export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: 
 
 /** config.yaml plus config.yaml.d/*.yaml|*.yml in lexical order (drop-ins count even without the main file). */
 export function readRke2ConfigFiles(mainFile: string): LocatedYaml[] {
-  const docs: LocatedYaml[] = [];
-  if (fs.existsSync(mainFile)) docs.push(readYamlFile(mainFile));
-  const dir = `${mainFile}.d`;
-  if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) {
-    const names = fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort();
-    for (const n of names) docs.push(readYamlFile(path.join(dir, n)));
+  return [...(fs.existsSync(mainFile) ? [readYamlFile(mainFile)] : []), ...readRke2DropIns(mainFile)];
+}
+
+/** The drop-ins of a config file (<file>.d/*.yaml, in name order), without the file itself. */
+export function readRke2DropIns(mainFile: string): LocatedYaml[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(`${mainFile}.d`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return []; // no drop-in directory
+    throw e;
   }
-  return docs;
+  return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => readYamlFile(path.join(`${mainFile}.d`, n)));
 }

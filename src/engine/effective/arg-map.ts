@@ -10,8 +10,12 @@ export const ACCUMULATING_FLAGS = new Set([
 /** Flags whose values are secret material and never reach a report. */
 export const SECRET_FLAGS = new Set(['token', 'bootstrap-token', 'password', 'basic-auth-password', 'client-key-data']);
 
+const secretFlag = new Map<string, boolean>();
+
 export function isSecretFlag(flag: string): boolean {
-  return SECRET_FLAGS.has(flag) || /(^|-)(token|password|secret)$/.test(flag);
+  let secret = secretFlag.get(flag);
+  if (secret === undefined) secretFlag.set(flag, (secret = SECRET_FLAGS.has(flag) || /(^|-)(token|password|secret)$/.test(flag)));
+  return secret;
 }
 
 export interface Provenance {
@@ -76,13 +80,12 @@ export class ArgMap {
     return this.flags().map((flag) => {
       const e = this.entries.get(flag)!;
       const last = e[e.length - 1]!;
-      const layers = [...new Set(e.map((x) => x.layer))];
       const accumulated = ACCUMULATING_FLAGS.has(flag) && e.length > 1;
       return {
         key: `${component}.args.${flag}`,
         value: this.get(flag) ?? '',
         source: last.source,
-        layer: accumulated ? layers.join(' + ') : last.layer,
+        layer: accumulated ? [...new Set(e.map((x) => x.layer))].join(' + ') : last.layer,
         ...(last.location ? { location: last.location } : {}),
         ...(isSecretFlag(flag) ? { secret: true } : {}),
       };

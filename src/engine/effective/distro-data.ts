@@ -20,7 +20,7 @@ const cache = new Map<string, unknown>();
 
 /** Read one data file of distros/, e.g. "rke1/defaults.yaml" (cached; data is immutable at runtime). */
 export function distroData<T>(relPath: string): T {
-  const file = path.join(dataDir('distros'), relPath);
-  if (!cache.has(file)) cache.set(file, parse(fs.readFileSync(file, 'utf8')));
-  return cache.get(file) as T;
+  let data = cache.get(relPath);
+  if (data === undefined) cache.set(relPath, (data = parse(fs.readFileSync(path.join(dataDir('distros'), relPath), 'utf8'))));
+  return data as T;
 }
