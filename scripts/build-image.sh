@@ -129,7 +129,7 @@ RUNTIME_IMAGE=rke-harden-standin/distroless-nodejs20-debian12:nonroot-$KEY
 RUNTIME_PACKAGES=(libc6 libgcc-s1 libstdc++6 libssl3 ca-certificates tzdata)
 
 WORK=
-cleanup() { [[ -n $WORK ]] && rm -rf "$WORK"; }
+cleanup() { if [[ -n $WORK ]]; then rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 workdir() {
   if [[ -z $WORK ]]; then
@@ -292,7 +292,7 @@ for v in HTTP_PROXY HTTPS_PROXY NO_PROXY http_proxy https_proxy no_proxy; do
 done
 log "docker build -t $TAG"
 # The classic builder: BuildKit would fetch the `# syntax=` frontend image from docker.io.
-DOCKER_BUILDKIT=0 docker build "${NETWORK[@]}" "${PROXY_ARGS[@]}" \
+DOCKER_BUILDKIT=0 docker build --force-rm "${NETWORK[@]}" "${PROXY_ARGS[@]}" \
   --build-arg NODE_IMAGE="$BUILDER_IMAGE" \
   --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" \
   -t "$TAG" . >&2
