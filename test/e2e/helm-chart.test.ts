@@ -138,8 +138,9 @@ describe('helm chart', () => {
       helm: { chart: string; releaseName: string; values: object };
       targetCustomizations: { name: string; clusterSelector: object; helm: { values: object } }[];
     };
-    expect(path.resolve(REPO, 'deploy/fleet', fleet.helm.chart)).toBe(CHART);
-    expect(fleet.targetCustomizations.map((t) => t.name)).toEqual(['rke1', 'monitored']);
+    // A go-getter URL relative to deploy/fleet (test/e2e/fleet-bundle.test.ts runs Fleet on it).
+    expect(path.resolve(REPO, 'deploy/fleet', fleet.helm.chart.replace(/^file::/, ''))).toBe(CHART);
+    expect(fleet.targetCustomizations.map((t) => t.name)).toEqual(['rke1-monitored', 'rke1', 'monitored']);
     for (const t of [{ name: 'default', helm: { values: {} } }, ...fleet.targetCustomizations]) {
       const file = path.join(os.tmpdir(), `rke-harden-fleet-${t.name}-${process.pid}.yaml`);
       const base = path.join(os.tmpdir(), `rke-harden-fleet-base-${process.pid}.yaml`);
