@@ -1,6 +1,7 @@
 // The second half of `npm run build`, after tsc has compiled src/ into dist/:
 //   1. dist/catalog.json: the catalog validated and compiled into one JSON file (src/catalog/compiled-catalog.ts);
-//   2. dist/bundle/: the CLI bundled by esbuild, one ESM file plus the chunks its commands import on demand.
+//   2. dist/bundle/: the CLI (main.js) and the library (index.js) bundled by esbuild, plus the chunks their
+//      commands import on demand.
 // Both exist for start-up time: bin/rke-harden.js runs the bundle when it is there (it falls back to
 // dist/cli/main.js), and a node audit takes less time than loading ~400 modules one by one.
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ writeCompiledCatalog(catalog, catalogFingerprint(dirs), compiledCatalogFile());
 const outdir = path.join(root, 'dist/bundle');
 fs.rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { main: path.join(root, 'src/cli/main.ts') },
+  entryPoints: { main: path.join(root, 'src/cli/main.ts'), index: path.join(root, 'src/index.ts') },
   outdir,
   bundle: true,
   splitting: true,

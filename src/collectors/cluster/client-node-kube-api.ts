@@ -4,8 +4,8 @@
  * settings; the request itself is a plain GET so that status codes, Retry-After and connection errors
  * reach our retry policy unchanged and each page is parsed, reduced and dropped.
  */
-import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConnection } from './kube-connection.js';
 import { sendRequest } from './send-request.js';
 import { KubeApiError, listPath, type KubeApi, type ListOptions, type ListPage, type ResourceRef } from './kube-api.js';
 
@@ -32,11 +32,11 @@ function statusReason(body: string): { reason?: string; message?: string } {
 
 export class ClientNodeKubeApi implements KubeApi {
   readonly server: string;
+  private readonly connection: KubeConnection;
 
-  constructor(private readonly kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    this.server = cluster.server.replace(/\/+$/, '');
+  constructor(kc: KubeConfig) {
+    this.connection = new KubeConnection(kc);
+    this.server = this.connection.server;
   }
 
   async version(opts: { timeoutMs?: number } = {}): Promise<{ gitVersion: string }> {
@@ -57,10 +57,8 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   private async get(path: string, accept: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<unknown> {
-    // The server URL may carry a path (Rancher's /k8s/clusters/<id> proxy): append, never resolve.
-    const url = new URL(this.server + path);
-    const options: https.RequestOptions = { method: 'GET', headers: { accept } };
-    await this.kc.applyToHTTPSOptions(options);
+    const url = this.connection.url(path);
+    const options = await this.connection.requestOptions('GET', { accept });
     const what = `GET ${url.pathname}${url.search}`;
     const response = await sendRequest(url, options, undefined, timeoutMs, what);
     const status = response.status;
@@ -78,5 +76,8 @@ export class ClientNodeKubeApi implements KubeApi {
       ...(response.headers['retry-after'] !== undefined ? { retryAfterMs: parseRetryAfter(response.headers['retry-after']) } : {}),
     });
   }
-}
 
+  close(): void {
+    this.connection.close();
+  }
+}

@@ -7,6 +7,7 @@
 import type { FactSnapshot, FactValue } from '../../model/fact.js';
 import type { Distro } from '../../model/status.js';
 import { inputError, usageError } from '../../errors/rke-harden-error.js';
+import { markCollected } from '../../engine/evaluators/cluster/read-facts.js';
 import { mapLimit } from './bounded-concurrency.js';
 import { describeListError } from './describe-list-error.js';
 import { detectDistro } from './detect-distro.js';
@@ -42,7 +43,7 @@ export interface CollectClusterOptions {
 export const COLLECT_DEFAULTS = { pageSize: 500, concurrency: 4, timeoutMs: 120_000 };
 
 function fact(key: string, value: FactValue, layer?: string): FactSnapshot['facts'][string] {
-  return { key, value, source: 'api', ...(layer ? { layer } : {}) };
+  return markCollected({ key, value, source: 'api', ...(layer ? { layer } : {}) });
 }
 
 function exemptionFacts(distro: Distro, names: string[], gitVersion: string, extra: string[]): FactSnapshot['facts'] {

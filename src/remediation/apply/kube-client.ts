@@ -6,10 +6,10 @@
  * admission's "existing pods violate …") reach us unchanged. Retryable failures go through the
  * cluster collector's retry policy.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError } from '../../collectors/cluster/kube-api.js';
+import { KubeConnection } from '../../collectors/cluster/kube-connection.js';
 import { sendRequest } from '../../collectors/cluster/send-request.js';
 import { parseRetryAfter } from '../../collectors/cluster/client-node-kube-api.js';
 import { DEFAULT_RETRY, withRetry } from '../../collectors/cluster/retry.js';
@@ -48,58 +48,25 @@ interface Response {
   body: string;
 }
 
-const OPTIONS_TTL_MS = 10_000;
-
 export class KubeClient {
   readonly server: string;
-  private agent: http.Agent | undefined;
-  private cached: { at: number; options: https.RequestOptions } | undefined;
+  private readonly connection: KubeConnection;
 
   constructor(
-    private readonly kc: KubeConfig,
+    kc: KubeConfig,
     private readonly opts: { maxSockets?: number; requestTimeoutMs?: number; retryDeadlineMs?: number } = {},
   ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    this.server = cluster.server.replace(/\/+$/, '');
-  }
-
-  /** Credentials and TLS settings, refreshed every few seconds (tokens of exec plugins expire). */
-  private async requestOptions(): Promise<https.RequestOptions> {
-    if (this.cached && Date.now() - this.cached.at < OPTIONS_TTL_MS) return this.cached.options;
-    const options: https.RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(options);
-    if (!this.agent) {
-      // A proxy agent from the kubeconfig is kept as it is; otherwise one keep-alive agent for every request.
-      const proxied = Boolean(this.kc.getCurrentCluster()?.proxyUrl);
-      this.agent = proxied
-        ? (options.agent as http.Agent)
-        : this.server.startsWith('http:')
-          ? new http.Agent({ keepAlive: true, maxSockets: this.opts.maxSockets ?? 32 })
-          : new https.Agent({
-              keepAlive: true,
-              maxSockets: this.opts.maxSockets ?? 32,
-              ...(options.ca ? { ca: options.ca } : {}),
-              ...(options.cert ? { cert: options.cert } : {}),
-              ...(options.key ? { key: options.key } : {}),
-              ...(options.pfx ? { pfx: options.pfx, passphrase: options.passphrase } : {}),
-              ...(options.rejectUnauthorized !== undefined ? { rejectUnauthorized: options.rejectUnauthorized } : {}),
-              ...(options.servername ? { servername: options.servername } : {}),
-            });
-    }
-    this.cached = { at: Date.now(), options };
-    return options;
+    this.connection = new KubeConnection(kc, opts.maxSockets);
+    this.server = this.connection.server;
   }
 
   private async send(method: string, path: string, body: string | undefined, headers: Record<string, string>, timeoutMs: number): Promise<Response> {
-    const url = new URL(this.server + path);
-    const base = await this.requestOptions();
-    const options: https.RequestOptions = {
-      method,
-      agent: this.agent,
-      headers: { ...(base.headers ?? {}), accept: 'application/json', ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
-      ...(base.auth ? { auth: base.auth } : {}),
-    };
+    const url = this.connection.url(path);
+    const options = await this.connection.requestOptions(method, {
+      accept: 'application/json',
+      ...headers,
+      ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+    });
     return sendRequest(url, options, body, timeoutMs, `${method} ${url.pathname}`);
   }
 
@@ -171,7 +138,7 @@ export class KubeClient {
   }
 
   close(): void {
-    this.agent?.destroy();
+    this.connection.close();
   }
 }
 

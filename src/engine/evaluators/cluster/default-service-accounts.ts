@@ -47,8 +47,10 @@ registerEvaluator('default-service-accounts-not-used', (snap, check) => {
   const bound: string[] = [];
   const noAccount: string[] = [];
   const exempt = new Map<string, string[]>();
+  // Indexed once: a lookup per namespace over every ServiceAccount is quadratic in the cluster's size.
+  const defaultAccounts = new Map(f['cluster.serviceaccounts'].filter((a) => a.name === 'default').map((a) => [a.namespace, a]));
   for (const { name: ns } of f['cluster.namespaces']) {
-    const sa = f['cluster.serviceaccounts'].find((a) => a.namespace === ns && a.name === 'default');
+    const sa = defaultAccounts.get(ns);
     const findings: string[] = [];
     if (!sa) noAccount.push(ns);
     else if (sa.automountServiceAccountToken !== false) {
