@@ -142,18 +142,17 @@ describe.skipIf(!!skipReason)(`container image ${IMAGE ?? ''}`, () => {
     expect(commands.map((e) => e.path)).toEqual(['nodejs/bin/node']);
   });
 
-  it('holds the package layout, production dependencies only, read-only to its user', async () => {
+  it('holds the package layout (bundle, compiled catalog, data), no node_modules, read-only to its user', async () => {
     const entries = await files();
     const paths = new Set(entries.map((e) => e.path));
-    for (const present of ['app/package.json', 'app/bin/rke-harden.js', 'app/dist/cli/main.js', 'app/benchmarks/rke2-cis-1.12.yaml', 'app/schemas/scan-run.schema.json', 'app/data/namespace-exemptions/rke2.yaml', 'app/node_modules/commander/package.json', 'app/node_modules/@kubernetes/client-node/package.json', 'app/node_modules/yaml/package.json']) {
+    for (const present of ['app/package.json', 'app/bin/rke-harden.js', 'app/dist/bundle/main.js', 'app/dist/catalog.json', 'app/benchmarks/rke2-cis-1.12.yaml', 'app/schemas/scan-run.schema.json', 'app/data/namespace-exemptions/rke2.yaml']) {
       expect(paths.has(present), present).toBe(true);
     }
     expect(entries.some((e) => e.path.startsWith('app/checks/') && e.path.endsWith('.yaml'))).toBe(true);
     // No sources, tests or dev tooling; no declarations or source maps.
     for (const dir of ['app/src', 'app/test', 'app/bench', 'app/scripts', 'app/.git']) expect(paths.has(dir), dir).toBe(false);
-    for (const dev of ['typescript', 'vitest', 'esbuild', 'eslint', 'tsx', 'playwright-core', 'fast-check', 'postject']) {
-      expect(paths.has(`app/node_modules/${dev}`), dev).toBe(false);
-    }
+    // The bundle carries the dependencies: no node_modules, and no unbundled compiler output.
+    expect([...paths].filter((p) => p.startsWith('app/node_modules') || p.startsWith('app/dist/cli/'))).toEqual([]);
     expect(entries.filter((e) => e.path.startsWith('app/') && /\.(d\.[cm]?ts|map)$/.test(e.path)).map((e) => e.path)).toEqual([]);
     // Owned by root, writable by nobody else: uid 65532 cannot change the code it runs.
     const app = entries.filter((e) => e.path === 'app' || e.path.startsWith('app/'));
@@ -170,14 +169,14 @@ describe.skipIf(!!skipReason)(`container image ${IMAGE ?? ''}`, () => {
     const sum = (prefix: string) => entries.filter((e) => e.path.startsWith(prefix)).reduce((s, e) => s + e.size, 0);
     const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
     const app = sum('app/');
-    const modules = sum('app/node_modules/');
+    const bundle = sum('app/dist/bundle/');
     const node = sum('nodejs/bin/node');
-    console.log(`image ${IMAGE}: ${mb(total)} — node ${mb(node)}, app ${mb(app)} (node_modules ${mb(modules)}, the rest ${mb(app - modules)}), other ${mb(total - node - app)}`);
-    // Distroless nodejs20 is ~130 MB (node itself ~100 MB); the app adds ~35 MB.
+    console.log(`image ${IMAGE}: ${mb(total)} — node ${mb(node)}, app ${mb(app)} (bundle ${mb(bundle)}, data and the rest ${mb(app - bundle)}), other ${mb(total - node - app)}`);
+    // Distroless nodejs20 is ~130 MB (node itself ~100 MB); the app adds ~10 MB (bundle ~7 MB).
     expect(total).toBeGreaterThan(100e6);
-    expect(total).toBeLessThan(250e6);
-    expect(app).toBeLessThan(60e6);
-    expect(app - modules).toBeLessThan(10e6);
+    expect(total).toBeLessThan(200e6);
+    expect(app).toBeLessThan(20e6);
+    expect(bundle).toBeLessThan(12e6);
   });
 
   it.each(['rke2-server-hardened', 'rke1-etcd-controlplane-default', 'rke2-agent'] as const)(
