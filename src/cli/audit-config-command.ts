@@ -3,23 +3,28 @@ import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark
 import { loadConfigTargets, type ConfigOptions } from '../config/load-config-targets.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
 import { buildScanRun } from '../engine/scan-run.js';
-import type { ScanRun } from '../model/result.js';
+import type { Benchmark } from '../model/benchmark.js';
+import type { FactSnapshot } from '../model/fact.js';
+import type { ControlResult, ScanRun } from '../model/result.js';
 
 export interface AuditConfigOptions extends ConfigOptions {
   benchmark?: string;
 }
 
-/** `audit config`: evaluate each configuration file against its benchmark. */
+/** `audit config`: evaluate each configuration file against its benchmark, file by file. */
 export function auditConfig(paths: string[], opts: AuditConfigOptions): { run: ScanRun; sectionTitles: Record<string, string> } {
   const started = new Date();
-  // Input first: a bad file is the user's error (exit 2) whatever else is wrong.
-  const { snapshots, skipped } = loadConfigTargets(paths, opts);
   const catalog = loadCatalog();
-  const parts = snapshots.map((snapshot) => {
-    const benchmark = opts.benchmark
-      ? resolveBenchmarkId(catalog, opts.benchmark)
-      : selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion!);
-    return { benchmark, snapshot, results: evaluateBenchmark(benchmark, catalog.checks, snapshot) };
+  const chosen = opts.benchmark ? resolveBenchmarkId(catalog, opts.benchmark) : undefined;
+  const parts: { benchmark: Benchmark; snapshot: FactSnapshot; results: ControlResult[] }[] = [];
+  const { skipped } = loadConfigTargets(paths, opts, (snapshot) => {
+    const benchmark = chosen ?? selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion!);
+    const results = evaluateBenchmark(benchmark, catalog.checks, snapshot);
+    // Results of another benchmark than the run's first are labelled with theirs (buildScanRun would copy them to).
+    const first = parts[0]?.benchmark.id ?? benchmark.id;
+    if (benchmark.id !== first) for (const r of results) r.benchmark = benchmark.id;
+    // The snapshot is kept for its target and warnings only: its facts are not needed any more.
+    parts.push({ benchmark, snapshot: { ...snapshot, facts: {} }, results });
   });
   const run = buildScanRun(parts, started);
   if (skipped.length) run.warnings.push(...skipped.map((f) => `${f}: not a cluster configuration, skipped`));

@@ -94,10 +94,15 @@ function snapshotsOf(file: string, y: LocatedYaml, kind: ConfigKind, opts: Confi
   }
 }
 
-/** Turn the paths given to `audit config` into one snapshot per cluster configuration. */
-export function loadConfigTargets(paths: string[], opts: ConfigOptions): ConfigTargets {
+/**
+ * Turn the paths given to `audit config` into one snapshot per cluster configuration. With `visit`, each
+ * snapshot goes to it as soon as it is read and is not kept (`snapshots` stays empty): a directory of
+ * thousands of files is then evaluated file by file instead of holding every snapshot at once.
+ */
+export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: (snap: FactSnapshot) => void): ConfigTargets {
   const snapshots: FactSnapshot[] = [];
   const skipped: string[] = [];
+  let found = 0;
   for (const p of paths) {
     if (!fs.existsSync(p)) throw inputError(`${p}: no such file or directory`);
     const isDir = fs.statSync(p).isDirectory();
@@ -113,10 +118,12 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions): ConfigT
       }
       for (const snap of snapshotsOf(file, y, kind, opts)) {
         resolveReferencedFiles(snap);
-        snapshots.push(snap);
+        found++;
+        if (visit) visit(snap);
+        else snapshots.push(snap);
       }
     }
   }
-  if (snapshots.length === 0) throw inputError(`${paths.join(', ')}: no cluster configuration found`);
+  if (found === 0) throw inputError(`${paths.join(', ')}: no cluster configuration found`);
   return { snapshots, skipped };
 }

@@ -78,14 +78,10 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
     return 'missing';
   }
   const ok = applyOperator(leaf.op, fact.value, leaf.value);
-  evidence.push({
-    fact: leaf.fact,
-    observed: fact.secret ? '<redacted>' : text(fact.value),
-    expected,
-    source: fact.source,
-    ...(fact.layer ? { layer: fact.layer } : {}),
-    ...(fact.location ? { location: fact.location } : {}),
-  });
+  const e: Evidence = { fact: leaf.fact, observed: fact.secret ? '<redacted>' : text(fact.value), expected, source: fact.source };
+  if (fact.layer) e.layer = fact.layer;
+  if (fact.location) e.location = fact.location;
+  evidence.push(e);
   return ok;
 }
 

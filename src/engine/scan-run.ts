@@ -13,9 +13,9 @@ export function summarise(results: ControlResult[]): Record<Status, number> {
 /** One report over several targets; each result names its target (and benchmark when they differ). */
 export function buildScanRun(parts: { benchmark: Benchmark; snapshot: FactSnapshot; results: ControlResult[] }[], startedAt: Date): ScanRun {
   const first = parts[0]!.benchmark;
-  const results = parts.flatMap((p) =>
-    p.results.map((r) => (p.benchmark.id === first.id ? r : { ...r, benchmark: p.benchmark.id })),
-  );
+  const results = parts.length === 1
+    ? parts[0]!.results // one target (one audited file): nothing to merge or to label
+    : parts.flatMap((p) => (p.benchmark.id === first.id ? p.results : p.results.map((r) => (r.benchmark === p.benchmark.id ? r : { ...r, benchmark: p.benchmark.id }))));
   return {
     schemaVersion: '1',
     tool: { name: 'rke-harden', version: TOOL_VERSION },

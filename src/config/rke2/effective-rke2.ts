@@ -31,6 +31,7 @@ export interface Rke2Options {
   rancherPsaTemplate?: { name: string; location?: SettingItem['location'] };
 }
 
+const KNOWN_KEYS = new Set<string>(RKE2_KEYS);
 const CIS_PROFILES = new Set(['cis', 'cis-1.23', 'cis-1.5', 'cis-1.6']);
 
 const defaultFlagsByVersion = new WeakMap<Rke2Data, Map<string, [string, [string, string][]][]>>();
@@ -63,7 +64,7 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
   const scalar = (k: string): SettingItem | undefined => get(k)?.items.at(-1);
 
   for (const s of cfg.settings.values()) {
-    if (!RKE2_KEYS.includes(s.key)) {
+    if (!KNOWN_KEYS.has(s.key)) {
       const first = s.items[0];
       const alias = s.key === 'kube-controller-arg' ? ' (k3s alias not accepted by RKE2: use kube-controller-manager-arg)' : s.key.includes('_') ? ' (RKE2 keys use dashes)' : '';
       warnings.push(`${first ? where(first) : cfg.files[0]}: unknown key ${s.key}${alias}: ignored by RKE2`);
