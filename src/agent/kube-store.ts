@@ -7,9 +7,9 @@
  * Writes are server-side apply (field manager `rke-harden-agent`): one idempotent request creates
  * or updates the object, whoever else touched it.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConnection } from '../collectors/cluster/kube-connection.js';
 import { sendRequest } from '../collectors/cluster/send-request.js';
 import { KubeApiError } from '../collectors/cluster/kube-api.js';
 import { parseRetryAfter } from '../collectors/cluster/client-node-kube-api.js';
@@ -42,15 +42,14 @@ const PAGE = 200;
 
 export class RestAgentKube implements AgentKube {
   readonly server: string;
-  private agent: http.Agent | undefined;
+  private readonly connection: KubeConnection;
 
   constructor(
-    private readonly kc: KubeConfig,
+    kc: KubeConfig,
     private readonly opts: { requestTimeoutMs?: number; retryBudgetMs?: number } = {},
   ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    this.server = cluster.server.replace(/\/+$/, '');
+    this.connection = new KubeConnection(kc, 8);
+    this.server = this.connection.server;
   }
 
   private policy(): RetryPolicy {
@@ -62,15 +61,8 @@ export class RestAgentKube implements AgentKube {
   }
 
   private async once(method: string, path: string, body: string | undefined, contentType: string | undefined, timeoutMs: number): Promise<Reply> {
-    const url = new URL(this.server + path);
-    const options: https.RequestOptions = { method, headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) } };
-    await this.kc.applyToHTTPSOptions(options);
-    if (!this.agent && !this.kc.getCurrentCluster()?.proxyUrl) {
-      this.agent = url.protocol === 'http:'
-        ? new http.Agent({ keepAlive: true, maxSockets: 8 })
-        : new https.Agent({ keepAlive: true, maxSockets: 8 }); // TLS settings travel with each request's options
-    }
-    if (this.agent) options.agent = this.agent;
+    const url = this.connection.url(path);
+    const options = await this.connection.requestOptions(method, { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) });
     return sendRequest(url, options, body, timeoutMs, `${method} ${url.pathname}`);
   }
 
@@ -143,6 +135,6 @@ export class RestAgentKube implements AgentKube {
   }
 
   close(): void {
-    this.agent?.destroy();
+    this.connection.close();
   }
 }
