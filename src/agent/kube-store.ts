@@ -8,7 +8,7 @@
  * or updates the object, whoever else touched it.
  */
 import type http from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeTarget } from '../collectors/cluster/kube-target.js';
 import { KubeConnection } from '../collectors/cluster/kube-connection.js';
 import { sendRequest } from '../collectors/cluster/send-request.js';
 import { KubeApiError } from '../collectors/cluster/kube-api.js';
@@ -45,7 +45,7 @@ export class RestAgentKube implements AgentKube {
   private readonly connection: KubeConnection;
 
   constructor(
-    kc: KubeConfig,
+    kc: KubeTarget,
     private readonly opts: { requestTimeoutMs?: number; retryBudgetMs?: number } = {},
   ) {
     this.connection = new KubeConnection(kc, 8);

@@ -1,10 +1,10 @@
 /**
- * The KubeApi adapter on @kubernetes/client-node: its KubeConfig resolves the cluster, credentials
- * (client certificates, tokens, exec and auth-provider plugins, in-cluster service account) and TLS
- * settings; the request itself is a plain GET so that status codes, Retry-After and connection errors
+ * The KubeApi adapter over a kubeconfig (KubeTarget: PlainKubeConfig, or @kubernetes/client-node's
+ * KubeConfig for exec and auth-provider plugins, proxies and the in-cluster service account), which
+ * resolves the cluster, credentials and TLS settings; the request itself is a plain GET so that status codes, Retry-After and connection errors
  * reach our retry policy unchanged and each page is parsed, reduced and dropped.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeTarget } from './kube-target.js';
 import { KubeConnection } from './kube-connection.js';
 import { sendRequest } from './send-request.js';
 import { KubeApiError, listPath, type KubeApi, type ListOptions, type ListPage, type ResourceRef } from './kube-api.js';
@@ -34,7 +34,7 @@ export class ClientNodeKubeApi implements KubeApi {
   readonly server: string;
   private readonly connection: KubeConnection;
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeTarget) {
     this.connection = new KubeConnection(kc);
     this.server = this.connection.server;
   }

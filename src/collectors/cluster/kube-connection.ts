@@ -1,12 +1,12 @@
 /**
- * How our plain HTTP(S) requests reach the API server of a KubeConfig: its credentials (client
- * certificates, tokens, exec plugins) and TLS settings, on ONE keep-alive agent. client-node's
+ * How our plain HTTP(S) requests reach the API server of a kubeconfig (KubeTarget): its credentials
+ * (client certificates, tokens, exec plugins) and TLS settings, on ONE keep-alive agent. client-node's
  * applyToHTTPSOptions builds a new agent at every call, so each request would open its own TLS
  * connection (a handshake and a certificate parse per page of a LIST, per write of `harden cluster`).
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeTarget } from './kube-target.js';
 
 /** Credentials are re-read this often: tokens of exec plugins expire. */
 const OPTIONS_TTL_MS = 10_000;
@@ -17,7 +17,7 @@ export class KubeConnection {
   private cached: { at: number; options: https.RequestOptions } | undefined;
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: KubeTarget,
     private readonly maxSockets = 32,
   ) {
     const cluster = kc.getCurrentCluster();

@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { inputError, usageError } from '../../errors/rke-harden-error.js';
+import type { KubeTarget } from './kube-target.js';
+import { readPlainKubeConfig } from './plain-kube-config.js';
 
 export interface KubeconfigOptions {
   kubeconfig?: string;
@@ -44,35 +46,44 @@ type KubeConfigClass = new () => KubeConfig;
 
 /**
  * The kubeconfig to use: --kubeconfig, KUBECONFIG (merged), ~/.kube/config, then the pod's service account.
- * @kubernetes/client-node is imported here, on first use: it costs over a second at start-up, which the
- * commands that never talk to a cluster should not pay.
+ * A kubeconfig of certificates, tokens or basic auth is read by PlainKubeConfig; @kubernetes/client-node
+ * is imported only for the rest (its import costs more than a thousand namespaces' collection).
  */
-export async function loadKubeConfig(opts: KubeconfigOptions = {}): Promise<{ kc: KubeConfig; source: string }> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
+export async function loadKubeConfig(opts: KubeconfigOptions = {}): Promise<{ kc: KubeTarget; source: string }> {
   const env = opts.env ?? process.env;
-  let kc: KubeConfig;
+  let files: string[];
   let source: string;
   if (opts.kubeconfig) {
     if (!fs.existsSync(opts.kubeconfig)) throw inputError(`--kubeconfig ${opts.kubeconfig}: no such file`);
-    kc = loadFile(KubeConfig, opts.kubeconfig);
+    files = [opts.kubeconfig];
     source = opts.kubeconfig;
   } else if (env.KUBECONFIG) {
-    const files = env.KUBECONFIG.split(path.delimiter).filter((f) => f && fs.existsSync(f));
+    files = env.KUBECONFIG.split(path.delimiter).filter((f) => f && fs.existsSync(f));
     if (!files.length) throw inputError(`KUBECONFIG=${env.KUBECONFIG}: none of its files exists`);
-    kc = mergeFiles(KubeConfig, files);
     source = `KUBECONFIG (${files.join(', ')})`;
   } else {
     const home = path.join(env.HOME || os.homedir(), '.kube', 'config');
     if (fs.existsSync(home)) {
-      kc = loadFile(KubeConfig, home);
+      files = [home];
       source = home;
     } else if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(path.join(SA_DIR, 'token'))) {
-      kc = new KubeConfig();
-      kc.loadFromCluster();
+      files = [];
       source = 'in-cluster service account';
     } else {
       throw inputError('no kubeconfig: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run inside a pod');
     }
+  }
+  // The common kubeconfig needs no client-node; plugins, proxies, in-cluster and every error message do.
+  const plain = files.length ? readPlainKubeConfig(files, opts.context) : undefined;
+  if (plain) return { kc: plain, source };
+
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  let kc: KubeConfig;
+  if (files.length) {
+    kc = mergeFiles(KubeConfig, files);
+  } else {
+    kc = new KubeConfig();
+    kc.loadFromCluster();
   }
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) {

@@ -7,7 +7,7 @@
  * cluster collector's retry policy.
  */
 import type http from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeTarget } from '../../collectors/cluster/kube-target.js';
 import { KubeApiError } from '../../collectors/cluster/kube-api.js';
 import { KubeConnection } from '../../collectors/cluster/kube-connection.js';
 import { sendRequest } from '../../collectors/cluster/send-request.js';
@@ -53,7 +53,7 @@ export class KubeClient {
   private readonly connection: KubeConnection;
 
   constructor(
-    kc: KubeConfig,
+    kc: KubeTarget,
     private readonly opts: { maxSockets?: number; requestTimeoutMs?: number; retryDeadlineMs?: number } = {},
   ) {
     this.connection = new KubeConnection(kc, opts.maxSockets);

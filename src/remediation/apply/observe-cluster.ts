@@ -3,7 +3,7 @@
  * policy: the server version, every Namespace, every `default` ServiceAccount and which namespaces
  * have a NetworkPolicy (metadata only).
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeTarget } from '../../collectors/cluster/kube-target.js';
 import { ClientNodeKubeApi } from '../../collectors/cluster/client-node-kube-api.js';
 import type { KubeApi } from '../../collectors/cluster/kube-api.js';
 import { listAll } from '../../collectors/cluster/paginate.js';
@@ -21,7 +21,7 @@ export interface ClusterConnection {
   target: ClusterTarget;
 }
 
-export async function connect(kc: KubeConfig, api: KubeApi = new ClientNodeKubeApi(kc)): Promise<ClusterConnection> {
+export async function connect(kc: KubeTarget, api: KubeApi = new ClientNodeKubeApi(kc)): Promise<ClusterConnection> {
   const retry = { ...DEFAULT_RETRY, deadline: Date.now() + 120_000 };
   const { gitVersion } = await withRetry('GET /version', (timeoutMs) => api.version({ timeoutMs }), retry);
   return { api, target: { kind: 'cluster', server: api.server, context: kc.getCurrentContext(), gitVersion } };
