@@ -6,7 +6,10 @@ type AnyContainer = V1Container | V1EphemeralContainer;
 
 /** Copy the defined, non-null values of `from` onto `to`. */
 function defined<T extends object>(to: T, from: Partial<T>): T {
-  for (const [k, v] of Object.entries(from)) if (v !== undefined && v !== null) (to as Record<string, unknown>)[k] = v;
+  for (const k in from) {
+    const v = from[k];
+    if (v !== undefined && v !== null) (to as Record<string, unknown>)[k] = v;
+  }
   return to;
 }
 

@@ -18,12 +18,17 @@ function containerLabel(c: Container): string {
   return `${kind} ${c.name}`;
 }
 
+/** No finding; frozen, since it is shared. */
+const NONE = Object.freeze([]) as unknown as string[];
+
 /** Findings of a per-container predicate: the predicate returns a finding text or undefined. */
 function perContainer(pod: Pod, finding: (c: Container) => string | undefined): string[] {
-  return pod.containers.flatMap((c) => {
+  let found: string[] | undefined; // most pods comply: no array for them (this runs per pod per rule)
+  for (const c of pod.containers) {
     const f = finding(c);
-    return f ? [`${containerLabel(c)}: ${f}`] : [];
-  });
+    if (f) (found ??= []).push(`${containerLabel(c)}: ${f}`);
+  }
+  return found ?? NONE;
 }
 
 const capability = (name: string): string => name.toUpperCase().replace(/^CAP_/, '');

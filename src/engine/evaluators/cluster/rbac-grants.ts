@@ -54,38 +54,45 @@ export function ruleAllows(rule: Rule, p: ResourcePermission): boolean {
   return rule.resources.some((r) => p.resources.some((w) => resourceMatches(r, w)));
 }
 
-/** The role a binding refers to (a RoleBinding may refer to a Role of its namespace or to a ClusterRole). */
-/** Roles by kind/namespace/name, built once per facts object (a linear search per binding is quadratic at scale). */
-const roleIndexes = new WeakMap<RbacFacts, Map<string, Role>>();
-
-function roleIndex(facts: RbacFacts): Map<string, Role> {
-  let index = roleIndexes.get(facts);
-  if (!index) {
-    index = new Map();
-    // First definition wins, as the linear search did.
-    for (const r of [...facts['cluster.roles']].reverse()) index.set(`Role/${r.namespace ?? ''}/${r.name}`, r);
-    for (const r of [...facts['cluster.clusterroles']].reverse()) index.set(`ClusterRole//${r.name}`, r);
-    roleIndexes.set(facts, index);
-  }
-  return index;
+interface BoundRole {
+  bindingKind: BindingKind;
+  binding: Binding;
+  /** The role the binding refers to (a RoleBinding may refer to a Role of its namespace or to a ClusterRole). */
+  role: Role | undefined;
+  scope: string;
 }
 
-export function roleOf(facts: RbacFacts, binding: Binding): Role | undefined {
-  const index = roleIndex(facts);
-  if (binding.roleRef.kind === 'ClusterRole') return index.get(`ClusterRole//${binding.roleRef.name}`);
-  return index.get(`Role/${binding.namespace ?? ''}/${binding.roleRef.name}`);
+/**
+ * Every binding with the role it refers to, resolved once per collected facts: each RBAC check walks all
+ * bindings, and a lookup per binding per check dominated the cluster audit at 10k namespaces. Keyed on
+ * the fact arrays (the evaluators' facts objects are new at each call; the arrays are the same).
+ */
+const boundRolesCache = new WeakMap<Binding[], { facts: RbacFacts; bound: BoundRole[] }>();
+
+function boundRoles(facts: RbacFacts): BoundRole[] {
+  const cached = boundRolesCache.get(facts['cluster.rolebindings']);
+  const same = (k: keyof RbacFacts) => cached?.facts[k] === facts[k];
+  if (cached && same('cluster.clusterrolebindings') && same('cluster.roles') && same('cluster.clusterroles')) return cached.bound;
+  const roles = new Map<string, Role>();
+  // First definition wins, as a linear search would.
+  for (const r of [...facts['cluster.roles']].reverse()) roles.set(`Role/${r.namespace ?? ''}/${r.name}`, r);
+  for (const r of [...facts['cluster.clusterroles']].reverse()) roles.set(`ClusterRole//${r.name}`, r);
+  const roleOf = (b: Binding) => roles.get(b.roleRef.kind === 'ClusterRole' ? `ClusterRole//${b.roleRef.name}` : `Role/${b.namespace ?? ''}/${b.roleRef.name}`);
+  const bound: BoundRole[] = [
+    ...facts['cluster.clusterrolebindings'].map((binding): BoundRole => ({ bindingKind: 'ClusterRoleBinding', binding, role: roleOf(binding), scope: 'cluster' })),
+    ...facts['cluster.rolebindings'].map((binding): BoundRole => ({ bindingKind: 'RoleBinding', binding, role: roleOf(binding), scope: binding.namespace ?? '' })),
+  ];
+  boundRolesCache.set(facts['cluster.rolebindings'], { facts: { ...facts }, bound });
+  return bound;
 }
 
 /** Every (binding, subject) pair whose binding satisfies the predicate. */
 export function grantsWhere(facts: RbacFacts, predicate: (binding: Binding, role: Role | undefined) => boolean): Grant[] {
   const grants: Grant[] = [];
-  const add = (bindingKind: BindingKind, binding: Binding) => {
-    if (!predicate(binding, roleOf(facts, binding))) return;
-    const scope = bindingKind === 'ClusterRoleBinding' ? 'cluster' : (binding.namespace ?? '');
+  for (const { bindingKind, binding, role, scope } of boundRoles(facts)) {
+    if (!predicate(binding, role)) continue;
     for (const subject of binding.subjects) grants.push({ bindingKind, binding, subject, scope });
-  };
-  for (const b of facts['cluster.clusterrolebindings']) add('ClusterRoleBinding', b);
-  for (const b of facts['cluster.rolebindings']) add('RoleBinding', b);
+  }
   return grants;
 }
 
