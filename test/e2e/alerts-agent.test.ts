@@ -109,6 +109,20 @@ describe('agent on a real API server with the chart\'s RBAC', () => {
     kubeconfigs.set('server-1', await tokenKubeconfig('rke-harden-node', 'server-1'));
     kubeconfigs.set('agent-1', await tokenKubeconfig('rke-harden-node', 'agent-1'));
     kubeconfigs.set('aggregator', await tokenKubeconfig('rke-harden-aggregator'));
+    // A new ValidatingAdmissionPolicy is enforced once the API server's informers hold it (up to a few
+    // seconds): wait until it refuses a write it must refuse, or the tests below race it.
+    const probe = kubeFor(kubeconfigs.get('server-1')!);
+    await waitFor('the node-snapshot admission policy to be enforced', async () => {
+      try {
+        await probe.applyConfigMap(envelopeToConfigMap({ node: 'probe', collectedAt: new Date().toISOString(), status: 'error', durationMs: 1, toolVersion: 'x', error: 'probe' }, NS));
+      } catch (e) {
+        if (/a node agent may only write/.test(String(e))) return true;
+        throw e;
+      }
+      await ok('DELETE', `/api/v1/namespaces/${NS}/configmaps/rke-harden-snapshot-probe`);
+      return undefined;
+    }, { deadline: Date.now() + 30_000 });
+    probe.close();
   }, 240_000);
 
   afterAll(async () => {
