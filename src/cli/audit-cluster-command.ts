@@ -1,6 +1,6 @@
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
-import { ClientNodeKubeApi } from '../collectors/cluster/client-node-kube-api.js';
+import { HttpKubeApi } from '../collectors/cluster/http-kube-api.js';
 import { collectCluster } from '../collectors/cluster/collect-cluster.js';
 import type { KubeApi } from '../collectors/cluster/kube-api.js';
 import { loadKubeConfig } from '../collectors/cluster/load-kube-config.js';
@@ -48,7 +48,7 @@ export async function auditCluster(
   let targetName: string | undefined;
   if (!api) {
     const { kc } = await loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
-    api = new ClientNodeKubeApi(kc);
+    api = new HttpKubeApi(kc);
     targetName = `${kc.getCurrentContext()} (${api.server})`;
   }
   const snapshot = await collectCluster({

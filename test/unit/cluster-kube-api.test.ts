@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientNodeKubeApi } from '../../src/collectors/cluster/client-node-kube-api.js';
+import { HttpKubeApi } from '../../src/collectors/cluster/http-kube-api.js';
 import { collectCluster } from '../../src/collectors/cluster/collect-cluster.js';
 import { KubeApiError, type ResourceRef } from '../../src/collectors/cluster/kube-api.js';
 import { loadKubeConfig } from '../../src/collectors/cluster/load-kube-config.js';
@@ -82,12 +82,12 @@ const names = (raw: unknown) => (raw as { metadata: { name: string } }).metadata
 describe('KubeApi adapter through the fault proxy', () => {
   let stub: Awaited<ReturnType<typeof stubApiServer>>;
   let proxy: FaultProxy;
-  let api: ClientNodeKubeApi;
+  let api: HttpKubeApi;
 
   beforeAll(async () => {
     stub = await stubApiServer();
     proxy = await startFaultProxy({ upstream: stub.url });
-    api = new ClientNodeKubeApi((await loadKubeConfig({ kubeconfig: kubeconfigFor(proxy.url) })).kc);
+    api = new HttpKubeApi((await loadKubeConfig({ kubeconfig: kubeconfigFor(proxy.url) })).kc);
   });
   afterEach(() => {
     proxy.clearRules();
@@ -177,8 +177,8 @@ describe('KubeApi adapter through the fault proxy', () => {
     // Expire the tokens once the first page was served, as etcd compaction would.
     const original = api.list.bind(api);
     let calls = 0;
-    const spy = Object.assign(Object.create(api) as ClientNodeKubeApi, {
-      list: async (...args: Parameters<ClientNodeKubeApi['list']>) => {
+    const spy = Object.assign(Object.create(api) as HttpKubeApi, {
+      list: async (...args: Parameters<HttpKubeApi['list']>) => {
         const page = await original(...args);
         if (++calls === 1) stub.expireTokens();
         return page;

@@ -11,7 +11,7 @@ import type { KubeTarget } from '../../collectors/cluster/kube-target.js';
 import { KubeApiError } from '../../collectors/cluster/kube-api.js';
 import { KubeConnection } from '../../collectors/cluster/kube-connection.js';
 import { sendRequest } from '../../collectors/cluster/send-request.js';
-import { parseRetryAfter } from '../../collectors/cluster/client-node-kube-api.js';
+import { parseRetryAfter } from '../../collectors/cluster/http-kube-api.js';
 import { DEFAULT_RETRY, withRetry } from '../../collectors/cluster/retry.js';
 import type { KubeObject, KubeRef } from '../plan.js';
 

@@ -4,7 +4,7 @@
  * have a NetworkPolicy (metadata only).
  */
 import type { KubeTarget } from '../../collectors/cluster/kube-target.js';
-import { ClientNodeKubeApi } from '../../collectors/cluster/client-node-kube-api.js';
+import { HttpKubeApi } from '../../collectors/cluster/http-kube-api.js';
 import type { KubeApi } from '../../collectors/cluster/kube-api.js';
 import { listAll } from '../../collectors/cluster/paginate.js';
 import { DEFAULT_RETRY, withRetry } from '../../collectors/cluster/retry.js';
@@ -21,7 +21,7 @@ export interface ClusterConnection {
   target: ClusterTarget;
 }
 
-export async function connect(kc: KubeTarget, api: KubeApi = new ClientNodeKubeApi(kc)): Promise<ClusterConnection> {
+export async function connect(kc: KubeTarget, api: KubeApi = new HttpKubeApi(kc)): Promise<ClusterConnection> {
   const retry = { ...DEFAULT_RETRY, deadline: Date.now() + 120_000 };
   const { gitVersion } = await withRetry('GET /version', (timeoutMs) => api.version({ timeoutMs }), retry);
   return { api, target: { kind: 'cluster', server: api.server, context: kc.getCurrentContext(), gitVersion } };

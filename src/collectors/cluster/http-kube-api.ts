@@ -30,7 +30,7 @@ function statusReason(body: string): { reason?: string; message?: string } {
   }
 }
 
-export class ClientNodeKubeApi implements KubeApi {
+export class HttpKubeApi implements KubeApi {
   readonly server: string;
   private readonly connection: KubeConnection;
 
