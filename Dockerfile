@@ -19,20 +19,17 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /src
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY package.json package-lock.json ./
-# --ignore-scripts: the `prepare` script (tsc) runs in the build stage, once the sources are there.
+# --ignore-scripts: the `prepare` script (the build) runs in the build stage, once the sources are there.
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts/build-dist.mjs ./scripts/
-# The catalog is validated and compiled here: a broken check fails the image build.
+# The catalog is validated and compiled here: a broken check fails the image build. Only the catalog
+# (checks, profiles) is read; the other data goes straight to the runtime stage.
 COPY checks ./checks
 COPY benchmarks ./benchmarks
-COPY distros ./distros
-COPY data ./data
-COPY schemas ./schemas
-COPY package.json ./
 RUN npx tsc -p tsconfig.build.json --declaration false --sourceMap false && node scripts/build-dist.mjs
 
 FROM ${RUNTIME_IMAGE}
