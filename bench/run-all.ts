@@ -14,17 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALLOW_LIST } from './differential/allow-list.js';
+import { args, option } from './argv.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const mode = args.includes('--full') ? 'full' : args.includes('--quick') ? 'quick' : 'default';
-const only = opt('--only')?.split(',');
+const only = option('--only')?.split(',');
 const want = (s: string) => !only || only.includes(s);
-const out = path.resolve(ROOT, opt('--out') ?? 'bench/RESULTS.md');
+const out = path.resolve(ROOT, option('--out') ?? 'bench/RESULTS.md');
 const artifacts = path.join(ROOT, 'test-artifacts', 'bench');
 fs.mkdirSync(artifacts, { recursive: true });
 

@@ -13,17 +13,11 @@ import path from 'node:path';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { auditConfig } from '../../src/cli/audit-config-command.js';
 import { renderJson } from '../../src/reporters/json.js';
+import { option, positiveInt } from '../argv.js';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: a positive integer`);
-  return v;
-};
-const N = arg('--files', 2000);
-const ROUNDS = arg('--rounds', 5);
-const jsonIdx = process.argv.indexOf('--json');
-const jsonOut = jsonIdx > 0 ? process.argv[jsonIdx + 1] : undefined;
+const N = positiveInt('--files', 2000);
+const ROUNDS = positiveInt('--rounds', 5);
+const jsonOut = option('--json');
 
 const RKE1_VERSIONS = ['v1.23.16-rancher2-3', 'v1.24.17-rancher1-1', 'v1.25.16-rancher2-3', 'v1.26.15-rancher1-1', 'v1.27.16-rancher1-1', 'v1.28.15-rancher1-1'];
 const RKE2_VERSIONS = ['v1.25.16+rke2r2', 'v1.26.15+rke2r1', 'v1.27.16+rke2r2', 'v1.28.15+rke2r1', 'v1.29.15+rke2r1', 'v1.30.14+rke2r2', 'v1.31.4+rke2r1', 'v1.32.10+rke2r1'];

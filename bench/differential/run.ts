@@ -13,13 +13,12 @@ import { layoutUnsupportedReason } from '../../test/support/namespace-layout.js'
 import type { HostFixtureName } from '../../test/fixtures/hosts/index.js';
 import { explain, staleCases } from './allow-list.js';
 import { runDifferential, type ProfileComparison } from './differential.js';
+import { args, options } from '../argv.js';
 
-const args = process.argv.slice(2);
-const many = (flag: string) => args.flatMap((a, i) => (a === flag && args[i + 1] ? [args[i + 1]!] : []));
-const fixtures = many('--fixture') as HostFixtureName[];
-const profiles = many('--profile');
-const jsonOut = many('--json')[0];
-const variant = many('--variant')[0] === 'permissive' ? 'permissive' : 'hardened';
+const fixtures = options('--fixture') as HostFixtureName[];
+const profiles = options('--profile');
+const jsonOut = options('--json')[0];
+const variant = options('--variant')[0] === 'permissive' ? 'permissive' : 'hardened';
 
 const unsupported = layoutUnsupportedReason();
 if (unsupported) {

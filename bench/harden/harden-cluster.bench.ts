@@ -18,15 +18,10 @@ import { connect, observeCluster } from '../../src/remediation/apply/observe-clu
 import { planCluster, type ClusterPlanOptions } from '../../src/remediation/cluster-plan.js';
 import type { KubeObject } from '../../src/remediation/plan.js';
 import { startControlPlane } from '../../test/support/control-plane.js';
+import { positiveInt } from '../argv.js';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(name);
-  const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: a positive integer`);
-  return v;
-};
-const N = arg('--namespaces', 200);
-const concurrency = arg('--concurrency', 16);
+const N = positiveInt('--namespaces', 200);
+const concurrency = positiveInt('--concurrency', 16);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {

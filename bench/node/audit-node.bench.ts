@@ -17,15 +17,14 @@ import { layoutUnsupportedReason, runInLayout } from '../../test/support/namespa
 import { HOST_FIXTURES, type HostFixtureName } from '../../test/fixtures/hosts/index.js';
 import { REPO_ROOT } from '../../test/support/controlplane-bin.js';
 import { distroOf, kubeBenchTargets, rkeHardenArgv } from '../differential/differential.js';
+import { args, options } from '../argv.js';
 
-const args = process.argv.slice(2);
-const many = (flag: string) => args.flatMap((a, i) => (a === flag && args[i + 1] ? [args[i + 1]!] : []));
-const runs = Number(many('--runs')[0] ?? 7);
-const warmRuns = Number(many('--warm-runs')[0] ?? 20);
-const fixtures = (many('--fixture').length ? many('--fixture') : ['rke2-server-hardened', 'rke2-agent', 'rke1-etcd-controlplane-hardened', 'rke1-worker-default']) as HostFixtureName[];
-const profileFor = (f: HostFixtureName) => many('--profile')[0] ?? (distroOf(HOST_FIXTURES[f]()) === 'rke2' ? 'rke2-cis-1.8' : 'rke-cis-1.7');
+const runs = Number(options('--runs')[0] ?? 7);
+const warmRuns = Number(options('--warm-runs')[0] ?? 20);
+const fixtures = (options('--fixture').length ? options('--fixture') : ['rke2-server-hardened', 'rke2-agent', 'rke1-etcd-controlplane-hardened', 'rke1-worker-default']) as HostFixtureName[];
+const profileFor = (f: HostFixtureName) => options('--profile')[0] ?? (distroOf(HOST_FIXTURES[f]()) === 'rke2' ? 'rke2-cis-1.8' : 'rke-cis-1.7');
 const cli = args.includes('--source') ? 'source' : 'dist';
-const jsonOut = many('--json')[0];
+const jsonOut = options('--json')[0];
 
 const unsupported = layoutUnsupportedReason();
 if (unsupported) {

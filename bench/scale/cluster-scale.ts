@@ -18,19 +18,15 @@ import { fileURLToPath } from 'node:url';
 import { mapLimit } from '../../src/collectors/cluster/bounded-concurrency.js';
 import { startControlPlane } from '../../test/support/control-plane.js';
 import { create, createNamespace, createPod, restrictedPod } from '../../test/support/seed-cluster.js';
+import { option } from '../argv.js';
 
 const run = promisify(execFile);
-const args = process.argv.slice(2);
-const opt = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const sizes = (opt('--sizes') ?? '1000,5000,10000').split(',').map(Number).sort((a, b) => a - b);
-const pods = Number(opt('--pods') ?? 2);
-const rounds = Number(opt('--rounds') ?? 3);
-const pageSize = Number(opt('--page-size') ?? 500);
-const seedConcurrency = Number(opt('--seed-concurrency') ?? 24);
-const jsonOut = opt('--json');
+const sizes = (option('--sizes') ?? '1000,5000,10000').split(',').map(Number).sort((a, b) => a - b);
+const pods = Number(option('--pods') ?? 2);
+const rounds = Number(option('--rounds') ?? 3);
+const pageSize = Number(option('--page-size') ?? 500);
+const seedConcurrency = Number(option('--seed-concurrency') ?? 24);
+const jsonOut = option('--json');
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--sizes: comma-separated positive integers');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
