@@ -6,7 +6,6 @@ import { dataDir } from '../catalog/paths.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { inputError } from '../errors/rke-harden-error.js';
 import type { ScanRun } from '../model/result.js';
-import { withWaivers } from '../waivers/waivers-option.js';
 
 /** A scan report is a few megabytes at most; this bounds memory on a wrong file. */
 export const MAX_SCAN_BYTES = 64 * 1024 * 1024;
@@ -68,9 +67,8 @@ export function sectionTitlesFor(run: ScanRun): Record<string, string> {
   return Object.assign({}, ...run.benchmarks.map((b) => catalog.benchmarks.get(b.id)?.sectionTitles ?? {})) as Record<string, string>;
 }
 
-/** `report <scan.json>`: a saved scan, with waivers applied when given, ready to render in any format. */
-export function reportSaved(file: string, opts: { waivers?: string }): { run: ScanRun; sectionTitles: Record<string, string> } {
-  const saved = readScanFile(file);
-  const run = withWaivers(saved, opts.waivers);
+/** `report <scan.json>`: a saved scan, ready to render in any format (emitRun applies --waivers, as for an audit). */
+export function reportSaved(file: string): { run: ScanRun; sectionTitles: Record<string, string> } {
+  const run = readScanFile(file);
   return { run, sectionTitles: sectionTitlesFor(run) };
 }
