@@ -4,6 +4,7 @@ import type { Evidence } from '../model/result.js';
 import type { Status } from '../model/status.js';
 import { applyOperator, describeExpectation, text } from './operators.js';
 import { findEvaluator } from './evaluators/registry.js';
+import { oncePerObject } from '../once-per-object.js';
 
 /** The outcome of one check on one snapshot, before it is attached to a control. */
 export interface CheckOutcome {
@@ -27,24 +28,13 @@ function leaves(a: Assertion): Leaf[] {
   return [a];
 }
 
-/** Every fact key a check reads (for error lookup and documentation). */
-export function factsOf(check: Check): string[] {
-  let keys = factsOfCheck.get(check);
-  if (!keys) {
-    keys = check.assert ? leaves(check.assert).flatMap((l) => (l.valueFact ? [l.fact, l.valueFact] : [l.fact])) : [];
-    factsOfCheck.set(check, keys);
-  }
-  return keys;
-}
 // A check's keys and a leaf's expectation text never change: computed once, not per audited target.
-const factsOfCheck = new WeakMap<Check, string[]>();
-const expectationOfLeaf = new WeakMap<Leaf, string>();
 
-function expectation(leaf: Leaf): string {
-  let e = expectationOfLeaf.get(leaf);
-  if (e === undefined) expectationOfLeaf.set(leaf, (e = describeExpectation(leaf.op, leaf.value)));
-  return e;
-}
+/** Every fact key a check reads (for error lookup and documentation). */
+export const factsOf = oncePerObject((check: Check): string[] =>
+  check.assert ? leaves(check.assert).flatMap((l) => (l.valueFact ? [l.fact, l.valueFact] : [l.fact])) : []);
+
+const expectation = oncePerObject((leaf: Leaf): string => describeExpectation(leaf.op, leaf.value));
 
 function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth {
   let leaf = given;

@@ -3,6 +3,7 @@ import { usageError } from '../../errors/rke-harden-error.js';
 import { NODE_COMPONENTS, type NodeComponent } from './argv.js';
 import { isMap, readHostYaml } from './host-yaml.js';
 import { HostNotFound, HostReadError, type HostFs, type ProcessInfo } from './ports.js';
+import { oncePerObject } from '../../once-per-object.js';
 
 export const RKE2_SERVER = '/var/lib/rancher/rke2/server';
 export const RKE2_AGENT = '/var/lib/rancher/rke2/agent';
@@ -34,17 +35,9 @@ export function exists(fs: HostFs, p: string): boolean {
  * Containers named after Kubernetes components in Docker's state (`/var/lib/docker/containers/<id>/config.v2.json`):
  * RKE1 runs every component as a container named kube-apiserver, kubelet, etcd… Only the name and
  * the image are read (the file also holds the container's environment, which may carry secrets).
+ * One scan per host per run (detection and role hints both ask).
  */
-export function dockerComponentContainers(fs: HostFs): DockerContainer[] {
-  const cached = containerCache.get(fs);
-  if (cached) return cached;
-  const found = readContainers(fs);
-  containerCache.set(fs, found);
-  return found;
-}
-
-/** One scan per host per run (detection and role hints both ask). */
-const containerCache = new WeakMap<HostFs, DockerContainer[]>();
+export const dockerComponentContainers = oncePerObject(readContainers);
 
 function readContainers(fs: HostFs): DockerContainer[] {
   let ids: string[];
