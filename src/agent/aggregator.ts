@@ -14,7 +14,7 @@ import { usageError } from '../errors/rke-harden-error.js';
 import type { AgentKube } from './kube-store.js';
 import { A, SNAPSHOT_COMPONENT, selectorFor } from './labels.js';
 import { buildMetrics, type AggregatorState, type ScanRecord } from './metrics.js';
-import { CONTENT_TYPE, writeExposition } from './prom-text.js';
+import { CONTENT_TYPE, renderMetrics } from './exposition.js';
 import { assembleScan } from './scan.js';
 import { ScanStore } from './scan-store.js';
 import { nextRun, type Schedule } from './schedule.js';
@@ -165,8 +165,8 @@ export class Aggregator {
     return { ok: true, detail: 'ok' };
   }
 
-  metricsText(): string {
-    return writeExposition(buildMetrics(this.state));
+  metricsText(opts?: { processMetrics?: boolean }): Promise<string> {
+    return renderMetrics(buildMetrics(this.state), opts);
   }
 
   /** Start the schedule. */
@@ -213,14 +213,10 @@ export function serve(agg: Aggregator, listen: { host: string | undefined; port:
       return;
     }
     if (path === '/metrics') {
-      let body: string;
-      try {
-        body = agg.metricsText();
-      } catch (e) {
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics: ${(e as Error).message}\n`);
-        return;
-      }
-      res.writeHead(200, { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body);
+      agg.metricsText().then(
+        (body) => res.writeHead(200, { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body),
+        (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics: ${e.message}\n`),
+      );
       return;
     }
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {

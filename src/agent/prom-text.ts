@@ -1,9 +1,8 @@
 /**
- * The Prometheus text exposition format (version 0.0.4): a writer that the aggregator's /metrics
- * uses, and a strict reader that tests (and `agent` self-checks) use to read it back. Pure.
+ * The Prometheus text exposition format (version 0.0.4): the families the aggregator derives from
+ * its state (prom-client writes them, see exposition.ts), and a strict reader the tests use to read
+ * a scrape back. Pure.
  */
-
-export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export type MetricType = 'gauge' | 'counter' | 'untyped';
 
@@ -21,50 +20,17 @@ export interface MetricFamily {
 }
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-export function escapeLabelValue(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function escapeHelp(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return String(v);
-}
-
-/** Families in order; samples in the order given. Throws on an invalid name (a programming error). */
-export function writeExposition(families: MetricFamily[]): string {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  for (const f of families) {
-    if (!NAME.test(f.name)) throw new Error(`invalid metric name ${f.name}`);
-    if (seen.has(f.name)) throw new Error(`metric ${f.name} twice`);
-    seen.add(f.name);
-    out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
-    for (const s of f.samples) {
-      const labels = Object.entries(s.labels);
-      for (const [k] of labels) if (!LABEL.test(k) || k.startsWith('__')) throw new Error(`invalid label name ${k} on ${f.name}`);
-      const l = labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}` : '';
-      out.push(`${s.name}${l} ${formatValue(s.value)}`);
-    }
-  }
-  return out.join('\n') + '\n';
-}
 
 export class ExpositionParseError extends Error {
   override name = 'ExpositionParseError';
 }
 
+/** As Prometheus reads values (Go's ParseFloat): NaN and Inf in any case; prom-client writes "Nan". */
 function parseValue(s: string, line: number): number {
-  if (s === 'NaN') return NaN;
-  if (s === '+Inf' || s === 'Inf') return Infinity;
-  if (s === '-Inf') return -Infinity;
+  const special = s.toLowerCase();
+  if (special === 'nan') return NaN;
+  if (special === '+inf' || special === 'inf') return Infinity;
+  if (special === '-inf') return -Infinity;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) throw new ExpositionParseError(`line ${line}: ${JSON.stringify(s)} is not a number`);
   return Number(s);
 }

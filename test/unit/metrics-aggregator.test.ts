@@ -56,9 +56,9 @@ describe('aggregator metrics', () => {
       { namespace: NS, schedule: parseSchedule('@every 1h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 },
       { kube, catalog, auditCluster: clusterAudit, log: (l) => logs.push(l) },
     );
-    const before = parseExposition(agg.metricsText());
+    const before = parseExposition(await agg.metricsText());
     expect(before.get('rke_harden_last_successful_scan_timestamp_seconds')!.samples[0]!.value).toBe(0);
-    expect(before.get('rke_harden_control_status')!.samples).toEqual([]);
+    expect(before.get('rke_harden_control_status')).toBeUndefined(); // no run yet: no series, not zeros
 
     const served = await serve(agg, { host: '127.0.0.1', port: 0 });
     server = served.server;
@@ -101,6 +101,9 @@ describe('aggregator metrics', () => {
     expect(val('rke_harden_node_state', { node: 'missing-1' })).toBe(1);
     expect(m.get('rke_harden_node_state')!.samples.find((s) => s.labels.node === 'missing-1')!.labels.state).toBe('missing');
     expect(val('rke_harden_nodes', { state: 'ok' })).toBe(2);
+    // prom-client's process metrics watch the aggregator itself.
+    expect(val('process_resident_memory_bytes')).toBeGreaterThan(10e6);
+    expect(m.get('nodejs_version_info')!.samples[0]!.labels.version).toBe(process.version);
 
     expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${served.url}/nope`)).status).toBe(404);
@@ -118,7 +121,7 @@ describe('aggregator metrics', () => {
     expect(await agg.scan()).toBeUndefined();
     expect(agg.state.lastSuccess).toBe(good);
     expect(agg.state.lastError).toBe('HTTP 503');
-    const m = parseExposition(agg.metricsText());
+    const m = parseExposition(await agg.metricsText());
     expect(m.get('rke_harden_last_scan_success')!.samples[0]!.value).toBe(0);
     expect(m.get('rke_harden_scans_total')!.samples.find((s) => s.labels.result === 'failure')!.value).toBe(1);
     expect(m.get('rke_harden_control_status')!.samples.length).toBe(good.run.results.length);
@@ -137,7 +140,7 @@ describe('aggregator metrics', () => {
     expect(a).toBe(b);
     await new Promise((r) => setTimeout(r, 120));
     expect(agg.healthy().ok).toBe(false);
-    expect(parseExposition(agg.metricsText()).get('rke_harden_scan_in_progress')!.samples[0]!.value).toBe(1);
+    expect(parseExposition(await agg.metricsText()).get('rke_harden_scan_in_progress')!.samples[0]!.value).toBe(1);
     release();
     await a;
     expect(audits).toBe(1);
