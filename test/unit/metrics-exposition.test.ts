@@ -44,8 +44,8 @@ describe('Prometheus text exposition', () => {
           name: fc.stringMatching(/^[a-z_][a-z0-9_]{0,12}$/),
           type: fc.constant(type),
           help: fc.string({ minLength: 1 }), // prom-client requires a help text
-          // A counter only goes up from 0, so prom-client refuses a negative or NaN increment.
-          samples: fc.array(fc.record({ labels: fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/), labelValue, { maxKeys: 4 }), value: type === 'counter' ? fc.double({ min: 0, noNaN: true }) : fc.double() }), { minLength: 1, maxLength: 6 }),
+          // A counter only goes up from 0 by finite steps: prom-client refuses a negative, NaN or infinite increment.
+          samples: fc.array(fc.record({ labels: fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/), labelValue, { maxKeys: 4 }), value: type === 'counter' ? fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true }) : fc.double() }), { minLength: 1, maxLength: 6 }),
         }),
       ),
     );
