@@ -60,15 +60,6 @@ async function quiet(pids: number[]): Promise<void> {
   }
 }
 
-// The audit process loads @kubernetes/client-node when it reads the kubeconfig (inside its timed
-// part); the raw LIST does not. Measured apart, to show the fixed share of the audit's time.
-const importMs: number[] = [];
-for (let i = 0; i < 3; i++) {
-  const { stdout } = await run(process.execPath, ['-e', "const t=performance.now();import('@kubernetes/client-node').then(()=>console.log(performance.now()-t))"], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
-  importMs.push(Number(stdout.trim()));
-}
-const clientImportMs = median(importMs);
-
 const cp = await startControlPlane({ log, startTimeoutMs: 180_000 });
 type Row = { namespaces: number; seedS: number; objects: number; rawMs: number; auditMs: number; auditTotalMs: number; rawRssMb: number; auditRssMb: number; ratio: number; rawRounds: number[]; auditRounds: number[] };
 const rows: Row[] = [];
@@ -151,7 +142,6 @@ if (!at10k && rows.length >= 2 && (rows.at(-1)!.namespaces < 1000 || slopeOf(row
   extrapolated = { namespaces: x, rawMs: fit(rows.map((r) => r.rawMs))(x), auditMs: fit(rows.map((r) => r.auditMs))(x), auditRssMb: fit(rows.map((r) => r.auditRssMb))(x), rawRssMb: fit(rows.map((r) => r.rawRssMb))(x) };
   console.log(`  ${'10000'.padStart(10)} ${'-'.padStart(8)} ${`${extrapolated.rawMs!.toFixed(0)} ms`.padStart(9)} ${`${extrapolated.auditMs!.toFixed(0)} ms`.padStart(9)} ${`${(extrapolated.auditMs! / extrapolated.rawMs!).toFixed(2)}×`.padStart(6)} ${`${extrapolated.rawRssMb!.toFixed(0)} MB`.padStart(8)} ${`${extrapolated.auditRssMb!.toFixed(0)} MB`.padStart(9)}   EXTRAPOLATED (linear fit, not measured)`);
 }
-console.log(`  fixed part of every audit: loading @kubernetes/client-node ≈ ${clientImportMs.toFixed(0)} ms (median of 3 imports; inside "audit", not in "raw LIST")`);
 const last = at10k ?? rows.at(-1)!;
 console.log(`  targets at ${at10k ? '10k (measured)' : `${last.namespaces} (largest measured)`}: ratio ${last.ratio.toFixed(2)}× (≤ 1.5×: ${last.ratio <= 1.5 ? 'met' : 'NOT met'}), audit peak RSS ${last.auditRssMb.toFixed(0)} MB (≤ 300 MB: ${last.auditRssMb <= 300 ? 'met' : 'NOT met'})`);
 for (let i = 1; i < rows.length; i++) {
@@ -161,4 +151,4 @@ for (let i = 1; i < rows.length; i++) {
   const aud = ((b.auditMs - a.auditMs) / dn) * 1000;
   console.log(`  marginal cost ${a.namespaces} → ${b.namespaces} namespaces: raw LIST ${raw.toFixed(0)} µs/ns, audit ${aud.toFixed(0)} µs/ns (${(aud / raw).toFixed(2)}×; fixed costs cancel out)`);
 }
-if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ kubernetes: cp.version.gitVersion, pods, rounds, pageSize, clientImportMs, rows, extrapolated }, null, 2));
+if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ kubernetes: cp.version.gitVersion, pods, rounds, pageSize, rows, extrapolated }, null, 2));

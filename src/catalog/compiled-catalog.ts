@@ -62,15 +62,19 @@ export function writeCompiledCatalog(catalog: Catalog, fingerprint: string, file
   fs.renameSync(tmp, file);
 }
 
-/** The compiled catalog when the file exists and was compiled from exactly this YAML; otherwise undefined. */
-export function readCompiledCatalog(fingerprint: string, file = compiledCatalogFile()): Catalog | undefined {
+/**
+ * The compiled catalog when the file exists and was compiled from exactly this YAML; otherwise
+ * undefined. The fingerprint is computed only when there is a file to compare it with (hashing the
+ * YAML costs ~10 ms that tests and unbuilt checkouts need not pay).
+ */
+export function readCompiledCatalog(fingerprint: () => string, file = compiledCatalogFile()): Catalog | undefined {
   let compiled: CompiledCatalog;
   try {
     compiled = JSON.parse(fs.readFileSync(file, 'utf8')) as CompiledCatalog;
   } catch {
     return undefined;
   }
-  if (compiled.fingerprint !== fingerprint) return undefined;
+  if (compiled.fingerprint !== fingerprint()) return undefined;
   return {
     checks: new Map(compiled.checks.map((c) => [c.id, c])),
     cases: new Map(),

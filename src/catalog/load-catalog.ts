@@ -189,6 +189,6 @@ export function loadCatalogFromYaml(dirs: CatalogDirs = defaultDirs(), opts: { w
 export function loadCatalog(dirs: CatalogDirs = defaultDirs(), opts: { withCases?: boolean } = {}): Catalog {
   const ours = dirs.checks === dataDir('checks') && dirs.benchmarks === dataDir('benchmarks') && !opts.withCases;
   if (!ours) return loadCatalogFromYaml(dirs, opts);
-  cached ??= readCompiledCatalog(catalogFingerprint(dirs)) ?? loadCatalogFromYaml(dirs);
+  cached ??= readCompiledCatalog(() => catalogFingerprint(dirs)) ?? loadCatalogFromYaml(dirs);
   return cached;
 }
