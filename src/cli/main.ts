@@ -107,14 +107,14 @@ function program(setExit: (code: number) => void): Command {
     .command('config')
     .description('generate a hardened RKE1 cluster.yml / RKE2 config.yaml for a version, or merge into yours (--from)')
     .addOption(new Option('--distro <distro>', 'distribution').choices(['rke1', 'rke2']).makeOptionMandatory())
-    .requiredOption('--k8s-version <version>', 'Kubernetes / RKE2 version, e.g. v1.31.4+rke2r1 or v1.28.15-rancher1-1')
+    .option('--k8s-version <version>', "RKE2 version (e.g. v1.31.4+rke2r1) or RKE release (e.g. v1.28.15-rancher1-1); RKE1: default the --from file's kubernetes_version")
     .option('--from <file>', 'your configuration: settings, comments and order are kept')
     .option('--out <dir>', 'write the configuration and companion files here (atomically)')
     .option('--benchmark <id>', 'benchmark profile (default: chosen from distro and version)')
     .addOption(new Option('--exemptions <list>', 'PSA namespace exemption list').choices(['rke2', 'rke1', 'rancher-restricted', 'docs-sample', 'none']))
     .option('--exempt-namespace <ns...>', 'more namespaces exempt from Pod Security Admission')
     .addOption(new Option('--psa <level>', 'Pod Security Admission level').choices(['restricted', 'baseline']).default('restricted'))
-    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion: string; from?: string; out?: string; benchmark?: string; exemptions?: 'rke2' | 'rke1' | 'rancher-restricted' | 'docs-sample' | 'none'; exemptNamespace?: string[]; psa: 'restricted' | 'baseline' }) => {
+    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion?: string; from?: string; out?: string; benchmark?: string; exemptions?: 'rke2' | 'rke1' | 'rancher-restricted' | 'docs-sample' | 'none'; exemptNamespace?: string[]; psa: 'restricted' | 'baseline' }) => {
       const { runHardenConfig } = await import('./harden-config-command.js');
       process.stdout.write(runHardenConfig({ ...o, ...(o.exemptNamespace ? { exemptNamespaces: o.exemptNamespace } : {}) }));
       setExit(EXIT.ok);

@@ -109,6 +109,39 @@ kube-apiserver-arg:
     expect(fs.statSync(path.join(out, 'cluster.yml')).mode & 0o777).toBe(0o600);
   });
 
+  it('RKE1: the --from file\'s kubernetes_version is the version hardened for; a different --k8s-version is refused', async () => {
+    const dir = tempTree({ 'cluster.yml': fs.readFileSync('examples/rke1-default/cluster.yml', 'utf8') });
+    const from = path.join(dir, 'cluster.yml');
+    const out = path.join(dir, 'out');
+    // The file says v1.28.15: hardening it for 1.24 would add a PodSecurityPolicy that 1.25+ lacks.
+    const wrong = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.24.17-rancher1-1', '--from', from, '--out', out]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim().split('\n')).toEqual([expect.stringMatching(/cluster\.yml:6:\d+: kubernetes_version v1\.28\.15-rancher1-1 is the version rke up deploys, not --k8s-version v1\.24\.17-rancher1-1/)]);
+    expect(fs.existsSync(out)).toBe(false);
+    // Without --k8s-version (or with the same Kubernetes version in another form) the file's version is used.
+    const implied = hardenConfig({ distro: 'rke1', from });
+    expect(implied.benchmark).toBe('rke-cis-1.8-hardened');
+    expect(implied.after).not.toMatch(/pod_security_policy: true/);
+    expect(hardenConfig({ distro: 'rke1', k8sVersion: 'v1.28.15', from }).after).toBe(implied.after);
+    // A version RKE1 never shipped, in the file: refused with its line.
+    fs.writeFileSync(from, 'kubernetes_version: v1.45.3-rancher1-1\nnodes: []\n');
+    expect(() => hardenConfig({ distro: 'rke1', from })).toThrow(/cluster\.yml:1:\d+: kubernetes_version v1\.45\.3-rancher1-1 is not an RKE1 version \(RKE1 supports v1\.23–v1\.\d+\)/);
+  });
+
+  it('RKE1: a version written into cluster.yml must be an RKE release (rke up refuses a bare Kubernetes version)', async () => {
+    const bare = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.9']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^rke-harden: --k8s-version v1\.28\.9: cluster\.yml's kubernetes_version must be an RKE release such as v1\.28\.9-rancher1-1/);
+    const none = await runCli(['harden', 'config', '--distro', 'rke1']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--k8s-version is required \(no --from file names one/);
+    const rke2 = await runCli(['harden', 'config', '--distro', 'rke2']);
+    expect(rke2.code).toBe(2);
+    expect(rke2.stderr).toMatch(/--k8s-version is required \(RKE2's config\.yaml does not name its version/);
+    expect(hardenConfig({ distro: 'rke1', k8sVersion: 'v1.28.9-rancher1-1' }).after).toMatch(/^kubernetes_version: v1\.28\.9-rancher1-1$/m);
+    expect(() => hardenConfig({ distro: 'rke1', k8sVersion: 'v1.45.1-rancher1-1' })).toThrow(/--k8s-version v1\.45\.1-rancher1-1 is not an RKE1 version/);
+  });
+
   it('bad --from: one line, exit 2, nothing written', async () => {
     const dir = tempTree({ 'cluster.yml': 'services: [\n' });
     const r = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.15-rancher1-1', '--from', path.join(dir, 'cluster.yml'), '--out', path.join(dir, 'out')]);

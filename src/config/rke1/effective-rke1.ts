@@ -8,6 +8,7 @@ import { YamlAccess, isRecord, type YamlPath } from '../yaml-access.js';
 import { RANCHER_WRAPPER_KEYS, RKE1_SERVICES, RKE1_TOP_KEYS } from './cluster-yml-keys.js';
 import { parseK8sVersion } from '../k8s-version.js';
 import { admissionFacts } from './admission-rke1.js';
+import { rke1ServiceOptions } from './rke1-version.js';
 
 const SSL = '/etc/kubernetes/ssl';
 
@@ -28,12 +29,7 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   }
   const version = parseK8sVersion(versionText, `${a.where([...root, 'kubernetes_version'])}: kubernetes_version`);
   const data = distroData<Rke1Defaults>('rke1/defaults.yaml');
-  const kdmKey = data.kdmServiceOptions[versionText] ? versionText : `v${version.major}.${version.minor}`;
-  const kdm = data.kdmServiceOptions[kdmKey];
-  if (!kdm) {
-    const known = Object.keys(data.kdmServiceOptions).filter((k) => /^v\d+\.\d+$/.test(k));
-    throw inputError(`${a.where([...root, 'kubernetes_version'])}: kubernetes_version ${versionText} is not an RKE1 version (RKE1 supports ${known[0]}–${known.at(-1)})`);
-  }
+  const { key: kdmKey, options: kdm } = rke1ServiceOptions(version, `${a.where([...root, 'kubernetes_version'])}: kubernetes_version`);
 
   // Locate each service section under either spelling.
   const services = a.map([...root, 'services']) ?? {};
