@@ -4,7 +4,7 @@ function renderUpgrade(r: UpgradeReport): string {
   const out: string[] = [];
   out.push(`Upgrade ${r.distro.toUpperCase()} ${r.from} → ${r.to}: benchmark ${r.benchmarkBefore} → ${r.benchmarkAfter}`);
   if (r.findings.length) {
-    out.push('', '== Configuration on the target');
+    out.push('', '== What breaks or changes on the way');
     for (const f of r.findings) {
       const where = f.where?.line ? ` (${f.where.file}:${f.where.line}:${f.where.column})` : '';
       out.push(`[${f.severity === 'blocking' ? 'BLOCKING' : 'WARNING'}] ${f.what}${where}`, `           fix: ${f.fix}`);

@@ -86,6 +86,20 @@ function rke1Findings(target: FactSnapshot, to: K8sVersion): UpgradeFinding[] {
   return findings;
 }
 
+/**
+ * Kubernetes upgrades one minor at a time (version skew policy). RKE2's upgrade docs require a plan
+ * that does not skip minors; RKE1's ask to avoid it (rke up will try). Each step is its own check.
+ */
+function skippedMinors(distro: 'rke1' | 'rke2', from: K8sVersion, to: K8sVersion): UpgradeFinding[] {
+  if (to.minor - from.minor <= 1) return [];
+  const steps = Array.from({ length: to.minor - from.minor - 1 }, (_, i) => `1.${from.minor + i + 1}`);
+  return [{
+    severity: distro === 'rke2' ? 'blocking' : 'warning',
+    what: `1.${from.minor} → 1.${to.minor} skips ${steps.join(', ')}: Kubernetes supports upgrading one minor version at a time${distro === 'rke2' ? ' (RKE2: "ensure that your plan does not skip intermediate minor versions")' : ' (RKE: "avoid skipping minor versions")'}`,
+    fix: `upgrade through ${steps.map((m) => `the latest ${m}`).join(', then ')} first, and run upgrade-check for each step`,
+  }];
+}
+
 /** What changes for a cluster moving from one version to another, and what in its configuration breaks. */
 export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from: string; to: string; config?: string; benchmarkFrom?: string; benchmarkTo?: string }, catalog: Catalog = loadCatalog()): UpgradeReport {
   const from = parseK8sVersion(o.from, '--from');
@@ -116,6 +130,7 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from: string; to: st
       if (r.status === 'fail' && r.checkId && passedBefore.has(r.checkId)) newFailures.push({ controlId: r.controlId, title: r.title, checkId: r.checkId });
     }
   }
+  findings.push(...skippedMinors(distro, from, to));
   return {
     distro, from: from.text, to: to.text, benchmarkBefore: bBefore.id, benchmarkAfter: bAfter.id,
     controls: controlChanges(bBefore, bAfter), findings, newFailures,

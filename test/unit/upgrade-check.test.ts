@@ -19,7 +19,7 @@ describe('upgrade-check', () => {
 
   it('RKE2: cis-1.6 (PSP era) cannot cross 1.24 → 1.25; cis-1.23 only warns on 1.28', () => {
     expect(upgradeCheck({ from: 'v1.24.17+rke2r1', to: 'v1.25.16+rke2r1', config: cfg('config.yaml', 'profile: cis-1.6\n') }).blocking).toBe(true);
-    const r = upgradeCheck({ from: 'v1.25.16+rke2r1', to: 'v1.28.9+rke2r1', config: cfg('config.yaml', 'profile: cis-1.23\n') });
+    const r = upgradeCheck({ from: 'v1.27.16+rke2r1', to: 'v1.28.9+rke2r1', config: cfg('config.yaml', 'profile: cis-1.23\n') });
     expect(r.blocking).toBe(false);
     expect(r.findings.map((f) => f.severity)).toEqual(['warning']);
   });
@@ -46,6 +46,20 @@ describe('upgrade-check', () => {
     const file = cfg('config.yaml', `profile: cis\npod-security-admission-config-file: ${path.join(admission, 'a.yaml')}\n`);
     const r = upgradeCheck({ from: 'v1.33.5+rke2r1', to: 'v1.34.6+rke2r1', config: file });
     expect(r.findings).toEqual([expect.objectContaining({ severity: 'warning', fix: 'add compliance-operator-system to the exemptions' })]);
+  });
+
+  it('skipping a minor: blocking on RKE2 (its docs require one minor at a time), a warning on RKE1 (its docs say avoid)', async () => {
+    const rke2 = upgradeCheck({ distro: 'rke2', from: 'v1.28.15+rke2r1', to: 'v1.31.4+rke2r1' });
+    expect(rke2.blocking).toBe(true);
+    expect(rke2.findings).toEqual([expect.objectContaining({ severity: 'blocking', what: expect.stringMatching(/^1\.28 → 1\.31 skips 1\.29, 1\.30/), fix: 'upgrade through the latest 1.29, then the latest 1.30 first, and run upgrade-check for each step' })]);
+    expect(upgradeCheck({ distro: 'rke2', from: 'v1.28.15+rke2r1', to: 'v1.29.1+rke2r1' }).findings).toEqual([]);
+    expect(upgradeCheck({ distro: 'rke2', from: 'v1.28.1+rke2r1', to: 'v1.28.15+rke2r1' }).findings).toEqual([]);
+    const rke1 = upgradeCheck({ from: 'v1.28.15-rancher1-1', to: 'v1.30.6-rancher1-1', config: 'examples/rke1-hardened/cluster.yml' });
+    expect(rke1.blocking).toBe(false);
+    expect(rke1.findings.map((f) => `${f.severity} ${f.what}`)).toEqual([expect.stringMatching(/^warning 1\.28 → 1\.30 skips 1\.29/)]);
+    const cli = await runCli(['upgrade-check', '--distro', 'rke2', '--from', 'v1.28.15+rke2r1', '--to', 'v1.30.2+rke2r1']);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toMatch(/^\[BLOCKING\] 1\.28 → 1\.30 skips 1\.29/m);
   });
 
   it('RKE1 past 1.31 is blocked: RKE1 is end of life', () => {
