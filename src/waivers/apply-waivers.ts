@@ -15,7 +15,12 @@ export interface WaiverOutcome {
   unused: Waiver[];
   /** Live waivers and how many results each waived. */
   applied: { waiver: Waiver; waived: number }[];
+  /** Applied waivers whose last day is within EXPIRY_NOTICE_DAYS: renew them before the build turns red. */
+  expiringSoon: { waiver: Waiver; waived: number; days: number }[];
 }
+
+/** How long before its last day an applied waiver is announced (a sprint, so owners can act). */
+export const EXPIRY_NOTICE_DAYS = 14;
 
 /** The end of the expiry day, UTC: a waiver that expires 2026-06-30 still applies on that day. */
 export function expiresAt(w: Pick<Waiver, 'expires'>): number {
@@ -42,7 +47,8 @@ function matcher(w: Waiver, run: ScanRun): (r: ControlResult) => boolean {
 /**
  * Apply waivers to a run. Pure: returns a new run in which every fail or manual result matched by a
  * live waiver (first match in file order) is `waived` with the waiver attached, the summary recounted,
- * and a warning for each expired waiver (its results stay as they were) and each unused one.
+ * and a warning for each expired waiver (its results stay as they were), each unused one and each
+ * applied one that expires within EXPIRY_NOTICE_DAYS.
  */
 export function applyWaivers(run: ScanRun, waivers: readonly Waiver[], now: Date): WaiverOutcome {
   const live = waivers.filter((w) => !isExpired(w, now));
@@ -61,15 +67,22 @@ export function applyWaivers(run: ScanRun, waivers: readonly Waiver[], now: Date
     return { waiver: w, wouldWaive: results.filter((r) => WAIVABLE.has(r.status) && m(r)).length };
   });
   const unused = live.filter((w) => waivedBy.get(w) === 0);
+  const applied = live.filter((w) => waivedBy.get(w)! > 0).map((w) => ({ waiver: w, waived: waivedBy.get(w)! }));
+  // Whole days left after today (UTC): 0 on the last day itself.
+  const daysLeft = (w: Waiver) => Math.floor((expiresAt(w) - now.getTime()) / 86_400_000);
+  const expiringSoon = applied.map((a) => ({ ...a, days: daysLeft(a.waiver) })).filter((a) => a.days < EXPIRY_NOTICE_DAYS);
   const warnings = [
     ...expired.map(({ waiver: w, wouldWaive }) =>
       `${where(w)}: waiver for ${subject(w)} (owner ${w.owner}) expired on ${w.expires}${wouldWaive > 0 ? `: ${wouldWaive} result${wouldWaive === 1 ? ' is' : 's are'} no longer waived` : ''}`),
     ...unused.map((w) => `${where(w)}: waiver for ${subject(w)} on target ${w.target} (owner ${w.owner}) matched no failing or manual result: remove it`),
+    ...expiringSoon.map(({ waiver: w, waived, days }) =>
+      `${where(w)}: waiver for ${subject(w)} (owner ${w.owner}) expires ${days === 0 ? 'today' : `in ${days} day${days === 1 ? '' : 's'}`} (${w.expires}): ${waived} result${waived === 1 ? '' : 's'} it waives will count again after that unless it is renewed`),
   ];
   return {
     run: { ...run, results, summary: summarise(results), warnings: [...run.warnings, ...warnings] },
     expired,
     unused,
-    applied: live.filter((w) => waivedBy.get(w)! > 0).map((w) => ({ waiver: w, waived: waivedBy.get(w)! })),
+    applied,
+    expiringSoon,
   };
 }

@@ -136,7 +136,7 @@ describe('applyWaivers', () => {
     { controlId: '1.3', checkId: 'c', status: 'pass', target: 'prod/config.yaml' },
     { controlId: '1.4', checkId: 'd', status: 'error', target: 'prod/config.yaml', reason: 'denied' },
   ]);
-  const now = new Date('2026-06-30T23:00:00Z');
+  const now = new Date('2026-06-01T12:00:00Z'); // a month before the waivers' last day: no expiry notice
 
   it('a matching fail or manual result becomes waived with the waiver attached; the summary is recounted', () => {
     const out = applyWaivers(run, [waiver({ check: 'a', target: 'prod/*' }), waiver({ control: '1.2' }, 8)], now);
@@ -166,6 +166,17 @@ describe('applyWaivers', () => {
     expect(out.expired).toHaveLength(1);
     expect(out.unused).toHaveLength(0);
     expect(out.run.warnings).toEqual(['w.yaml:2:5: waiver for check a (owner ops) expired on 2026-06-30: 2 results are no longer waived']);
+  });
+
+  it('an applied waiver within 14 days of its last day is announced with its owner; an unused or distant one is not', () => {
+    const at = (iso: string) => applyWaivers(run, [waiver({ check: 'a' }), waiver({ check: 'c', expires: '2026-06-20' }, 8)], new Date(iso));
+    expect(at('2026-06-16T12:00:00Z').expiringSoon).toEqual([]); // 14 whole days left
+    const soon = at('2026-06-17T00:00:00Z');
+    expect(soon.expiringSoon.map((e) => [e.waiver.check, e.days])).toEqual([['a', 13]]);
+    expect(soon.run.warnings).toContain('w.yaml:2:5: waiver for check a (owner ops) expires in 13 days (2026-06-30): 2 results it waives will count again after that unless it is renewed');
+    expect(at('2026-06-29T08:00:00Z').run.warnings.at(-1)).toMatch(/expires in 1 day \(2026-06-30\): 2 results/);
+    expect(at('2026-06-30T23:59:00Z').run.warnings.at(-1)).toMatch(/expires today \(2026-06-30\)/);
+    expect(at('2026-06-30T23:59:00Z').run.summary.waived).toBe(2); // still applied on its last day
   });
 
   it('benchmark globs pin control ids to the profiles they mean', () => {
