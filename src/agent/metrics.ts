@@ -5,12 +5,14 @@
  * the value 1 (the kube-state-metrics way): a status change ends one series and starts another, so
  * `rke_harden_control_status{status="fail",scored="true"} == 1` is the list of scored failures.
  * Targets: each node (label node=<node name>, target="node") and the cluster (target="cluster",
- * node=""). Label values are never secrets: control and check ids, node names, statuses.
+ * node=""). Label values are never secrets: control and check ids, node names, statuses, and the
+ * owners and expiry dates of waivers (which the waiver file, a reviewed document, states openly).
  */
 import type { ScanRun } from '../model/result.js';
 import { STATUSES } from '../model/status.js';
 import { NODE_STATES, type NodeReport } from './scan.js';
 import type { MetricFamily, Sample } from './prom-text.js';
+import { expiresAt } from '../waivers/apply-waivers.js';
 
 export interface ScanRecord {
   run: ScanRun;
@@ -76,6 +78,16 @@ export function buildMetrics(st: AggregatorState): MetricFamily[] {
     if (c) c.value++;
   }
 
+  // Waived results by the owner and last day of their waiver, for an alert before the day passes.
+  const waivers = new Map<string, { owner: string; expires: string; n: number }>();
+  for (const r of run?.results ?? []) {
+    if (r.status !== 'waived' || !r.waiver) continue;
+    const k = `${r.waiver.owner}\u0000${r.waiver.expires}`;
+    const w = waivers.get(k) ?? { owner: r.waiver.owner, expires: r.waiver.expires, n: 0 };
+    w.n++;
+    waivers.set(k, w);
+  }
+
   const nodes = rec?.nodes ?? [];
   const byState = new Map(NODE_STATES.map((s) => [s, 0]));
   for (const n of nodes) byState.set(n.state, (byState.get(n.state) ?? 0) + 1);
@@ -101,6 +113,8 @@ export function buildMetrics(st: AggregatorState): MetricFamily[] {
     family('rke_harden_node_snapshot_timestamp_seconds', 'gauge', 'When the node snapshot used by the last successful scan was collected (Unix time).', nodes.filter((n) => n.collectedAt).map((n) => ({ labels: { node: n.node }, value: Date.parse(n.collectedAt!) / 1000 }))),
     family('rke_harden_node_collect_duration_seconds', 'gauge', 'How long the node agent took to collect the snapshot used by the last successful scan.', nodes.filter((n) => n.collectMs !== undefined).map((n) => ({ labels: { node: n.node }, value: n.collectMs! / 1000 }))),
     family('rke_harden_nodes', 'gauge', 'Number of nodes per state in the last successful scan.', [...byState].map(([state, value]) => ({ labels: { state }, value }))),
+    family('rke_harden_waived_results', 'gauge', 'Results waived in the last successful scan, by the owner and last day (expires) of their waiver.', [...waivers.values()].map((w) => ({ labels: { owner: w.owner, expires: w.expires }, value: w.n }))),
+    family('rke_harden_waiver_expiry_timestamp_seconds', 'gauge', 'End (Unix time) of the last day a waiver applies, per owner and expiry date of the waivers used in the last successful scan.', [...waivers.values()].map((w) => ({ labels: { owner: w.owner, expires: w.expires }, value: expiresAt(w) / 1000 }))),
   ];
   return out;
 }

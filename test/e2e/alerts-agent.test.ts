@@ -43,7 +43,13 @@ describe('alert rules (promtool)', () => {
   it('check rules: the rendered rules are valid', () => {
     const r = promtool(['check', 'rules', RULES]);
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/SUCCESS: 5 rules found/);
+    expect(r.out).toMatch(/SUCCESS: 6 rules found/);
+  });
+  it('every alert has a committed unit test', () => {
+    const alerts = [...fs.readFileSync(RULES, 'utf8').matchAll(/^\s*- alert: (\w+)$/gm)].map((m) => m[1]);
+    const tested = new Set([...fs.readFileSync(path.join(REPO, 'deploy/alerts/rke-harden.rules.test.yaml'), 'utf8').matchAll(/alertname: (\w+)/g)].map((m) => m[1]));
+    expect(alerts.length).toBe(6);
+    expect(alerts.filter((a) => !tested.has(a))).toEqual([]);
   });
   it('test rules: the committed unit tests of every alert pass', () => {
     const r = promtool(['test', 'rules', path.join(REPO, 'deploy/alerts/rke-harden.rules.test.yaml')]);

@@ -14,6 +14,8 @@ import { catalogSysctls } from '../../src/agent/sysctls.js';
 import { loadCatalog, type Catalog } from '../../src/catalog/load-catalog.js';
 import { evaluateBenchmark } from '../../src/engine/evaluate-benchmark.js';
 import type { FactSnapshot } from '../../src/model/fact.js';
+import { applyWaivers } from '../../src/waivers/apply-waivers.js';
+import type { Waiver } from '../../src/waivers/load-waivers.js';
 import { removeHostTree } from '../support/host-fixtures.js';
 import { fixtureTree } from '../support/node-audit.js';
 
@@ -108,6 +110,21 @@ describe('aggregator metrics', () => {
     expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${served.url}/nope`)).status).toBe(404);
     expect((await fetch(`${served.url}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('waived results are counted by their waiver\'s owner and last day, with the end of that day for an expiry alert', async () => {
+    const options = { namespace: NS, schedule: parseSchedule('@every 1h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 };
+    const plain = new Aggregator(options, { kube, catalog, auditCluster: clusterAudit, log: () => undefined });
+    expect(parseExposition(await plain.metricsText({ processMetrics: false })).get('rke_harden_waived_results')).toBeUndefined();
+    const failing = (await plain.scan())!.run.results.find((r) => r.target === 'server-1' && r.status === 'fail')!;
+    const waivers: Waiver[] = [{ check: failing.checkId!, target: 'server-1', reason: 'tracked in SEC-1', owner: 'platform-team', expires: '2030-01-31', location: { file: 'w.yaml', line: 2, column: 5 } }];
+    const agg = new Aggregator(options, { kube, catalog, auditCluster: clusterAudit, log: () => undefined, applyWaivers: (run, now) => applyWaivers(run, waivers, now).run });
+    const waived = (await agg.scan())!.run.results.filter((r) => r.status === 'waived');
+    expect(waived.length).toBeGreaterThan(0);
+    const m = parseExposition(await agg.metricsText({ processMetrics: false }));
+    expect(m.get('rke_harden_waived_results')!.samples).toEqual([{ name: 'rke_harden_waived_results', labels: { owner: 'platform-team', expires: '2030-01-31' }, value: waived.length }]);
+    expect(m.get('rke_harden_waiver_expiry_timestamp_seconds')!.samples.map((s) => [s.labels, s.value])).toEqual([[{ owner: 'platform-team', expires: '2030-01-31' }, (Date.parse('2030-02-01T00:00:00Z') - 1) / 1000]]);
+    expect(m.get('rke_harden_control_status')!.samples.filter((s) => s.labels.status === 'waived').map((s) => s.labels.check)).toEqual(waived.map((r) => r.checkId));
   });
 
   it('a failed scan keeps the last results and counts the failure', async () => {
