@@ -105,9 +105,9 @@ function program(setExit: (code: number) => void): Command {
   const harden = root.command('harden').description('generate hardened configuration and apply host and cluster fixes');
   harden
     .command('config')
-    .description('generate a hardened RKE1 cluster.yml / RKE2 config.yaml for a version, or merge into yours (--from)')
+    .description('generate a hardened RKE1 cluster.yml / RKE2 config.yaml for a version, or merge into yours (--from: also a Rancher provisioning Cluster)')
     .addOption(new Option('--distro <distro>', 'distribution').choices(['rke1', 'rke2']).makeOptionMandatory())
-    .option('--k8s-version <version>', "RKE2 version (e.g. v1.31.4+rke2r1) or RKE release (e.g. v1.28.15-rancher1-1); RKE1: default the --from file's kubernetes_version")
+    .option('--k8s-version <version>', "RKE2 version (e.g. v1.31.4+rke2r1) or RKE release (e.g. v1.28.15-rancher1-1); default: the version the --from file names (RKE1, Rancher Cluster)")
     .option('--from <file>', 'your configuration: settings, comments and order are kept')
     .option('--out <dir>', 'write the configuration and companion files here (atomically)')
     .option('--benchmark <id>', 'benchmark profile (default: chosen from distro and version)')

@@ -2,17 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
-import { compareVersions, parseK8sVersion, type K8sVersion } from '../config/k8s-version.js';
 import { readYamlFile, type LocatedYaml } from '../config/read-yaml-file.js';
-import { YamlAccess } from '../config/yaml-access.js';
-import { RKE1_RELEASE, rke1ServiceOptions } from '../config/rke1/rke1-version.js';
-import { detectConfigKind } from '../config/detect-config-kind.js';
+import { detectConfigKind, type ConfigKind } from '../config/detect-config-kind.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { exemptionList, EXEMPTION_LISTS, type ExemptionListName } from '../collectors/cluster/namespace-exemptions.js';
 import { hardenRke1 } from './rke1-hardening.js';
 import { hardenRke2 } from './rke2-hardening.js';
+import { hardenRancherRke2 } from './rancher-rke2-hardening.js';
+import { versionToHarden } from './version-to-harden.js';
 import type { Companion, HardeningContext } from './hardening-context.js';
 
 export interface HardenConfigOptions {
@@ -37,51 +36,23 @@ export interface HardenedConfig {
   benchmark: string;
 }
 
-/**
- * The version to harden for. RKE1: the --from file's kubernetes_version is what `rke up` deploys, so
- * it wins, and a different --k8s-version is an error rather than a config hardened for another
- * version (e.g. PodSecurityPolicy on a 1.25+ cluster). A version written into the file must be an
- * RKE release name. RKE2's config.yaml names no version: --k8s-version is required.
- */
-function versionToHarden(o: HardenConfigOptions, from: LocatedYaml | undefined): K8sVersion {
-  const given = o.k8sVersion === undefined ? undefined : parseK8sVersion(o.k8sVersion, '--k8s-version');
-  const required = (why: string) => usageError(`harden config: --k8s-version is required (${why})`);
-  if (o.distro === 'rke2') {
-    if (!given) throw required("RKE2's config.yaml does not name its version; e.g. v1.31.4+rke2r1");
-    return given;
-  }
-  const a = from ? new YamlAccess(from, []) : undefined;
-  const field = a?.at(['rancher_kubernetes_engine_config']) !== undefined ? ['rancher_kubernetes_engine_config', 'kubernetes_version'] : ['kubernetes_version'];
-  const inFile = a?.text(field);
-  if (a && inFile !== undefined) {
-    const where = `${a.where(field)}: kubernetes_version`;
-    const version = parseK8sVersion(inFile, where);
-    if (given && compareVersions(version, given) !== 0) {
-      throw inputError(`${where} ${inFile} is the version rke up deploys, not --k8s-version ${given.text}: make them agree, or leave --k8s-version out`);
-    }
-    rke1ServiceOptions(version, where); // RKE1 never shipped other minors
-    return version;
-  }
-  if (!given) throw required(`${from ? `${from.file} names no kubernetes_version` : 'no --from file names one'}; e.g. v1.28.15-rancher1-1`);
-  if (!RKE1_RELEASE.test(given.text)) {
-    throw inputError(`--k8s-version ${given.text}: cluster.yml's kubernetes_version must be an RKE release such as v1.${given.minor}.${given.patch}-rancher1-1 (\`rke config --list-version --all\` lists them); rke up refuses a bare Kubernetes version`);
-  }
-  rke1ServiceOptions(given, '--k8s-version');
-  return given;
+/** What --from is (checked against --distro), or what a new file will be. */
+function configKindToHarden(o: HardenConfigOptions, y: LocatedYaml | undefined): ConfigKind {
+  const detected = y ? detectConfigKind(y) : undefined;
+  const accepted: ConfigKind[] = o.distro === 'rke1' ? ['rke1-cluster-yml'] : ['rke2-config', 'rancher-rke2-cluster'];
+  if (detected && !accepted.includes(detected)) throw inputError(`${o.from}: a ${detected} file cannot be hardened as --distro ${o.distro}`);
+  return detected ?? accepted[0]!;
 }
 
 /** Generate (or merge into --from) the hardened configuration for one distro and version. Pure but for reading --from. */
 export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   const y = o.from ? readYamlFile(o.from) : undefined; // validates: one clear line on bad input
-  if (y && o.from) {
-    const kind = detectConfigKind(y);
-    const expected = o.distro === 'rke1' ? 'rke1-cluster-yml' : 'rke2-config';
-    if (kind && kind !== expected) throw inputError(`${o.from}: a ${kind} file cannot be hardened as --distro ${o.distro}`);
-  }
-  const version = versionToHarden(o, y);
+  const kind = configKindToHarden(o, y);
+  const { version, writeTo } = versionToHarden(kind, o.k8sVersion, y);
   const catalog = loadCatalog();
   const benchmark = o.benchmark ? resolveBenchmarkId(catalog, o.benchmark) : selectBenchmark(catalog, o.distro, version.text);
-  const listName = o.exemptions ?? (o.distro === 'rke2' ? 'rke2' : 'rancher-restricted');
+  // Who writes the PSA exemptions: RKE2 itself for a config.yaml, Rancher's rancher-restricted template otherwise.
+  const listName = o.exemptions ?? (kind === 'rke2-config' ? 'rke2' : 'rancher-restricted');
   if (listName !== 'none' && !(EXEMPTION_LISTS as readonly string[]).includes(listName)) {
     throw usageError(`--exemptions ${listName}: unknown list (one of ${EXEMPTION_LISTS.join(', ')}, none)`);
   }
@@ -100,9 +71,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     else doc.commentBefore = ` Hardened by rke-harden for RKE2 ${version.text} (${benchmark.id}): /etc/rancher/rke2/config.yaml`;
   }
   if (o.distro === 'rke1' && !o.from) doc.setIn(['nodes'], doc.createNode([]));
-  if (o.distro === 'rke1' && doc.getIn(['kubernetes_version']) === undefined && doc.getIn(['rancher_kubernetes_engine_config']) === undefined) {
-    doc.setIn(['kubernetes_version'], version.text);
-  }
+  if (writeTo) doc.setIn(writeTo, version.text);
   const ctx: HardeningContext = {
     version,
     exemptNamespaces: [...exempt],
@@ -111,9 +80,13 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     notes: [],
     companions: [],
   };
-  if (o.distro === 'rke1') hardenRke1(doc, ctx);
+  if (kind === 'rke1-cluster-yml') hardenRke1(doc, ctx);
+  else if (kind === 'rancher-rke2-cluster') hardenRancherRke2(doc, ctx);
   else hardenRke2(doc, ctx);
-  const after = doc.toString({ lineWidth: 0 });
+  // The yaml library writes every flow collection one way: follow the way most of the user's are written.
+  const padded = (before.match(/[[{] \S/g) ?? []).length;
+  const tight = (before.match(/[[{][^\s\]}]/g) ?? []).length;
+  const after = doc.toString({ lineWidth: 0, flowCollectionPadding: padded >= tight });
   const diff = createTwoFilesPatch(o.from ? `a/${fileName}` : '/dev/null', `b/${fileName}`, before, after, '', '', { context: 3 });
   return { fileName, before, after, diff, companions: ctx.companions, notes: ctx.notes, benchmark: benchmark.id };
 }

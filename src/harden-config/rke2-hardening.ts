@@ -4,7 +4,7 @@ import type { K8sVersion } from '../config/k8s-version.js';
 import { upsertArgItem } from './arg-items.js';
 import { admissionConfig, auditPolicy, etcdUserScript, STRONG_CIPHERS, sysctlConf } from './companion-templates.js';
 import type { HardeningContext } from './hardening-context.js';
-import { setScalar, valueAt } from './yaml-edit.js';
+import { setScalar, valueAt, type Path } from './yaml-edit.js';
 
 const AUDIT_POLICY = '/etc/rancher/rke2/audit-policy.yaml';
 const ADMISSION = '/etc/rancher/rke2/rke-harden-admission.yaml';
@@ -23,34 +23,42 @@ function addsExtendTokenItself(v: K8sVersion): boolean {
   return v.minor >= 35 || (from[v.minor] !== undefined && versionAtLeast(v, from[v.minor]!));
 }
 
-/** Edit an RKE2 config.yaml document into its hardened form for ctx.version. */
-export function hardenRke2(doc: Document, ctx: HardeningContext): void {
+export interface Rke2Placement {
+  /** Where a config.yaml key lives in the document: [key] for config.yaml, a layer of a Rancher Cluster. */
+  at: (key: string) => Path;
+  /** Pod Security Admission is set up outside config.yaml (Rancher's template): leave it alone. */
+  psaElsewhere?: boolean;
+}
+
+/** Edit an RKE2 config.yaml document (or the RKE2 config inside another one) into its hardened form for ctx.version. */
+export function hardenRke2(doc: Document, ctx: HardeningContext, place: Rke2Placement = { at: (k) => [k] }): void {
   const v = ctx.version;
+  const { at } = place;
   const profile = cisProfileFor(v);
-  const current = valueAt(doc, ['profile']);
+  const current = valueAt(doc, at('profile'));
   if (current !== profile) {
     if (current !== undefined) ctx.notes.push(`profile: ${String(current)} → ${profile} (the value RKE2 ${v.text} accepts for CIS mode)`);
-    setScalar(doc, ['profile'], profile);
+    setScalar(doc, at('profile'), profile);
   }
-  if (v.minor <= 24) setScalar(doc, ['protect-kernel-defaults'], true);
+  if (v.minor <= 24) setScalar(doc, at('protect-kernel-defaults'), true);
 
-  if (valueAt(doc, ['audit-policy-file']) === undefined) {
-    setScalar(doc, ['audit-policy-file'], AUDIT_POLICY);
+  if (valueAt(doc, at('audit-policy-file')) === undefined) {
+    setScalar(doc, at('audit-policy-file'), AUDIT_POLICY);
     ctx.companions.push({ nodePath: AUDIT_POLICY, text: auditPolicy(), mode: 0o600, purpose: 'audit policy (CIS 3.2.1): RKE2 would otherwise write one that logs nothing' });
   }
-  if (v.minor >= 25) {
-    if (valueAt(doc, ['pod-security-admission-config-file']) === undefined) {
-      setScalar(doc, ['pod-security-admission-config-file'], ADMISSION);
+  if (v.minor >= 25 && !place.psaElsewhere) {
+    if (valueAt(doc, at('pod-security-admission-config-file')) === undefined) {
+      setScalar(doc, at('pod-security-admission-config-file'), ADMISSION);
       ctx.companions.push({ nodePath: ADMISSION, text: admissionConfig({ psa: ctx.psa, exemptNamespaces: ctx.exemptNamespaces, minor: v.minor }), mode: 0o600, purpose: `Pod Security Admission ${ctx.psa} with ${ctx.exemptNamespaces.length} exempt namespaces, and EventRateLimit limits` });
-      upsertArgItem(doc, ['kube-apiserver-arg'], 'enable-admission-plugins', 'NodeRestriction,EventRateLimit', true);
+      upsertArgItem(doc, at('kube-apiserver-arg'), 'enable-admission-plugins', 'NodeRestriction,EventRateLimit', true);
     } else {
       ctx.notes.push('pod-security-admission-config-file is yours: add an EventRateLimit configuration to it and EventRateLimit to enable-admission-plugins for CIS 1.2.9');
     }
   }
   if (ctx.checks.has('apiserver-service-account-extend-token-expiration-disabled') && !addsExtendTokenItself(v)) {
-    upsertArgItem(doc, ['kube-apiserver-arg'], 'service-account-extend-token-expiration', 'false');
+    upsertArgItem(doc, at('kube-apiserver-arg'), 'service-account-extend-token-expiration', 'false');
   }
-  upsertArgItem(doc, ['kubelet-arg'], 'tls-cipher-suites', STRONG_CIPHERS);
+  upsertArgItem(doc, at('kubelet-arg'), 'tls-cipher-suites', STRONG_CIPHERS);
   ctx.companions.push({ nodePath: '/etc/sysctl.d/60-rke2-cis.conf', text: sysctlConf(), mode: 0o644, purpose: 'kernel parameters RKE2 checks in CIS mode (apply with sysctl --system)' });
   ctx.companions.push({ nodePath: '/usr/local/sbin/rke-harden-etcd-user.sh', text: etcdUserScript('rke2'), mode: 0o755, purpose: 'creates the etcd user and group RKE2 requires on servers in CIS mode' });
 }

@@ -2,22 +2,27 @@ import { isMap, isScalar, isSeq, YAMLMap, YAMLSeq, type Document, type Node } fr
 
 export type Path = (string | number)[];
 
-/** The map at path, created (empty, block style) where missing; keeps the user's comments and order. */
+/**
+ * The map at path, created (empty, block style) where missing; keeps the user's comments and order.
+ * A number in the path indexes an existing list (e.g. a Rancher machineSelectorConfig entry).
+ */
 export function ensureMap(doc: Document, path: Path): YAMLMap {
   let node: unknown = doc.contents;
   if (!isMap(node)) {
     doc.contents = doc.createNode({}) as never;
     node = doc.contents;
   }
-  for (const key of path) {
-    const m = node as YAMLMap;
-    let child = m.get(key, true) as Node | undefined;
-    if (!isMap(child)) {
+  path.forEach((key, i) => {
+    const parent = node as YAMLMap | YAMLSeq;
+    let child = parent.get(key, true) as Node | undefined;
+    const listNext = typeof path[i + 1] === 'number';
+    if (listNext ? !isSeq(child) : !isMap(child)) {
+      if (isSeq(parent) || listNext) throw new Error(`no ${listNext ? 'list' : 'map'} at ${path.slice(0, i + 1).join('.')} to edit`);
       child = new YAMLMap();
-      m.set(key, child);
+      parent.set(key, child);
     }
     node = child;
-  }
+  });
   return node as YAMLMap;
 }
 

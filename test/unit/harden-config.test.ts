@@ -131,7 +131,7 @@ kube-apiserver-arg:
   it('RKE1: a version written into cluster.yml must be an RKE release (rke up refuses a bare Kubernetes version)', async () => {
     const bare = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.9']);
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toMatch(/^rke-harden: --k8s-version v1\.28\.9: cluster\.yml's kubernetes_version must be an RKE release such as v1\.28\.9-rancher1-1/);
+    expect(bare.stderr).toMatch(/^rke-harden: --k8s-version v1\.28\.9: kubernetes_version must be a release such as v1\.28\.9-rancher1-1 \(`rke config --list-version --all` lists them\); rke up refuses a bare Kubernetes version$/m);
     const none = await runCli(['harden', 'config', '--distro', 'rke1']);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--k8s-version is required \(no --from file names one/);

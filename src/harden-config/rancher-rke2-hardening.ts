@@ -1,0 +1,77 @@
+import type { Document } from 'yaml';
+import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
+import type { HardeningContext } from './hardening-context.js';
+import { hardenRke2 } from './rke2-hardening.js';
+import { setScalar, valueAt, type Path } from './yaml-edit.js';
+
+const SPEC = ['spec'];
+const RKE_CONFIG = [...SPEC, 'rkeConfig'];
+const GLOBAL = [...RKE_CONFIG, 'machineGlobalConfig'];
+const PSA_TEMPLATE = [...SPEC, 'defaultPodSecurityAdmissionConfigurationTemplateName'];
+const PSP_TEMPLATE = [...SPEC, 'defaultPodSecurityPolicyTemplateName'];
+
+/**
+ * The maps Rancher merges into every machine's config.yaml, in its order: machineGlobalConfig, then
+ * each machineSelectorConfig entry without a machineLabelSelector (the order `audit config` reads).
+ */
+function layers(doc: Document): Path[] {
+  const out: Path[] = [GLOBAL];
+  const selectors = valueAt(doc, [...RKE_CONFIG, 'machineSelectorConfig']);
+  if (Array.isArray(selectors)) {
+    selectors.forEach((s: unknown, i) => {
+      const entry = s as { config?: unknown; machineLabelSelector?: unknown } | null;
+      if (entry && typeof entry.config === 'object' && entry.config !== null && !entry.machineLabelSelector) out.push([...RKE_CONFIG, 'machineSelectorConfig', i, 'config']);
+    });
+  }
+  return out;
+}
+
+/**
+ * Pod Security as Rancher's hardening guide sets it for a provisioned cluster: the built-in
+ * `rancher-restricted` template (1.25+) or the `restricted-noroot` PSP template (earlier). Rancher then
+ * writes the admission configuration itself, so config.yaml must not name one. Returns true when
+ * Rancher's template carries Pod Security (the config.yaml route is skipped).
+ */
+function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: string) => Path): boolean {
+  const v = ctx.version;
+  if (v.minor < 25) {
+    if (valueAt(doc, PSP_TEMPLATE) === undefined) setScalar(doc, PSP_TEMPLATE, 'restricted-noroot');
+    return true;
+  }
+  if (valueAt(doc, at('pod-security-admission-config-file')) !== undefined) return false; // theirs: the config.yaml route notes it
+  const current = valueAt(doc, PSA_TEMPLATE);
+  if (ctx.psa === 'baseline') {
+    ctx.notes.push('--psa baseline: Rancher has no built-in baseline template; create a PodSecurityAdmissionConfigurationTemplate that enforces baseline and name it in spec.defaultPodSecurityAdmissionConfigurationTemplateName');
+    return true;
+  }
+  if (current === undefined || current === 'rancher-privileged') {
+    if (current !== undefined) ctx.notes.push('defaultPodSecurityAdmissionConfigurationTemplateName: rancher-privileged → rancher-restricted (Pod Security restricted, Rancher\'s system namespaces exempt)');
+    setScalar(doc, PSA_TEMPLATE, 'rancher-restricted');
+  } else if (current !== 'rancher-restricted') {
+    ctx.notes.push(`defaultPodSecurityAdmissionConfigurationTemplateName: ${String(current)} is yours: make sure it enforces restricted and exempts only the namespaces that need it`);
+  }
+  const builtIn = new Set(exemptionList('rancher-restricted', ctx.version.text).namespaces);
+  const extra = ctx.exemptNamespaces.filter((n) => !builtIn.has(n));
+  if (extra.length && (current === undefined || current === 'rancher-privileged' || current === 'rancher-restricted')) {
+    ctx.notes.push(`rancher-restricted does not exempt ${extra.join(', ')}: create a PodSecurityAdmissionConfigurationTemplate from it with them added, and name it in spec.defaultPodSecurityAdmissionConfigurationTemplateName`);
+  }
+  if (ctx.checks.has('apiserver-admission-event-rate-limit-enabled')) {
+    ctx.notes.push('CIS 1.2.9 (EventRateLimit) stays open: Rancher writes the admission configuration from the template, which holds Pod Security only; record a waiver');
+  }
+  return true;
+}
+
+/**
+ * Edit a Rancher provisioning Cluster (provisioning.cattle.io/v1) for RKE2 into its hardened form. A
+ * config.yaml key already set in one of the maps Rancher merges is edited where it wins (the last
+ * one that has it); a new key goes to machineGlobalConfig. Entries with a machineLabelSelector are
+ * left alone (they apply to some machines only). The companion files must reach the nodes some
+ * other way: Rancher provisions the machines.
+ */
+export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
+  const maps = layers(doc);
+  const at = (key: string): Path => [...([...maps].reverse().find((l) => valueAt(doc, [...l, key]) !== undefined) ?? GLOBAL), key];
+  const psaElsewhere = rancherPodSecurity(doc, ctx, at);
+  hardenRke2(doc, ctx, { at, psaElsewhere });
+  ctx.notes.push('Rancher provisions the machines: put the companion files on them before they join (rkeConfig.machineSelectorFiles from a Secret or ConfigMap, or your node image / cloud-init)');
+}

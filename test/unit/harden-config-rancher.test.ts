@@ -1,0 +1,116 @@
+// harden config on Rancher provisioning Cluster objects (provisioning.cattle.io/v1, RKE2): settings
+// edited where Rancher merges them from, Pod Security by Rancher's template, the version from the file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { hardenConfig, writeHardenedConfig } from '../../src/harden-config/harden-config.js';
+import { auditConfig } from '../../src/cli/audit-config-command.js';
+import { runCli } from '../support/run-cli.js';
+import { tempTree } from '../support/temp-files.js';
+
+const cluster = (spec: string) => `apiVersion: provisioning.cattle.io/v1
+kind: Cluster
+metadata:
+  name: prod
+  namespace: fleet-default
+spec:
+${spec}`;
+
+/** Harden, write with companions, audit what was written: the scored failures left. */
+function hardenAndAudit(file: string, opts: { k8sVersion?: string; psa?: 'restricted' | 'baseline'; exemptNamespaces?: string[] } = {}) {
+  const h = hardenConfig({ distro: 'rke2', from: file, ...opts });
+  const out = tempTree({});
+  writeHardenedConfig(h, out);
+  const { run } = auditConfig([path.join(out, h.fileName)], {});
+  const scoredFails = run.results.filter((r) => r.status === 'fail' && r.scored).map((r) => `${r.target} ${r.controlId} ${r.checkId}`);
+  return { h, run, scoredFails, spec: (parse(h.after) as { spec: Record<string, unknown> }).spec };
+}
+
+describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
+  it('the bundled example: edits where Rancher merges from, comments kept, no scored fail left, idempotent', () => {
+    const file = path.join(tempTree({ 'cluster.yaml': fs.readFileSync('examples/rancher-rke2/cluster.yaml', 'utf8') }), 'cluster.yaml');
+    const before = auditConfig([file], {}).run.results.filter((r) => r.status === 'fail' && r.scored);
+    expect(before.length).toBeGreaterThan(0); // the example follows an old guide: cis-1.23 is fatal on v1.31
+    const { h, scoredFails, spec } = hardenAndAudit(file);
+    expect(scoredFails).toEqual([]);
+    expect(h.benchmark).toBe('rke2-cis-1.11');
+    const rke = spec.rkeConfig as { machineGlobalConfig: Record<string, unknown>; machineSelectorConfig: { config: Record<string, unknown> }[] };
+    // profile was set in the selector-less machineSelectorConfig entry: fixed there, not duplicated.
+    expect(rke.machineSelectorConfig[0]!.config).toEqual({ profile: 'cis', 'protect-kernel-defaults': true });
+    expect(rke.machineGlobalConfig.profile).toBeUndefined();
+    // New keys go to machineGlobalConfig, next to the user's own.
+    expect(rke.machineGlobalConfig).toMatchObject({ cni: 'calico', 'audit-policy-file': '/etc/rancher/rke2/audit-policy.yaml' });
+    expect(spec.defaultPodSecurityAdmissionConfigurationTemplateName).toBe('rancher-restricted');
+    expect(h.after).toMatch(/^# A Rancher-provisioned RKE2 cluster following Rancher's v2\.7 guide/);
+    expect(h.after).not.toMatch(/pod-security-admission-config-file|EventRateLimit/); // Rancher writes the admission configuration
+    expect(h.notes.join('\n')).toMatch(/profile: cis-1\.23 → cis/);
+    expect(h.notes.join('\n')).toMatch(/CIS 1\.2\.9 \(EventRateLimit\) stays open/);
+    expect(h.companions.map((c) => c.nodePath)).toContain('/etc/rancher/rke2/audit-policy.yaml');
+    fs.writeFileSync(file, h.after);
+    expect(hardenConfig({ distro: 'rke2', from: file }).after).toBe(h.after);
+  });
+
+  it('Rancher\'s early v2.7 guide cluster (1.25): hardened without scored fails', () => {
+    const { scoredFails, spec } = hardenAndAudit(path.resolve('test/fixtures/rancher-templates/rke2-rancher-cluster-hardened-k8s-1.25-early-v2.7.yaml'));
+    expect(scoredFails).toEqual([]);
+    expect((spec.rkeConfig as { upgradeStrategy?: unknown }).upgradeStrategy).toMatchObject({ controlPlaneConcurrency: '1' }); // the rest untouched
+  });
+
+  it('a bare cluster: settings into machineGlobalConfig, the template set; rancher-privileged replaced; a custom template kept', () => {
+    const dir = tempTree({ 'bare.yaml': cluster('  kubernetesVersion: v1.32.5+rke2r1\n'), 'privileged.yaml': cluster('  kubernetesVersion: v1.32.5+rke2r1\n  defaultPodSecurityAdmissionConfigurationTemplateName: rancher-privileged\n  rkeConfig: {}\n'), 'custom.yaml': cluster('  kubernetesVersion: v1.32.5+rke2r1\n  defaultPodSecurityAdmissionConfigurationTemplateName: ours-restricted\n') });
+    const bare = hardenAndAudit(path.join(dir, 'bare.yaml'));
+    expect(bare.scoredFails).toEqual([]);
+    expect((bare.spec.rkeConfig as { machineGlobalConfig: Record<string, unknown> }).machineGlobalConfig.profile).toBe('cis');
+    expect(bare.spec.defaultPodSecurityAdmissionConfigurationTemplateName).toBe('rancher-restricted');
+    const privileged = hardenAndAudit(path.join(dir, 'privileged.yaml'));
+    expect(privileged.spec.defaultPodSecurityAdmissionConfigurationTemplateName).toBe('rancher-restricted');
+    expect(privileged.h.notes.join('\n')).toMatch(/rancher-privileged → rancher-restricted/);
+    const custom = hardenConfig({ distro: 'rke2', from: path.join(dir, 'custom.yaml') });
+    expect(custom.after).toMatch(/defaultPodSecurityAdmissionConfigurationTemplateName: ours-restricted/);
+    expect(custom.notes.join('\n')).toMatch(/ours-restricted is yours/);
+    // Namespaces the built-in template does not exempt: named, with the way to add them.
+    expect(hardenConfig({ distro: 'rke2', from: path.join(dir, 'bare.yaml'), exemptNamespaces: ['team-ingress'] }).notes.join('\n')).toMatch(/rancher-restricted does not exempt team-ingress/);
+  });
+
+  it('entries with a machineLabelSelector apply to some machines only: left alone', () => {
+    const file = path.join(tempTree({ 'c.yaml': cluster(`  kubernetesVersion: v1.31.4+rke2r1
+  rkeConfig:
+    machineSelectorConfig:
+      - config:
+          kubelet-arg: [max-pods=200]
+        machineLabelSelector:
+          matchLabels: { pool: big }
+`) }), 'c.yaml');
+    const { spec } = hardenAndAudit(file);
+    const rke = spec.rkeConfig as { machineGlobalConfig: Record<string, string[]>; machineSelectorConfig: { config: Record<string, unknown> }[] };
+    expect(rke.machineSelectorConfig[0]!.config).toEqual({ 'kubelet-arg': ['max-pods=200'] });
+    expect(rke.machineGlobalConfig['kubelet-arg']![0]).toMatch(/^tls-cipher-suites=/);
+  });
+
+  it('PodSecurityPolicy era (≤ 1.24): the restricted-noroot PSP template of Rancher\'s guide', () => {
+    const file = path.join(tempTree({ 'c.yaml': cluster('  kubernetesVersion: v1.24.17+rke2r1\n') }), 'c.yaml');
+    const { spec, scoredFails } = hardenAndAudit(file);
+    expect(spec.defaultPodSecurityPolicyTemplateName).toBe('restricted-noroot');
+    expect(scoredFails).toEqual([]);
+  });
+
+  it('the version is spec.kubernetesVersion: a different --k8s-version is refused; a missing one is written, as an RKE2 release', async () => {
+    const dir = tempTree({ 'c.yaml': cluster('  kubernetesVersion: v1.31.4+rke2r1\n'), 'none.yaml': cluster('  rkeConfig: {}\n') });
+    const out = path.join(dir, 'out');
+    const wrong = await runCli(['harden', 'config', '--distro', 'rke2', '--k8s-version', 'v1.29.1+rke2r1', '--from', path.join(dir, 'c.yaml'), '--out', out]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/c\.yaml:7:22: spec\.kubernetesVersion v1\.31\.4\+rke2r1 is the version Rancher deploys, not --k8s-version v1\.29\.1\+rke2r1/);
+    expect(fs.existsSync(out)).toBe(false);
+    const missing = await runCli(['harden', 'config', '--distro', 'rke2', '--from', path.join(dir, 'none.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--k8s-version is required \(.*none\.yaml names no spec\.kubernetesVersion/);
+    const bare = await runCli(['harden', 'config', '--distro', 'rke2', '--k8s-version', 'v1.31.4', '--from', path.join(dir, 'none.yaml')]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/spec\.kubernetesVersion must be a release such as v1\.31\.4\+rke2r1/);
+    const written = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'none.yaml') });
+    expect((parse(written.after) as { spec: { kubernetesVersion: string } }).spec.kubernetesVersion).toBe('v1.31.4+rke2r1');
+    // As an RKE1 file it is refused.
+    expect(() => hardenConfig({ distro: 'rke1', from: path.join(dir, 'c.yaml') })).toThrow(/a rancher-rke2-cluster file cannot be hardened as --distro rke1/);
+  });
+});
