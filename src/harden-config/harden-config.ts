@@ -16,7 +16,7 @@ import type { Companion, HardeningContext } from './hardening-context.js';
 
 export interface HardenConfigOptions {
   distro: 'rke1' | 'rke2';
-  /** Required but for an RKE1 --from file that names its kubernetes_version (then it must agree). */
+  /** Required unless the --from file names its version (RKE1 kubernetes_version, Rancher spec.kubernetesVersion); then they must agree. */
   k8sVersion?: string;
   from?: string;
   benchmark?: string;
