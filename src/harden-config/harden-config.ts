@@ -9,7 +9,8 @@ import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { exemptionList, EXEMPTION_LISTS, type ExemptionListName } from '../collectors/cluster/namespace-exemptions.js';
 import { hardenRke1 } from './rke1-hardening.js';
-import { hardenRke2 } from './rke2-hardening.js';
+import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
+import { rke2DropInFiles } from '../config/rke2/merge-config-files.js';
 import { hardenRancherRke2 } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
 import type { Companion, HardeningContext } from './hardening-context.js';
@@ -30,6 +31,9 @@ export interface HardenedConfig {
   fileName: string;
   before: string;
   after: string;
+  /** RKE2 drop-ins of --from (config.yaml.d/<name>), as read and as hardened; all written with --out. */
+  dropIns: { name: string; before: string; after: string }[];
+  /** Unified diff of every file that changes. */
   diff: string;
   companions: Companion[];
   notes: string[];
@@ -70,6 +74,12 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     if (o.distro === 'rke1') doc.commentBefore = ` Hardened by rke-harden for Kubernetes ${version.text} (${benchmark.id}). Add your nodes.`;
     else doc.commentBefore = ` Hardened by rke-harden for RKE2 ${version.text} (${benchmark.id}): /etc/rancher/rke2/config.yaml`;
   }
+  // RKE2 reads config.yaml.d/*.yaml after config.yaml: they are hardened with it (a key is edited where it wins).
+  const dropIns = o.from && kind === 'rke2-config' ? rke2DropInFiles(o.from).map((file) => {
+    readYamlFile(file); // validates: one clear line on bad input
+    const text = fs.readFileSync(file, 'utf8');
+    return { name: `${fileName}.d/${path.basename(file)}`, before: text, doc: parseDocument(text, { keepSourceTokens: true }) };
+  }) : [];
   if (o.distro === 'rke1' && !o.from) doc.setIn(['nodes'], doc.createNode([]));
   if (writeTo) doc.setIn(writeTo, version.text);
   const ctx: HardeningContext = {
@@ -82,16 +92,24 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   };
   if (kind === 'rke1-cluster-yml') hardenRke1(doc, ctx);
   else if (kind === 'rancher-rke2-cluster') hardenRancherRke2(doc, ctx);
-  else hardenRke2(doc, ctx);
-  // The yaml library writes every flow collection one way: follow the way most of the user's are written.
-  const padded = (before.match(/[[{] \S/g) ?? []).length;
-  const tight = (before.match(/[[{][^\s\]}]/g) ?? []).length;
-  const after = doc.toString({ lineWidth: 0, flowCollectionPadding: padded >= tight });
-  const diff = createTwoFilesPatch(o.from ? `a/${fileName}` : '/dev/null', `b/${fileName}`, before, after, '', '', { context: 3 });
-  return { fileName, before, after, diff, companions: ctx.companions, notes: ctx.notes, benchmark: benchmark.id };
+  else hardenRke2(ctx, configFilesPlacement([doc, ...dropIns.map((d) => d.doc)]));
+  const after = render(doc, before);
+  const hardenedDropIns = dropIns.map((d) => ({ name: d.name, before: d.before, after: render(d.doc, d.before) }));
+  const diff = [
+    createTwoFilesPatch(o.from ? `a/${fileName}` : '/dev/null', `b/${fileName}`, before, after, '', '', { context: 3 }),
+    ...hardenedDropIns.filter((d) => d.after !== d.before).map((d) => createTwoFilesPatch(`a/${d.name}`, `b/${d.name}`, d.before, d.after, '', '', { context: 3 })),
+  ].join('');
+  return { fileName, before, after, dropIns: hardenedDropIns, diff, companions: ctx.companions, notes: ctx.notes, benchmark: benchmark.id };
 }
 
-/** Write the configuration and companions under dir (host/<node path>), each atomically. */
+/** A document as text, its flow collections written the way most of the user's are (the yaml library writes them one way). */
+function render(doc: Document, before: string): string {
+  const padded = (before.match(/[[{] \S/g) ?? []).length;
+  const tight = (before.match(/[[{][^\s\]}]/g) ?? []).length;
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: padded >= tight });
+}
+
+/** Write the configuration (with its drop-ins) and companions under dir (host/<node path>), each atomically. */
 export function writeHardenedConfig(h: HardenedConfig, dir: string): string[] {
   const written: string[] = [];
   const write = (file: string, text: string, mode: number) => {
@@ -102,6 +120,7 @@ export function writeHardenedConfig(h: HardenedConfig, dir: string): string[] {
     written.push(file);
   };
   write(path.join(dir, h.fileName), h.after, 0o600);
+  for (const d of h.dropIns) write(path.join(dir, d.name), d.after, 0o600);
   for (const c of h.companions) write(path.join(dir, 'host', c.nodePath), c.text, c.mode);
   return written;
 }

@@ -72,6 +72,6 @@ export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
   const maps = layers(doc);
   const at = (key: string): Path => [...([...maps].reverse().find((l) => valueAt(doc, [...l, key]) !== undefined) ?? GLOBAL), key];
   const psaElsewhere = rancherPodSecurity(doc, ctx, at);
-  hardenRke2(doc, ctx, { at, psaElsewhere });
+  hardenRke2(ctx, { at: (key) => ({ doc, path: at(key) }), psaElsewhere });
   ctx.notes.push('Rancher provisions the machines: put the companion files on them before they join (rkeConfig.machineSelectorFiles from a Secret or ConfigMap, or your node image / cloud-init)');
 }

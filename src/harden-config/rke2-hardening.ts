@@ -23,42 +23,75 @@ function addsExtendTokenItself(v: K8sVersion): boolean {
   return v.minor >= 35 || (from[v.minor] !== undefined && versionAtLeast(v, from[v.minor]!));
 }
 
+/** Where a config.yaml key is edited: the document that decides its value, and the key's path in it. */
+export interface Rke2Target {
+  doc: Document;
+  path: Path;
+}
+
 export interface Rke2Placement {
-  /** Where a config.yaml key lives in the document: [key] for config.yaml, a layer of a Rancher Cluster. */
-  at: (key: string) => Path;
+  at: (key: string) => Rke2Target;
   /** Pod Security Admission is set up outside config.yaml (Rancher's template): leave it alone. */
   psaElsewhere?: boolean;
 }
 
-/** Edit an RKE2 config.yaml document (or the RKE2 config inside another one) into its hardened form for ctx.version. */
-export function hardenRke2(doc: Document, ctx: HardeningContext, place: Rke2Placement = { at: (k) => [k] }): void {
-  const v = ctx.version;
-  const { at } = place;
-  const profile = cisProfileFor(v);
-  const current = valueAt(doc, at('profile'));
-  if (current !== profile) {
-    if (current !== undefined) ctx.notes.push(`profile: ${String(current)} → ${profile} (the value RKE2 ${v.text} accepts for CIS mode)`);
-    setScalar(doc, at('profile'), profile);
-  }
-  if (v.minor <= 24) setScalar(doc, at('protect-kernel-defaults'), true);
+/**
+ * RKE2's own layering: config.yaml, then config.yaml.d/*.yaml in name order, a later file replacing a
+ * key (`key+` appends to it). A key is edited in the last file that sets it, where it wins; a new key
+ * goes to config.yaml. An edit anywhere else would be overridden and the hardening silently lost.
+ */
+export function configFilesPlacement(files: Document[]): Rke2Placement {
+  return {
+    at: (key) => {
+      for (const doc of [...files].reverse()) {
+        if (valueAt(doc, [`${key}+`]) !== undefined) return { doc, path: [`${key}+`] };
+        if (valueAt(doc, [key]) !== undefined) return { doc, path: [key] };
+      }
+      return { doc: files[0]!, path: [key] };
+    },
+  };
+}
 
-  if (valueAt(doc, at('audit-policy-file')) === undefined) {
-    setScalar(doc, at('audit-policy-file'), AUDIT_POLICY);
+/** Edit an RKE2 configuration (config.yaml and its drop-ins, or the RKE2 config inside a Rancher Cluster) into its hardened form for ctx.version. */
+export function hardenRke2(ctx: HardeningContext, place: Rke2Placement): void {
+  const v = ctx.version;
+  const scalar = (key: string, value: string | boolean) => {
+    const t = place.at(key);
+    setScalar(t.doc, t.path, value);
+  };
+  const current = (key: string) => {
+    const t = place.at(key);
+    return valueAt(t.doc, t.path);
+  };
+  const argItem = (key: string, flag: string, value: string, merge = false) => {
+    const t = place.at(key);
+    upsertArgItem(t.doc, t.path, flag, value, merge);
+  };
+  const profile = cisProfileFor(v);
+  const currentProfile = current('profile');
+  if (currentProfile !== profile) {
+    if (currentProfile !== undefined) ctx.notes.push(`profile: ${String(currentProfile)} → ${profile} (the value RKE2 ${v.text} accepts for CIS mode)`);
+    scalar('profile', profile);
+  }
+  if (v.minor <= 24) scalar('protect-kernel-defaults', true);
+
+  if (current('audit-policy-file') === undefined) {
+    scalar('audit-policy-file', AUDIT_POLICY);
     ctx.companions.push({ nodePath: AUDIT_POLICY, text: auditPolicy(), mode: 0o600, purpose: 'audit policy (CIS 3.2.1): RKE2 would otherwise write one that logs nothing' });
   }
   if (v.minor >= 25 && !place.psaElsewhere) {
-    if (valueAt(doc, at('pod-security-admission-config-file')) === undefined) {
-      setScalar(doc, at('pod-security-admission-config-file'), ADMISSION);
+    if (current('pod-security-admission-config-file') === undefined) {
+      scalar('pod-security-admission-config-file', ADMISSION);
       ctx.companions.push({ nodePath: ADMISSION, text: admissionConfig({ psa: ctx.psa, exemptNamespaces: ctx.exemptNamespaces, minor: v.minor }), mode: 0o600, purpose: `Pod Security Admission ${ctx.psa} with ${ctx.exemptNamespaces.length} exempt namespaces, and EventRateLimit limits` });
-      upsertArgItem(doc, at('kube-apiserver-arg'), 'enable-admission-plugins', 'NodeRestriction,EventRateLimit', true);
+      argItem('kube-apiserver-arg', 'enable-admission-plugins', 'NodeRestriction,EventRateLimit', true);
     } else {
       ctx.notes.push('pod-security-admission-config-file is yours: add an EventRateLimit configuration to it and EventRateLimit to enable-admission-plugins for CIS 1.2.9');
     }
   }
   if (ctx.checks.has('apiserver-service-account-extend-token-expiration-disabled') && !addsExtendTokenItself(v)) {
-    upsertArgItem(doc, at('kube-apiserver-arg'), 'service-account-extend-token-expiration', 'false');
+    argItem('kube-apiserver-arg', 'service-account-extend-token-expiration', 'false');
   }
-  upsertArgItem(doc, at('kubelet-arg'), 'tls-cipher-suites', STRONG_CIPHERS);
+  argItem('kubelet-arg', 'tls-cipher-suites', STRONG_CIPHERS);
   ctx.companions.push({ nodePath: '/etc/sysctl.d/60-rke2-cis.conf', text: sysctlConf(), mode: 0o644, purpose: 'kernel parameters RKE2 checks in CIS mode (apply with sysctl --system)' });
   ctx.companions.push({ nodePath: '/usr/local/sbin/rke-harden-etcd-user.sh', text: etcdUserScript('rke2'), mode: 0o755, purpose: 'creates the etcd user and group RKE2 requires on servers in CIS mode' });
 }

@@ -142,6 +142,39 @@ kube-apiserver-arg:
     expect(() => hardenConfig({ distro: 'rke1', k8sVersion: 'v1.45.1-rancher1-1' })).toThrow(/--k8s-version v1\.45\.1-rancher1-1 is not an RKE1 version/);
   });
 
+  it('RKE2 drop-ins: a key is edited in the config.yaml.d file where it wins, all files written, idempotent', async () => {
+    const src = tempTree({
+      'config.yaml': fs.readFileSync('examples/rke2-server/config.yaml', 'utf8'),
+      'config.yaml.d/50-audit.yaml': fs.readFileSync('examples/rke2-server/config.yaml.d/50-audit.yaml', 'utf8'),
+      'config.yaml.d/60-kubelet.yaml': 'kubelet-arg+:\n  - max-pods=150\n',
+    });
+    const from = path.join(src, 'config.yaml');
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from });
+    const dropIn = (name: string) => h.dropIns.find((d) => d.name === `config.yaml.d/${name}`)!;
+    // 50-audit.yaml replaces kube-apiserver-arg: the admission plugins go there, not into config.yaml where they would be lost.
+    expect(dropIn('50-audit.yaml').after).toMatch(/^ {2}- enable-admission-plugins=NodeRestriction,EventRateLimit$/m);
+    expect(h.after).not.toMatch(/enable-admission-plugins/);
+    // An append drop-in (kubelet-arg+) is where the kubelet cipher suites win.
+    expect(dropIn('60-kubelet.yaml').after).toMatch(/^kubelet-arg\+:\n {2}- max-pods=150\n {2}- tls-cipher-suites=/);
+    expect(h.diff).toMatch(/^\+\+\+ b\/config\.yaml\.d\/50-audit\.yaml/m);
+    const out = path.join(src, 'out');
+    writeHardenedConfig(h, out);
+    expect(fs.readdirSync(path.join(out, 'config.yaml.d')).sort()).toEqual(['50-audit.yaml', '60-kubelet.yaml']);
+    const { run } = auditConfig([path.join(out, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
+    expect(run.results.filter((r) => r.status === 'fail' && r.scored)).toEqual([]);
+    expect(run.results.find((r) => r.checkId === 'apiserver-admission-event-rate-limit-enabled')!.status).toBe('pass');
+    expect(run.results.find((r) => r.checkId === 'kubelet-tls-cipher-suites-strong')!.status).toBe('pass');
+    // The hardened files harden to themselves; the source is untouched.
+    const again = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(out, 'config.yaml') });
+    expect([again.after, ...again.dropIns.map((d) => d.after)]).toEqual([h.after, ...h.dropIns.map((d) => d.after)]);
+    expect(fs.readFileSync(path.join(src, 'config.yaml.d/50-audit.yaml'), 'utf8')).toBe(fs.readFileSync('examples/rke2-server/config.yaml.d/50-audit.yaml', 'utf8'));
+    // A broken drop-in: one line naming it, exit 2.
+    fs.writeFileSync(path.join(src, 'config.yaml.d/70-bad.yaml'), 'kubelet-arg: [\n');
+    const bad = await runCli(['harden', 'config', '--distro', 'rke2', '--k8s-version', 'v1.31.4+rke2r1', '--from', from]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/config\.yaml\.d\/70-bad\.yaml:\d+:\d+: invalid YAML/);
+  });
+
   it('bad --from: one line, exit 2, nothing written', async () => {
     const dir = tempTree({ 'cluster.yml': 'services: [\n' });
     const r = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.15-rancher1-1', '--from', path.join(dir, 'cluster.yml'), '--out', path.join(dir, 'out')]);

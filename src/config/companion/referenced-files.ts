@@ -48,8 +48,11 @@ export function resolveReferencedFiles(snap: FactSnapshot): void {
       snap.facts[flag.key] = { ...flag, value: file };
     } else if (path.isAbsolute(value) && exists(value)) {
       hostFs = new LocalHostFs('/');
-    } else if (flag.location && exists(path.join(path.dirname(flag.location.file), 'host', value))) {
-      hostFs = new LocalHostFs(path.join(path.dirname(flag.location.file), 'host'));
+    } else if (flag.location) {
+      // host/ beside the file that sets the flag, or beside config.yaml for a config.yaml.d drop-in.
+      const dir = path.dirname(flag.location.file);
+      const root = [dir, ...(dir.endsWith('.yaml.d') ? [path.dirname(dir)] : [])].map((d) => path.join(d, 'host')).find((h) => exists(path.join(h, value)));
+      if (root) hostFs = new LocalHostFs(root);
     }
     const where = flag.location?.line ? `${flag.location.file}:${flag.location.line}:${flag.location.column}` : snap.target.name;
     if (!hostFs) {

@@ -66,8 +66,8 @@ export function readRke2ConfigFiles(mainFile: string): LocatedYaml[] {
   return [...(fs.existsSync(mainFile) ? [readYamlFile(mainFile)] : []), ...readRke2DropIns(mainFile)];
 }
 
-/** The drop-ins of a config file (<file>.d/*.yaml, in name order), without the file itself. */
-export function readRke2DropIns(mainFile: string): LocatedYaml[] {
+/** The drop-in files of a config file (<file>.d/*.yaml|*.yml, in name order), without the file itself. */
+export function rke2DropInFiles(mainFile: string): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(`${mainFile}.d`);
@@ -76,5 +76,10 @@ export function readRke2DropIns(mainFile: string): LocatedYaml[] {
     if (code === 'ENOENT' || code === 'ENOTDIR') return []; // no drop-in directory
     throw e;
   }
-  return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => readYamlFile(path.join(`${mainFile}.d`, n)));
+  return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(`${mainFile}.d`, n));
+}
+
+/** The drop-ins of a config file, parsed. */
+export function readRke2DropIns(mainFile: string): LocatedYaml[] {
+  return rke2DropInFiles(mainFile).map(readYamlFile);
 }
