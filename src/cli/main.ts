@@ -177,11 +177,11 @@ function program(setExit: (code: number) => void): Command {
     .command('upgrade-check')
     .description('what an upgrade changes: benchmark controls, and settings of your config that break or change meaning (exit 1 when blocked)')
     .argument('[config]', 'cluster.yml, config.yaml or Rancher Cluster file to check on the target version')
-    .requiredOption('--from <version>', 'current Kubernetes / RKE2 version')
+    .option('--from <version>', 'current Kubernetes / RKE2 version (default: the version the config names)')
     .requiredOption('--to <version>', 'target version')
     .addOption(new Option('--distro <distro>', 'distribution (read from the config when given)').choices(['rke1', 'rke2']))
     .addOption(new Option('-o, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (config: string | undefined, o: { from: string; to: string; distro?: 'rke1' | 'rke2'; format: string }) => {
+    .action(async (config: string | undefined, o: { from?: string; to: string; distro?: 'rke1' | 'rke2'; format: string }) => {
       const { runUpgradeCheck } = await import('./upgrade-check-command.js');
       const r = runUpgradeCheck({ ...o, ...(config ? { config } : {}) });
       process.stdout.write(r.text);

@@ -3,6 +3,7 @@ import type { ConfigKind } from '../config/detect-config-kind.js';
 import type { LocatedYaml } from '../config/read-yaml-file.js';
 import { RKE1_RELEASE, rke1ServiceOptions } from '../config/rke1/rke1-version.js';
 import { YamlAccess, type YamlPath } from '../config/yaml-access.js';
+import { versionFieldPath } from '../config/config-version.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 
 /** Where a configuration names the version it deploys, and the form its deployer accepts there. */
@@ -16,20 +17,18 @@ interface VersionField {
 
 const RKE2_RELEASE = /^v\d+\.\d+\.\d+\+rke2r\d+$/;
 
-function versionField(kind: ConfigKind, a: YamlAccess | undefined): VersionField | undefined {
+function versionField(kind: ConfigKind, y: LocatedYaml | undefined): VersionField | undefined {
+  const path = versionFieldPath(kind, y);
+  if (!path) return undefined; // RKE2's config.yaml names no version
   if (kind === 'rke1-cluster-yml') {
-    const wrapped = a?.at(['rancher_kubernetes_engine_config']) !== undefined;
     return {
-      path: wrapped ? ['rancher_kubernetes_engine_config', 'kubernetes_version'] : ['kubernetes_version'],
-      deployer: wrapped ? 'Rancher deploys' : 'rke up deploys',
+      path,
+      deployer: path.length > 1 ? 'Rancher deploys' : 'rke up deploys',
       release: RKE1_RELEASE,
       example: (v) => `v1.${v.minor}.${v.patch}-rancher1-1 (\`rke config --list-version --all\` lists them); rke up refuses a bare Kubernetes version`,
     };
   }
-  if (kind === 'rancher-rke2-cluster') {
-    return { path: ['spec', 'kubernetesVersion'], deployer: 'Rancher deploys', release: RKE2_RELEASE, example: (v) => `v1.${v.minor}.${v.patch}+rke2r1 (an RKE2 release)` };
-  }
-  return undefined; // RKE2's config.yaml names no version
+  return { path, deployer: 'Rancher deploys', release: RKE2_RELEASE, example: (v) => `v1.${v.minor}.${v.patch}+rke2r1 (an RKE2 release)` };
 }
 
 /**
@@ -42,7 +41,7 @@ function versionField(kind: ConfigKind, a: YamlAccess | undefined): VersionField
 export function versionToHarden(kind: ConfigKind, k8sVersion: string | undefined, from: LocatedYaml | undefined): { version: K8sVersion; writeTo?: YamlPath } {
   const given = k8sVersion === undefined ? undefined : parseK8sVersion(k8sVersion, '--k8s-version');
   const a = from ? new YamlAccess(from, []) : undefined;
-  const field = versionField(kind, a);
+  const field = versionField(kind, from);
   const checkDistro = (v: K8sVersion, where: string) => {
     if (kind === 'rke1-cluster-yml') rke1ServiceOptions(v, where); // minors RKE1 never shipped
   };

@@ -2,11 +2,13 @@ import type { Benchmark } from '../model/benchmark.js';
 import type { FactSnapshot } from '../model/fact.js';
 import { loadCatalog, type Catalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
-import { parseK8sVersion, type K8sVersion } from '../config/k8s-version.js';
+import { compareVersions, parseK8sVersion, type K8sVersion } from '../config/k8s-version.js';
+import { configVersion } from '../config/config-version.js';
+import { readYamlFile } from '../config/read-yaml-file.js';
 import { loadConfigTargets } from '../config/load-config-targets.js';
 import { distroData } from '../engine/effective/distro-data.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
-import { inputError } from '../errors/rke-harden-error.js';
+import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
 import { cisProfileFor } from '../harden-config/rke2-hardening.js';
 import { removedUpstream } from './removed-upstream.js';
@@ -100,11 +102,25 @@ function skippedMinors(distro: 'rke1' | 'rke2', from: K8sVersion, to: K8sVersion
   }];
 }
 
+/**
+ * The version upgraded from: --from, or the version the configuration names (RKE1 kubernetes_version,
+ * Rancher spec.kubernetesVersion). When both are given they must agree: the file is what runs today.
+ */
+function currentVersion(given: string | undefined, config: string | undefined): K8sVersion {
+  const named = config ? configVersion(readYamlFile(config)) : undefined;
+  if (!given && !named) throw usageError(`upgrade-check: --from is required${config ? ` (${config} names no version)` : ''}`);
+  const from = given ? parseK8sVersion(given, '--from') : parseK8sVersion(named!.text, named!.where);
+  if (given && named && compareVersions(parseK8sVersion(named.text, named.where), from) !== 0) {
+    throw inputError(`${named.where} ${named.text} is what runs today, not --from ${given}: make them agree, or leave --from out`);
+  }
+  return from;
+}
+
 /** What changes for a cluster moving from one version to another, and what in its configuration breaks. */
-export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from: string; to: string; config?: string; benchmarkFrom?: string; benchmarkTo?: string }, catalog: Catalog = loadCatalog()): UpgradeReport {
-  const from = parseK8sVersion(o.from, '--from');
+export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: string; config?: string; benchmarkFrom?: string; benchmarkTo?: string }, catalog: Catalog = loadCatalog()): UpgradeReport {
+  const from = currentVersion(o.from, o.config);
   const to = parseK8sVersion(o.to, '--to');
-  if (to.minor < from.minor) throw inputError(`--to ${o.to} is older than --from ${o.from}`);
+  if (to.minor < from.minor) throw inputError(`--to ${o.to} is older than ${o.from ? `--from ${o.from}` : `the current ${from.text}`}`);
   let distro = o.distro;
   let before: FactSnapshot | undefined;
   let after: FactSnapshot | undefined;

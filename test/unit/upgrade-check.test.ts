@@ -62,6 +62,19 @@ describe('upgrade-check', () => {
     expect(cli.stdout).toMatch(/^\[BLOCKING\] 1\.28 → 1\.30 skips 1\.29/m);
   });
 
+  it('--from defaults to the version the configuration names; a different --from is refused', async () => {
+    const r = upgradeCheck({ to: 'v1.32.5+rke2r1', config: 'examples/rancher-rke2/cluster.yaml' });
+    expect(r.from).toBe('v1.31.4+rke2r1');
+    expect(upgradeCheck({ to: 'v1.29.10-rancher1-1', config: 'examples/rke1-hardened/cluster.yml' }).from).toBe('v1.28.15-rancher1-1');
+    const wrong = await runCli(['upgrade-check', 'examples/rke1-hardened/cluster.yml', '--from', 'v1.27.16-rancher1-1', '--to', 'v1.29.10-rancher1-1']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/cluster\.yml:7:\d+: kubernetes_version v1\.28\.15-rancher1-1 is what runs today, not --from v1\.27\.16-rancher1-1/);
+    const none = await runCli(['upgrade-check', 'examples/rke2-server/config.yaml', '--to', 'v1.32.5+rke2r1']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--from is required \(examples\/rke2-server\/config\.yaml names no version\)/);
+    expect(() => upgradeCheck({ to: 'v1.27.1-rancher1-1', config: 'examples/rke1-hardened/cluster.yml' })).toThrow(/--to v1\.27\.1-rancher1-1 is older than the current v1\.28\.15-rancher1-1/);
+  });
+
   it('RKE1 past 1.31 is blocked: RKE1 is end of life', () => {
     const r = upgradeCheck({ from: 'v1.31.2-rancher1-1', to: 'v1.32.1', distro: 'rke1' });
     expect(r.blocking).toBe(true);
