@@ -9,6 +9,10 @@ export function runHardenConfig(o: HardenConfigOptions & { out?: string }): stri
     lines.push('Companion files (written under <out>/host/<path>; copy them to the node):');
     for (const c of h.companions) lines.push(`  ${c.nodePath} (${c.mode.toString(8)}): ${c.purpose}`);
   }
+  if (h.manifests.length) {
+    lines.push('Objects to apply (written under <out>):');
+    for (const m of h.manifests) lines.push(`  ${m.fileName}: ${m.purpose}`);
+  }
   for (const n of h.notes) lines.push(`Note: ${n}`);
   if (o.out) {
     const written = writeHardenedConfig(h, o.out);

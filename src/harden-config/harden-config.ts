@@ -13,7 +13,7 @@ import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
 import { rke2DropInFiles } from '../config/rke2/merge-config-files.js';
 import { hardenRancherRke2 } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
-import type { Companion, HardeningContext } from './hardening-context.js';
+import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
 
 export interface HardenConfigOptions {
   distro: 'rke1' | 'rke2';
@@ -36,6 +36,8 @@ export interface HardenedConfig {
   /** Unified diff of every file that changes. */
   diff: string;
   companions: Companion[];
+  /** Objects to apply beside the configuration (Rancher: the ConfigMap machineSelectorFiles reads). */
+  manifests: Manifest[];
   notes: string[];
   benchmark: string;
 }
@@ -89,17 +91,21 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     checks: new Set(benchmark.controls.flatMap((c) => (c.check ? [c.check] : []))),
     notes: [],
     companions: [],
+    manifests: [],
   };
   if (kind === 'rke1-cluster-yml') hardenRke1(doc, ctx);
   else if (kind === 'rancher-rke2-cluster') hardenRancherRke2(doc, ctx);
   else hardenRke2(ctx, configFilesPlacement([doc, ...dropIns.map((d) => d.doc)]));
   const after = render(doc, before);
   const hardenedDropIns = dropIns.map((d) => ({ name: d.name, before: d.before, after: render(d.doc, d.before) }));
+  for (const d of hardenedDropIns.filter((x) => x.after !== x.before && path.basename(x.name) === '50-rancher.yaml')) {
+    ctx.notes.push(`${d.name} is written by Rancher from the cluster's rkeConfig and is overwritten on its next plan: make these changes in the Rancher Cluster instead (rke-harden harden config --distro rke2 --from <cluster.yaml>)`);
+  }
   const diff = [
     createTwoFilesPatch(o.from ? `a/${fileName}` : '/dev/null', `b/${fileName}`, before, after, '', '', { context: 3 }),
     ...hardenedDropIns.filter((d) => d.after !== d.before).map((d) => createTwoFilesPatch(`a/${d.name}`, `b/${d.name}`, d.before, d.after, '', '', { context: 3 })),
   ].join('');
-  return { fileName, before, after, dropIns: hardenedDropIns, diff, companions: ctx.companions, notes: ctx.notes, benchmark: benchmark.id };
+  return { fileName, before, after, dropIns: hardenedDropIns, diff, companions: ctx.companions, manifests: ctx.manifests, notes: ctx.notes, benchmark: benchmark.id };
 }
 
 /** A document as text, its flow collections written the way most of the user's are (the yaml library writes them one way). */
@@ -121,6 +127,7 @@ export function writeHardenedConfig(h: HardenedConfig, dir: string): string[] {
   };
   write(path.join(dir, h.fileName), h.after, 0o600);
   for (const d of h.dropIns) write(path.join(dir, d.name), d.after, 0o600);
+  for (const m of h.manifests) write(path.join(dir, m.fileName), m.text, 0o600);
   for (const c of h.companions) write(path.join(dir, 'host', c.nodePath), c.text, c.mode);
   return written;
 }

@@ -8,6 +8,14 @@ export interface Companion {
   purpose: string;
 }
 
+/** A Kubernetes object to apply next to the configuration (e.g. to Rancher's management cluster). */
+export interface Manifest {
+  /** File name under --out. */
+  fileName: string;
+  text: string;
+  purpose: string;
+}
+
 export interface HardeningContext {
   version: K8sVersion;
   exemptNamespaces: string[];
@@ -16,4 +24,5 @@ export interface HardeningContext {
   checks: Set<string>;
   notes: string[];
   companions: Companion[];
+  manifests: Manifest[];
 }

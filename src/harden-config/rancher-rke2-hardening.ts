@@ -1,8 +1,9 @@
 import type { Document } from 'yaml';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
-import type { HardeningContext } from './hardening-context.js';
-import { hardenRke2 } from './rke2-hardening.js';
-import { setScalar, valueAt, type Path } from './yaml-edit.js';
+import { stringify } from 'yaml';
+import type { Companion, HardeningContext } from './hardening-context.js';
+import { AUDIT_POLICY, hardenRke2 } from './rke2-hardening.js';
+import { ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 const SPEC = ['spec'];
 const RKE_CONFIG = [...SPEC, 'rkeConfig'];
@@ -65,13 +66,46 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
  * Edit a Rancher provisioning Cluster (provisioning.cattle.io/v1) for RKE2 into its hardened form. A
  * config.yaml key already set in one of the maps Rancher merges is edited where it wins (the last
  * one that has it); a new key goes to machineGlobalConfig. Entries with a machineLabelSelector are
- * left alone (they apply to some machines only). The companion files must reach the nodes some
- * other way: Rancher provisions the machines.
+ * left alone (they apply to some machines only). The audit policy is delivered by Rancher; the
+ * other companion files must reach the machines some other way.
  */
 export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
   const maps = layers(doc);
   const at = (key: string): Path => [...([...maps].reverse().find((l) => valueAt(doc, [...l, key]) !== undefined) ?? GLOBAL), key];
   const psaElsewhere = rancherPodSecurity(doc, ctx, at);
   hardenRke2(ctx, { at: (key) => ({ doc, path: at(key) }), psaElsewhere });
-  ctx.notes.push('Rancher provisions the machines: put the companion files on them before they join (rkeConfig.machineSelectorFiles from a Secret or ConfigMap, or your node image / cloud-init)');
+  const policy = ctx.companions.find((c) => c.nodePath === AUDIT_POLICY);
+  if (policy) deliverThroughRancher(doc, ctx, policy);
+  ctx.notes.push('Rancher provisions the machines: put the other companion files (kernel parameters, etcd user) on them before they join, with your node image or cloud-init');
+}
+
+const AUDIT_POLICY_KEY = 'audit-policy.yaml';
+
+/**
+ * The audit policy is read by RKE2 itself, so Rancher can deliver it: a machineSelectorFiles entry
+ * puts it on the control-plane machines from a ConfigMap in the Cluster's namespace, which must carry
+ * the annotation that authorises this cluster to read it (Rancher's rule for file sources).
+ */
+function deliverThroughRancher(doc: Document, ctx: HardeningContext, policy: Companion): void {
+  const cluster = String(valueAt(doc, ['metadata', 'name']) ?? 'cluster');
+  const namespace = String(valueAt(doc, ['metadata', 'namespace']) ?? 'fleet-default');
+  const configMap = `${cluster}-rke-harden-files`;
+  const entries = valueAt(doc, [...RKE_CONFIG, 'machineSelectorFiles']);
+  const delivered = Array.isArray(entries) && JSON.stringify(entries).includes(JSON.stringify(policy.nodePath));
+  if (!delivered) {
+    ensureSeq(doc, [...RKE_CONFIG, 'machineSelectorFiles']).add(doc.createNode({
+      fileSources: [{ configMap: { name: configMap, items: [{ key: AUDIT_POLICY_KEY, path: policy.nodePath, permissions: `0${policy.mode.toString(8)}` }] } }],
+      machineLabelSelector: { matchLabels: { 'rke.cattle.io/control-plane-role': 'true' } },
+    }));
+  }
+  ctx.manifests.push({
+    fileName: `${configMap}.yaml`,
+    text: stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: configMap, namespace, annotations: { 'rke.cattle.io/object-authorized-for-clusters': cluster } },
+      data: { [AUDIT_POLICY_KEY]: policy.text },
+    }, { blockQuote: 'literal' }),
+    purpose: `ConfigMap ${namespace}/${configMap} holding the audit policy that machineSelectorFiles puts on the control-plane machines: apply it to Rancher's management cluster before the Cluster`,
+  });
 }

@@ -6,7 +6,7 @@ import { admissionConfig, auditPolicy, etcdUserScript, STRONG_CIPHERS, sysctlCon
 import type { HardeningContext } from './hardening-context.js';
 import { setScalar, valueAt, type Path } from './yaml-edit.js';
 
-const AUDIT_POLICY = '/etc/rancher/rke2/audit-policy.yaml';
+export const AUDIT_POLICY = '/etc/rancher/rke2/audit-policy.yaml';
 const ADMISSION = '/etc/rancher/rke2/rke-harden-admission.yaml';
 
 /** The `profile` value this RKE2 release accepts for CIS mode (rke2 tags v1.22–v1.36). */

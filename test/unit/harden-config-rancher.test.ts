@@ -46,7 +46,18 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(h.after).not.toMatch(/pod-security-admission-config-file|EventRateLimit/); // Rancher writes the admission configuration
     expect(h.notes.join('\n')).toMatch(/profile: cis-1\.23 → cis/);
     expect(h.notes.join('\n')).toMatch(/CIS 1\.2\.9 \(EventRateLimit\) stays open/);
-    expect(h.companions.map((c) => c.nodePath)).toContain('/etc/rancher/rke2/audit-policy.yaml');
+    // Rancher delivers the audit policy to the control-plane machines from a ConfigMap it is allowed to read.
+    expect((rke as unknown as { machineSelectorFiles: unknown[] }).machineSelectorFiles).toEqual([{
+      fileSources: [{ configMap: { name: 'prod-rke-harden-files', items: [{ key: 'audit-policy.yaml', path: '/etc/rancher/rke2/audit-policy.yaml', permissions: '0600' }] } }],
+      machineLabelSelector: { matchLabels: { 'rke.cattle.io/control-plane-role': 'true' } },
+    }]);
+    const policy = h.companions.find((c) => c.nodePath === '/etc/rancher/rke2/audit-policy.yaml')!;
+    expect(h.manifests.map((m) => m.fileName)).toEqual(['prod-rke-harden-files.yaml']);
+    expect(parse(h.manifests[0]!.text)).toEqual({
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: 'prod-rke-harden-files', namespace: 'fleet-default', annotations: { 'rke.cattle.io/object-authorized-for-clusters': 'prod' } },
+      data: { 'audit-policy.yaml': policy.text },
+    });
     fs.writeFileSync(file, h.after);
     expect(hardenConfig({ distro: 'rke2', from: file }).after).toBe(h.after);
   });

@@ -175,6 +175,13 @@ kube-apiserver-arg:
     expect(bad.stderr).toMatch(/config\.yaml\.d\/70-bad\.yaml:\d+:\d+: invalid YAML/);
   });
 
+  it('RKE2 drop-ins: an edit of the 50-rancher.yaml Rancher writes is flagged (Rancher would overwrite it)', () => {
+    const src = tempTree({ 'config.yaml': 'node-ip: 10.0.0.5\n', 'config.yaml.d/50-rancher.yaml': 'profile: cis-1.23\nkube-apiserver-arg: [audit-log-maxage=30]\n' });
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(src, 'config.yaml') });
+    expect(h.dropIns[0]!.after).toMatch(/^profile: cis$/m);
+    expect(h.notes.join('\n')).toMatch(/config\.yaml\.d\/50-rancher\.yaml is written by Rancher .* make these changes in the Rancher Cluster instead/);
+  });
+
   it('bad --from: one line, exit 2, nothing written', async () => {
     const dir = tempTree({ 'cluster.yml': 'services: [\n' });
     const r = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.15-rancher1-1', '--from', path.join(dir, 'cluster.yml'), '--out', path.join(dir, 'out')]);
