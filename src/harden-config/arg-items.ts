@@ -7,6 +7,11 @@ function parseItem(s: string): { flag: string; value: string } {
   return eq < 0 ? { flag: raw, value: 'true' } : { flag: raw.slice(0, eq).replace(/[+-]$/, ''), value: raw.slice(eq + 1) };
 }
 
+/** The value the last item for flag carries in a `*-arg` list (as RKE2 reads it: the last one wins), or undefined. */
+export function lastArgValue(items: readonly unknown[], flag: string): string | undefined {
+  return items.map((i) => parseItem(String(i))).filter((i) => i.flag === flag).at(-1)?.value;
+}
+
 /**
  * Make a `*-arg` list (RKE2) carry flag=value: replace the value of an existing item for the flag (keeping
  * its comment and position), or append. `merge` unions comma lists (admission plugins, feature gates).

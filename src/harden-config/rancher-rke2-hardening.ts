@@ -2,7 +2,7 @@ import type { Document } from 'yaml';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
 import { stringify } from 'yaml';
 import type { Companion, HardeningContext } from './hardening-context.js';
-import { AUDIT_POLICY, hardenRke2 } from './rke2-hardening.js';
+import { AUDIT_POLICY, hardenRke2, layeredPlacement } from './rke2-hardening.js';
 import { ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 const SPEC = ['spec'];
@@ -70,10 +70,9 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
  * other companion files must reach the machines some other way.
  */
 export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
-  const maps = layers(doc);
-  const at = (key: string): Path => [...([...maps].reverse().find((l) => valueAt(doc, [...l, key]) !== undefined) ?? GLOBAL), key];
-  const psaElsewhere = rancherPodSecurity(doc, ctx, at);
-  hardenRke2(ctx, { at: (key) => ({ doc, path: at(key) }), psaElsewhere });
+  const placement = layeredPlacement(layers(doc).map((path) => ({ doc, path })));
+  const psaElsewhere = rancherPodSecurity(doc, ctx, (key) => placement.at(key).path);
+  hardenRke2(ctx, { ...placement, psaElsewhere });
   const policy = ctx.companions.find((c) => c.nodePath === AUDIT_POLICY);
   if (policy) deliverThroughRancher(doc, ctx, policy);
   ctx.notes.push('Rancher provisions the machines: put the other companion files (kernel parameters, etcd user) on them before they join, with your node image or cloud-init');

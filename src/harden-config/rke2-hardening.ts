@@ -1,7 +1,7 @@
 import type { Document } from 'yaml';
 import { versionAtLeast } from '../config/rke2/version-range.js';
 import type { K8sVersion } from '../config/k8s-version.js';
-import { upsertArgItem } from './arg-items.js';
+import { lastArgValue, mergeList, upsertArgItem } from './arg-items.js';
 import { admissionConfig, auditPolicy, etcdUserScript, STRONG_CIPHERS, sysctlConf } from './companion-templates.js';
 import type { HardeningContext } from './hardening-context.js';
 import { setScalar, valueAt, type Path } from './yaml-edit.js';
@@ -31,6 +31,8 @@ export interface Rke2Target {
 
 export interface Rke2Placement {
   at: (key: string) => Rke2Target;
+  /** The items of a list key as RKE2 reads them across the layers (the winning list, then later `key+` appends). */
+  effectiveItems: (key: string) => unknown[];
   /** Pod Security Admission is set up outside config.yaml (Rancher's template): leave it alone. */
   psaElsewhere?: boolean;
 }
@@ -41,13 +43,29 @@ export interface Rke2Placement {
  * goes to config.yaml. An edit anywhere else would be overridden and the hardening silently lost.
  */
 export function configFilesPlacement(files: Document[]): Rke2Placement {
+  return layeredPlacement(files.map((doc) => ({ doc, path: [] })));
+}
+
+/** Layers merged in order, a later one replacing a key and `key+` appending to it (RKE2's drop-ins; Rancher's config maps). */
+export function layeredPlacement(layers: { doc: Document; path: Path }[]): Rke2Placement {
+  const set = (l: { doc: Document; path: Path }, key: string) => valueAt(l.doc, [...l.path, key]);
   return {
     at: (key) => {
-      for (const doc of [...files].reverse()) {
-        if (valueAt(doc, [`${key}+`]) !== undefined) return { doc, path: [`${key}+`] };
-        if (valueAt(doc, [key]) !== undefined) return { doc, path: [key] };
+      for (const l of [...layers].reverse()) {
+        if (set(l, `${key}+`) !== undefined) return { doc: l.doc, path: [...l.path, `${key}+`] };
+        if (set(l, key) !== undefined) return { doc: l.doc, path: [...l.path, key] };
       }
-      return { doc: files[0]!, path: [key] };
+      return { doc: layers[0]!.doc, path: [...layers[0]!.path, key] };
+    },
+    effectiveItems: (key) => {
+      let items: unknown[] = [];
+      for (const l of layers) {
+        const replaced = set(l, key);
+        if (replaced !== undefined) items = Array.isArray(replaced) ? replaced : [replaced];
+        const appended = set(l, `${key}+`);
+        if (appended !== undefined) items = [...items, ...(Array.isArray(appended) ? appended : [appended])];
+      }
+      return items;
     },
   };
 }
@@ -65,7 +83,9 @@ export function hardenRke2(ctx: HardeningContext, place: Rke2Placement): void {
   };
   const argItem = (key: string, flag: string, value: string, merge = false) => {
     const t = place.at(key);
-    upsertArgItem(t.doc, t.path, flag, value, merge);
+    // A comma list is merged with the value RKE2 reads across all layers, not just the winning list's.
+    const effective = merge ? lastArgValue(place.effectiveItems(key), flag) : undefined;
+    upsertArgItem(t.doc, t.path, flag, effective !== undefined ? mergeList(effective, value) : value, merge);
   };
   const profile = cisProfileFor(v);
   const currentProfile = current('profile');

@@ -175,6 +175,16 @@ kube-apiserver-arg:
     expect(bad.stderr).toMatch(/config\.yaml\.d\/70-bad\.yaml:\d+:\d+: invalid YAML/);
   });
 
+  it('RKE2 drop-ins: a comma list is merged with what RKE2 reads across the files (AlwaysPullImages set in config.yaml survives a key+ drop-in)', () => {
+    const src = tempTree({ 'config.yaml': 'kube-apiserver-arg:\n  - enable-admission-plugins=AlwaysPullImages\n', 'config.yaml.d/20-timeout.yaml': 'kube-apiserver-arg+:\n  - request-timeout=60s\n' });
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(src, 'config.yaml') });
+    expect(h.dropIns[0]!.after).toMatch(/^ {2}- enable-admission-plugins=AlwaysPullImages,NodeRestriction,EventRateLimit$/m);
+    const out = path.join(src, 'out');
+    writeHardenedConfig(h, out);
+    const { run } = auditConfig([path.join(out, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
+    expect(['apiserver-admission-always-pull-images-enabled', 'apiserver-admission-event-rate-limit-enabled'].map((c) => run.results.find((r) => r.checkId === c)?.status)).toEqual(['pass', 'pass']);
+  });
+
   it('RKE2 drop-ins: an edit of the 50-rancher.yaml Rancher writes is flagged (Rancher would overwrite it)', () => {
     const src = tempTree({ 'config.yaml': 'node-ip: 10.0.0.5\n', 'config.yaml.d/50-rancher.yaml': 'profile: cis-1.23\nkube-apiserver-arg: [audit-log-maxage=30]\n' });
     const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(src, 'config.yaml') });
