@@ -24,13 +24,20 @@ export interface ConfigTargets {
   skipped: string[];
 }
 
-/** Every YAML file under dir, excluding RKE2 drop-in folders (read with their config.yaml). */
+/**
+ * Every YAML file under dir, excluding RKE2 drop-in folders (read with their config.yaml) and the
+ * host/ folder `harden config --out` writes beside a configuration (node files it points at, read
+ * through the flags that name them).
+ */
 function walk(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  const besideConfig = entries.some((e) => e.isFile() && /\.ya?ml$/.test(e.name));
+  for (const entry of entries) {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name.endsWith('.yaml.d') || entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      if (entry.name === 'host' && besideConfig) continue;
       out.push(...walk(p));
     } else if (/\.ya?ml$/.test(entry.name)) out.push(p);
   }

@@ -164,6 +164,10 @@ kube-apiserver-arg:
     expect(run.results.filter((r) => r.status === 'fail' && r.scored)).toEqual([]);
     expect(run.results.find((r) => r.checkId === 'apiserver-admission-event-rate-limit-enabled')!.status).toBe('pass');
     expect(run.results.find((r) => r.checkId === 'kubelet-tls-cipher-suites-strong')!.status).toBe('pass');
+    // The --out directory audits as one configuration: drop-ins read with config.yaml, host/ not taken for configurations.
+    const dirRun = auditConfig([out], { k8sVersion: 'v1.31.4+rke2r1' }).run;
+    expect(dirRun.targets.map((t) => t.name)).toEqual([path.join(out, 'config.yaml')]);
+    expect(dirRun.warnings.filter((w) => /not a cluster configuration/.test(w))).toEqual([]);
     // The hardened files harden to themselves; the source is untouched.
     const again = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(out, 'config.yaml') });
     expect([again.after, ...again.dropIns.map((d) => d.after)]).toEqual([h.after, ...h.dropIns.map((d) => d.after)]);
