@@ -9,6 +9,7 @@ import { effectiveRke2 } from './rke2/effective-rke2.js';
 import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIns } from './rke2/merge-config-files.js';
 import { YamlAccess, isRecord } from './yaml-access.js';
 import { resolveReferencedFiles } from './companion/referenced-files.js';
+import { rancherDeliveredFiles, sourceObjectsIn } from './companion/rancher-delivered-files.js';
 
 export interface ConfigOptions {
   distro?: 'rke1' | 'rke2';
@@ -110,6 +111,8 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
   const snapshots: FactSnapshot[] = [];
   const skipped: string[] = [];
   let found = 0;
+  const objectsByDir = new Map<string, ReturnType<typeof sourceObjectsIn>>();
+  const sourceObjects = (dir: string) => objectsByDir.get(dir) ?? objectsByDir.set(dir, sourceObjectsIn(dir)).get(dir)!;
   for (const p of paths) {
     if (!fs.existsSync(p)) throw inputError(`${p}: no such file or directory`);
     const isDir = fs.statSync(p).isDirectory();
@@ -123,8 +126,12 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
         }
         throw inputError(`${file}: not an RKE1 cluster.yml, an RKE2 config.yaml or a Rancher provisioning Cluster (pass --distro to say which)`);
       }
+      // Files a Rancher Cluster has Rancher put on its machines, from ConfigMaps/Secrets kept beside it.
+      const deliveryWarnings: string[] = [];
+      const delivered = kind === 'rancher-rke2-cluster' ? rancherDeliveredFiles(y, deliveryWarnings, sourceObjects) : {};
       for (const snap of snapshotsOf(file, y, kind, opts)) {
-        resolveReferencedFiles(snap);
+        snap.warnings.push(...deliveryWarnings);
+        resolveReferencedFiles(snap, delivered);
         found++;
         if (visit) visit(snap);
         else snapshots.push(snap);

@@ -62,6 +62,25 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(hardenConfig({ distro: 'rke2', from: file }).after).toBe(h.after);
   });
 
+  it('audit config reads the audit policy Rancher delivers from the ConfigMap kept beside the Cluster (no host/ copy needed); an unauthorised one is flagged', () => {
+    const file = path.join(tempTree({ 'cluster.yaml': fs.readFileSync('examples/rancher-rke2/cluster.yaml', 'utf8') }), 'cluster.yaml');
+    const h = hardenConfig({ distro: 'rke2', from: file });
+    // A GitOps folder: the Cluster and the ConfigMap, no host/ tree.
+    const repo = tempTree({ 'cluster.yaml': h.after, [h.manifests[0]!.fileName]: h.manifests[0]!.text });
+    const audit = () => auditConfig([path.join(repo, 'cluster.yaml')], {}).run;
+    const policy = (run: ReturnType<typeof audit>) => run.results.find((r) => r.checkId === 'apiserver-audit-policy-present')!;
+    const run = audit();
+    expect(policy(run).status).toBe('pass');
+    expect(JSON.stringify(policy(run).evidence)).toMatch(/delivered by Rancher from .*prod-rke-harden-files\.yaml: ConfigMap fleet-default\/prod-rke-harden-files key audit-policy\.yaml/);
+    expect(run.warnings.filter((w) => /audit-policy-file points at/.test(w))).toEqual([]);
+    expect(run.results.filter((r) => r.status === 'fail' && r.scored)).toEqual([]);
+    // Without the annotation Rancher would not deliver it: said, and the policy is left to audit node.
+    fs.writeFileSync(path.join(repo, h.manifests[0]!.fileName), h.manifests[0]!.text.replace(/ {4}rke\.cattle\.io\/object-authorized-for-clusters: prod\n/, ''));
+    const unauthorised = audit();
+    expect(unauthorised.warnings.join('\n')).toMatch(/ConfigMap fleet-default\/prod-rke-harden-files lacks the annotation rke\.cattle\.io\/object-authorized-for-clusters: prod/);
+    expect(policy(unauthorised).status).toBe('manual');
+  });
+
   it('Rancher\'s early v2.7 guide cluster (1.25): hardened without scored fails', () => {
     const { scoredFails, spec } = hardenAndAudit(path.resolve('test/fixtures/rancher-templates/rke2-rancher-cluster-hardened-k8s-1.25-early-v2.7.yaml'));
     expect(scoredFails).toEqual([]);

@@ -5,6 +5,7 @@ import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFa
 import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
 import type { HostFs } from '../../collectors/node/ports.js';
 import { InlineHostFs } from './inline-host-fs.js';
+import type { DeliveredFile } from './rancher-delivered-files.js';
 
 /** kube-apiserver flags whose value names a file whose content decides checks; parsed as on a node. */
 const REFERENCES: { flag: string; read: (fs: HostFs, file: string) => ApiServerFileFacts; covers: string }[] = [
@@ -27,13 +28,14 @@ function exists(file: string): boolean {
 
 /**
  * For files the configuration points at but does not contain: Rancher allows the content inline (a value
- * that is YAML, not a path); otherwise, when the path exists on this machine (audit run on the server) or
+ * that is YAML, not a path) or delivers it from a ConfigMap/Secret kept beside the Cluster
+ * (machineSelectorFiles, `delivered`); otherwise, when the path exists on this machine (audit run on the server) or
  * under host/ beside the configuration (the layout `harden config --out` writes), it is read with the node
  * collector's parsers; otherwise the report says the file is outside the configuration and `audit node`
  * decides. What cannot be read here is a warning, never an error: the node decides it.
  * Distro-generated files (facts already set by the distro layer) are left alone.
  */
-export function resolveReferencedFiles(snap: FactSnapshot): void {
+export function resolveReferencedFiles(snap: FactSnapshot, delivered: Record<string, DeliveredFile> = {}): void {
   for (const ref of REFERENCES) {
     const flag = snap.facts[`kube-apiserver.args.${ref.flag}`];
     if (!flag || flag.source !== 'config' || typeof flag.value !== 'string') continue;
@@ -42,10 +44,15 @@ export function resolveReferencedFiles(snap: FactSnapshot): void {
     const value = flag.value;
     let hostFs: HostFs | undefined;
     let file = value;
+    let via: string | undefined;
     if (value.includes('\n') || /^\s*apiVersion:/.test(value)) {
       file = `${RANCHER_FILES}/${ref.flag}`;
       hostFs = new InlineHostFs({ [file]: value });
       snap.facts[flag.key] = { ...flag, value: file };
+    } else if (delivered[value]) {
+      // Rancher puts it on the machines (machineSelectorFiles) from an object kept beside the Cluster.
+      hostFs = new InlineHostFs({ [value]: delivered[value].text });
+      via = `delivered by Rancher from ${delivered[value].from}`;
     } else if (path.isAbsolute(value) && exists(value)) {
       hostFs = new LocalHostFs('/');
     } else if (flag.location) {
@@ -61,7 +68,7 @@ export function resolveReferencedFiles(snap: FactSnapshot): void {
       continue;
     }
     const read = ref.read(hostFs, file);
-    for (const f of read.facts) snap.facts[f.key] = hostFs instanceof InlineHostFs ? { ...f, source: 'config', ...(flag.location ? { location: flag.location } : {}) } : f;
+    for (const f of read.facts) snap.facts[f.key] = hostFs instanceof InlineHostFs ? { ...f, source: 'config', ...(via ? { layer: via } : {}), ...(flag.location ? { location: flag.location } : {}) } : f;
     for (const [key, reason] of Object.entries(read.errors)) {
       snap.warnings.push(`${where}: ${reason}: checks on ${key} are decided by \`audit node\``);
       for (const k of Object.keys(snap.facts)) if (k.startsWith(`${key}.`) || k === key) delete snap.facts[k];
