@@ -9,7 +9,7 @@ import { effectiveRke2 } from './rke2/effective-rke2.js';
 import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIns } from './rke2/merge-config-files.js';
 import { YamlAccess, isRecord } from './yaml-access.js';
 import { resolveReferencedFiles } from './companion/referenced-files.js';
-import { rancherDeliveredFiles, sourceObjectsIn } from './companion/rancher-delivered-files.js';
+import { rancherDeliveredFiles, sourceObjectsIn, type SourceObjects } from './companion/rancher-delivered-files.js';
 
 export interface ConfigOptions {
   distro?: 'rke1' | 'rke2';
@@ -111,7 +111,7 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
   const snapshots: FactSnapshot[] = [];
   const skipped: string[] = [];
   let found = 0;
-  const objectsByDir = new Map<string, ReturnType<typeof sourceObjectsIn>>();
+  const objectsByDir = new Map<string, SourceObjects>();
   const sourceObjects = (dir: string) => objectsByDir.get(dir) ?? objectsByDir.set(dir, sourceObjectsIn(dir)).get(dir)!;
   for (const p of paths) {
     if (!fs.existsSync(p)) throw inputError(`${p}: no such file or directory`);

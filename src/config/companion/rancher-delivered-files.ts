@@ -25,10 +25,10 @@ function sourcesOf(cluster: Record<string, unknown>): Source[] {
   const out: Source[] = [];
   for (const entry of Array.isArray(rke.machineSelectorFiles) ? rke.machineSelectorFiles : []) {
     if (!isRecord(entry) || !Array.isArray(entry.fileSources)) continue;
-    for (const fs of entry.fileSources) {
-      if (!isRecord(fs)) continue;
+    for (const fileSource of entry.fileSources) {
+      if (!isRecord(fileSource)) continue;
       for (const [field, kind] of [['configMap', 'ConfigMap'], ['secret', 'Secret']] as const) {
-        const s = fs[field];
+        const s = fileSource[field];
         if (!isRecord(s) || typeof s.name !== 'string' || s.name === '' || !Array.isArray(s.items)) continue;
         const items = s.items.filter(isRecord).filter((i) => typeof i.key === 'string' && typeof i.path === 'string') as { key: string; path: string }[];
         out.push({ kind, name: s.name, items });
@@ -38,8 +38,10 @@ function sourcesOf(cluster: Record<string, unknown>): Source[] {
   return out;
 }
 
+export type SourceObjects = Map<string, { obj: Record<string, unknown>; file: string }>;
+
 /** ConfigMaps and Secrets in the YAML files of a directory, by kind/namespace/name (a GitOps folder keeps them beside the Cluster). */
-function objectsIn(dir: string): Map<string, { obj: Record<string, unknown>; file: string }> {
+export function sourceObjectsIn(dir: string): SourceObjects {
   const found = new Map<string, { obj: Record<string, unknown>; file: string }>();
   for (const name of fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
     const file = path.join(dir, name);
@@ -72,7 +74,7 @@ function valueOf(obj: Record<string, unknown>, key: string): string | undefined 
  * and Secrets found in the YAML files beside the Cluster file. Rancher only hands an object to a
  * cluster its annotation authorises: an unauthorised one is a warning, and its content is not used.
  */
-export function rancherDeliveredFiles(y: LocatedYaml, warnings: string[], objects: (dir: string) => ReturnType<typeof objectsIn> = objectsIn): Record<string, DeliveredFile> {
+export function rancherDeliveredFiles(y: LocatedYaml, warnings: string[], objects: (dir: string) => SourceObjects = sourceObjectsIn): Record<string, DeliveredFile> {
   if (!isRecord(y.value)) return {};
   const sources = sourcesOf(y.value);
   if (sources.length === 0) return {};
@@ -84,7 +86,8 @@ export function rancherDeliveredFiles(y: LocatedYaml, warnings: string[], object
   for (const s of sources) {
     const hit = beside.get(`${s.kind}/${namespace}/${s.name}`) ?? beside.get(`${s.kind}//${s.name}`);
     if (!hit) continue;
-    const annotations = isRecord(hit.obj.metadata) && isRecord((hit.obj.metadata as Record<string, unknown>).annotations) ? ((hit.obj.metadata as Record<string, unknown>).annotations as Record<string, unknown>) : {};
+    const metadata = isRecord(hit.obj.metadata) ? hit.obj.metadata : {};
+    const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
     const allowed = String(annotations[AUTHORISED] ?? '').split(',').map((c) => c.trim());
     if (!allowed.includes(cluster)) {
       warnings.push(`${hit.file}: ${s.kind} ${namespace}/${s.name} lacks the annotation ${AUTHORISED}: ${cluster}, so Rancher will not deliver its files to ${cluster}'s machines`);
@@ -98,4 +101,3 @@ export function rancherDeliveredFiles(y: LocatedYaml, warnings: string[], object
   return out;
 }
 
-export { objectsIn as sourceObjectsIn };
