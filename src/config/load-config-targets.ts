@@ -9,7 +9,7 @@ import { effectiveRke2 } from './rke2/effective-rke2.js';
 import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIns } from './rke2/merge-config-files.js';
 import { YamlAccess, isRecord } from './yaml-access.js';
 import { resolveReferencedFiles } from './companion/referenced-files.js';
-import { rancherDeliveredFiles, sourceObjectsIn, type SourceObjects } from './companion/rancher-delivered-files.js';
+import { rancherDeliveredFiles, rancherPsaTemplateBeside, sourceObjectsIn, type SourceObjects } from './companion/rancher-delivered-files.js';
 
 export interface ConfigOptions {
   distro?: 'rke1' | 'rke2';
@@ -52,7 +52,7 @@ function kindFor(y: LocatedYaml, opts: ConfigOptions): ConfigKind | undefined {
   return detected;
 }
 
-function rancherCluster(y: LocatedYaml, opts: ConfigOptions): FactSnapshot[] {
+function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: string) => SourceObjects): FactSnapshot[] {
   const warnings: string[] = [];
   const a = new YamlAccess(y, warnings);
   const spec = ['spec'];
@@ -68,13 +68,14 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions): FactSnapshot[] {
     else parts.push({ y, at: [...spec, 'rkeConfig', 'machineSelectorConfig', i, 'config'] });
   });
   const template = a.string([...spec, 'defaultPodSecurityAdmissionConfigurationTemplateName']);
+  const found = template ? rancherPsaTemplateBeside(y, template, objects) : undefined;
   const name = `${y.file} (${a.string(['metadata', 'name']) ?? 'Cluster'})`;
   const build = (extra: typeof parts, label: string) => {
     const snap = effectiveRke2(mergeRke2Config(extra), {
       ...(version ? { k8sVersion: version } : {}),
       role: opts.role ?? 'server',
       name: label,
-      ...(template ? { rancherPsaTemplate: { name: template, location: a.locate([...spec, 'defaultPodSecurityAdmissionConfigurationTemplateName']) } } : {}),
+      ...(template ? { rancherPsaTemplate: { name: template, location: a.locate([...spec, 'defaultPodSecurityAdmissionConfigurationTemplateName']), ...(found ? { found } : {}) } } : {}),
     });
     snap.warnings.unshift(...warnings);
     return snap;
@@ -87,12 +88,12 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions): FactSnapshot[] {
   return snaps;
 }
 
-function snapshotsOf(file: string, y: LocatedYaml, kind: ConfigKind, opts: ConfigOptions): FactSnapshot[] {
+function snapshotsOf(file: string, y: LocatedYaml, kind: ConfigKind, opts: ConfigOptions, objects: (dir: string) => SourceObjects): FactSnapshot[] {
   switch (kind) {
     case 'rke1-cluster-yml':
       return [effectiveRke1(y, opts)];
     case 'rancher-rke2-cluster':
-      return rancherCluster(y, opts);
+      return rancherCluster(y, opts, objects);
     case 'rke2-config': {
       // A drop-in named directly is read with its main file, as RKE2 does.
       const main = path.basename(path.dirname(file)).endsWith('.yaml.d') ? path.dirname(file).replace(/\.d$/, '') : file;
@@ -129,7 +130,7 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
       // Files a Rancher Cluster has Rancher put on its machines, from ConfigMaps/Secrets kept beside it.
       const deliveryWarnings: string[] = [];
       const delivered = kind === 'rancher-rke2-cluster' ? rancherDeliveredFiles(y, deliveryWarnings, sourceObjects) : {};
-      for (const snap of snapshotsOf(file, y, kind, opts)) {
+      for (const snap of snapshotsOf(file, y, kind, opts, sourceObjects)) {
         snap.warnings.push(...deliveryWarnings);
         resolveReferencedFiles(snap, delivered);
         found++;

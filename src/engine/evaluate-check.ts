@@ -13,7 +13,8 @@ export interface CheckOutcome {
   reason?: string;
 }
 
-type Truth = true | false | 'missing';
+/** 'elsewhere': a fact this target cannot show (FactSnapshot.elsewhere): neither its default nor onMissing apply. */
+type Truth = true | false | 'missing' | 'elsewhere';
 
 const DECIDER_COMMAND: Record<string, string> = {
   config: '`audit config`',
@@ -48,6 +49,10 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
   }
   const fact = snap.facts[leaf.fact];
   const expected = given.valueFact ? `${describeExpectation(leaf.op, '').trim()} ${given.valueFact} (${text(leaf.value)})` : expectation(leaf);
+  if (fact === undefined && snap.elsewhere && coveringPrefix([leaf.fact], snap.elsewhere)) {
+    evidence.push({ fact: leaf.fact, observed: '(not in this configuration)', expected });
+    return 'elsewhere';
+  }
   if (fact === undefined || fact.value === null) {
     if (leaf.op === 'notSet') {
       evidence.push({ fact: leaf.fact, observed: '(not set)', expected, source: 'default' });
@@ -75,28 +80,31 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
   return ok;
 }
 
+/** What an undecided combination is: a fact kept elsewhere outranks a missing one (it may well be set). */
+const undecided = (r: Truth[]): Truth | undefined => (r.includes('elsewhere') ? 'elsewhere' : r.includes('missing') ? 'missing' : undefined);
+
 function evalAssertion(a: Assertion, snap: FactSnapshot, evidence: Evidence[]): Truth {
   if ('all' in a) {
     const r = a.all.map((x) => evalAssertion(x, snap, evidence));
     if (r.includes(false)) return false;
-    return r.includes('missing') ? 'missing' : true;
+    return undecided(r) ?? true;
   }
   if ('any' in a) {
     const r = a.any.map((x) => evalAssertion(x, snap, evidence));
     if (r.includes(true)) return true;
-    return r.includes('missing') ? 'missing' : false;
+    return undecided(r) ?? false;
   }
   if ('not' in a) {
     const r = evalAssertion(a.not, snap, evidence);
-    return r === 'missing' ? r : !r;
+    return r === 'missing' || r === 'elsewhere' ? r : !r;
   }
   return evalLeaf(a, snap, evidence);
 }
 
-/** The first collection error that covers one of the keys, if any. */
-function collectionError(keys: string[], snap: FactSnapshot): { key: string; message: string } | undefined {
-  for (const prefix in snap.errors) {
-    const message = snap.errors[prefix]!;
+/** The first prefix of `byPrefix` (snapshot errors, facts kept elsewhere) that covers one of the keys, if any. */
+function coveringPrefix(keys: string[], byPrefix: Record<string, string>): { key: string; message: string } | undefined {
+  for (const prefix in byPrefix) {
+    const message = byPrefix[prefix]!;
     if (keys.some((k) => k === prefix || k.startsWith(prefix + '.'))) return { key: prefix, message };
   }
   return undefined;
@@ -114,11 +122,15 @@ export function evaluateCheck(check: Check, snap: FactSnapshot): CheckOutcome {
     return { status: 'notApplicable', evidence: [], reason: absentReason };
   }
   if (check.evaluator) return findEvaluator(check.evaluator)(snap, check);
-  const err = collectionError(factsOf(check), snap);
+  const err = coveringPrefix(factsOf(check), snap.errors);
   if (err) return { status: 'error', evidence: [{ fact: err.key }], reason: err.message };
 
   const evidence: Evidence[] = [];
   const truth = evalAssertion(check.assert as Assertion, snap, evidence);
+  if (truth === 'elsewhere') {
+    const away = coveringPrefix(factsOf(check), snap.elsewhere ?? {})!;
+    return { status: 'manual', evidence, reason: away.message };
+  }
   if (truth === 'missing') {
     return { status: check.onMissing.status, evidence, reason: check.onMissing.reason };
   }

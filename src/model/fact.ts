@@ -31,6 +31,12 @@ export interface FactSnapshot {
   errors: Record<string, string>;
   /** Components not present on this target, with the reason, e.g. {etcd: "no etcd on this node"}. */
   absent: Record<string, string>;
+  /**
+   * Facts this target cannot show, by key prefix, with who decides them: a configuration naming a
+   * file it does not contain (the node has it). A check that needs one of them is manual, never
+   * decided by the fact's default. Optional: snapshots of nodes and clusters have none.
+   */
+  elsewhere?: Record<string, string>;
   warnings: string[];
 }
 

@@ -127,7 +127,7 @@ spec:
     expect(all!.k8sVersion).toBe('v1.28.9+rke2r1');
     expect(all!.facts['kube-apiserver.args.profiling']?.value).toBe('true');
     expect(all!.facts['rke2.profile']?.value).toBe('cis');
-    expect(all!.facts['admission.PodSecurity.defaults.enforce']).toMatchObject({ value: 'restricted', layer: 'Rancher PSA template rancher-restricted' });
+    expect(all!.facts['admission.PodSecurity.defaults.enforce']).toMatchObject({ value: 'restricted', layer: 'Rancher built-in PSA template rancher-restricted' });
     expect(all!.facts['kubelet.args.read-only-port']?.value).toBe('0');
     expect(legacy!.facts['kubelet.args.read-only-port']?.value).toBe('10255');
     expect(legacy!.target.name).toMatch(/machineSelectorConfig\[1\]/);

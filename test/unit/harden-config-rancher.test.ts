@@ -81,6 +81,23 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(policy(unauthorised).status).toBe('manual');
   });
 
+  it('a custom Pod Security template is read from its object beside the Cluster, never guessed from its name', () => {
+    const spec = (name: string) => cluster(`  kubernetesVersion: v1.25.16+rke2r1\n  defaultPodSecurityAdmissionConfigurationTemplateName: ${name}\n  rkeConfig:\n    machineGlobalConfig: { profile: cis }\n`);
+    const dir = tempTree({
+      'strict.yaml': spec('strict'),
+      'lenient-restricted.yaml': spec('lenient-restricted'),
+      'templates.yaml': 'apiVersion: management.cattle.io/v3\nkind: PodSecurityAdmissionConfigurationTemplate\nmetadata: { name: strict }\nconfiguration:\n  defaults: { enforce: restricted }\n  exemptions: { namespaces: [kube-system] }\n---\napiVersion: management.cattle.io/v3\nkind: PodSecurityAdmissionConfigurationTemplate\nmetadata: { name: lenient-restricted }\nconfiguration:\n  defaults: { warn: restricted }\n',
+      'elsewhere.yaml': spec('ours-restricted'),
+    });
+    const psa = (file: string) => auditConfig([path.join(dir, file)], { benchmark: 'rke2-cis-1.23' }).run.results.find((r) => r.checkId === 'apiserver-admission-pod-security-control-enabled')!;
+    expect(psa('strict.yaml').status).toBe('pass');
+    expect(JSON.stringify(psa('strict.yaml').evidence)).toMatch(/Rancher PSA template strict \(.*templates\.yaml\)/);
+    // Named "restricted" but enforcing nothing: the object decides (privileged, Pod Security admission's default), not the name.
+    expect(psa('lenient-restricted.yaml').status).toBe('fail');
+    // Not beside the Cluster: decided on the servers.
+    expect(psa('elsewhere.yaml')).toMatchObject({ status: 'manual', reason: "Pod Security comes from Rancher's template ours-restricted, which is not beside the Cluster: decided by `audit node` on the servers" });
+  });
+
   it('Rancher\'s early v2.7 guide cluster (1.25): hardened without scored fails', () => {
     const { scoredFails, spec } = hardenAndAudit(path.resolve('test/fixtures/rancher-templates/rke2-rancher-cluster-hardened-k8s-1.25-early-v2.7.yaml'));
     expect(scoredFails).toEqual([]);

@@ -50,6 +50,16 @@ describe('files the configuration points at', () => {
     expect(run.results.find((x) => x.checkId === 'apiserver-audit-policy-present')!.status).toBe('manual');
   });
 
+  it('an admission configuration outside the configuration: Pod Security is manual, not the privileged default (a false FAIL before)', () => {
+    const cfg = tempTree({ 'config.yaml': 'profile: cis\npod-security-admission-config-file: /etc/rancher/rke2/my-psa.yaml\n' });
+    const { run } = auditConfig([path.join(cfg, 'config.yaml')], { k8sVersion: 'v1.25.16+rke2r1', benchmark: 'rke2-cis-1.23' });
+    const psa = run.results.find((x) => x.checkId === 'apiserver-admission-pod-security-control-enabled')!;
+    expect(psa).toMatchObject({ status: 'manual', reason: 'admission-control-config-file /etc/rancher/rke2/my-psa.yaml is not in this configuration: decided by `audit node` on the server' });
+    expect(psa.evidence).toContainEqual(expect.objectContaining({ fact: 'admission.PodSecurity.defaults.enforce', observed: '(not in this configuration)' }));
+    // What the configuration does show still decides: EventRateLimit is not in the plugin list, whatever the file says.
+    expect(run.results.find((x) => x.checkId === 'apiserver-admission-event-rate-limit-enabled')!.status).toBe('fail');
+  });
+
   it('Rancher inline file content is parsed and the materialised path becomes the flag', () => {
     const dir = tempTree({
       'c.yaml': `apiVersion: provisioning.cattle.io/v1

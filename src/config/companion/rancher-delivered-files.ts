@@ -40,7 +40,10 @@ function sourcesOf(cluster: Record<string, unknown>): Source[] {
 
 export type SourceObjects = Map<string, { obj: Record<string, unknown>; file: string }>;
 
-/** ConfigMaps and Secrets in the YAML files of a directory, by kind/namespace/name (a GitOps folder keeps them beside the Cluster). */
+/** Objects a Rancher Cluster refers to by name: file sources, and Pod Security templates (cluster-scoped). */
+const KINDS = ['ConfigMap', 'Secret', 'PodSecurityAdmissionConfigurationTemplate'];
+
+/** Those objects in the YAML files of a directory, by kind/namespace/name (a GitOps folder keeps them beside the Cluster). */
 export function sourceObjectsIn(dir: string): SourceObjects {
   const found = new Map<string, { obj: Record<string, unknown>; file: string }>();
   for (const name of fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
@@ -53,7 +56,7 @@ export function sourceObjectsIn(dir: string): SourceObjects {
     }
     for (const d of Array.isArray(docs) ? docs : [docs]) {
       const o = d.errors.length ? undefined : (d.toJS() as unknown);
-      if (!isRecord(o) || (o.kind !== 'ConfigMap' && o.kind !== 'Secret') || !isRecord(o.metadata) || typeof o.metadata.name !== 'string') continue;
+      if (!isRecord(o) || !KINDS.includes(o.kind as string) || !isRecord(o.metadata) || typeof o.metadata.name !== 'string') continue;
       found.set(`${o.kind}/${typeof o.metadata.namespace === 'string' ? o.metadata.namespace : ''}/${o.metadata.name}`, { obj: o, file });
     }
   }
@@ -101,3 +104,18 @@ export function rancherDeliveredFiles(y: LocatedYaml, warnings: string[], object
   return out;
 }
 
+
+/** A custom PodSecurityAdmissionConfigurationTemplate (management.cattle.io/v3) kept beside the Cluster: what it enforces and exempts. */
+export function rancherPsaTemplateBeside(y: LocatedYaml, name: string, objects: (dir: string) => SourceObjects = sourceObjectsIn): { enforce?: string; namespaces?: string[]; file: string } | undefined {
+  const hit = objects(path.dirname(y.file)).get(`PodSecurityAdmissionConfigurationTemplate//${name}`);
+  if (!hit) return undefined;
+  const conf = isRecord(hit.obj.configuration) ? hit.obj.configuration : {};
+  const defaults = isRecord(conf.defaults) ? conf.defaults : {};
+  const exemptions = isRecord(conf.exemptions) ? conf.exemptions : {};
+  return {
+    file: hit.file,
+    // Pod Security admission's own default when the template leaves enforce out.
+    enforce: typeof defaults.enforce === 'string' ? defaults.enforce : 'privileged',
+    namespaces: Array.isArray(exemptions.namespaces) ? exemptions.namespaces.map(String) : [],
+  };
+}

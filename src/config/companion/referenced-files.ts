@@ -65,6 +65,8 @@ export function resolveReferencedFiles(snap: FactSnapshot, delivered: Record<str
     if (!hostFs) {
       const hint = snap.distro === 'rke2' && ref.flag === 'audit-policy-file' ? ' (if the file is missing when RKE2 starts, RKE2 writes a policy that logs nothing)' : '';
       snap.warnings.push(`${where}: ${ref.flag} points at ${value}, which this configuration does not contain and which is not present here: its content is checked by \`audit node\` on the server${hint}`);
+      // Its content is unknown here, not empty: checks that need it are manual, not decided by defaults.
+      (snap.elsewhere ??= {})[ref.covers] = `${ref.flag} ${value} is not in this configuration: decided by \`audit node\` on the server`;
       continue;
     }
     const read = ref.read(hostFs, file);

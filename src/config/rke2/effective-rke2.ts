@@ -22,13 +22,20 @@ interface Rke2Data {
   extendTokenExpirationFalseFrom: string[];
 }
 
+/** A Rancher Cluster's defaultPodSecurityAdmissionConfigurationTemplateName, and the template when it was found beside the Cluster. */
+export interface RancherPsaTemplate {
+  name: string;
+  location?: SettingItem['location'];
+  found?: { enforce?: string; namespaces?: string[]; file: string };
+}
+
 export interface Rke2Options {
   k8sVersion?: string;
   /** server (default) or agent: agents run only kubelet and kube-proxy. */
   role?: 'server' | 'agent';
   name: string;
   /** Rancher provisioning: the cluster's PSA template supplies the admission configuration. */
-  rancherPsaTemplate?: { name: string; location?: SettingItem['location'] };
+  rancherPsaTemplate?: RancherPsaTemplate;
 }
 
 const KNOWN_KEYS = new Set<string>(RKE2_KEYS);
@@ -152,7 +159,9 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
     put({ key: 'encryption.providers', value: ['aescbc', 'identity'], source: 'default', layer });
     put({ key: 'encryption.provider.first', value: 'aescbc', source: 'default', layer });
   }
-  admissionFactsRke2(version, cis, psaFile, opts.rancherPsaTemplate, data, api).forEach(put);
+  const admission = admissionFactsRke2(version, cis, psaFile, opts.rancherPsaTemplate, data, api);
+  admission.facts.forEach(put);
+  if (admission.elsewhere) snap.elsewhere = { ...snap.elsewhere, ...admission.elsewhere };
 
   if (!server) {
     for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd']) snap.absent[c] = `no ${c} on an RKE2 agent`;
@@ -210,19 +219,40 @@ function applyArgItems(m: ArgMap, items: SettingItem[], key: string, version: K8
   }
 }
 
-function admissionFactsRke2(version: K8sVersion, cis: boolean, psaFile: SettingItem | undefined, rancher: Rke2Options['rancherPsaTemplate'], data: Rke2Data, api: ArgMap): Fact[] {
-  if (version.minor < 25) return [];
+function admissionFactsRke2(version: K8sVersion, cis: boolean, psaFile: SettingItem | undefined, rancher: Rke2Options['rancherPsaTemplate'], data: Rke2Data, api: ArgMap): { facts: Fact[]; elsewhere?: Record<string, string> } {
+  if (version.minor < 25) return { facts: [] };
   const flag = api.get('admission-control-config-file');
-  if (rancher) {
-    const restricted = rancher.name.includes('restricted');
-    return [{ key: 'admission.PodSecurity.defaults.enforce', value: restricted ? 'restricted' : 'privileged', source: 'config', layer: `Rancher PSA template ${rancher.name}`, ...(rancher.location ? { location: rancher.location } : {}) }];
-  }
-  if (psaFile || flag !== '/etc/rancher/rke2/rke2-pss.yaml') return []; // a file outside config.yaml: decided on the node
+  if (rancher) return rancherTemplateFacts(version, rancher);
+  if (psaFile || flag !== '/etc/rancher/rke2/rke2-pss.yaml') return { facts: [] }; // a file outside config.yaml: referenced-files reads or defers it
   const layer = cis ? 'RKE2 CIS mode rke2-pss.yaml (restricted)' : 'RKE2 default rke2-pss.yaml (privileged)';
   const exempt = cis ? exemptionList('rke2', version.text.startsWith('v') ? version.text : `v${version.text}`).namespaces : [];
-  return [
-    { key: 'admission.PodSecurity.defaults.enforce', value: cis ? 'restricted' : 'privileged', source: 'default', layer },
-    { key: 'admission.PodSecurity.exemptions.namespaces', value: exempt, source: 'default', layer },
-    { key: 'admission.EventRateLimit.configured', value: 'false', source: 'default', layer: `${layer}: configures PodSecurity only` },
-  ];
+  return {
+    facts: [
+      { key: 'admission.PodSecurity.defaults.enforce', value: cis ? 'restricted' : 'privileged', source: 'default', layer },
+      { key: 'admission.PodSecurity.exemptions.namespaces', value: exempt, source: 'default', layer },
+      { key: 'admission.EventRateLimit.configured', value: 'false', source: 'default', layer: `${layer}: configures PodSecurity only` },
+    ],
+  };
+}
+
+/**
+ * Pod Security from a Rancher template (Rancher writes the admission configuration from it, PodSecurity
+ * only): the built-in ones by their known content, a custom one from its object kept beside the
+ * Cluster. A custom template that is not there is not guessed from its name: it is decided on the node.
+ */
+function rancherTemplateFacts(version: K8sVersion, t: RancherPsaTemplate): { facts: Fact[]; elsewhere?: Record<string, string> } {
+  const at = t.location ? { location: t.location } : {};
+  const builtIn: Record<string, { enforce: string; namespaces: string[] }> = {
+    'rancher-restricted': { enforce: 'restricted', namespaces: exemptionList('rancher-restricted', version.text.startsWith('v') ? version.text : `v${version.text}`).namespaces },
+    'rancher-privileged': { enforce: 'privileged', namespaces: [] },
+  };
+  const content = t.found ?? builtIn[t.name];
+  if (!content) {
+    return { facts: [], elsewhere: { 'admission.PodSecurity': `Pod Security comes from Rancher's template ${t.name}, which is not beside the Cluster: decided by \`audit node\` on the servers` } };
+  }
+  const layer = t.found ? `Rancher PSA template ${t.name} (${t.found.file})` : `Rancher built-in PSA template ${t.name}`;
+  const facts: Fact[] = [{ key: 'admission.EventRateLimit.configured', value: 'false', source: 'config', layer: `${layer}: Rancher's admission configuration holds PodSecurity only`, ...at }];
+  if (content.enforce !== undefined) facts.push({ key: 'admission.PodSecurity.defaults.enforce', value: content.enforce, source: 'config', layer, ...at });
+  if (content.namespaces !== undefined) facts.push({ key: 'admission.PodSecurity.exemptions.namespaces', value: content.namespaces, source: 'config', layer, ...at });
+  return { facts };
 }
