@@ -60,6 +60,16 @@ describe('files the configuration points at', () => {
     expect(run.results.find((x) => x.checkId === 'apiserver-admission-event-rate-limit-enabled')!.status).toBe('fail');
   });
 
+  it('a kubelet --config file the configuration names: settings not given as flags are manual, flags still decide', () => {
+    const cfg = tempTree({ 'config.yaml': 'profile: cis\nkubelet-arg:\n  - config=/etc/rancher/rke2/my-kubelet.yaml\n' });
+    const { run } = auditConfig([path.join(cfg, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
+    const by = (check: string) => run.results.find((x) => x.checkId === check)!;
+    // podPidsLimit may be set in the file: not failed on the kubelet's built-in -1.
+    expect(by('kubelet-pod-pids-limited')).toMatchObject({ status: 'manual', reason: expect.stringMatching(/may come from --config \/etc\/rancher\/rke2\/my-kubelet\.yaml, which `audit config` does not read/) });
+    // RKE2 passes --anonymous-auth=false on the command line, which wins over any file.
+    expect(by('kubelet-anonymous-auth-disabled').status).toBe('pass');
+  });
+
   it('Rancher inline file content is parsed and the materialised path becomes the flag', () => {
     const dir = tempTree({
       'c.yaml': `apiVersion: provisioning.cattle.io/v1

@@ -36,6 +36,7 @@ function exists(file: string): boolean {
  * Distro-generated files (facts already set by the distro layer) are left alone.
  */
 export function resolveReferencedFiles(snap: FactSnapshot, delivered: Record<string, DeliveredFile> = {}): void {
+  kubeletFilesElsewhere(snap);
   for (const ref of REFERENCES) {
     const flag = snap.facts[`kube-apiserver.args.${ref.flag}`];
     if (!flag || flag.source !== 'config' || typeof flag.value !== 'string') continue;
@@ -76,5 +77,19 @@ export function resolveReferencedFiles(snap: FactSnapshot, delivered: Record<str
       for (const k of Object.keys(snap.facts)) if (k.startsWith(`${key}.`) || k === key) delete snap.facts[k];
     }
     snap.warnings.push(...read.warnings);
+  }
+}
+
+/**
+ * A kubelet --config file or --config-dir the user's configuration names holds settings `audit config`
+ * does not read: a kubelet setting not given as a flag may be set there, so its built-in default does
+ * not decide anything here (flags still do: they win over the file). The node decides the rest.
+ */
+function kubeletFilesElsewhere(snap: FactSnapshot): void {
+  for (const f of ['config', 'config-dir']) {
+    const flag = snap.facts[`kubelet.args.${f}`];
+    if (flag?.source !== 'config' || typeof flag.value !== 'string') continue;
+    (snap.elsewhere ??= {})['kubelet.args'] = `kubelet settings not given as flags may come from --${f} ${flag.value}, which \`audit config\` does not read: decided by \`audit node\``;
+    return;
   }
 }
