@@ -12,7 +12,10 @@ interface VersionField {
   /** Who deploys what the field says (for the error that a different --k8s-version gets). */
   deployer: string;
   release: RegExp;
-  example: (v: K8sVersion) => string;
+  /** The release name of a Kubernetes version in that form, e.g. v1.28.9-rancher1-1. */
+  releaseOf: (v: K8sVersion) => string;
+  /** Said after an example when a bare version is refused. */
+  hint: string;
 }
 
 const RKE2_RELEASE = /^v\d+\.\d+\.\d+\+rke2r\d+$/;
@@ -25,10 +28,11 @@ function versionField(kind: ConfigKind, y: LocatedYaml | undefined): VersionFiel
       path,
       deployer: path.length > 1 ? 'Rancher deploys' : 'rke up deploys',
       release: RKE1_RELEASE,
-      example: (v) => `v1.${v.minor}.${v.patch}-rancher1-1 (\`rke config --list-version --all\` lists them); rke up refuses a bare Kubernetes version`,
+      releaseOf: (v) => `v1.${v.minor}.${v.patch}-rancher1-1`,
+      hint: '(`rke config --list-version --all` lists them); rke up refuses a bare Kubernetes version',
     };
   }
-  return { path, deployer: 'Rancher deploys', release: RKE2_RELEASE, example: (v) => `v1.${v.minor}.${v.patch}+rke2r1 (an RKE2 release)` };
+  return { path, deployer: 'Rancher deploys', release: RKE2_RELEASE, releaseOf: (v) => `v1.${v.minor}.${v.patch}+rke2r1`, hint: '(an RKE2 release)' };
 }
 
 /**
@@ -60,9 +64,9 @@ export function versionToHarden(kind: ConfigKind, k8sVersion: string | undefined
     checkDistro(version, where);
     return { version };
   }
-  if (!given) throw usageError(`harden config: --k8s-version is required (${from ? `${from.file} names no ${name}` : 'no --from file names one'}; e.g. ${field.example({ major: 1, minor: 31, patch: 4, text: '' }).split(' ')[0]})`);
+  if (!given) throw usageError(`harden config: --k8s-version is required (${from ? `${from.file} names no ${name}` : 'no --from file names one'}; e.g. ${field.releaseOf(parseK8sVersion('v1.31.4'))})`);
   if (!field.release.test(given.text)) {
-    throw inputError(`--k8s-version ${given.text}: ${name} must be a release such as ${field.example(given)}`);
+    throw inputError(`--k8s-version ${given.text}: ${name} must be a release such as ${field.releaseOf(given)} ${field.hint}`);
   }
   checkDistro(given, '--k8s-version');
   return { version: given, writeTo: field.path };
