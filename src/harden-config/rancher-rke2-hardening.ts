@@ -1,6 +1,5 @@
-import type { Document } from 'yaml';
+import { stringify, type Document } from 'yaml';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
-import { stringify } from 'yaml';
 import type { Companion, HardeningContext } from './hardening-context.js';
 import { AUDIT_POLICY, hardenRke2, layeredPlacement } from './rke2-hardening.js';
 import { ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
