@@ -38,6 +38,10 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
     if (valueAt(doc, PSP_TEMPLATE) === undefined) setScalar(doc, PSP_TEMPLATE, 'restricted-noroot');
     return true;
   }
+  if (valueAt(doc, PSP_TEMPLATE) !== undefined) {
+    doc.deleteIn(PSP_TEMPLATE);
+    ctx.notes.push(`defaultPodSecurityPolicyTemplateName removed: PodSecurityPolicy was removed in Kubernetes 1.25 and Rancher refuses the field on ${v.text}`);
+  }
   if (valueAt(doc, at('pod-security-admission-config-file')) !== undefined) return false; // theirs: the config.yaml route notes it
   const current = valueAt(doc, PSA_TEMPLATE);
   if (ctx.psa === 'baseline') {

@@ -67,7 +67,12 @@ function rke2Findings(target: FactSnapshot, to: K8sVersion): UpgradeFinding[] {
       findings.push({ severity: 'warning', what: 'profile: cis-1.23 is deprecated and becomes fatal on RKE2 v1.30', ...(profile.location ? { where: profile.location } : {}), fix: 'set profile: cis' });
     }
   }
-  // Exemption renamed by RKE2 (cis-operator-system → compliance-operator-system).
+  // A Rancher Cluster's PodSecurityPolicy template: PSP is gone from 1.25, and Rancher refuses the field there.
+  const psp = target.facts['rancher.podSecurityPolicyTemplate'];
+  if (psp && to.minor >= 25) {
+    findings.push({ severity: 'blocking', what: `defaultPodSecurityPolicyTemplateName: ${String(psp.value)} names a PodSecurityPolicy template, and PodSecurityPolicy was removed in Kubernetes 1.25`, ...(psp.location ? { where: psp.location } : {}), fix: 'remove it and set defaultPodSecurityAdmissionConfigurationTemplateName: rancher-restricted (Pod Security Admission) before upgrading' });
+  }
+    // Exemption renamed by RKE2 (cis-operator-system → compliance-operator-system).
   const exempt = target.facts['admission.PodSecurity.exemptions.namespaces'];
   const builtIn = exemptionList('rke2', to.text.startsWith('v') ? to.text : `v${to.text}`).namespaces;
   if (exempt && exempt.source !== 'default' && Array.isArray(exempt.value)) {

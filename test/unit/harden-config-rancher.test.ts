@@ -135,6 +135,15 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(rke.machineGlobalConfig['kubelet-arg']![0]).toMatch(/^tls-cipher-suites=/);
   });
 
+  it('a PodSecurityPolicy template left from a 1.24 cluster is removed on 1.25+ (Rancher refuses it there)', () => {
+    const file = path.join(tempTree({ 'c.yaml': cluster('  kubernetesVersion: v1.25.16+rke2r1\n  defaultPodSecurityPolicyTemplateName: restricted-noroot\n') }), 'c.yaml');
+    const { h, spec, scoredFails } = hardenAndAudit(file);
+    expect(spec.defaultPodSecurityPolicyTemplateName).toBeUndefined();
+    expect(spec.defaultPodSecurityAdmissionConfigurationTemplateName).toBe('rancher-restricted');
+    expect(h.notes.join('\n')).toMatch(/defaultPodSecurityPolicyTemplateName removed/);
+    expect(scoredFails).toEqual([]);
+  });
+
   it('PodSecurityPolicy era (≤ 1.24): the restricted-noroot PSP template of Rancher\'s guide', () => {
     const file = path.join(tempTree({ 'c.yaml': cluster('  kubernetesVersion: v1.24.17+rke2r1\n') }), 'c.yaml');
     const { spec, scoredFails } = hardenAndAudit(file);

@@ -24,6 +24,13 @@ describe('upgrade-check', () => {
     expect(r.findings.map((f) => f.severity)).toEqual(['warning']);
   });
 
+  it('Rancher Cluster: a PodSecurityPolicy template cannot cross 1.24 → 1.25', () => {
+    const file = cfg('c.yaml', 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: x }\nspec:\n  kubernetesVersion: v1.24.17+rke2r1\n  defaultPodSecurityPolicyTemplateName: restricted-noroot\n  rkeConfig:\n    machineGlobalConfig: { profile: cis-1.6 }\n');
+    const r = upgradeCheck({ to: 'v1.25.16+rke2r1', config: file });
+    expect(r.findings).toContainEqual(expect.objectContaining({ severity: 'blocking', what: expect.stringMatching(/^defaultPodSecurityPolicyTemplateName: restricted-noroot names a PodSecurityPolicy template/), where: expect.objectContaining({ line: 6 }) }));
+    expect(upgradeCheck({ to: 'v1.24.17+rke2r1', config: file }).findings.filter((f) => /PodSecurityPolicy template/.test(f.what))).toEqual([]);
+  });
+
   it('RKE1: pod_security_policy is rejected on 1.25+', () => {
     const file = cfg('cluster.yml', 'kubernetes_version: v1.24.17-rancher1-1\nservices:\n  kube-api:\n    pod_security_policy: true\n');
     const r = upgradeCheck({ from: 'v1.24.17-rancher1-1', to: 'v1.25.16-rancher2-3', config: file });
