@@ -65,9 +65,33 @@ describe('files the configuration points at', () => {
     const { run } = auditConfig([path.join(cfg, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
     const by = (check: string) => run.results.find((x) => x.checkId === check)!;
     // podPidsLimit may be set in the file: not failed on the kubelet's built-in -1.
-    expect(by('kubelet-pod-pids-limited')).toMatchObject({ status: 'manual', reason: expect.stringMatching(/may come from --config \/etc\/rancher\/rke2\/my-kubelet\.yaml, which `audit config` does not read/) });
+    expect(by('kubelet-pod-pids-limited')).toMatchObject({ status: 'manual', reason: 'kubelet settings not given as flags may come from --config /etc/rancher/rke2/my-kubelet.yaml, which is not in this configuration: decided by `audit node`' });
     // RKE2 passes --anonymous-auth=false on the command line, which wins over any file.
     expect(by('kubelet-anonymous-auth-disabled').status).toBe('pass');
+  });
+
+  it('a kubelet --config file found beside the configuration (host/) is read: its settings apply where no flag gives them', () => {
+    const cfg = tempTree({
+      'config.yaml': 'profile: cis\nkubelet-arg:\n  - config=/etc/rancher/rke2/my-kubelet.yaml\n  - feature-gates=Foo=true\n',
+      'host/etc/rancher/rke2/my-kubelet.yaml': 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\npodPidsLimit: 4096\nstreamingConnectionIdleTimeout: "0"\nreadOnlyPort: 10255\nfeatureGates: { RotateKubeletServerCertificate: false, Foo: false }\n',
+    });
+    const { snapshots } = loadConfigTargets([path.join(cfg, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
+    const f = snapshots[0]!.facts;
+    expect(f['kubelet.args.pod-max-pids']).toMatchObject({ value: '4096', source: 'file', layer: 'kubelet config file /etc/rancher/rke2/my-kubelet.yaml', location: { line: 3 } });
+    expect(f['kubelet.args.streaming-connection-idle-timeout']?.value).toBe('0');
+    // RKE2 passes --read-only-port=0 on the command line: it wins over the file.
+    expect(f['kubelet.args.read-only-port']).toMatchObject({ value: '0', source: 'default', layer: 'RKE2 default' });
+    // Feature gates merge per gate, the command line winning.
+    expect(f['kubelet.args.feature-gates']?.value).toBe('RotateKubeletServerCertificate=false,Foo=true');
+    expect(snapshots[0]!.elsewhere?.['kubelet.args']).toBeUndefined();
+    const { run } = auditConfig([path.join(cfg, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
+    expect(['kubelet-pod-pids-limited', 'kubelet-streaming-connection-idle-timeout-not-zero'].map((c) => run.results.find((r) => r.checkId === c)?.status)).toEqual(['pass', 'fail']);
+  });
+
+  it('a kubelet --config-dir the configuration names is not read: settings not given as flags are manual', () => {
+    const cfg = tempTree({ 'config.yaml': 'kubelet-arg:\n  - config-dir=/etc/rancher/rke2/kubelet.d\n' });
+    const { snapshots } = loadConfigTargets([path.join(cfg, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
+    expect(snapshots[0]!.elsewhere?.['kubelet.args']).toMatch(/--config-dir \/etc\/rancher\/rke2\/kubelet\.d, which `audit config` does not read/);
   });
 
   it('Rancher inline file content is parsed and the materialised path becomes the flag', () => {

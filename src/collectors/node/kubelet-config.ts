@@ -36,7 +36,7 @@ export const KUBELET_CONFIG_FIELDS: { field: string[]; flag: string }[] = [
  * (kubelet applies the v1beta1 defaults to the file, legacy defaults to flags). Drop-ins alone
  * (`--config-dir` without `--config`) keep the legacy flag defaults.
  */
-const CONFIG_FILE_DEFAULTS: Record<string, string> = {
+export const CONFIG_FILE_DEFAULTS: Record<string, string> = {
   'anonymous-auth': 'false',
   'authentication-token-webhook': 'true',
   'authorization-mode': 'Webhook',
@@ -70,6 +70,40 @@ function gatesOf(text: string): [string, string][] {
   });
 }
 
+/** One KubeletConfiguration setting, as the flag that sets the same thing. */
+export interface KubeletFileSetting {
+  flag: string;
+  value: string;
+  /** featureGates: the gates the file sets (merged by the caller). */
+  gates?: Map<string, string>;
+  prov: Provenance;
+}
+
+/** The settings a KubeletConfiguration file holds, by the flags they correspond to; or why it could not be read. */
+export function readKubeletConfigFile(fs: HostFs, p: string, what: string): { settings: KubeletFileSetting[]; warnings: string[] } | { error: string } {
+  const read = readHostYaml(fs, p);
+  if (read.kind === 'missing') return { error: `kubelet ${what} ${p} does not exist on the host (kubelet would not start with it): kubelet settings unknown` };
+  if (read.kind === 'error') return { error: `kubelet ${what}: ${read.reason}` };
+  const doc = read.y.value;
+  if (!isMap(doc)) return { error: `kubelet ${what} ${p}: not a KubeletConfiguration (not a map)` };
+  const warnings = doc.kind !== undefined && doc.kind !== 'KubeletConfiguration' ? [`kubelet ${what} ${p}: kind ${String(doc.kind)}, expected KubeletConfiguration`] : [];
+  const settings: KubeletFileSetting[] = [];
+  for (const { field, flag } of KUBELET_CONFIG_FIELDS) {
+    const v = at(doc, field);
+    if (v === undefined || v === null) continue;
+    const prov: Provenance = { source: 'file', layer: `kubelet ${what} ${p}`, location: read.y.locate(field) };
+    if (flag === 'feature-gates') {
+      if (!isMap(v)) continue;
+      const gates = new Map(Object.entries(v).map(([k, g]) => [k, scalarText(g) ?? String(g)] as [string, string]));
+      settings.push({ flag, value: [...gates].map(([k, g]) => `${k}=${g}`).join(','), gates, prov });
+      continue;
+    }
+    const text = Array.isArray(v) ? v.map((x) => scalarText(x) ?? '').join(',') : scalarText(v);
+    if (text !== undefined) settings.push({ flag, value: text, prov });
+  }
+  return { settings, warnings };
+}
+
 /**
  * The kubelet's effective flags: the `--config` file (with its defaults), then the `--config-dir`
  * drop-ins (`*.conf`, in lexical order; maps merge, other values replace), then the command line,
@@ -85,27 +119,18 @@ export function kubeletArgs(fs: HostFs, flags: FlagOccurrence[], argvProvenance:
   let gatesProvenance: Provenance | undefined;
 
   const apply = (p: string, what: string): string | undefined => {
-    const read = readHostYaml(fs, p);
-    if (read.kind === 'missing') return `kubelet ${what} ${p} does not exist on the host (kubelet would not start with it): kubelet settings unknown`;
-    if (read.kind === 'error') return `kubelet ${what}: ${read.reason}`;
-    const doc = read.y.value;
-    if (!isMap(doc)) return `kubelet ${what} ${p}: not a KubeletConfiguration (not a map)`;
-    if (doc.kind !== undefined && doc.kind !== 'KubeletConfiguration') warnings.push(`kubelet ${what} ${p}: kind ${String(doc.kind)}, expected KubeletConfiguration`);
+    const read = readKubeletConfigFile(fs, p, what);
+    if ('error' in read) return read.error;
+    warnings.push(...read.warnings);
     files.push(p);
-    for (const { field, flag } of KUBELET_CONFIG_FIELDS) {
-      const v = at(doc, field);
-      if (v === undefined || v === null) continue;
-      const prov: Provenance = { source: 'file', layer: `kubelet ${what} ${p}`, location: read.y.locate(field) };
-      if (flag === 'feature-gates') {
-        if (!isMap(v)) continue;
-        for (const [k, g] of Object.entries(v)) fileGates.set(k, scalarText(g) ?? String(g));
+    for (const { flag, value, gates, prov } of read.settings) {
+      if (gates) {
+        for (const [k, g] of gates) fileGates.set(k, g);
         gatesProvenance = prov;
         m.set(flag, [...fileGates].map(([k, g]) => `${k}=${g}`).join(','), prov);
-        continue;
+      } else {
+        m.set(flag, value, prov);
       }
-      const text = Array.isArray(v) ? v.map((x) => scalarText(x) ?? '').join(',') : scalarText(v);
-      if (text === undefined) continue;
-      m.set(flag, text, prov);
     }
     return undefined;
   };

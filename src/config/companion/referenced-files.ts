@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FactSnapshot } from '../../model/fact.js';
+import type { Fact, FactSnapshot } from '../../model/fact.js';
+import { CONFIG_FILE_DEFAULTS, readKubeletConfigFile } from '../../collectors/node/kubelet-config.js';
 import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFacts } from '../../collectors/node/apiserver-files.js';
 import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
 import type { HostFs } from '../../collectors/node/ports.js';
@@ -36,40 +37,30 @@ function exists(file: string): boolean {
  * Distro-generated files (facts already set by the distro layer) are left alone.
  */
 export function resolveReferencedFiles(snap: FactSnapshot, delivered: Record<string, DeliveredFile> = {}): void {
-  kubeletFilesElsewhere(snap);
+  kubeletConfigFile(snap, delivered);
   for (const ref of REFERENCES) {
     const flag = snap.facts[`kube-apiserver.args.${ref.flag}`];
     if (!flag || flag.source !== 'config' || typeof flag.value !== 'string') continue;
     const known = Object.keys(snap.facts).some((k) => k.startsWith(ref.covers + '.') && snap.facts[k]!.source !== 'default');
     if (known) continue;
     const value = flag.value;
-    let hostFs: HostFs | undefined;
-    let file = value;
-    let via: string | undefined;
+    let found: Found | undefined;
     if (value.includes('\n') || /^\s*apiVersion:/.test(value)) {
-      file = `${RANCHER_FILES}/${ref.flag}`;
-      hostFs = new InlineHostFs({ [file]: value });
+      const file = `${RANCHER_FILES}/${ref.flag}`;
+      found = { hostFs: new InlineHostFs({ [file]: value }), file };
       snap.facts[flag.key] = { ...flag, value: file };
-    } else if (delivered[value]) {
-      // Rancher puts it on the machines (machineSelectorFiles) from an object kept beside the Cluster.
-      hostFs = new InlineHostFs({ [value]: delivered[value].text });
-      via = `delivered by Rancher from ${delivered[value].from}`;
-    } else if (path.isAbsolute(value) && exists(value)) {
-      hostFs = new LocalHostFs('/');
-    } else if (flag.location) {
-      // host/ beside the file that sets the flag, or beside config.yaml for a config.yaml.d drop-in.
-      const dir = path.dirname(flag.location.file);
-      const root = [dir, ...(dir.endsWith('.yaml.d') ? [path.dirname(dir)] : [])].map((d) => path.join(d, 'host')).find((h) => exists(path.join(h, value)));
-      if (root) hostFs = new LocalHostFs(root);
+    } else {
+      found = findFile(value, flag.location?.file, delivered);
     }
     const where = flag.location?.line ? `${flag.location.file}:${flag.location.line}:${flag.location.column}` : snap.target.name;
-    if (!hostFs) {
+    if (!found) {
       const hint = snap.distro === 'rke2' && ref.flag === 'audit-policy-file' ? ' (if the file is missing when RKE2 starts, RKE2 writes a policy that logs nothing)' : '';
       snap.warnings.push(`${where}: ${ref.flag} points at ${value}, which this configuration does not contain and which is not present here: its content is checked by \`audit node\` on the server${hint}`);
       // Its content is unknown here, not empty: checks that need it are manual, not decided by defaults.
       (snap.elsewhere ??= {})[ref.covers] = `${ref.flag} ${value} is not in this configuration: decided by \`audit node\` on the server`;
       continue;
     }
+    const { hostFs, file, via } = found;
     const read = ref.read(hostFs, file);
     for (const f of read.facts) snap.facts[f.key] = hostFs instanceof InlineHostFs ? { ...f, source: 'config', ...(via ? { layer: via } : {}), ...(flag.location ? { location: flag.location } : {}) } : f;
     for (const [key, reason] of Object.entries(read.errors)) {
@@ -80,16 +71,69 @@ export function resolveReferencedFiles(snap: FactSnapshot, delivered: Record<str
   }
 }
 
+interface Found {
+  hostFs: HostFs;
+  file: string;
+  /** How the content reaches the node when that is not the path itself (Rancher's delivery). */
+  via?: string;
+}
+
 /**
- * A kubelet --config file or --config-dir the user's configuration names holds settings `audit config`
- * does not read: a kubelet setting not given as a flag may be set there, so its built-in default does
- * not decide anything here (flags still do: they win over the file). The node decides the rest.
+ * A file a flag names, where `audit config` can read it: delivered by Rancher from an object beside the
+ * Cluster, the path on this machine (audit run on the server), or host/ beside the file that sets the
+ * flag (beside config.yaml for a config.yaml.d drop-in: the layout `harden config --out` writes).
  */
-function kubeletFilesElsewhere(snap: FactSnapshot): void {
-  for (const f of ['config', 'config-dir']) {
-    const flag = snap.facts[`kubelet.args.${f}`];
-    if (flag?.source !== 'config' || typeof flag.value !== 'string') continue;
-    (snap.elsewhere ??= {})['kubelet.args'] = `kubelet settings not given as flags may come from --${f} ${flag.value}, which \`audit config\` does not read: decided by \`audit node\``;
-    return;
+function findFile(value: string, setIn: string | undefined, delivered: Record<string, DeliveredFile>): Found | undefined {
+  if (delivered[value]) return { hostFs: new InlineHostFs({ [value]: delivered[value].text }), file: value, via: `delivered by Rancher from ${delivered[value].from}` };
+  if (path.isAbsolute(value) && exists(value)) return { hostFs: new LocalHostFs('/'), file: value };
+  if (!setIn) return undefined;
+  const dir = path.dirname(setIn);
+  const root = [dir, ...(dir.endsWith('.yaml.d') ? [path.dirname(dir)] : [])].map((d) => path.join(d, 'host')).find((h) => exists(path.join(h, value)));
+  return root ? { hostFs: new LocalHostFs(root), file: value } : undefined;
+}
+
+/**
+ * A kubelet --config file the user's configuration names: read where it can be found (as above), its
+ * settings applied where no command-line flag gives them (flags win, feature gates merge per gate),
+ * with KubeletConfiguration's own defaults for what it leaves out, as the kubelet does. A file that
+ * cannot be read here, or a --config-dir, keeps the settings not given as flags elsewhere: their
+ * built-in defaults decide nothing here, the node does.
+ */
+function kubeletConfigFile(snap: FactSnapshot, delivered: Record<string, DeliveredFile>): void {
+  const defer = (why: string) => ((snap.elsewhere ??= {})['kubelet.args'] = `kubelet settings not given as flags may come from ${why}: decided by \`audit node\``);
+  const dir = snap.facts['kubelet.args.config-dir'];
+  if (dir?.source === 'config' && typeof dir.value === 'string') return void defer(`--config-dir ${dir.value}, which \`audit config\` does not read`);
+  const flag = snap.facts['kubelet.args.config'];
+  if (flag?.source !== 'config' || typeof flag.value !== 'string') return;
+  const found = findFile(flag.value, flag.location?.file, delivered);
+  if (!found) return void defer(`--config ${flag.value}, which is not in this configuration`);
+  const read = readKubeletConfigFile(found.hostFs, found.file, 'config file');
+  if ('error' in read) {
+    snap.warnings.push(`${flag.location?.file ?? snap.target.name}: ${read.error}`);
+    return void defer(`--config ${flag.value}`);
+  }
+  snap.warnings.push(...read.warnings);
+  const put = (flagName: string, value: string, from: Omit<Fact, 'key' | 'value'>) => {
+    const key = `kubelet.args.${flagName}`;
+    snap.facts[key] = { key, value, ...from };
+  };
+  for (const s of read.settings) {
+    const cli = snap.facts[`kubelet.args.${s.flag}`];
+    if (s.gates && cli && typeof cli.value === 'string') {
+      const merged = new Map(s.gates);
+      for (const g of cli.value.split(',').map((x) => x.trim()).filter(Boolean)) {
+        const eq = g.indexOf('=');
+        merged.set(eq < 0 ? g : g.slice(0, eq), eq < 0 ? 'true' : g.slice(eq + 1));
+      }
+      put(s.flag, [...merged].map(([k, v]) => `${k}=${v}`).join(','), { source: cli.source, layer: `${cli.layer ?? 'command line'} over kubelet config file ${found.file}` });
+      continue;
+    }
+    if (cli) continue; // the command line wins
+    // Content Rancher delivers is part of the configuration; a file on this machine is a file.
+    const layer = found.via ? `${s.prov.layer} (${found.via})` : s.prov.layer;
+    put(s.flag, s.value, { source: found.via ? 'config' : s.prov.source, ...(layer ? { layer } : {}), ...(s.prov.location ? { location: s.prov.location } : {}) });
+  }
+  for (const [flagName, value] of Object.entries(CONFIG_FILE_DEFAULTS)) {
+    if (!snap.facts[`kubelet.args.${flagName}`]) put(flagName, value, { source: 'default', layer: `KubeletConfiguration default (kubelet reads --config ${flag.value})` });
   }
 }
