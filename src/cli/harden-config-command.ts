@@ -1,8 +1,12 @@
 import { hardenConfig, writeHardenedConfig, type HardenConfigOptions } from '../harden-config/harden-config.js';
 
-/** `harden config`: print the diff and what the companion files are for; write them only with --out. */
-export function runHardenConfig(o: HardenConfigOptions & { out?: string }): string {
+/**
+ * `harden config`: print the diff and what the companion files are for; write them only with --out.
+ * `changed`: whether the configuration (main file or a drop-in) differs from --from, for `--check`.
+ */
+export function runHardenConfig(o: HardenConfigOptions & { out?: string; check?: boolean }): { text: string; changed: boolean } {
   const h = hardenConfig(o);
+  const changed = h.after !== h.before || h.dropIns.some((d) => d.after !== d.before);
   const lines = [h.diff.trimEnd(), ''];
   lines.push(`Benchmark: ${h.benchmark}`);
   if (h.companions.length) {
@@ -14,11 +18,13 @@ export function runHardenConfig(o: HardenConfigOptions & { out?: string }): stri
     for (const m of h.manifests) lines.push(`  ${m.fileName}: ${m.purpose}`);
   }
   for (const n of h.notes) lines.push(`Note: ${n}`);
-  if (o.out) {
+  if (o.check) {
+    lines.push(changed ? 'Check: the configuration is not hardened; the diff above is what harden config would change (exit 1).' : 'Check: the configuration is hardened: nothing to change.');
+  } else if (o.out) {
     const written = writeHardenedConfig(h, o.out);
     lines.push(`Wrote ${written.length} files under ${o.out}`);
   } else {
     lines.push('Nothing written (pass --out DIR to write).');
   }
-  return lines.join('\n') + '\n';
+  return { text: lines.join('\n') + '\n', changed };
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { RkeHardenError } from '../errors/rke-harden-error.js';
+import { RkeHardenError, usageError } from '../errors/rke-harden-error.js';
 import { TOOL_VERSION } from '../version.js';
 import type { AuditClusterOptions } from './audit-cluster-command.js';
 import type { AuditNodeOptions } from './audit-node-command.js';
@@ -114,10 +114,13 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--exemptions <list>', 'PSA namespace exemption list').choices(['rke2', 'rke1', 'rancher-restricted', 'docs-sample', 'none']))
     .option('--exempt-namespace <ns...>', 'more namespaces exempt from Pod Security Admission')
     .addOption(new Option('--psa <level>', 'Pod Security Admission level').choices(['restricted', 'baseline']).default('restricted'))
-    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion?: string; from?: string; out?: string; benchmark?: string; exemptions?: 'rke2' | 'rke1' | 'rancher-restricted' | 'docs-sample' | 'none'; exemptNamespace?: string[]; psa: 'restricted' | 'baseline' }) => {
+    .addOption(new Option('--check', 'with --from: exit 1 when the configuration is not hardened (it would change); write nothing').conflicts('out'))
+    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion?: string; from?: string; out?: string; benchmark?: string; exemptions?: 'rke2' | 'rke1' | 'rancher-restricted' | 'docs-sample' | 'none'; exemptNamespace?: string[]; psa: 'restricted' | 'baseline'; check?: boolean }) => {
+      if (o.check && !o.from) throw usageError('harden config --check: needs --from (the configuration to check)');
       const { runHardenConfig } = await import('./harden-config-command.js');
-      process.stdout.write(runHardenConfig({ ...o, ...(o.exemptNamespace ? { exemptNamespaces: o.exemptNamespace } : {}) }));
-      setExit(EXIT.ok);
+      const r = runHardenConfig({ ...o, ...(o.exemptNamespace ? { exemptNamespaces: o.exemptNamespace } : {}) });
+      process.stdout.write(r.text);
+      setExit(o.check && r.changed ? EXIT.failed : EXIT.ok);
     });
 
   const positiveInt = (v: string): number => (/^\d+$/.test(v) && Number(v) > 0 ? Number(v) : NaN);

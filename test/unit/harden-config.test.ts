@@ -196,6 +196,22 @@ kube-apiserver-arg:
     expect(h.notes.join('\n')).toMatch(/config\.yaml\.d\/50-rancher\.yaml is written by Rancher .* make these changes in the Rancher Cluster instead/);
   });
 
+  it('--check: exit 1 with the diff when the configuration is not hardened, 0 once it is; nothing written', async () => {
+    const dir = tempTree({ 'cluster.yml': fs.readFileSync('examples/rke1-default/cluster.yml', 'utf8') });
+    const file = path.join(dir, 'cluster.yml');
+    const before = await runCli(['harden', 'config', '--distro', 'rke1', '--from', file, '--check']);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toMatch(/^\+\+\+ b\/cluster\.yml/m);
+    expect(before.stdout).toMatch(/Check: the configuration is not hardened/);
+    expect(fs.readdirSync(dir)).toEqual(['cluster.yml']);
+    fs.writeFileSync(file, hardenConfig({ distro: 'rke1', from: file }).after);
+    const after = await runCli(['harden', 'config', '--distro', 'rke1', '--from', file, '--check']);
+    expect(after.code, after.stdout).toBe(0);
+    expect(after.stdout).toMatch(/Check: the configuration is hardened: nothing to change\./);
+    expect((await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.15-rancher1-1', '--check'])).code).toBe(2);
+    expect((await runCli(['harden', 'config', '--distro', 'rke1', '--from', file, '--check', '--out', path.join(dir, 'o')])).code).toBe(2);
+  });
+
   it('bad --from: one line, exit 2, nothing written', async () => {
     const dir = tempTree({ 'cluster.yml': 'services: [\n' });
     const r = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.15-rancher1-1', '--from', path.join(dir, 'cluster.yml'), '--out', path.join(dir, 'out')]);
