@@ -9,6 +9,7 @@ import { effectiveRke2 } from './rke2/effective-rke2.js';
 import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIns } from './rke2/merge-config-files.js';
 import { YamlAccess, isRecord } from './yaml-access.js';
 import { resolveReferencedFiles } from './companion/referenced-files.js';
+import { MACHINE_GLOBAL_CONFIG, MACHINE_SELECTOR_CONFIG, rancherConfigMaps } from './rancher-config-maps.js';
 import { rancherDeliveredFiles, rancherPsaTemplateBeside, sourceObjectsIn, type SourceObjects } from './companion/rancher-delivered-files.js';
 
 export interface ConfigOptions {
@@ -57,16 +58,14 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
   const a = new YamlAccess(y, warnings);
   const spec = ['spec'];
   const version = opts.overrideVersion && opts.k8sVersion ? opts.k8sVersion : a.string([...spec, 'kubernetesVersion']) ?? opts.k8sVersion;
-  const parts: { y: LocatedYaml; at: (string | number)[] }[] = [];
-  if (a.map([...spec, 'rkeConfig', 'machineGlobalConfig'])) parts.push({ y, at: [...spec, 'rkeConfig', 'machineGlobalConfig'] });
-  const selectors = a.list([...spec, 'rkeConfig', 'machineSelectorConfig']) ?? [];
-  const scoped: number[] = [];
-  selectors.forEach((s, i) => {
-    if (!isRecord(s)) return a.fail([...spec, 'rkeConfig', 'machineSelectorConfig', i], 'must be a map with config and machineLabelSelector');
-    if (!isRecord(s.config)) return;
-    if (s.machineLabelSelector) scoped.push(i);
-    else parts.push({ y, at: [...spec, 'rkeConfig', 'machineSelectorConfig', i, 'config'] });
+  // Shapes checked here, with file:line:column; the merge order is rancherConfigMaps'.
+  a.map(MACHINE_GLOBAL_CONFIG);
+  (a.list(MACHINE_SELECTOR_CONFIG) ?? []).forEach((s, i) => {
+    if (!isRecord(s)) a.fail([...MACHINE_SELECTOR_CONFIG, i], 'must be a map with config and machineLabelSelector');
   });
+  const maps = rancherConfigMaps(y.value);
+  const parts = [...(maps.global ? [MACHINE_GLOBAL_CONFIG] : []), ...maps.unselected].map((at) => ({ y, at }));
+  const { scoped } = maps;
   const template = a.string([...spec, 'defaultPodSecurityAdmissionConfigurationTemplateName']);
   const found = template ? rancherPsaTemplateBeside(y, template, objects) : undefined;
   const name = `${y.file} (${a.string(['metadata', 'name']) ?? 'Cluster'})`;
@@ -85,8 +84,7 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
   };
   const snaps = [build(parts, name)];
   for (const i of scoped) {
-    const at = [...spec, 'rkeConfig', 'machineSelectorConfig', i];
-    snaps.push(build([...parts, { y, at: [...at, 'config'] }], `${name} machines matching machineSelectorConfig[${i}]`));
+    snaps.push(build([...parts, { y, at: [...MACHINE_SELECTOR_CONFIG, i, 'config'] }], `${name} machines matching machineSelectorConfig[${i}]`));
   }
   return snaps;
 }

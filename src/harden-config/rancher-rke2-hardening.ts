@@ -1,29 +1,19 @@
 import { stringify, type Document } from 'yaml';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
+import { MACHINE_GLOBAL_CONFIG, rancherConfigMaps } from '../config/rancher-config-maps.js';
 import type { Companion, HardeningContext } from './hardening-context.js';
 import { AUDIT_POLICY, hardenRke2, layeredPlacement } from './rke2-hardening.js';
 import { ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 const SPEC = ['spec'];
 const RKE_CONFIG = [...SPEC, 'rkeConfig'];
-const GLOBAL = [...RKE_CONFIG, 'machineGlobalConfig'];
+const GLOBAL = MACHINE_GLOBAL_CONFIG;
 const PSA_TEMPLATE = [...SPEC, 'defaultPodSecurityAdmissionConfigurationTemplateName'];
 const PSP_TEMPLATE = [...SPEC, 'defaultPodSecurityPolicyTemplateName'];
 
-/**
- * The maps Rancher merges into every machine's config.yaml, in its order: machineGlobalConfig, then
- * each machineSelectorConfig entry without a machineLabelSelector (the order `audit config` reads).
- */
+/** The maps Rancher merges into every machine's config.yaml, machineGlobalConfig first even when absent (new keys go there). */
 function layers(doc: Document): Path[] {
-  const out: Path[] = [GLOBAL];
-  const selectors = valueAt(doc, [...RKE_CONFIG, 'machineSelectorConfig']);
-  if (Array.isArray(selectors)) {
-    selectors.forEach((s: unknown, i) => {
-      const entry = s as { config?: unknown; machineLabelSelector?: unknown } | null;
-      if (entry && typeof entry.config === 'object' && entry.config !== null && !entry.machineLabelSelector) out.push([...RKE_CONFIG, 'machineSelectorConfig', i, 'config']);
-    });
-  }
-  return out;
+  return [GLOBAL, ...rancherConfigMaps(doc.toJS()).unselected];
 }
 
 /**
