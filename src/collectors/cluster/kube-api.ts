@@ -1,6 +1,6 @@
 /**
  * Our port to the Kubernetes API: the only calls the cluster collector makes. The production adapter
- * (http-kube-api.ts) sits on @kubernetes/client-node; tests can supply their own.
+ * (http-kube-api.ts) sends plain requests with a kubeconfig's credentials (KubeTarget); tests can supply their own.
  */
 
 /** A list endpoint: core resources have group "", e.g. {group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles'}. */

@@ -33,6 +33,9 @@ interface Entry {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/** A path as the kubeconfig gives it, relative to the file it is written in. */
+const inDirOf = (entry: Entry, file: string): string => (path.isAbsolute(file) ? file : path.join(entry.dir, file));
+
 function readFile(file: string): KubeconfigFile {
   let doc: unknown;
   try {
@@ -62,7 +65,7 @@ export class PlainKubeConfig implements KubeTarget {
 
   private bytes(entry: Entry, fileKey: string, dataKey: string): Buffer | undefined {
     const file = str(entry.value[fileKey]);
-    if (file) return fs.readFileSync(path.isAbsolute(file) ? file : path.join(entry.dir, file));
+    if (file) return fs.readFileSync(inDirOf(entry, file));
     const data = str(entry.value[dataKey]);
     return data ? Buffer.from(data, 'base64') : undefined;
   }
@@ -81,7 +84,7 @@ export class PlainKubeConfig implements KubeTarget {
     const headers: Record<string, string> = {};
     // kubectl's key is tokenFile, client-node's token-file; read at each call, so a rotated token is picked up.
     const tokenFile = str(u.tokenFile) ?? str(u['token-file']);
-    const token = str(u.token) ?? (tokenFile ? fs.readFileSync(path.isAbsolute(tokenFile) ? tokenFile : path.join(this.user.dir, tokenFile), 'utf8').trim() : undefined);
+    const token = str(u.token) ?? (tokenFile ? fs.readFileSync(inDirOf(this.user, tokenFile), 'utf8').trim() : undefined);
     if (token) headers.Authorization = `Bearer ${token}`;
     opts.headers = { ...(opts.headers as Record<string, string> | undefined), ...headers };
     if (str(u.username)) opts.auth = `${String(u.username)}:${String(u.password ?? '')}`;

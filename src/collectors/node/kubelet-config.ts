@@ -63,7 +63,8 @@ function at(v: unknown, p: string[]): unknown {
   return cur;
 }
 
-function gatesOf(text: string): [string, string][] {
+/** A --feature-gates value as [gate, value] pairs (`Gate` alone means true). */
+export function gatesOf(text: string): [string, string][] {
   return text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
     const eq = s.indexOf('=');
     return eq < 0 ? [s, 'true'] : [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];

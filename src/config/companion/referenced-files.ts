@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Fact, FactSnapshot } from '../../model/fact.js';
-import { CONFIG_FILE_DEFAULTS, readKubeletConfigFile } from '../../collectors/node/kubelet-config.js';
+import { CONFIG_FILE_DEFAULTS, gatesOf, readKubeletConfigFile } from '../../collectors/node/kubelet-config.js';
 import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFacts } from '../../collectors/node/apiserver-files.js';
 import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
 import type { HostFs } from '../../collectors/node/ports.js';
@@ -120,11 +120,7 @@ function kubeletConfigFile(snap: FactSnapshot, delivered: Record<string, Deliver
   for (const s of read.settings) {
     const cli = snap.facts[`kubelet.args.${s.flag}`];
     if (s.gates && cli && typeof cli.value === 'string') {
-      const merged = new Map(s.gates);
-      for (const g of cli.value.split(',').map((x) => x.trim()).filter(Boolean)) {
-        const eq = g.indexOf('=');
-        merged.set(eq < 0 ? g : g.slice(0, eq), eq < 0 ? 'true' : g.slice(eq + 1));
-      }
+      const merged = new Map([...s.gates, ...gatesOf(cli.value)]);
       put(s.flag, [...merged].map(([k, v]) => `${k}=${v}`).join(','), { source: cli.source, layer: `${cli.layer ?? 'command line'} over kubelet config file ${found.file}` });
       continue;
     }
