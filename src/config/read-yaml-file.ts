@@ -9,6 +9,8 @@ export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 /** A parsed YAML file that can say where each value was written. */
 export interface LocatedYaml {
   file: string;
+  /** The text as read (for an editor that keeps its formatting: harden config). */
+  text: string;
   doc: Document.Parsed;
   /** Plain JS value of the document. */
   value: unknown;
@@ -49,6 +51,7 @@ export function parseYamlText(file: string, text: string): LocatedYaml {
   }
   return {
     file,
+    text,
     doc,
     value,
     locate(path) {

@@ -67,19 +67,18 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   let before = '';
   let doc: Document;
   let fileName = o.distro === 'rke1' ? 'cluster.yml' : 'config.yaml';
-  if (o.from) {
-    before = fs.readFileSync(o.from, 'utf8');
+  if (y) {
+    before = y.text;
     doc = parseDocument(before, { keepSourceTokens: true });
-    fileName = path.basename(o.from);
+    fileName = path.basename(y.file);
   } else {
     doc = new Document({});
     if (o.distro === 'rke1') doc.commentBefore = ` Hardened by rke-harden for Kubernetes ${version.text} (${benchmark.id}). Add your nodes.`;
     else doc.commentBefore = ` Hardened by rke-harden for RKE2 ${version.text} (${benchmark.id}): /etc/rancher/rke2/config.yaml`;
   }
   // RKE2 reads config.yaml.d/*.yaml after config.yaml: they are hardened with it (a key is edited where it wins).
-  const dropIns = o.from && kind === 'rke2-config' ? rke2DropInFiles(o.from).map((file) => {
-    readYamlFile(file); // validates: one clear line on bad input
-    const text = fs.readFileSync(file, 'utf8');
+  const dropIns = y && kind === 'rke2-config' ? rke2DropInFiles(y.file).map((file) => {
+    const { text } = readYamlFile(file); // validates: one clear line on bad input
     return { name: `${fileName}.d/${path.basename(file)}`, before: text, doc: parseDocument(text, { keepSourceTokens: true }) };
   }) : [];
   if (o.distro === 'rke1' && !o.from) doc.setIn(['nodes'], doc.createNode([]));

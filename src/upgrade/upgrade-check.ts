@@ -72,7 +72,7 @@ function rke2Findings(target: FactSnapshot, to: K8sVersion): UpgradeFinding[] {
   if (psp && to.minor >= 25) {
     findings.push({ severity: 'blocking', what: `defaultPodSecurityPolicyTemplateName: ${String(psp.value)} names a PodSecurityPolicy template, and PodSecurityPolicy was removed in Kubernetes 1.25`, ...(psp.location ? { where: psp.location } : {}), fix: 'remove it and set defaultPodSecurityAdmissionConfigurationTemplateName: rancher-restricted (Pod Security Admission) before upgrading' });
   }
-    // Exemption renamed by RKE2 (cis-operator-system → compliance-operator-system).
+  // Exemption renamed by RKE2 (cis-operator-system → compliance-operator-system).
   const exempt = target.facts['admission.PodSecurity.exemptions.namespaces'];
   const builtIn = exemptionList('rke2', to.text.startsWith('v') ? to.text : `v${to.text}`).namespaces;
   if (exempt && exempt.source !== 'default' && Array.isArray(exempt.value)) {
