@@ -62,7 +62,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   if (listName !== 'none' && !(EXEMPTION_LISTS as readonly string[]).includes(listName)) {
     throw usageError(`--exemptions ${listName}: unknown list (one of ${EXEMPTION_LISTS.join(', ')}, none)`);
   }
-  const exempt = new Set([...(listName === 'none' ? [] : exemptionList(listName, version.text.startsWith('v') ? version.text : `v${version.text}`).namespaces), ...(o.exemptNamespaces ?? [])]);
+  const exempt = new Set([...(listName === 'none' ? [] : exemptionList(listName, version.text).namespaces), ...(o.exemptNamespaces ?? [])]);
 
   let before = '';
   let doc: Document;

@@ -74,7 +74,7 @@ function rke2Findings(target: FactSnapshot, to: K8sVersion): UpgradeFinding[] {
   }
   // Exemption renamed by RKE2 (cis-operator-system → compliance-operator-system).
   const exempt = target.facts['admission.PodSecurity.exemptions.namespaces'];
-  const builtIn = exemptionList('rke2', to.text.startsWith('v') ? to.text : `v${to.text}`).namespaces;
+  const builtIn = exemptionList('rke2', to.text).namespaces;
   if (exempt && exempt.source !== 'default' && Array.isArray(exempt.value)) {
     const mine = exempt.value.map(String);
     if (mine.includes('cis-operator-system') && !mine.includes('compliance-operator-system') && builtIn.includes('compliance-operator-system')) {

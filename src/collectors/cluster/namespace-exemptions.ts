@@ -56,7 +56,7 @@ export function inRange(version: string, range: string): boolean {
   return !to || compare(v, versionKey(to, Infinity)) <= 0;
 }
 
-/** The namespaces of one list for a server version, and a label naming where they come from. */
+/** The namespaces of one list for a server version (with or without its leading v), and a label naming where they come from. */
 export function exemptionList(name: ExemptionListName, gitVersion: string): { namespaces: string[]; label: string } {
   const list = readList(name);
   if (list.namespaces) return { namespaces: list.namespaces, label: `${list.name} list` };

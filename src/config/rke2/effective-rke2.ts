@@ -225,7 +225,7 @@ function admissionFactsRke2(version: K8sVersion, cis: boolean, psaFile: SettingI
   if (rancher) return rancherTemplateFacts(version, rancher);
   if (psaFile || flag !== '/etc/rancher/rke2/rke2-pss.yaml') return { facts: [] }; // a file outside config.yaml: referenced-files reads or defers it
   const layer = cis ? 'RKE2 CIS mode rke2-pss.yaml (restricted)' : 'RKE2 default rke2-pss.yaml (privileged)';
-  const exempt = cis ? exemptionList('rke2', version.text.startsWith('v') ? version.text : `v${version.text}`).namespaces : [];
+  const exempt = cis ? exemptionList('rke2', version.text).namespaces : [];
   return {
     facts: [
       { key: 'admission.PodSecurity.defaults.enforce', value: cis ? 'restricted' : 'privileged', source: 'default', layer },
@@ -243,7 +243,7 @@ function admissionFactsRke2(version: K8sVersion, cis: boolean, psaFile: SettingI
 function rancherTemplateFacts(version: K8sVersion, t: RancherPsaTemplate): { facts: Fact[]; elsewhere?: Record<string, string> } {
   const at = t.location ? { location: t.location } : {};
   const builtIn: Record<string, { enforce: string; namespaces: string[] }> = {
-    'rancher-restricted': { enforce: 'restricted', namespaces: exemptionList('rancher-restricted', version.text.startsWith('v') ? version.text : `v${version.text}`).namespaces },
+    'rancher-restricted': { enforce: 'restricted', namespaces: exemptionList('rancher-restricted', version.text).namespaces },
     'rancher-privileged': { enforce: 'privileged', namespaces: [] },
   };
   const content = t.found ?? builtIn[t.name];
