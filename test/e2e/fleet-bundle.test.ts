@@ -12,7 +12,7 @@
 // ($RKE_HARDEN_HELM or scripts/build-helm.sh's cache) and the control plane
 // (scripts/build-controlplane.sh). Without them it skips with the reason, unless
 // RKE_HARDEN_FLEET_TEST=required (scripts/ci-fleet.sh sets it), where it fails instead.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { findControlPlaneBinaries, REPO_ROOT } from '../support/controlplane-bin.js';
+import { findHelm } from '../support/helm.js';
 import { waitFor } from '../support/wait.js';
 
 const REPO = path.resolve(REPO_ROOT);
@@ -37,11 +38,6 @@ function fleetSkipReason(): string | undefined {
   if (!FLEET) return 'RKE_HARDEN_FLEET is not set (scripts/ci-fleet.sh builds Fleet\'s CLI, sets it and runs this file)';
   if (!fs.existsSync(FLEET)) return `RKE_HARDEN_FLEET=${FLEET} does not exist (bash scripts/build-fleet.sh builds it)`;
   return undefined;
-}
-
-function helmPath(): string | undefined {
-  const p = process.env.RKE_HARDEN_HELM || execFileSync('bash', [path.join(REPO, 'scripts/build-helm.sh'), '--print-path'], { encoding: 'utf8' }).trim();
-  return fs.existsSync(p) ? p : undefined;
 }
 
 const HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'rke-harden-fleet-home-'));
@@ -61,7 +57,7 @@ let skipTargets = skipApply;
 let HELM: string | undefined;
 if (!skipTargets) {
   const help = (cmd: string): string => run(FLEET!, [cmd, '--help']).stdout;
-  HELM = helmPath();
+  HELM = findHelm();
   if (!help('target').includes('--bundle-file') || !help('deploy').includes('--dry-run')) {
     skipTargets = `${fleet(['--version']).trim()} has no offline \`fleet target\`/\`fleet deploy --dry-run\` (Fleet >= 0.10 has them)`;
   } else if (!fs.existsSync(FLEET_CRDS)) {

@@ -2,7 +2,7 @@
 // kube-apiserver: lint, rendered snapshots over a values matrix (deploy/rendered/*.yaml, committed;
 // drift fails — RKE_HARDEN_UPDATE_RENDERED=1 rewrites them), the schema's refusals, and every
 // rendered object accepted by the API server in a server-side dry run with strict field validation.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { loadWaivers } from '../../src/waivers/load-waivers.js';
 import { knownIds } from '../../src/waivers/waivers-option.js';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { findControlPlaneBinaries } from '../support/controlplane-bin.js';
+import { helmPath } from '../support/helm.js';
 import { waitFor } from '../support/wait.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -22,12 +23,6 @@ const KUBE_VERSION = '1.37.2';
 const NAMESPACE = 'rke-harden';
 const UPDATE = process.env.RKE_HARDEN_UPDATE_RENDERED === '1';
 
-/** helm: $RKE_HARDEN_HELM, else the cache scripts/build-helm.sh builds into. */
-function helmPath(): string {
-  const p = process.env.RKE_HARDEN_HELM || execFileSync('bash', [path.join(REPO, 'scripts/build-helm.sh'), '--print-path'], { encoding: 'utf8' }).trim();
-  if (!fs.existsSync(p)) throw new Error(`no helm at ${p}: run scripts/build-helm.sh (builds helm from its Go module, cached)`);
-  return p;
-}
 const HELM = helmPath();
 findControlPlaneBinaries();
 

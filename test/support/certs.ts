@@ -89,3 +89,8 @@ export async function generatePki(dir: string, serviceIp = '10.0.0.1'): Promise<
   ]);
   return { dir, ca, apiServer, admin, controllerManager, apiServerKubeletClient, serviceAccountKey, serviceAccountPub };
 }
+
+/** A client certificate from the PKI's CA, for a component started beside the control plane (kubelet, scheduler, kube-proxy). */
+export function issueClientCert(pki: Pki, name: string, subject: string): Promise<KeyPair> {
+  return issue(pki.dir, name, subject, CLIENT);
+}

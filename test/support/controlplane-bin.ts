@@ -1,9 +1,8 @@
-// Where the control-plane binaries are: $RKE_HARDEN_CONTROLPLANE_BIN, or the cache directory that
-// scripts/build-controlplane.sh builds into. The cache key is computed exactly as that script does:
-//   k8s-<k8s.io/kubernetes version>_etcd-<etcd server version>_<sha256(kube go.mod, go.sum, etcd go.mod, go.sum)[0:12]>
-import { createHash } from 'node:crypto';
+// Where the test cluster's binaries are: $RKE_HARDEN_CONTROLPLANE_BIN, or the cache directory that
+// scripts/build-controlplane.sh builds into (the script names it: --print-dir, so the cache key is
+// computed in one place).
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +15,15 @@ export interface ControlPlaneBinaries {
   kubeApiServer: string;
   kubeControllerManager: string;
   etcd: string;
+}
+
+/** The node's binaries, built beside the control plane's (test/support/kubelet-node.ts). */
+export interface NodeBinaries {
+  kubelet: string;
+  kubeScheduler: string;
+  kubeProxy: string;
+  /** The CNI plugins bridge, host-local and loopback. */
+  cniDir: string;
 }
 
 export class MissingControlPlaneBinariesError extends Error {
@@ -41,14 +49,32 @@ export function pinnedVersions(): { kubernetes: string; etcd: string } {
 
 /** The bin directory scripts/build-controlplane.sh builds into (it may not exist yet). */
 export function cachedBinDir(env: NodeJS.ProcessEnv = process.env): string {
-  const { kubernetes, etcd } = pinnedVersions();
-  const hash = createHash('sha256');
-  for (const file of [join(KUBE_MOD, 'go.mod'), join(KUBE_MOD, 'go.sum'), join(ETCD_MOD, 'go.mod'), join(ETCD_MOD, 'go.sum')]) {
-    hash.update(readFileSync(file));
-  }
-  const key = `k8s-${kubernetes}_etcd-${etcd}_${hash.digest('hex').slice(0, 12)}`;
-  const cacheRoot = env.RKE_HARDEN_CACHE || join(env.HOME || homedir(), '.cache', 'rke-harden');
-  return join(cacheRoot, 'controlplane', key, 'bin');
+  const script = join(REPO_ROOT, 'scripts/build-controlplane.sh');
+  const r = spawnSync('bash', [script, '--print-dir'], { encoding: 'utf8', env });
+  const dir = r.stdout?.trim();
+  if (r.status !== 0 || !dir) throw new Error(`${script} --print-dir failed: ${r.error?.message ?? r.stderr}`);
+  return dir;
+}
+
+function missingExecutables(files: string[]): string[] {
+  return files.filter((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+function missingError(binDir: string, fromEnv: string | undefined, missing: string[]): MissingControlPlaneBinariesError {
+  const where = fromEnv ? `RKE_HARDEN_CONTROLPLANE_BIN=${fromEnv}` : `the build cache ${binDir}`;
+  return new MissingControlPlaneBinariesError(
+    `Control-plane binaries not found in ${where} (missing: ${missing.join(', ')}).\n` +
+      'Build them (once: about 15 to 25 minutes cold on 2 cores, then reused) with:\n' +
+      '  bash scripts/build-controlplane.sh\n' +
+      'and, if you build them elsewhere, export RKE_HARDEN_CONTROLPLANE_BIN=<the bin dir it prints last>.',
+  );
 }
 
 /** Finds the three binaries, or throws an error that says how to build them. */
@@ -61,22 +87,23 @@ export function findControlPlaneBinaries(env: NodeJS.ProcessEnv = process.env): 
     kubeControllerManager: join(binDir, 'kube-controller-manager'),
     etcd: join(binDir, 'etcd'),
   };
-  const missing = [binaries.kubeApiServer, binaries.kubeControllerManager, binaries.etcd].filter((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  if (missing.length > 0) {
-    const where = fromEnv ? `RKE_HARDEN_CONTROLPLANE_BIN=${fromEnv}` : `the build cache ${binDir}`;
-    throw new MissingControlPlaneBinariesError(
-      `Control-plane binaries not found in ${where} (missing: ${missing.join(', ')}).\n` +
-        'Build them (once: about 13 to 20 minutes cold on 2 cores, then reused) with:\n' +
-        '  bash scripts/build-controlplane.sh\n' +
-        'and, if you build them elsewhere, export RKE_HARDEN_CONTROLPLANE_BIN=<the bin dir it prints last>.',
-    );
-  }
+  const missing = missingExecutables([binaries.kubeApiServer, binaries.kubeControllerManager, binaries.etcd]);
+  if (missing.length > 0) throw missingError(binDir, fromEnv, missing);
+  return binaries;
+}
+
+/** Finds the node's binaries (same build, same directory), or throws an error that says how to build them. */
+export function findNodeBinaries(env: NodeJS.ProcessEnv = process.env): NodeBinaries {
+  const fromEnv = env.RKE_HARDEN_CONTROLPLANE_BIN;
+  const binDir = fromEnv || cachedBinDir(env);
+  const binaries: NodeBinaries = {
+    kubelet: join(binDir, 'kubelet'),
+    kubeScheduler: join(binDir, 'kube-scheduler'),
+    kubeProxy: join(binDir, 'kube-proxy'),
+    cniDir: join(binDir, 'cni'),
+  };
+  const plugins = ['bridge', 'host-local', 'loopback'].map((p) => join(binaries.cniDir, p));
+  const missing = missingExecutables([binaries.kubelet, binaries.kubeScheduler, binaries.kubeProxy, ...plugins]);
+  if (missing.length > 0) throw missingError(binDir, fromEnv, missing);
   return binaries;
 }

@@ -122,11 +122,7 @@ export interface LayoutResult {
   log: string;
 }
 
-export interface LayoutOptions {
-  /** The stand-in binary (tools/kube-bench/idle). */
-  idle: string;
-  /** Extra executables made available on PATH inside the namespace (copied with mode 0755). */
-  pathFiles?: string[];
+export interface LayoutOptions extends LayoutBase {
   timeoutMs?: number;
   /**
    * Run the command list this many times (default 1), round after round, so that timings of
@@ -169,72 +165,115 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
   });
 }
 
-/** Lay `spec` out in a private namespace and run `commands` there. */
-export async function runInLayout(spec: HostSpec, commands: LayoutCommand[], opts: LayoutOptions): Promise<LayoutResult> {
+/** The options every layout takes. */
+export interface LayoutBase {
+  /** The stand-in binary (tools/kube-bench/idle). */
+  idle: string;
+  /** Extra executables made available on PATH inside the namespace (copied with mode 0755). */
+  pathFiles?: string[];
+  /**
+   * Bind the fixture's kernel parameters over /proc/sys (default true). A container started in the
+   * namespace mounts a /proc of its own, which shows the real kernel's: a layout that runs
+   * containers leaves them out, so that every reader sees the same values.
+   */
+  sysctls?: boolean;
+}
+
+/** A layout script being written: the fixture's tree, its work directory, and the lines so far. */
+export interface LayoutScript {
+  fixtureRoot: string;
+  /** bin/ (stand-in links), path/ (pathFiles), out/ (ps.txt, outputs), layout.log. */
+  work: string;
+  lines: string[];
+}
+
+/** How the layout script is started: a private mount, PID and UTS namespace; its end ends them. */
+export const UNSHARE_ARGS = ['--mount', '--pid', '--fork', '--kill-child', '--uts', '--mount-proc', '--propagation', 'private'];
+
+/**
+ * The lines that lay `spec` out and start its stand-ins (steps 1 to 5 above), ending with their
+ * `ps` in out/ps.txt, PATH extended and `set +e`. Remove with removeLayout().
+ */
+export function layoutScript(spec: HostSpec, opts: LayoutBase): LayoutScript {
   const fixtureRoot = buildHostTree(spec, 'rke-harden-layout-fixture-');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rke-harden-layout-'));
-  try {
-    // World-traversable: stand-ins started as the fixture's etcd uid exec through it.
-    fs.chmodSync(work, 0o755);
-    for (const d of ['bin', 'path', 'out', 'ov']) fs.mkdirSync(path.join(work, d), { mode: 0o755 });
-    const idle = path.join(work, 'idle');
-    fs.copyFileSync(opts.idle, idle);
-    fs.chmodSync(idle, 0o755);
-    for (const f of opts.pathFiles ?? []) {
-      fs.copyFileSync(f, path.join(work, 'path', path.basename(f)));
-      fs.chmodSync(path.join(work, 'path', path.basename(f)), 0o755);
-    }
+  // World-traversable: stand-ins started as the fixture's etcd uid exec through it.
+  fs.chmodSync(work, 0o755);
+  for (const d of ['bin', 'path', 'out', 'ov']) fs.mkdirSync(path.join(work, d), { mode: 0o755 });
+  const idle = path.join(work, 'idle');
+  fs.copyFileSync(opts.idle, idle);
+  fs.chmodSync(idle, 0o755);
+  for (const f of opts.pathFiles ?? []) {
+    fs.copyFileSync(f, path.join(work, 'path', path.basename(f)));
+    fs.chmodSync(path.join(work, 'path', path.basename(f)), 0o755);
+  }
 
-    const lines = ['set -euo pipefail', `W=${q(work)}`, 'log() { printf "%s\\n" "$*" >> "$W/layout.log"; }', 'mount -t tmpfs -o mode=0700 layout-overlays "$W/ov"'];
-    let n = 0;
-    for (const op of planMounts(spec, fixtureRoot)) {
-      switch (op.op) {
-        case 'overlay':
-          n++;
-          lines.push(`mkdir -p "$W/ov/${n}/up" "$W/ov/${n}/work"`, `mount -t overlay layout-overlay -o lowerdir=${q(op.target)},upperdir="$W/ov/${n}/up",workdir="$W/ov/${n}/work" ${q(op.target)}`, `log overlay ${q(op.target)}`);
-          break;
-        case 'mkdir':
-          lines.push(`mkdir -p ${q(op.target)}`);
-          break;
-        case 'touch':
-          lines.push(`mkdir -p "$(dirname ${q(op.target)})"`, `: > ${q(op.target)}`);
-          break;
-        case 'bind':
-          lines.push(`mount --bind ${q(op.source)} ${q(op.target)}`, `log bind ${q(op.target)}`);
-          break;
-        case 'tmpfs':
-          lines.push(`mount -t tmpfs -o mode=0755 layout-empty ${q(op.target)}`, `log tmpfs ${q(op.target)}`);
-          break;
-      }
+  const lines = ['set -euo pipefail', `W=${q(work)}`, 'log() { printf "%s\\n" "$*" >> "$W/layout.log"; }', 'mount -t tmpfs -o mode=0700 layout-overlays "$W/ov"'];
+  let n = 0;
+  for (const op of planMounts(spec, fixtureRoot)) {
+    switch (op.op) {
+      case 'overlay':
+        n++;
+        lines.push(`mkdir -p "$W/ov/${n}/up" "$W/ov/${n}/work"`, `mount -t overlay layout-overlay -o lowerdir=${q(op.target)},upperdir="$W/ov/${n}/up",workdir="$W/ov/${n}/work" ${q(op.target)}`, `log overlay ${q(op.target)}`);
+        break;
+      case 'mkdir':
+        lines.push(`mkdir -p ${q(op.target)}`);
+        break;
+      case 'touch':
+        lines.push(`mkdir -p "$(dirname ${q(op.target)})"`, `: > ${q(op.target)}`);
+        break;
+      case 'bind':
+        lines.push(`mount --bind ${q(op.source)} ${q(op.target)}`, `log bind ${q(op.target)}`);
+        break;
+      case 'tmpfs':
+        lines.push(`mount -t tmpfs -o mode=0755 layout-empty ${q(op.target)}`, `log tmpfs ${q(op.target)}`);
+        break;
     }
-    // Kernel parameters (the namespace's own /proc, from --mount-proc) and the host name.
+  }
+  // Kernel parameters (the namespace's own /proc, from --mount-proc) and the host name.
+  if (opts.sysctls ?? true) {
     for (const name of Object.keys(spec.sysctls)) {
       const rel = `proc/sys/${name.split('.').join('/')}`;
       lines.push(`if [ -e /${rel} ]; then mount --bind ${q(path.join(fixtureRoot, rel))} /${rel}; log sysctl ${q(name)}; fi`);
     }
-    lines.push(`hostname ${q(spec.hostname)}`);
+  }
+  lines.push(`hostname ${q(spec.hostname)}`);
 
-    // Stand-in processes, in pid order (the audit picks the oldest of several).
-    lines.push('pids=()');
-    for (const p of [...spec.processes].sort((a, b) => a.pid - b.pid)) {
-      const argv0 = p.argv[0]!;
-      const comm = path.basename(argv0);
-      const link = path.join(work, 'bin', comm);
-      if (!fs.existsSync(link)) fs.symlinkSync(idle, link);
-      const exec = `bash -c 'exec -a "$0" "$@"' ${[argv0, link, ...p.argv.slice(1)].map(q).join(' ')}`;
-      const uid = p.uid ?? 0;
-      lines.push(`${uid === 0 ? '' : `setpriv --reuid=${uid} --regid=${uid} --clear-groups -- `}${exec} </dev/null >/dev/null 2>&1 &`, 'pids+=($!)');
-    }
-    // Wait until every stand-in has exec'd the idle binary (its comm and cmdline are final then).
-    lines.push(
-      'for pid in "${pids[@]}"; do',
-      '  for _ in $(seq 1 500); do [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$W/idle" ] && break; sleep 0.01; done',
-      '  [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$W/idle" ] || { echo "stand-in $pid did not start" >&2; exit 1; }',
-      'done',
-      'ps -eo pid,uid,comm,args > "$W/out/ps.txt"',
-      'export PATH="$PATH:$W/path"',
-      'set +e',
-    );
+  // Stand-in processes, in pid order (the audit picks the oldest of several).
+  lines.push('pids=()');
+  for (const p of [...spec.processes].sort((a, b) => a.pid - b.pid)) {
+    const argv0 = p.argv[0]!;
+    const comm = path.basename(argv0);
+    const link = path.join(work, 'bin', comm);
+    if (!fs.existsSync(link)) fs.symlinkSync(idle, link);
+    const exec = `bash -c 'exec -a "$0" "$@"' ${[argv0, link, ...p.argv.slice(1)].map(q).join(' ')}`;
+    const uid = p.uid ?? 0;
+    lines.push(`${uid === 0 ? '' : `setpriv --reuid=${uid} --regid=${uid} --clear-groups -- `}${exec} </dev/null >/dev/null 2>&1 &`, 'pids+=($!)');
+  }
+  // Wait until every stand-in has exec'd the idle binary (its comm and cmdline are final then).
+  lines.push(
+    'for pid in "${pids[@]}"; do',
+    '  for _ in $(seq 1 500); do [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$W/idle" ] && break; sleep 0.01; done',
+    '  [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$W/idle" ] || { echo "stand-in $pid did not start" >&2; exit 1; }',
+    'done',
+    'ps -eo pid,uid,comm,args > "$W/out/ps.txt"',
+    'export PATH="$PATH:$W/path"',
+    'set +e',
+  );
+  return { fixtureRoot, work, lines };
+}
+
+/** Removes a layout's fixture tree and work directory. */
+export function removeLayout(layout: LayoutScript): void {
+  removeHostTree(layout.fixtureRoot);
+  fs.rmSync(layout.work, { recursive: true, force: true });
+}
+
+/** Lay `spec` out in a private namespace and run `commands` there. */
+export async function runInLayout(spec: HostSpec, commands: LayoutCommand[], opts: LayoutOptions): Promise<LayoutResult> {
+  const layout = layoutScript(spec, opts);
+  const { work, lines } = layout;
+  try {
     lines.push(...commands.map((c) => `: > "$W/out/${c.name}.runs"`), `for _ in $(seq 1 ${opts.rounds ?? 1}); do`);
     for (const c of commands) {
       const env = Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${q(v)}`);
@@ -246,7 +285,7 @@ export async function runInLayout(spec: HostSpec, commands: LayoutCommand[], opt
     const script = path.join(work, 'layout.sh');
     fs.writeFileSync(script, lines.join('\n') + '\n', { mode: 0o755 });
 
-    const r = await run('unshare', ['--mount', '--pid', '--fork', '--kill-child', '--uts', '--mount-proc', '--propagation', 'private', 'bash', script], opts.timeoutMs ?? 900_000);
+    const r = await run('unshare', [...UNSHARE_ARGS, 'bash', script], opts.timeoutMs ?? 900_000);
     const read = (f: string) => (fs.existsSync(path.join(work, f)) ? fs.readFileSync(path.join(work, f), 'utf8') : '');
     if (r.error || r.code !== 0) {
       throw new Error(`layout of ${spec.hostname} failed (${r.error?.message ?? `exit ${r.code}`}): ${r.stderr}\n${read('layout.log')}`);
@@ -264,9 +303,6 @@ export async function runInLayout(spec: HostSpec, commands: LayoutCommand[], opt
     }
     return result;
   } finally {
-    if (!opts.keep) {
-      removeHostTree(fixtureRoot);
-      fs.rmSync(work, { recursive: true, force: true });
-    }
+    if (!opts.keep) removeLayout(layout);
   }
 }
