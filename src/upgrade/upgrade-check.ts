@@ -4,6 +4,7 @@ import { loadCatalog, type Catalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { compareVersions, parseK8sVersion, type K8sVersion } from '../config/k8s-version.js';
 import { configVersion } from '../config/config-version.js';
+import { rke1LastMinor } from '../config/rke1/rke1-version.js';
 import { readYamlFile } from '../config/read-yaml-file.js';
 import { loadConfigTargets } from '../config/load-config-targets.js';
 import { distroData } from '../engine/effective/distro-data.js';
@@ -132,13 +133,13 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
   if (o.config) {
     before = loadConfigTargets([o.config], { ...(distro ? { distro } : {}), k8sVersion: from.text, overrideVersion: true }).snapshots[0]!;
     distro = before.distro;
-    if (distro === 'rke1' && to.minor > 31) {
+    if (distro === 'rke1' && to.minor > rke1LastMinor()) {
       return blockedRke1(from, to, catalog);
     }
     after = loadConfigTargets([o.config], { distro, k8sVersion: to.text, overrideVersion: true }).snapshots[0]!;
   }
   if (!distro) throw inputError('upgrade-check: pass --distro or a configuration file');
-  if (distro === 'rke1' && to.minor > 31) return blockedRke1(from, to, catalog);
+  if (distro === 'rke1' && to.minor > rke1LastMinor()) return blockedRke1(from, to, catalog);
   const bBefore = o.benchmarkFrom ? resolveBenchmarkId(catalog, o.benchmarkFrom) : selectBenchmark(catalog, distro, from.text);
   const bAfter = o.benchmarkTo ? resolveBenchmarkId(catalog, o.benchmarkTo) : selectBenchmark(catalog, distro, to.text);
   const findings: UpgradeFinding[] = [];
@@ -163,6 +164,6 @@ function blockedRke1(from: K8sVersion, to: K8sVersion, catalog: Catalog): Upgrad
   const b = selectBenchmark(catalog, 'rke1', from.text);
   return {
     distro: 'rke1', from: from.text, to: to.text, benchmarkBefore: b.id, benchmarkAfter: b.id, controls: [], newFailures: [], blocking: true,
-    findings: [{ severity: 'blocking', what: `RKE1 does not support Kubernetes ${to.text} (its last minor is 1.31; RKE1 reached end of life in July 2025)`, fix: 'migrate to RKE2 (rke-harden harden config --distro rke2 generates the hardened config.yaml)' }],
+    findings: [{ severity: 'blocking', what: `RKE1 does not support Kubernetes ${to.text} (its last minor is 1.${rke1LastMinor()}; RKE1 reached end of life in July 2025)`, fix: 'migrate to RKE2 (rke-harden harden config --distro rke2 generates the hardened config.yaml)' }],
   };
 }

@@ -26,6 +26,15 @@ describe('RKE1 effective configuration', () => {
     expect(v(rke1('kubernetes_version: v1.23.16-rancher2-3\n'), 'kube-apiserver.args.insecure-port')).toBe('0');
   });
 
+  it('RKE1\'s last minor (1.32), whose KDM options the data lacks: the stand-in minor\'s, said in the layer and a warning', () => {
+    const s = rke1('kubernetes_version: v1.32.2-rancher1-1\n');
+    expect(v(s, 'kube-apiserver.args.profiling')).toBe('false');
+    expect(s.facts['kube-apiserver.args.profiling']?.layer).toBe('KDM service options v1.31 (assumed for v1.32)');
+    expect(s.warnings).toContainEqual(expect.stringMatching(/cluster\.yml:1:\d+: RKE's service options for v1\.32 are not in this tool's data: v1\.31's are assumed/));
+    expect(rke1('kubernetes_version: v1.31.9-rancher1-1\n').warnings.filter((w) => /assumed/.test(w))).toEqual([]);
+    expect(() => rke1('kubernetes_version: v1.33.1-rancher1-1\n')).toThrow(/v1\.33\.1-rancher1-1 is not an RKE1 version \(RKE1 supports v1\.23–v1\.32\)/);
+  });
+
   it('turns cluster.yml fields into flags and files', () => {
     const s = rke1(`kubernetes_version: v1.28.15-rancher1-1
 services:

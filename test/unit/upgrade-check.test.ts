@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { upgradeCheck } from '../../src/upgrade/upgrade-check.js';
@@ -82,10 +83,15 @@ describe('upgrade-check', () => {
     expect(() => upgradeCheck({ to: 'v1.27.1-rancher1-1', config: 'examples/rke1-hardened/cluster.yml' })).toThrow(/--to v1\.27\.1-rancher1-1 is older than the current v1\.28\.15-rancher1-1/);
   });
 
-  it('RKE1 past 1.31 is blocked: RKE1 is end of life', () => {
-    const r = upgradeCheck({ from: 'v1.31.2-rancher1-1', to: 'v1.32.1', distro: 'rke1' });
+  it('RKE1 past 1.32, its last minor, is blocked: RKE1 is end of life', () => {
+    const r = upgradeCheck({ from: 'v1.32.2-rancher1-1', to: 'v1.33.1', distro: 'rke1' });
     expect(r.blocking).toBe(true);
+    expect(r.findings[0]!.what).toMatch(/its last minor is 1\.32/);
     expect(r.findings[0]!.fix).toMatch(/migrate to RKE2/);
+    const example = fs.readFileSync('examples/rke1-hardened/cluster.yml', 'utf8').replace(/^kubernetes_version: .*$/m, 'kubernetes_version: v1.31.9-rancher1-1');
+    const config = path.join(tempTree({ 'cluster.yml': example }), 'cluster.yml');
+    const to132 = upgradeCheck({ to: 'v1.32.2-rancher1-1', config });
+    expect(to132.findings.filter((f) => f.severity === 'blocking')).toEqual([]);
   });
 
   it('benchmark changes between versions: added, removed and renumbered controls from the catalog', async () => {

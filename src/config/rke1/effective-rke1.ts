@@ -29,7 +29,11 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   }
   const version = parseK8sVersion(versionText, `${a.where([...root, 'kubernetes_version'])}: kubernetes_version`);
   const data = distroData<Rke1Defaults>('rke1/defaults.yaml');
-  const { key: kdmKey, options: kdm } = rke1ServiceOptions(version, `${a.where([...root, 'kubernetes_version'])}: kubernetes_version`);
+  const { key: kdmKey, options: kdm, assumedFrom } = rke1ServiceOptions(version, `${a.where([...root, 'kubernetes_version'])}: kubernetes_version`);
+  const kdmLayer = assumedFrom ? `KDM service options ${kdmKey} (assumed for v${version.major}.${version.minor})` : `KDM service options ${kdmKey}`;
+  if (assumedFrom) {
+    warnings.push(`${a.where([...root, 'kubernetes_version'])}: RKE's service options for v${version.major}.${version.minor} are not in this tool's data: ${assumedFrom}'s are assumed for the defaults (a setting the file gives is read as given)`);
+  }
 
   // Locate each service section under either spelling.
   const services = a.map([...root, 'services']) ?? {};
@@ -95,7 +99,7 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
     if (!m) continue;
     for (const [flag, value] of Object.entries(flags)) {
       if (value === '') m.delete(flag);
-      else m.set(flag, String(value), prov(`KDM service options ${kdmKey}`));
+      else m.set(flag, String(value), prov(kdmLayer));
     }
   }
 

@@ -9,17 +9,30 @@ import type { K8sVersion } from '../k8s-version.js';
  */
 export const RKE1_RELEASE = /^v\d+\.\d+\.\d+-rancher\d+-\d+$/;
 
+/** The minors RKE1 shipped, oldest first (those with service options in the data, and the stand-ins). */
+function rke1Minors(data: Rke1Defaults): number[] {
+  const keys = [...Object.keys(data.kdmServiceOptions), ...Object.keys(data.kdmServiceOptionsAssumed)];
+  return [...new Set(keys.map((k) => /^v1\.(\d+)$/.exec(k)?.[1]).filter((m) => m !== undefined).map(Number))].sort((x, y) => x - y);
+}
+
+/** RKE1's last Kubernetes minor (RKE1 reached end of life with it). */
+export function rke1LastMinor(): number {
+  return rke1Minors(distroData<Rke1Defaults>('rke1/defaults.yaml')).at(-1)!;
+}
+
 /**
  * The KDM service options RKE applies to this version (and their key): the exact release's when the
- * data has them, else its minor's. `where` names the field for the error when RKE1 never shipped the minor.
+ * data has them, else its minor's, else (a minor RKE shipped but the data lacks) the stand-in minor's,
+ * named in `assumedFrom`. `where` names the field for the error when RKE1 never shipped the minor.
  */
-export function rke1ServiceOptions(version: K8sVersion, where: string): { key: string; options: FlagTable } {
+export function rke1ServiceOptions(version: K8sVersion, where: string): { key: string; options: FlagTable; assumedFrom?: string } {
   const data = distroData<Rke1Defaults>('rke1/defaults.yaml');
-  const key = data.kdmServiceOptions[version.text] ? version.text : `v${version.major}.${version.minor}`;
+  const minor = `v${version.major}.${version.minor}`;
+  const key = data.kdmServiceOptions[version.text] ? version.text : minor;
   const options = data.kdmServiceOptions[key];
-  if (!options) {
-    const known = Object.keys(data.kdmServiceOptions).filter((k) => /^v\d+\.\d+$/.test(k));
-    throw inputError(`${where} ${version.text} is not an RKE1 version (RKE1 supports ${known[0]}–${known.at(-1)})`);
-  }
-  return { key, options };
+  if (options) return { key, options };
+  const standIn = data.kdmServiceOptionsAssumed[minor];
+  if (standIn) return { key: standIn, options: data.kdmServiceOptions[standIn]!, assumedFrom: standIn };
+  const known = rke1Minors(data);
+  throw inputError(`${where} ${version.text} is not an RKE1 version (RKE1 supports v1.${known[0]}–v1.${known.at(-1)})`);
 }

@@ -8,6 +8,8 @@ export type FlagTable = Record<string, Record<string, string>>;
 export interface Rke1Defaults {
   planBaseArgs: FlagTable;
   kdmServiceOptions: Record<string, FlagTable>;
+  /** Minors RKE shipped whose options are not in the data => the minor whose options stand in. */
+  kdmServiceOptionsAssumed: Record<string, string>;
   k8sMinorSupport: Record<string, { min_rke: string; max_rke?: string }>;
 }
 
