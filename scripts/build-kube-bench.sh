@@ -10,7 +10,7 @@
 #     build-info.txt
 #
 # The module is tools/kube-bench (go.mod with `tool github.com/aquasecurity/kube-bench`, go.sum).
-# test/support/kube-bench.ts computes the same key; keep the two in step. kube-bench's YAML data is
+# test/support/kube-bench.ts asks this script for the directory (--print-dir). kube-bench's YAML data is
 # used from the module cache with --config-dir and never copied into the repository.
 #
 # A binary already in the cache is reused. The last line on stdout is always the key directory.

@@ -1,12 +1,11 @@
 // Where the test cluster's binaries are: $RKE_HARDEN_CONTROLPLANE_BIN, or the cache directory that
 // scripts/build-controlplane.sh builds into (the script names it: --print-dir, so the cache key is
 // computed in one place).
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildScriptPrints, REPO_ROOT } from './build-script.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { REPO_ROOT };
 const KUBE_MOD = join(REPO_ROOT, 'tools/controlplane/kube');
 const ETCD_MOD = join(REPO_ROOT, 'tools/controlplane/etcd');
 
@@ -49,11 +48,7 @@ export function pinnedVersions(): { kubernetes: string; etcd: string } {
 
 /** The bin directory scripts/build-controlplane.sh builds into (it may not exist yet). */
 export function cachedBinDir(env: NodeJS.ProcessEnv = process.env): string {
-  const script = join(REPO_ROOT, 'scripts/build-controlplane.sh');
-  const r = spawnSync('bash', [script, '--print-dir'], { encoding: 'utf8', env });
-  const dir = r.stdout?.trim();
-  if (r.status !== 0 || !dir) throw new Error(`${script} --print-dir failed: ${r.error?.message ?? r.stderr}`);
-  return dir;
+  return buildScriptPrints('build-controlplane.sh', '--print-dir', env);
 }
 
 function missingExecutables(files: string[]): string[] {

@@ -1,13 +1,11 @@
 // helm for the e2e tests: $RKE_HARDEN_HELM, else the cache scripts/build-helm.sh builds into (it
 // builds helm from its Go module).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { REPO_ROOT } from './controlplane-bin.js';
+import { buildScriptPrints } from './build-script.js';
 
 /** The helm binary, or undefined when it has not been built. */
 export function findHelm(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const p = env.RKE_HARDEN_HELM || execFileSync('bash', [path.join(REPO_ROOT, 'scripts/build-helm.sh'), '--print-path'], { encoding: 'utf8' }).trim();
+  const p = env.RKE_HARDEN_HELM || buildScriptPrints('build-helm.sh', '--print-path', env);
   return fs.existsSync(p) ? p : undefined;
 }
 

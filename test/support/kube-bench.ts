@@ -1,11 +1,8 @@
 // Where kube-bench (the differential test's reference peer) is: $RKE_HARDEN_KUBE_BENCH_DIR, or the
-// cache directory scripts/build-kube-bench.sh builds into. The key is computed exactly as that script
-// does: kube-bench/<github.com/aquasecurity/kube-bench version>_<sha256(go.mod, go.sum, idle/main.go)[0:12]>.
-import { createHash } from 'node:crypto';
+// cache directory scripts/build-kube-bench.sh builds into (the script names it: --print-dir).
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './controlplane-bin.js';
+import { buildScriptPrints, REPO_ROOT } from './build-script.js';
 
 const MOD = join(REPO_ROOT, 'tools/kube-bench');
 export const KUBE_BENCH_MODULE = 'github.com/aquasecurity/kube-bench';
@@ -39,10 +36,7 @@ export function pinnedKubeBenchVersion(): string {
 
 /** The key directory scripts/build-kube-bench.sh builds into (it may not exist yet). */
 export function kubeBenchCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'idle/main.go']) hash.update(readFileSync(join(MOD, f)));
-  const cacheRoot = env.RKE_HARDEN_CACHE || join(env.HOME || homedir(), '.cache', 'rke-harden');
-  return join(cacheRoot, 'kube-bench', `${pinnedKubeBenchVersion()}_${hash.digest('hex').slice(0, 12)}`);
+  return buildScriptPrints('build-kube-bench.sh', '--print-dir', env);
 }
 
 /** Finds the build, or throws an error that says how to make it. */
