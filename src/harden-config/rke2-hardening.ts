@@ -46,9 +46,13 @@ export function configFilesPlacement(files: Document[]): Rke2Placement {
   return layeredPlacement(files.map((doc) => ({ doc, path: [] })));
 }
 
-/** Layers merged in order, a later one replacing a key and `key+` appending to it (RKE2's drop-ins; Rancher's config maps). */
-export function layeredPlacement(layers: { doc: Document; path: Path }[]): Rke2Placement {
-  const set = (l: { doc: Document; path: Path }, key: string) => valueAt(l.doc, [...l.path, key]);
+/**
+ * Layers merged in order, a later one replacing a key (RKE2's drop-ins; Rancher's config maps) and,
+ * with `appendKeys` (RKE2's own files), `key+` appending to it. Rancher drops `key+` keys: they count
+ * there as absent.
+ */
+export function layeredPlacement(layers: { doc: Document; path: Path }[], appendKeys = true): Rke2Placement {
+  const set = (l: { doc: Document; path: Path }, key: string) => (!appendKeys && key.endsWith('+') ? undefined : valueAt(l.doc, [...l.path, key]));
   return {
     at: (key) => {
       for (const l of [...layers].reverse()) {

@@ -1,5 +1,6 @@
 // The Helm chart on a real node: kubelet and containerd run the chart's pods, installed by a real
-// helm, on a node laid out as Rancher's hardened RKE2 server (test/support/kubelet-node.ts).
+// helm, on a node laid out as Rancher's hardened RKE2 server, then as a hardened RKE1 etcd and
+// control-plane node (test/support/kubelet-node.ts), with the chart's values for each distro.
 //   - The node agent's DaemonSet pod starts with the chart's security context (hostPID, read-only
 //     host mounts, every capability dropped but DAC_READ_SEARCH, read-only root, RuntimeDefault
 //     seccomp) and publishes its node's snapshot with its own service-account token.
@@ -18,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '../../src/agent/prom-text.js';
 import { configMapToEnvelope } from '../../src/agent/snapshot-envelope.js';
 import type { ScanRun } from '../../src/model/result.js';
-import { HOST_FIXTURES } from '../fixtures/hosts/index.js';
+import { HOST_FIXTURES, type HostFixtureName } from '../fixtures/hosts/index.js';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { findControlPlaneBinaries, findNodeBinaries } from '../support/controlplane-bin.js';
 import { findHelm } from '../support/helm.js';
@@ -33,8 +34,32 @@ const NS = 'rke-harden';
 const IMAGE = process.env.RKE_HARDEN_IMAGE;
 const IMAGE_REPO = 'rke-harden.invalid/rke-harden';
 const IMAGE_TAG = 'e2e';
-const FIXTURE = 'rke2-server-hardened';
-const BENCHMARK = 'rke2-cis-1.12';
+
+interface NodeCase {
+  fixture: HostFixtureName;
+  /** The chart's values for the node's distro. */
+  values: string[];
+  /** The Node labels RKE sets (they select the RKE1 etcd DaemonSet). */
+  labels?: Record<string, string>;
+  /** The node agent pod's component label on this node. */
+  agent: string;
+  benchmark: string;
+  /** The version the agent reads on the node (undefined: it cannot, and the aggregator asks the API server). */
+  k8sVersion: string | undefined;
+}
+const CASES: NodeCase[] = [
+  { fixture: 'rke2-server-hardened', values: [], agent: 'node-agent', benchmark: 'rke2-cis-1.12', k8sVersion: 'v1.32.10+rke2r1' },
+  {
+    fixture: 'rke1-etcd-controlplane-hardened',
+    // The chart's default: /var/lib/docker/containers not mounted, so the agent cannot read the
+    // component images' version (values.yaml: node.rke1DockerContainers).
+    values: ['distro=rke1'],
+    labels: { 'node-role.kubernetes.io/etcd': 'true', 'node-role.kubernetes.io/controlplane': 'true' },
+    agent: 'node-agent-etcd',
+    benchmark: 'rke-cis-1.8-hardened',
+    k8sVersion: undefined,
+  },
+];
 const required = process.env.RKE_HARDEN_IMAGE_TEST === 'required';
 
 interface Ran {
@@ -79,7 +104,7 @@ const found = prerequisites();
 if (typeof found === 'string' && required) throw new Error(`kubelet node test required (RKE_HARDEN_IMAGE_TEST=required) but cannot run: ${found}`);
 if (typeof found === 'string') console.warn(`kubelet node test skipped: ${found}`);
 
-describe.skipIf(typeof found === 'string')('the chart on a real kubelet', () => {
+describe.skipIf(typeof found === 'string').each(CASES)('the chart on a real kubelet: $fixture', (c) => {
   const { helm, idle } = found as { helm: string; idle: string };
   let cp: ControlPlane;
   let node: KubeletNode;
@@ -116,12 +141,12 @@ describe.skipIf(typeof found === 'string')('the chart on a real kubelet', () => 
     if (tag.code !== 0) throw new Error(`docker tag: ${tag.stderr}`);
     hostBefore = hostState();
     cp = await startControlPlane({ extraApiServerArgs: nodeApiServerArgs(hostAddress()), extraControllerManagerArgs: NODE_CONTROLLERS });
-    node = await startKubeletNode(cp, HOST_FIXTURES[FIXTURE](), { idle, images: [tagged] });
+    node = await startKubeletNode(cp, HOST_FIXTURES[c.fixture](), { idle, images: [tagged], ...(c.labels ? { labels: c.labels } : {}) });
     helmEnv = { ...process.env, HELM_CACHE_HOME: path.join(cp.dir, 'helm-cache'), HELM_CONFIG_HOME: path.join(cp.dir, 'helm-config'), HELM_DATA_HOME: path.join(cp.dir, 'helm-data') };
     // Nodes first: the aggregator comes once the node agent has published (its first scan must see it).
     await helmRun(['install', 'rke-harden', CHART, '--create-namespace',
       '--set', `image.repository=${IMAGE_REPO}`, '--set', `image.tag=${IMAGE_TAG}`, '--set', 'image.pullPolicy=Never',
-      '--set', 'aggregator.enabled=false']);
+      '--set', 'aggregator.enabled=false', ...c.values.flatMap((v) => ['--set', v])]);
   }, 420_000);
 
   afterAll(async () => {
@@ -133,7 +158,7 @@ describe.skipIf(typeof found === 'string')('the chart on a real kubelet', () => 
   let agentPodName = '';
 
   it('the node agent pod runs with the chart\'s security context and publishes its node\'s snapshot', async () => {
-    const pod = await runningPod('node-agent');
+    const pod = await runningPod(c.agent);
     agentPodName = pod.metadata.name;
     expect(pod.spec.nodeName).toBe(node.name);
     expect(pod.spec.hostPID).toBe(true);
@@ -148,9 +173,9 @@ describe.skipIf(typeof found === 'string')('the chart on a real kubelet', () => 
     const envelope = configMapToEnvelope(cm);
     expect(envelope.status, envelope.error).toBe('ok');
     expect(envelope.node).toBe(node.name);
-    expect(envelope.snapshot!.distro).toBe('rke2');
+    expect(envelope.snapshot!.distro).toBe(c.fixture.startsWith('rke1') ? 'rke1' : 'rke2');
     // It saw the node's processes (hostPID) and files (the fixture, through the read-only mounts).
-    expect(envelope.snapshot!.k8sVersion).toBe('v1.32.10+rke2r1');
+    expect(envelope.snapshot!.k8sVersion).toBe(c.k8sVersion);
     const pods = await get(`/api/v1/namespaces/${NS}/pods/${agentPodName}`);
     expect(pods.status.containerStatuses[0].restartCount).toBe(0);
   }, 180_000);
@@ -159,7 +184,7 @@ describe.skipIf(typeof found === 'string')('the chart on a real kubelet', () => 
 
   it('the aggregator pod\'s verdicts for the node are those of `audit node` on the node itself', async () => {
     await helmRun(['upgrade', 'rke-harden', CHART, '--reuse-values',
-      '--set', 'aggregator.enabled=true', '--set', 'aggregator.initialDelay=1s', '--set', `aggregator.benchmark=${BENCHMARK}`]);
+      '--set', 'aggregator.enabled=true', '--set', 'aggregator.initialDelay=1s', '--set', `aggregator.benchmark=${c.benchmark}`]);
     await runningPod('aggregator');
     const stored = await waitFor('a stored scan run', async () => {
       const list = await get(`/api/v1/namespaces/${NS}/configmaps?labelSelector=app.kubernetes.io/component%3Dscan-run`);
@@ -170,7 +195,7 @@ describe.skipIf(typeof found === 'string')('the chart on a real kubelet', () => 
     expect(latest.code, latest.stderr).toBe(0);
     run = JSON.parse(latest.stdout) as ScanRun;
 
-    const onNode = await node.exec([process.execPath, '--import', 'tsx', 'src/agent/entry.ts', 'audit', 'node', '--format', 'json', '--benchmark', BENCHMARK], REPO);
+    const onNode = await node.exec([process.execPath, '--import', 'tsx', 'src/agent/entry.ts', 'audit', 'node', '--format', 'json', '--benchmark', c.benchmark], REPO);
     expect([0, 1], onNode.stderr).toContain(onNode.code);
     const direct = JSON.parse(onNode.stdout) as ScanRun;
 

@@ -70,6 +70,11 @@ export interface KubeletNodeOptions {
   idle: string;
   /** Images of the local Docker engine to load into the node's containerd (name:tag). */
   images: string[];
+  /**
+   * Labels set on the Node once registered, as RKE does (a kubelet may not set node-role.kubernetes.io
+   * labels on itself).
+   */
+  labels?: Record<string, string>;
   /** Overall start deadline (default 180 s). */
   startTimeoutMs?: number;
   log?: (line: string) => void;
@@ -320,6 +325,10 @@ export async function startKubeletNode(cp: ControlPlane, spec: HostSpec, opts: K
       const ready = r.json<{ status?: { conditions?: { type: string; status: string }[] } }>().status?.conditions?.find((c) => c.type === 'Ready');
       return ready?.status === 'True' ? true : undefined;
     }, { deadline, watch, intervalMs: 500 });
+    if (opts.labels) {
+      const r = await cp.request('PATCH', `/api/v1/nodes/${name}`, { metadata: { labels: opts.labels } }, { 'content-type': 'application/merge-patch+json' });
+      if (r.status !== 200) throw new Error(`labelling node ${name}: HTTP ${r.status}: ${r.body}`);
+    }
     log(`node ${name} Ready`);
 
     return {

@@ -132,4 +132,34 @@ spec:
     expect(legacy!.facts['kubelet.args.read-only-port']?.value).toBe('10255');
     expect(legacy!.target.name).toMatch(/machineSelectorConfig\[1\]/);
   });
+
+  it('merges as Rancher does: every matching entry in list order (a selector-less entry after a scoped one wins); keys Rancher never writes are left out, with a warning', () => {
+    const dir = tempTree({
+      'c.yaml': `apiVersion: provisioning.cattle.io/v1
+kind: Cluster
+metadata: { name: prod }
+spec:
+  kubernetesVersion: v1.31.4+rke2r1
+  rkeConfig:
+    machineGlobalConfig:
+      disable-etcd: true
+      kubelet-arg+: [read-only-port=10255]
+    machineSelectorConfig:
+      - config: { kube-apiserver-arg: [profiling=true] }
+        machineLabelSelector: { matchLabels: { pool: cp } }
+      - config: { kube-apiserver-arg: [profiling=false] }
+`,
+    });
+    const { snapshots } = loadConfigTargets([path.join(dir, 'c.yaml')], {});
+    const [all, cp] = snapshots;
+    expect(all!.facts['kube-apiserver.args.profiling']?.value).toBe('false');
+    // Rancher's order: global, entry 0 (matches pool=cp), entry 1 (matches every machine): entry 1 wins.
+    expect(cp!.facts['kube-apiserver.args.profiling']?.value).toBe('false');
+    // kubelet-arg+ never reaches a machine: the kubelet keeps its default.
+    expect(all!.facts['kubelet.args.read-only-port']?.value).toBe('0');
+    // disable-etcd is Rancher's to set, per machine: etcd is still audited.
+    expect(all!.absent?.etcd).toBeUndefined();
+    expect(all!.warnings).toContainEqual(expect.stringMatching(/c\.yaml:\d+:\d+: spec\.rkeConfig\.machineGlobalConfig\.kubelet-arg\+: Rancher writes only the keys RKE2 lists as arguments \(filterConfigData\), so kubelet-arg\+ never reaches a machine/));
+    expect(all!.warnings).toContainEqual(expect.stringMatching(/machineGlobalConfig\.disable-etcd: Rancher sets disable-etcd itself/));
+  });
 });

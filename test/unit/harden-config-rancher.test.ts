@@ -135,6 +135,20 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(rke.machineGlobalConfig['kubelet-arg']![0]).toMatch(/^tls-cipher-suites=/);
   });
 
+  it('a key+ in a Rancher map is not where hardening goes (Rancher drops it): the plain key is set, and the note says so', () => {
+    const file = path.join(tempTree({ 'c.yaml': cluster(`  kubernetesVersion: v1.31.4+rke2r1
+  rkeConfig:
+    machineGlobalConfig:
+      kube-apiserver-arg+: [request-timeout=300s]
+`) }), 'c.yaml');
+    const { h, spec, scoredFails } = hardenAndAudit(file);
+    const global = (spec.rkeConfig as { machineGlobalConfig: Record<string, string[]> }).machineGlobalConfig;
+    expect(global['kube-apiserver-arg+']).toEqual(['request-timeout=300s']);
+    expect(global['kube-apiserver-arg']).toContain('service-account-extend-token-expiration=false');
+    expect(h.notes.join('\n')).toMatch(/machineGlobalConfig\.kube-apiserver-arg\+: Rancher writes only the keys RKE2 lists/);
+    expect(scoredFails).toEqual([]);
+  });
+
   it('a PodSecurityPolicy template left from a 1.24 cluster is removed on 1.25+ (Rancher refuses it there)', () => {
     const file = path.join(tempTree({ 'c.yaml': cluster('  kubernetesVersion: v1.25.16+rke2r1\n  defaultPodSecurityPolicyTemplateName: restricted-noroot\n') }), 'c.yaml');
     const { h, spec, scoredFails } = hardenAndAudit(file);

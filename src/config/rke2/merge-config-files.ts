@@ -34,9 +34,10 @@ function scalarText(y: LocatedYaml, p: (string | number)[], v: unknown, key: str
 
 /**
  * Merge config.yaml and its drop-ins as RKE2 does: files in order, a later file replaces a key
- * (lists included), and a key ending in `+` appends to what is there.
+ * (lists included), and a key ending in `+` appends to what is there. Keys `skip` selects are left
+ * out (those Rancher never writes to a machine).
  */
-export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: (string | number)[] })[]): MergedConfig {
+export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: (string | number)[] })[], skip: (rawKey: string) => boolean = () => false): MergedConfig {
   const into: MergedConfig = { files: [], settings: new Map() };
   for (const d of documents) {
     const { y, at } = 'at' in d ? d : { y: d, at: [] as (string | number)[] };
@@ -47,6 +48,7 @@ export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: 
     }
     into.files.push(y.file);
     for (const [rawKey, v] of Object.entries(map)) {
+      if (skip(rawKey)) continue;
       const append = rawKey.endsWith('+');
       const key = append ? rawKey.slice(0, -1) : rawKey;
       const list = Array.isArray(v);
