@@ -365,8 +365,8 @@ export const ALLOW_LIST: AllowEntry[] = [
   {
     id: 'cni-subdirectories',
     kind: 'deviation',
-    reason: "The hardened RKE2 fixtures have Multus's subdirectory /etc/cni/net.d/multus.d (755) with multus.kubeconfig (644). kube-bench's `find -mindepth 1` includes the directory and its file and WARNs; rke-harden audits only the regular files of the CNI directory itself (docs/node-audit.md, cni-config). NOTE: multus.kubeconfig holds credentials at 644: see docs/differential.md §5, a question for the maintainers.",
-    links: ["docs/node-audit.md (cni-config)", "test/fixtures/hosts/rke2.ts"],
+    reason: "The hardened RKE2 fixtures have Multus's subdirectory /etc/cni/net.d/multus.d with multus.kubeconfig, as Multus's thin plugin (v4) makes them: the directory 0755 (os.MkdirAll(..., 0755)), the kubeconfig 0600. kube-bench's `find -mindepth 1` lists the directory too, so its 755 WARNs on every Multus node; rke-harden audits the regular files at any depth, not directories (CIS asks for file permissions; docs/node-audit.md, cni-config), and passes.",
+    links: ["docs/node-audit.md (cni-config)", "https://github.com/k8snetworkplumbingwg/multus-cni/blob/master/cmd/thin_entrypoint/main.go", "test/fixtures/hosts/rke2.ts"],
     cases: [
       { profiles: ['rke2-cis-1.23', 'rke2-cis-1.24', 'rke2-cis-1.7'], fixtures: [RKE2_CP_ONLY, RKE2_HARDENED], controls: ['1.1.9'], kubeBench: 'WARN', ours: 'PASS' },
     ],

@@ -325,10 +325,21 @@ describe.skipIf(!isRoot())('node fixtures: the verdict of every control', () => 
     expect(rke1.layer).toMatch(/left out 2 .*kube-etcd-10-0-0-22\.pem/);
   });
 
-  it('CNI: files only (multus.d/ is skipped)', () => {
+  it('CNI: every regular file, subdirectories included (Multus\'s kubeconfig in multus.d/), not the directories', () => {
     const { snapshot } = runs.get('rke2-server-hardened')!;
     expect(snapshot.facts['file.cni-config.mode']?.value).toBe('600');
-    expect(snapshot.facts['file.cni-config.mode']?.layer).toBe('stat of 2 files under /etc/cni/net.d');
+    expect(snapshot.facts['file.cni-config.mode']?.layer).toBe('stat of 3 files under /etc/cni/net.d');
+    // A Multus kubeconfig left readable by all is found, and fails 1.1.9.
+    const spec = HOST_FIXTURES['rke2-server-hardened']();
+    spec.files['/etc/cni/net.d/multus.d/multus.kubeconfig'] = { ...(spec.files['/etc/cni/net.d/multus.d/multus.kubeconfig'] as object), mode: 0o644 };
+    const root = buildHostTree(spec);
+    try {
+      const loose = auditNode({ hostRoot: root });
+      expect(loose.snapshot.facts['file.cni-config.mode']).toMatchObject({ value: '644', location: { file: '/etc/cni/net.d/multus.d/multus.kubeconfig' } });
+      expect(loose.run.results.find((r) => r.controlId === '1.1.9')?.status).toBe('fail');
+    } finally {
+      removeHostTree(root);
+    }
   });
 
   it('API server files: audit policy, encryption providers (names only), PSA defaults from the files its flags name', () => {

@@ -308,7 +308,9 @@ function fileFacts(
     out.push(singleFileFacts(ctx, name, rke2 ? [`${RKE2_MANIFESTS}/${c}.yaml`] : []));
   }
   const cniDir = flag('kubelet', 'cni-conf-dir')[0] ?? '/etc/cni/net.d';
-  out.push(setFacts(ctx, 'cni-config', cniDir, { recursive: false, match: () => true }));
+  // Every regular file, subdirectories included: Multus keeps its kubeconfig (credentials) in multus.d/.
+  // Directories are not CNI files (Multus creates multus.d 0755).
+  out.push(setFacts(ctx, 'cni-config', cniDir, { recursive: true, match: () => true }));
   out.push(singleFileFacts(ctx, 'etcd-data-dir', rke2 ? [`${RKE2_SERVER}/db/etcd`] : ['/var/lib/etcd']));
   out.push(singleFileFacts(ctx, 'admin-kubeconfig', rke2 ? [`${RKE2_SERVER}/cred/admin.kubeconfig`] : []));
   out.push(singleFileFacts(ctx, 'scheduler-kubeconfig', [...flag('kube-scheduler', 'kubeconfig'), rke2 ? `${RKE2_SERVER}/cred/scheduler.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-scheduler.yaml`]));
