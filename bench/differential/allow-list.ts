@@ -114,17 +114,15 @@ export const ALLOW_LIST: AllowEntry[] = [
     ],
   },
   {
-    id: 'cni-conf-dir-flag',
+    id: 'host-local-lock',
     kind: 'upstream-bug',
-    reason: "The CNI checks find the CNI directory from the kubelet's --cni-conf-dir flag, removed with dockershim in Kubernetes 1.24; neither RKE1 nor RKE2 kubelets pass it, and the fixtures have no /var/lib/cni/networks. The audit prints nothing, so kube-bench WARNs (FAILs where the profile scores it). rke-harden reads the CNI configuration directory (/etc/cni/net.d, or the kubelet's --cni-conf-dir when set).",
-    links: ["https://github.com/aquasecurity/kube-bench/issues/1669", "https://github.com/aquasecurity/kube-bench/issues/2119"],
+    reason: "1.1.9 also stats every file under /var/lib/cni/networks, where the CNI host-local IPAM plugin (canal's) keeps its reservations (0600 since plugins v1.4.0) and a lock file it creates 0750 (go-filemutex), whatever the version: the lock fails the 600 (or 644) bitmask on every such node, and no setting changes it. (Here kube-bench reads only that directory: its first command needs the kubelet's --cni-conf-dir flag, removed with dockershim in 1.24, so /etc/cni/net.d is never read, #1669.) rke-harden reads the reservations but leaves the lock out, and says so in the evidence.",
+    links: ['https://github.com/aquasecurity/kube-bench/issues/902', 'https://github.com/aquasecurity/kube-bench/issues/2119', 'https://github.com/aquasecurity/kube-bench/pull/2120', 'https://github.com/aquasecurity/kube-bench/issues/1669'],
     cases: [
-      { profiles: ['rke2-cis-1.8'], fixtures: [RKE2_CP_ONLY, RKE2_DEFAULT, RKE2_HARDENED], controls: ['1.1.10'], kubeBench: 'WARN', ours: 'PASS' },
-      { profiles: ['rke-cis-1.23', 'rke-cis-1.7'], fixtures: [RKE1_CP_DEFAULT, RKE1_CP_HARDENED], controls: ['1.1.10'], kubeBench: 'WARN', ours: 'PASS' },
-      { profiles: ['rke2-cis-1.8'], fixtures: [RKE2_CP_ONLY, RKE2_HARDENED], controls: ['1.1.9'], kubeBench: 'WARN', ours: 'PASS' },
       { profiles: ['rke-cis-1.23'], fixtures: [RKE1_CP_DEFAULT, RKE1_CP_HARDENED], controls: ['1.1.9'], kubeBench: 'WARN', ours: 'PASS' },
       { profiles: ['rke-cis-1.24', 'rke-cis-1.7'], fixtures: [RKE1_CP_HARDENED], controls: ['1.1.9'], kubeBench: 'WARN', ours: 'PASS' },
-      { profiles: ['rke-cis-1.24'], fixtures: [RKE1_CP_DEFAULT, RKE1_CP_HARDENED], controls: ['1.1.10'], kubeBench: 'FAIL', ours: 'PASS' },
+      { profiles: ['rke2-cis-1.8'], fixtures: [RKE2_CP_ONLY, RKE2_HARDENED], controls: ['1.1.9'], kubeBench: 'WARN', ours: 'PASS' },
+      { profiles: ['rke2-cis-1.23'], fixtures: [RKE2_DEFAULT], controls: ['1.1.9'], kubeBench: 'WARN', ours: 'PASS' },
     ],
   },
   {
@@ -365,7 +363,7 @@ export const ALLOW_LIST: AllowEntry[] = [
   {
     id: 'cni-subdirectories',
     kind: 'deviation',
-    reason: "The hardened RKE2 fixtures have Multus's subdirectory /etc/cni/net.d/multus.d with multus.kubeconfig, as Multus's thin plugin (v4) makes them: the directory 0755 (os.MkdirAll(..., 0755)), the kubeconfig 0600. kube-bench's `find -mindepth 1` lists the directory too, so its 755 WARNs on every Multus node; rke-harden audits the regular files at any depth, not directories (CIS asks for file permissions; docs/node-audit.md, cni-config), and passes.",
+    reason: "The hardened RKE2 fixtures have Multus's subdirectory /etc/cni/net.d/multus.d with multus.kubeconfig, as Multus's thin plugin (v4) makes them: the directory 0755 (os.MkdirAll(..., 0755)), the kubeconfig 0600. kube-bench's `find -mindepth 1` lists the directory too, so its 755 WARNs on every Multus node (as does host-local's 0750 lock file: see host-local-lock); rke-harden audits the regular files at any depth, not directories (CIS asks for file permissions; docs/node-audit.md, cni-config), and passes.",
     links: ["docs/node-audit.md (cni-config)", "https://github.com/k8snetworkplumbingwg/multus-cni/blob/master/cmd/thin_entrypoint/main.go", "test/fixtures/hosts/rke2.ts"],
     cases: [
       { profiles: ['rke2-cis-1.23', 'rke2-cis-1.24', 'rke2-cis-1.7'], fixtures: [RKE2_CP_ONLY, RKE2_HARDENED], controls: ['1.1.9'], kubeBench: 'WARN', ours: 'PASS' },

@@ -325,10 +325,14 @@ describe.skipIf(!isRoot())('node fixtures: the verdict of every control', () => 
     expect(rke1.layer).toMatch(/left out 2 .*kube-etcd-10-0-0-22\.pem/);
   });
 
-  it('CNI: every regular file, subdirectories included (Multus\'s kubeconfig in multus.d/), not the directories', () => {
+  it('CNI: every regular file, subdirectories included (Multus\'s kubeconfig in multus.d/), and host-local\'s reservations without its lock; not the directories', () => {
     const { snapshot } = runs.get('rke2-server-hardened')!;
     expect(snapshot.facts['file.cni-config.mode']?.value).toBe('600');
-    expect(snapshot.facts['file.cni-config.mode']?.layer).toBe('stat of 3 files under /etc/cni/net.d');
+    expect(snapshot.facts['file.cni-config.mode']?.layer).toBe(
+      'stat of 5 files under /etc/cni/net.d, /var/lib/cni/networks; left out 1 (host-local IPAM lock files, 0750 by design and empty): /var/lib/cni/networks/k8s-pod-network/lock',
+    );
+    // RKE's 0644 reservations (rancher/rancher#46302) fail 1.1.9 on the default RKE1 node.
+    expect(runs.get('rke1-etcd-controlplane-default')!.snapshot.facts['file.cni-config.mode']?.value).toBe('644');
     // A Multus kubeconfig left readable by all is found, and fails 1.1.9.
     const spec = HOST_FIXTURES['rke2-server-hardened']();
     spec.files['/etc/cni/net.d/multus.d/multus.kubeconfig'] = { ...(spec.files['/etc/cni/net.d/multus.d/multus.kubeconfig'] as object), mode: 0o644 };

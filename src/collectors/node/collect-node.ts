@@ -4,7 +4,7 @@ import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFa
 import { identifyComponent, NODE_COMPONENTS, parseFlags, valueLooksSecret, type FlagOccurrence, type NodeComponent } from './argv.js';
 import { detectDistro, detectK8sVersion, dockerComponentContainers, exists, RKE1_SSL, RKE2_AGENT, RKE2_MANIFESTS, RKE2_SERVER, type Distro } from './detect.js';
 import { etcdConfigArgs } from './etcd-config.js';
-import { collectSet, membersFacts, setFacts, singleFileFacts, type FileContext, type FileFacts, type Member } from './file-facts.js';
+import { collectSet, membersFacts, setFacts, setFactsAcross, singleFileFacts, type FileContext, type FileFacts, type Member } from './file-facts.js';
 import { loadHostIds } from './host-ids.js';
 import { kubeletArgs } from './kubelet-config.js';
 import { rke2ProfileFact } from './rke2-profile.js';
@@ -278,6 +278,9 @@ function readHostname(fs: HostFs): string | undefined {
   }
 }
 
+/** Where the CNI host-local IPAM plugin keeps its reservations (one directory per network). */
+const CNI_IPAM_DIR = '/var/lib/cni/networks';
+
 const SYSTEMD_KUBELET_UNITS = [
   '/etc/systemd/system/kubelet.service.d/10-kubeadm.conf',
   '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf',
@@ -308,9 +311,18 @@ function fileFacts(
     out.push(singleFileFacts(ctx, name, rke2 ? [`${RKE2_MANIFESTS}/${c}.yaml`] : []));
   }
   const cniDir = flag('kubelet', 'cni-conf-dir')[0] ?? '/etc/cni/net.d';
-  // Every regular file, subdirectories included: Multus keeps its kubeconfig (credentials) in multus.d/.
-  // Directories are not CNI files (Multus creates multus.d 0755).
-  out.push(setFacts(ctx, 'cni-config', cniDir, { recursive: true, match: () => true }));
+  // The CNI files as Rancher's 1.1.9/1.1.10 read them: every regular file of the configuration
+  // directory, subdirectories included (Multus keeps its kubeconfig, credentials, in multus.d/), and
+  // the host-local IPAM reservations when the node has them. Never directories (Multus creates
+  // multus.d 0755), nor host-local's lock file (0750 by design, empty: no setting changes it).
+  out.push(setFactsAcross(ctx, 'cni-config', [
+    { dir: cniDir, opts: { recursive: true, match: () => true } },
+    {
+      dir: CNI_IPAM_DIR,
+      optional: true,
+      opts: { recursive: true, match: () => true, exclude: { test: (rel) => /^[^/]+\/lock$/.test(rel), why: 'host-local IPAM lock files, 0750 by design and empty' } },
+    },
+  ]));
   out.push(singleFileFacts(ctx, 'etcd-data-dir', rke2 ? [`${RKE2_SERVER}/db/etcd`] : ['/var/lib/etcd']));
   out.push(singleFileFacts(ctx, 'admin-kubeconfig', rke2 ? [`${RKE2_SERVER}/cred/admin.kubeconfig`] : []));
   out.push(singleFileFacts(ctx, 'scheduler-kubeconfig', [...flag('kube-scheduler', 'kubeconfig'), rke2 ? `${RKE2_SERVER}/cred/scheduler.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-scheduler.yaml`]));

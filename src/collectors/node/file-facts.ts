@@ -109,17 +109,34 @@ export function collectSet(fs: HostFs, dir: string, opts: SetOptions): { members
   return { members, excluded };
 }
 
-/** A set of files under a directory (pki-certs, cni-config, kubelet.conf.d…). */
+/** A set of files under a directory (pki-certs, kubelet.conf.d…). */
 export function setFacts(ctx: FileContext, name: string, dir: string, opts: SetOptions): FileFacts {
-  let got: { members: Member[]; excluded: string[] };
-  try {
-    got = collectSet(ctx.fs, dir, opts);
-  } catch (e) {
-    if (e instanceof HostNotFound) return missing(name, `no directory ${dir}`);
-    return readError(name, e);
+  return setFactsAcross(ctx, name, [{ dir, opts }]);
+}
+
+/**
+ * A set gathered from several directories (cni-config: the CNI configuration, and host-local IPAM's
+ * reservations where they exist). The first directory must exist; an `optional` one may be absent.
+ */
+export function setFactsAcross(ctx: FileContext, name: string, parts: { dir: string; opts: SetOptions; optional?: boolean }[]): FileFacts {
+  const members: Member[] = [];
+  const notes: string[] = [];
+  const read: string[] = [];
+  for (const { dir, opts, optional } of parts) {
+    let got: { members: Member[]; excluded: string[] };
+    try {
+      got = collectSet(ctx.fs, dir, opts);
+    } catch (e) {
+      if (e instanceof HostNotFound && optional) continue;
+      if (e instanceof HostNotFound) return missing(name, `no directory ${dir}`);
+      return readError(name, e);
+    }
+    read.push(dir);
+    members.push(...got.members);
+    const shown = got.excluded.slice(0, 3).join(', ') + (got.excluded.length > 3 ? ', …' : '');
+    if (got.excluded.length > 0) notes.push(`; left out ${got.excluded.length} (${opts.exclude!.why}): ${shown}`);
   }
-  const shown = got.excluded.slice(0, 3).join(', ') + (got.excluded.length > 3 ? ', …' : '');
-  const note = got.excluded.length > 0 ? `; left out ${got.excluded.length} (${opts.exclude!.why}): ${shown}` : '';
-  if (got.members.length === 0) return missing(name, `no matching file in ${dir}${note}`, dir);
-  return membersFacts(ctx, name, dir, got.members, note);
+  const where = read.join(', ');
+  if (members.length === 0) return missing(name, `no matching file in ${where}${notes.join('')}`, parts[0]!.dir);
+  return membersFacts(ctx, name, where, members, notes.join(''));
 }
