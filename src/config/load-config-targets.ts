@@ -9,7 +9,7 @@ import { effectiveRke2 } from './rke2/effective-rke2.js';
 import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIns } from './rke2/merge-config-files.js';
 import { YamlAccess, isRecord } from './yaml-access.js';
 import { resolveReferencedFiles } from './companion/referenced-files.js';
-import { droppedByRancher, MACHINE_GLOBAL_CONFIG, MACHINE_SELECTOR_CONFIG, rancherConfigMaps } from './rancher-config-maps.js';
+import { droppedByRancher, keysRancherDrops, MACHINE_GLOBAL_CONFIG, MACHINE_SELECTOR_CONFIG, rancherConfigMaps } from './rancher-config-maps.js';
 import { rancherDeliveredFiles, rancherPsaTemplateBeside, sourceObjectsIn, type SourceObjects } from './companion/rancher-delivered-files.js';
 
 export interface ConfigOptions {
@@ -64,13 +64,7 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
     if (!isRecord(s)) a.fail([...MACHINE_SELECTOR_CONFIG, i], 'must be a map with config and machineLabelSelector');
   });
   const maps = rancherConfigMaps(y.value);
-  for (const at of [MACHINE_GLOBAL_CONFIG, ...maps.unselected, ...maps.scoped.map((i) => [...MACHINE_SELECTOR_CONFIG, i, 'config'])]) {
-    const map = a.at(at);
-    for (const key of isRecord(map) ? Object.keys(map) : []) {
-      const why = droppedByRancher(key);
-      if (why) warnings.push(`${a.where([...at, key])}: ${[...at, key].join('.')}: ${why}`);
-    }
-  }
+  for (const { path, why } of keysRancherDrops(y.value)) warnings.push(`${a.where(path)}: ${path.join('.')}: ${why}`);
   const parts = [...(maps.global ? [MACHINE_GLOBAL_CONFIG] : []), ...maps.unselected].map((at) => ({ y, at }));
   const template = a.string([...spec, 'defaultPodSecurityAdmissionConfigurationTemplateName']);
   const found = template ? rancherPsaTemplateBeside(y, template, objects) : undefined;

@@ -40,3 +40,17 @@ export function droppedByRancher(key: string): string | undefined {
   if (key === 'disable-etcd') return 'Rancher sets disable-etcd itself from each machine\'s roles and drops this one';
   return undefined;
 }
+
+/** Every key of a Cluster's config maps that Rancher drops (droppedByRancher), with its path and why. */
+export function keysRancherDrops(cluster: unknown): { path: YamlPath; why: string }[] {
+  const maps = rancherConfigMaps(cluster);
+  const out: { path: YamlPath; why: string }[] = [];
+  for (const at of [MACHINE_GLOBAL_CONFIG, ...maps.unselected, ...maps.scoped.map((i) => [...MACHINE_SELECTOR_CONFIG, i, 'config'])]) {
+    const map = at.reduce<unknown>((v, k) => (isRecord(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined), cluster);
+    for (const key of isRecord(map) ? Object.keys(map) : []) {
+      const why = droppedByRancher(key);
+      if (why) out.push({ path: [...at, key], why });
+    }
+  }
+  return out;
+}

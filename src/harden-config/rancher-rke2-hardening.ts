@@ -1,6 +1,6 @@
-import { isMap, isScalar, stringify, type Document } from 'yaml';
+import { stringify, type Document } from 'yaml';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
-import { droppedByRancher, MACHINE_GLOBAL_CONFIG, rancherConfigMaps } from '../config/rancher-config-maps.js';
+import { keysRancherDrops, MACHINE_GLOBAL_CONFIG, rancherConfigMaps } from '../config/rancher-config-maps.js';
 import type { Companion, HardeningContext } from './hardening-context.js';
 import { AUDIT_POLICY, hardenRke2, layeredPlacement } from './rke2-hardening.js';
 import { ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
@@ -63,15 +63,8 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
  * other companion files must reach the machines some other way.
  */
 export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
-  const maps = layers(doc);
-  for (const path of maps) {
-    const map = doc.getIn(path);
-    for (const key of isMap(map) ? map.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : []) {
-      const why = droppedByRancher(key);
-      if (why) ctx.notes.push(`${[...path, key].join('.')}: ${why}`);
-    }
-  }
-  const placement = layeredPlacement(maps.map((path) => ({ doc, path })), false);
+  for (const { path, why } of keysRancherDrops(doc.toJS())) ctx.notes.push(`${path.join('.')}: ${why}`);
+  const placement = layeredPlacement(layers(doc).map((path) => ({ doc, path })), false);
   const psaElsewhere = rancherPodSecurity(doc, ctx, (key) => placement.at(key).path);
   hardenRke2(ctx, { ...placement, psaElsewhere });
   const policy = ctx.companions.find((c) => c.nodePath === AUDIT_POLICY);
