@@ -201,12 +201,16 @@ function namespaceInit(unsharePid: number): number | undefined {
   }
 }
 
-function tail(file: string, lines = 15): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
+/** The last lines of the kubelet's and containerd's logs, for an error message. */
+function logTails(logDir: string, lines = 15): string {
+  const tail = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  };
+  return ['kubelet', 'containerd'].map((c) => `--- ${c} (last lines)\n${tail(path.join(logDir, `${c}.log`))}`).join('\n');
 }
 
 /** Removes what kubelet, kube-proxy and the CNI plugin left in the host's shared state. */
@@ -333,7 +337,7 @@ export async function startKubeletNode(cp: ControlPlane, spec: HostSpec, opts: K
 
     return {
       name,
-      logs: () => ['kubelet', 'containerd'].map((c) => `--- ${c} (last lines)\n${tail(path.join(logDir, `${c}.log`))}`).join('\n'),
+      logs: () => logTails(logDir),
       exec: (argv, cwd) => {
         const init = namespaceInit(node.pid);
         if (init === undefined) return Promise.resolve({ code: null, stdout: '', stderr: `node ${name} is not running` });
@@ -342,7 +346,7 @@ export async function startKubeletNode(cp: ControlPlane, spec: HostSpec, opts: K
       stop,
     };
   } catch (error) {
-    const logs = ['kubelet', 'containerd'].map((c) => `--- ${c}\n${tail(path.join(work, 'logs', `${c}.log`))}`).join('\n');
+    const logs = logTails(path.join(work, 'logs'));
     await stop();
     throw new Error(`node ${name} did not start: ${error instanceof Error ? error.message : String(error)}\n${logs}`);
   }
