@@ -5,7 +5,7 @@ import { inputError } from '../errors/rke-harden-error.js';
 import { readYamlFile, type LocatedYaml } from './read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
 import { effectiveRke1 } from './rke1/effective-rke1.js';
-import { effectiveRke2 } from './rke2/effective-rke2.js';
+import { effectiveRke2, RANCHER_BUILT_IN_PSA_TEMPLATES } from './rke2/effective-rke2.js';
 import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIns } from './rke2/merge-config-files.js';
 import { YamlAccess, isRecord } from './yaml-access.js';
 import { resolveReferencedFiles } from './companion/referenced-files.js';
@@ -67,7 +67,9 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
   for (const { path, why } of keysRancherDrops(y.value)) warnings.push(`${a.where(path)}: ${path.join('.')}: ${why}`);
   const parts = [...(maps.global ? [MACHINE_GLOBAL_CONFIG] : []), ...maps.unselected].map((at) => ({ y, at }));
   const template = a.string([...spec, 'defaultPodSecurityAdmissionConfigurationTemplateName']);
-  const found = template ? rancherPsaTemplateBeside(y, template, objects) : undefined;
+  // A custom template is read from its object beside the Cluster (which means reading the folder); a
+  // built-in one is known.
+  const found = template && !RANCHER_BUILT_IN_PSA_TEMPLATES.has(template) ? rancherPsaTemplateBeside(y, template, objects) : undefined;
   const name = `${y.file} (${a.string(['metadata', 'name']) ?? 'Cluster'})`;
   const build = (layers: typeof parts, label: string) => {
     const snap = effectiveRke2(mergeRke2Config(layers, (key) => droppedByRancher(key) !== undefined), {

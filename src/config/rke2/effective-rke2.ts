@@ -235,6 +235,9 @@ function admissionFactsRke2(version: K8sVersion, cis: boolean, psaFile: SettingI
   };
 }
 
+/** Rancher's own Pod Security templates: known by content, never looked for beside the Cluster. */
+export const RANCHER_BUILT_IN_PSA_TEMPLATES: ReadonlySet<string> = new Set(['rancher-restricted', 'rancher-privileged']);
+
 /**
  * Pod Security from a Rancher template (Rancher writes the admission configuration from it, PodSecurity
  * only): the built-in ones by their known content, a custom one from its object kept beside the
