@@ -1,4 +1,4 @@
-import { isRecord, type YamlPath } from './yaml-access.js';
+import { isRecord, valueAtPath, type YamlPath } from './yaml-access.js';
 
 export const MACHINE_GLOBAL_CONFIG: YamlPath = ['spec', 'rkeConfig', 'machineGlobalConfig'];
 export const MACHINE_SELECTOR_CONFIG: YamlPath = ['spec', 'rkeConfig', 'machineSelectorConfig'];
@@ -46,7 +46,7 @@ export function keysRancherDrops(cluster: unknown): { path: YamlPath; why: strin
   const maps = rancherConfigMaps(cluster);
   const out: { path: YamlPath; why: string }[] = [];
   for (const at of [MACHINE_GLOBAL_CONFIG, ...maps.unselected, ...maps.scoped.map((i) => [...MACHINE_SELECTOR_CONFIG, i, 'config'])]) {
-    const map = at.reduce<unknown>((v, k) => (isRecord(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined), cluster);
+    const map = valueAtPath(cluster, at);
     for (const key of isRecord(map) ? Object.keys(map) : []) {
       const why = droppedByRancher(key);
       if (why) out.push({ path: [...at, key], why });

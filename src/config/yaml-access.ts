@@ -7,6 +7,16 @@ export type YamlPath = (string | number)[];
 export const isRecord = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** The value at `path` in a plain JS value (maps by key, lists by index), or undefined. */
+export function valueAtPath(value: unknown, path: YamlPath): unknown {
+  let v = value;
+  for (const k of path) {
+    if (!isRecord(v) && !Array.isArray(v)) return undefined;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v;
+}
+
 /** Typed reads of a located YAML document that fail with file:line:column and the field name. */
 export class YamlAccess {
   constructor(
@@ -15,12 +25,7 @@ export class YamlAccess {
   ) {}
 
   at(path: YamlPath): unknown {
-    let v: unknown = this.y.value;
-    for (const k of path) {
-      if (!isRecord(v) && !Array.isArray(v)) return undefined;
-      v = (v as Record<string | number, unknown>)[k];
-    }
-    return v;
+    return valueAtPath(this.y.value, path);
   }
 
   where(path: YamlPath): string {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Location } from '../../model/fact.js';
 import { readYamlFile, type LocatedYaml } from '../read-yaml-file.js';
-import { isRecord } from '../yaml-access.js';
+import { isRecord, valueAtPath } from '../yaml-access.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 
 /** One value of a merged key, with the file position it came from. */
@@ -41,7 +41,7 @@ export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: 
   const into: MergedConfig = { files: [], settings: new Map() };
   for (const d of documents) {
     const { y, at } = 'at' in d ? d : { y: d, at: [] as (string | number)[] };
-    const map = at.reduce<unknown>((v, k) => (isRecord(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined), y.value);
+    const map = valueAtPath(y.value, at);
     if (!isRecord(map)) {
       const l = y.locate(at);
       throw inputError(`${l.file}:${l.line ?? 1}:${l.column ?? 1}: ${at.length ? at.join('.') : 'an RKE2 config file'} must be a map of settings`);
