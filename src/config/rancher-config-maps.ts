@@ -9,10 +9,10 @@ export const MACHINE_SELECTOR_CONFIG: YamlPath = ['spec', 'rkeConfig', 'machineS
  * is a map), then every machineSelectorConfig entry that matches the machine, in list order, a later
  * map replacing a key (lists included). Entries without a machineLabelSelector match every machine
  * (`unselected`); the others some machines only (`scoped`, by index). `forScoped(i)` is the merge for
- * a machine that entry i matches (and no other scoped one). `audit config` and `harden config` both
- * read this order.
+ * a machine that entry i matches (and no other scoped one); `all` is every map, in that order.
+ * `audit config` and `harden config` both read this order.
  */
-export function rancherConfigMaps(cluster: unknown): { global: boolean; unselected: YamlPath[]; scoped: number[]; forScoped: (i: number) => YamlPath[] } {
+export function rancherConfigMaps(cluster: unknown): { global: boolean; unselected: YamlPath[]; scoped: number[]; forScoped: (i: number) => YamlPath[]; all: YamlPath[] } {
   const spec = isRecord(cluster) && isRecord(cluster.spec) ? cluster.spec : {};
   const rke = isRecord(spec.rkeConfig) ? spec.rkeConfig : {};
   const entries: { i: number; selected: boolean }[] = [];
@@ -26,6 +26,7 @@ export function rancherConfigMaps(cluster: unknown): { global: boolean; unselect
     unselected: entries.filter((e) => !e.selected).map((e) => at(e.i)),
     scoped: entries.filter((e) => e.selected).map((e) => e.i),
     forScoped: (i) => [...(global ? [MACHINE_GLOBAL_CONFIG] : []), ...entries.filter((e) => !e.selected || e.i === i).map((e) => at(e.i))],
+    all: [...(global ? [MACHINE_GLOBAL_CONFIG] : []), ...entries.map((e) => at(e.i))],
   };
 }
 
@@ -43,9 +44,8 @@ export function droppedByRancher(key: string): string | undefined {
 
 /** Every key of a Cluster's config maps that Rancher drops (droppedByRancher), with its path and why. */
 export function keysRancherDrops(cluster: unknown): { path: YamlPath; why: string }[] {
-  const maps = rancherConfigMaps(cluster);
   const out: { path: YamlPath; why: string }[] = [];
-  for (const at of [MACHINE_GLOBAL_CONFIG, ...maps.unselected, ...maps.scoped.map((i) => [...MACHINE_SELECTOR_CONFIG, i, 'config'])]) {
+  for (const at of rancherConfigMaps(cluster).all) {
     const map = valueAtPath(cluster, at);
     for (const key of isRecord(map) ? Object.keys(map) : []) {
       const why = droppedByRancher(key);

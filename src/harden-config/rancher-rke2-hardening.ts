@@ -12,8 +12,8 @@ const PSA_TEMPLATE = [...SPEC, 'defaultPodSecurityAdmissionConfigurationTemplate
 const PSP_TEMPLATE = [...SPEC, 'defaultPodSecurityPolicyTemplateName'];
 
 /** The maps Rancher merges into every machine's config.yaml, machineGlobalConfig first even when absent (new keys go there). */
-function layers(doc: Document): Path[] {
-  return [GLOBAL, ...rancherConfigMaps(doc.toJS()).unselected];
+function layers(cluster: unknown): Path[] {
+  return [GLOBAL, ...rancherConfigMaps(cluster).unselected];
 }
 
 /**
@@ -63,8 +63,9 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
  * other companion files must reach the machines some other way.
  */
 export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
-  for (const { path, why } of keysRancherDrops(doc.toJS())) ctx.notes.push(`${path.join('.')}: ${why}`);
-  const placement = layeredPlacement(layers(doc).map((path) => ({ doc, path })), false);
+  const cluster: unknown = doc.toJS();
+  for (const { path, why } of keysRancherDrops(cluster)) ctx.notes.push(`${path.join('.')}: ${why}`);
+  const placement = layeredPlacement(layers(cluster).map((path) => ({ doc, path })), false);
   const psaElsewhere = rancherPodSecurity(doc, ctx, (key) => placement.at(key).path);
   hardenRke2(ctx, { ...placement, psaElsewhere });
   const policy = ctx.companions.find((c) => c.nodePath === AUDIT_POLICY);
