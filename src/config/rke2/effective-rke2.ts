@@ -235,8 +235,14 @@ function admissionFactsRke2(version: K8sVersion, cis: boolean, psaFile: SettingI
   };
 }
 
-/** Rancher's own Pod Security templates: known by content, never looked for beside the Cluster. */
-export const RANCHER_BUILT_IN_PSA_TEMPLATES: ReadonlySet<string> = new Set(['rancher-restricted', 'rancher-privileged']);
+/** Rancher's own Pod Security templates, by their known content for a version. */
+const BUILT_IN_PSA_TEMPLATES: Record<string, (version: K8sVersion) => { enforce: string; namespaces: string[] }> = {
+  'rancher-restricted': (version) => ({ enforce: 'restricted', namespaces: exemptionList('rancher-restricted', version.text).namespaces }),
+  'rancher-privileged': () => ({ enforce: 'privileged', namespaces: [] }),
+};
+
+/** Their names: known by content, never looked for beside the Cluster. */
+export const RANCHER_BUILT_IN_PSA_TEMPLATES: ReadonlySet<string> = new Set(Object.keys(BUILT_IN_PSA_TEMPLATES));
 
 /**
  * Pod Security from a Rancher template (Rancher writes the admission configuration from it, PodSecurity
@@ -245,11 +251,7 @@ export const RANCHER_BUILT_IN_PSA_TEMPLATES: ReadonlySet<string> = new Set(['ran
  */
 function rancherTemplateFacts(version: K8sVersion, t: RancherPsaTemplate): { facts: Fact[]; elsewhere?: Record<string, string> } {
   const at = t.location ? { location: t.location } : {};
-  const builtIn: Record<string, { enforce: string; namespaces: string[] }> = {
-    'rancher-restricted': { enforce: 'restricted', namespaces: exemptionList('rancher-restricted', version.text).namespaces },
-    'rancher-privileged': { enforce: 'privileged', namespaces: [] },
-  };
-  const content = t.found ?? builtIn[t.name];
+  const content = t.found ?? (Object.hasOwn(BUILT_IN_PSA_TEMPLATES, t.name) ? BUILT_IN_PSA_TEMPLATES[t.name]!(version) : undefined);
   if (!content) {
     return { facts: [], elsewhere: { 'admission.PodSecurity': `Pod Security comes from Rancher's template ${t.name}, which is not beside the Cluster: decided by \`audit node\` on the servers` } };
   }
