@@ -8,13 +8,14 @@
 //
 // Without $RKE_HARDEN_IMAGE (or a Docker engine that knows the image) the file is skipped with the
 // reason, unless RKE_HARDEN_IMAGE_TEST=required (scripts/ci-image.sh sets it): then it fails.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditNode } from '../../src/cli/audit-node-command.js';
 import type { ScanRun } from '../../src/model/result.js';
 import { fixtureTrees } from '../support/node-audit.js';
+import { runCommand } from '../support/run-command.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
@@ -35,19 +36,7 @@ if (skipReason) console.warn(`docker image test skipped: ${skipReason}`);
 /** The node agent's container securityContext in deploy/helm/rke-harden/templates (DaemonSet). */
 const AGENT_SECURITY = ['--user', '0:0', '--read-only', '--cap-drop', 'ALL', '--cap-add', 'DAC_READ_SEARCH', '--security-opt', 'no-new-privileges'];
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run asynchronously (a long synchronous spawn would stall the test worker's RPC). */
-const exec = (cmd: string, args: string[], cwd = REPO): Promise<Ran> =>
-  new Promise((resolve) => {
-    execFile(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
+const exec = (cmd: string, args: string[], cwd = REPO) => runCommand(cmd, args, { cwd });
 const docker = (args: string[]) => exec('docker', args);
 /** `docker run --rm [options] IMAGE args...`. */
 const run = (args: string[], options: string[] = []) => docker(['run', '--rm', '--network', 'none', ...options, IMAGE!, ...args]);

@@ -12,7 +12,7 @@
 // (Debian's, which docker.io brings), helm, the control plane's and node's binaries
 // (scripts/build-controlplane.sh) and the idle program (scripts/build-kube-bench.sh). Skipped with the
 // reason when one is missing, unless RKE_HARDEN_IMAGE_TEST=required (CI): then it fails.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ import { findHelm } from '../support/helm.js';
 import { findKubeBench } from '../support/kube-bench.js';
 import { hostAddress, kubeletNodeUnsupportedReason, NODE_CONTROLLERS, nodeApiServerArgs, startKubeletNode, type KubeletNode } from '../support/kubelet-node.js';
 import { HERMETIC_DIRS, layoutUnsupportedReason } from '../support/namespace-layout.js';
+import { runCommand } from '../support/run-command.js';
 import { waitFor } from '../support/wait.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -62,17 +63,7 @@ const CASES: NodeCase[] = [
 ];
 const required = process.env.RKE_HARDEN_IMAGE_TEST === 'required';
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-const exec = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> =>
-  new Promise((resolve) => {
-    execFile(cmd, args, { cwd: REPO, encoding: 'utf8', env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
+const exec = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => runCommand(cmd, args, { cwd: REPO, env, timeoutMs: 300_000 });
 
 /** What the node may change on the host while it runs, and must leave as it was. */
 function hostState(): Record<string, unknown> {

@@ -3,7 +3,7 @@
 // the CLI from its sources. Its embedded data is extracted once to a private directory, reused,
 // and rebuilt when tampered with. $RKE_HARDEN_SEA names a built executable; otherwise this test
 // builds one (scripts/build-sea.sh; needs postject).
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { auditNode } from '../../src/cli/audit-node-command.js';
 import type { ScanRun } from '../../src/model/result.js';
 import { removeHostTree } from '../support/host-fixtures.js';
 import { fixtureTree } from '../support/node-audit.js';
+import { runCommand } from '../support/run-command.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -46,13 +47,7 @@ describe('single executable (Node SEA)', () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  /** Run asynchronously (a long synchronous spawn would stall the test worker's RPC). */
-  const exec = (cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd: string }): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile(cmd, args, { ...opts, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-      });
-    });
+  const exec = (cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd: string }) => runCommand(cmd, args, opts);
   const run = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => exec(exe, args, { env: { ...env, ...extraEnv }, cwd: work });
 
   it('is one file, and node is not to be found on its PATH', async () => {

@@ -15,7 +15,6 @@
 // Host state it changes, and undoes in stop(): a bridge (rkeh0) and kube-proxy's iptables rules in
 // the host's network namespace, cgroups under kubepods/, netns files under /run/netns. Mounts and
 // processes end with the layout's namespaces.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +26,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { layoutScript, removeLayout, UNSHARE_ARGS } from './namespace-layout.js';
 import { freePorts } from './ports.js';
 import { startProcess, type ManagedProcess } from './processes.js';
+import { runCommand, type Ran } from './run-command.js';
 import { waitFor } from './wait.js';
 
 const BRIDGE = 'rkeh0';
@@ -86,17 +86,9 @@ export interface KubeletNode {
   /** The kubelet's and containerd's logs, for a failing test's message. */
   logs(): string;
   /** Runs a command inside the node's namespaces (mount, PID, UTS): what a process on that node sees. */
-  exec(argv: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  exec(argv: string[], cwd: string): Promise<Ran>;
   /** Stops kubelet, containerd, kube-proxy and kube-scheduler, and undoes their host changes. Idempotent. */
   stop(): Promise<void>;
-}
-
-function runCommand(cmd: string, args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: options.cwd, encoding: 'utf8', timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr: stderr || (error?.message ?? '') });
-    });
-  });
 }
 
 async function mustRun(what: string, cmd: string, args: string[]): Promise<string> {
