@@ -130,7 +130,7 @@ if (want('config')) {
 
 if (want('cluster')) {
   process.stderr.write('run-all: cluster\n');
-  const { stdout } = await bench('bench/scale/cluster-scale.ts', ['--sizes', SIZES.cluster, '--rounds', '3', '--json', path.join(artifacts, 'cluster.json')]);
+  const { stdout } = await bench('bench/scale/cluster-scale.ts', ['--sizes', SIZES.cluster, '--rounds', String(SIZES.rounds), '--json', path.join(artifacts, 'cluster.json')]);
   const j = readJson<{ rows: { namespaces: number; ratio: number; auditRssMb: number }[]; extrapolated?: { auditMs: number; rawMs: number; auditRssMb: number } }>('cluster.json');
   const last = j.rows.at(-1)!;
   const ex = j.extrapolated;
