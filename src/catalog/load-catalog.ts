@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { CasesSchema, CheckSchema, type Case, type Check } from '../model/check.js';
 import { ProfileFileSchema, type Benchmark, type Control, type ProfileFile } from '../model/benchmark.js';
 import { RkeHardenError } from '../errors/rke-harden-error.js';

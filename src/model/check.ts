@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Operators of a leaf assertion. Semantics live in src/engine/operators.ts. */
 export const OPERATORS = [

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { inputError } from '../errors/rke-harden-error.js';
 import { TOOL_VERSION } from '../version.js';
 import { RemediationStepSchema, type RemediationStep, type Target } from './plan.js';

@@ -4,7 +4,7 @@
  * written to the journal, with its prior state, before it is applied; rollback works from the journal
  * alone. Runtime schemas (zod) validate steps read back from a journal.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A host file's state before a change; content is kept only where restoring needs it and it is not secret. */
 export const HostFileStateSchema = z.discriminatedUnion('exists', [

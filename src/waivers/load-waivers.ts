@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { inputError } from '../errors/rke-harden-error.js';
 import type { Location } from '../model/fact.js';
 import { readYamlFile, type LocatedYaml } from '../config/read-yaml-file.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A calendar date, YYYY-MM-DD, that exists (2026-02-30 does not). */
 export const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PACKAGE_ROOT } from '../../catalog/paths.js';
 import { usageError } from '../../errors/rke-harden-error.js';
 

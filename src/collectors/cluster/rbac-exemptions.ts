@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dataDir } from '../../catalog/paths.js';
 import { ExemptBindingSchema, ExemptSubjectSchema } from '../../engine/evaluators/cluster/cluster-facts.js';
 import type { Distro } from '../../model/status.js';

@@ -3,7 +3,7 @@
  * The cluster collector (src/collectors/cluster) produces them; evaluators and check cases consume them.
  * Optional fields are left out when the object does not set them (never written as null).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const str = z.string();
 const names = z.array(str);
