@@ -1,3 +1,4 @@
+import { usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { HttpKubeApi } from '../collectors/cluster/http-kube-api.js';
@@ -44,6 +45,9 @@ export async function auditCluster(
   const started = new Date();
   const catalog = loadCatalog();
   const chosen = opts.benchmark ? resolveBenchmarkId(catalog, opts.benchmark) : undefined;
+  if (chosen && opts.distro && chosen.distro !== opts.distro) {
+    throw usageError(`--benchmark ${chosen.id} is an ${chosen.distro.toUpperCase()} profile, but --distro says ${opts.distro.toUpperCase()}`);
+  }
   let api = opts.api;
   let targetName: string | undefined;
   if (!api) {
@@ -53,7 +57,7 @@ export async function auditCluster(
   }
   const snapshot = await collectCluster({
     api,
-    distro: opts.distro ?? chosen?.distro,
+    ...(opts.distro ? { distro: { distro: opts.distro, from: `--distro ${opts.distro}` } } : chosen ? { distro: { distro: chosen.distro, from: `--benchmark ${chosen.id}` } } : {}),
     ...(opts.exemptions?.length ? { exemptions: opts.exemptions } : {}),
     exemptNamespaces: opts.exemptNamespace ?? [],
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),

@@ -1,4 +1,5 @@
 import { loadCatalog } from '../catalog/load-catalog.js';
+import { usageError } from '../errors/rke-harden-error.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { loadConfigTargets, type ConfigOptions } from '../config/load-config-targets.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
@@ -18,6 +19,10 @@ export function auditConfig(paths: string[], opts: AuditConfigOptions): { run: S
   const chosen = opts.benchmark ? resolveBenchmarkId(catalog, opts.benchmark) : undefined;
   const parts: { benchmark: Benchmark; snapshot: FactSnapshot; results: ControlResult[] }[] = [];
   const { skipped } = loadConfigTargets(paths, opts, (snapshot) => {
+    if (chosen && chosen.distro !== snapshot.distro) {
+      // An RKE1 cluster.yml against an RKE2 profile fails controls that cannot apply to it.
+      throw usageError(`${snapshot.target.name}: --benchmark ${chosen.id} is an ${chosen.distro.toUpperCase()} profile, but this is an ${snapshot.distro.toUpperCase()} configuration`);
+    }
     const benchmark = chosen ?? selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion!);
     const results = evaluateBenchmark(benchmark, catalog.checks, snapshot);
     // Results of another benchmark than the run's first are labelled with theirs (buildScanRun would copy them to).

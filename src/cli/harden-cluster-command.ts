@@ -5,7 +5,7 @@
  * --apply, journal then server-side apply each change, then re-plan to verify.
  */
 import { KubeApiError } from '../collectors/cluster/kube-api.js';
-import { detectDistro } from '../collectors/cluster/detect-distro.js';
+import { clusterDistro } from '../collectors/cluster/detect-distro.js';
 import { loadKubeConfig } from '../collectors/cluster/load-kube-config.js';
 import { resolveNamespaceExemptions } from '../collectors/cluster/namespace-exemptions.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
@@ -64,7 +64,7 @@ export async function runHardenCluster(o: HardenClusterOptions): Promise<Command
   const server = kc.getCurrentCluster()!.server;
   const conn = await apiCall('cannot read the Kubernetes version', server, () => connect(kc));
   const gitVersion = conn.target.gitVersion;
-  const distro = o.distro ?? detectDistro(gitVersion);
+  const distro = clusterDistro(gitVersion, o.distro ? { distro: o.distro, from: `--distro ${o.distro}` } : undefined);
   const lists = o.exemptions?.length ? o.exemptions : distro ? [distro] : undefined;
   if (!lists) {
     throw usageError(`the server version ${gitVersion} names no distro (RKE2 ends in +rke2rN, RKE1 in -rancherN): pass --exemptions LIST or --distro rke1|rke2`);

@@ -42,6 +42,18 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     });
   }
 
+  it('a benchmark of the other distro', async () => {
+    const r = await auditFile('cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\n', ['--benchmark', 'rke2-cis-1.11']);
+    expect(r).toMatchObject({ code: 2, wrote: false, stdout: '' });
+    expect(r.stderr.trim()).toMatch(/^rke-harden: \S*cluster\.yml: --benchmark rke2-cis-1\.11 is an RKE2 profile, but this is an RKE1 configuration$/);
+  });
+
+  it('audit cluster: --distro and --benchmark that disagree, before any connection', async () => {
+    const r = await runCli(['audit', 'cluster', '--kubeconfig', '/nonexistent/kubeconfig', '--distro', 'rke1', '--benchmark', 'rke2-cis-1.11']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('rke-harden: --benchmark rke2-cis-1.11 is an RKE2 profile, but --distro says RKE1');
+  });
+
   it('a huge file is refused before it is parsed', async () => {
     const r = await auditFile('cluster.yml', `# ${'x'.repeat(5 * 1024 * 1024)}\n`);
     expect(r.code).toBe(2);

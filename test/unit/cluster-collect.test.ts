@@ -63,7 +63,13 @@ describe('collectCluster', () => {
   it('detects RKE1 from -rancher builds and refuses to guess otherwise', async () => {
     expect((await collectCluster({ api: memoryApi('v1.26.8-rancher1', CLUSTER) })).distro).toBe('rke1');
     await expect(collectCluster({ api: memoryApi('v1.31.0', CLUSTER) })).rejects.toThrow(/pass --distro/);
-    expect((await collectCluster({ api: memoryApi('v1.31.0', CLUSTER), distro: 'rke2' })).distro).toBe('rke2');
+    expect((await collectCluster({ api: memoryApi('v1.31.0', CLUSTER), distro: { distro: 'rke2', from: '--distro rke2' } })).distro).toBe('rke2');
+  });
+
+  it('refuses a distro option the server version contradicts', async () => {
+    const err = await collectCluster({ api: memoryApi('v1.31.4+rke2r1', CLUSTER), distro: { distro: 'rke1', from: '--benchmark rke-cis-1.8-hardened' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'usage', message: "--benchmark rke-cis-1.8-hardened is RKE1's, but the server version v1.31.4+rke2r1 is RKE2's" });
+    expect((await collectCluster({ api: memoryApi('v1.26.8-rancher1', CLUSTER), distro: { distro: 'rke1', from: '--distro rke1' } })).distro).toBe('rke1');
   });
 
   it('suggests Rancher\'s list on a Rancher-managed cluster audited with the distro list only', async () => {

@@ -10,7 +10,7 @@ import { inputError, usageError } from '../../errors/rke-harden-error.js';
 import { markCollected } from '../../engine/evaluators/cluster/read-facts.js';
 import { mapLimit } from './bounded-concurrency.js';
 import { describeListError } from './describe-list-error.js';
-import { detectDistro } from './detect-distro.js';
+import { clusterDistro } from './detect-distro.js';
 import { KubeApiError, type KubeApi } from './kube-api.js';
 import { resolveNamespaceExemptions, versionKey } from './namespace-exemptions.js';
 import { listAll } from './paginate.js';
@@ -20,8 +20,8 @@ import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 
 export interface CollectClusterOptions {
   api: KubeApi;
-  /** Distro when known (--distro, or the benchmark's); detected from the server version otherwise. */
-  distro?: Distro;
+  /** Distro when an option names it (--distro, or the benchmark's; `from` names the option); detected from the server version otherwise. */
+  distro?: { distro: Distro; from: string };
   /** Exemption lists by name (rke2, rke1, rancher-restricted, docs-sample, none); default: the distro's own. */
   exemptions?: string[];
   /** Namespaces the user exempts in addition. */
@@ -85,7 +85,7 @@ export async function collectCluster(opts: CollectClusterOptions): Promise<FactS
     const why = e instanceof KubeApiError && e.status === 401 ? 'the credentials were rejected (HTTP 401)' : (e as Error).message;
     throw inputError(`cannot read the Kubernetes version from ${api.server}: ${why}`);
   }
-  const distro = opts.distro ?? detectDistro(gitVersion);
+  const distro = clusterDistro(gitVersion, opts.distro);
   if (!distro) {
     throw usageError(`the server version ${gitVersion} names no distro (RKE2 ends in +rke2rN, RKE1 in -rancherN): pass --distro rke1|rke2 or --benchmark`);
   }
