@@ -111,11 +111,11 @@ function program(setExit: (code: number) => void): Command {
     .option('--from <file>', 'your configuration: settings, comments and order are kept')
     .option('--out <dir>', 'write the configuration and companion files here (atomically)')
     .option('--benchmark <id>', 'benchmark profile (default: chosen from distro and version)')
-    .addOption(new Option('--exemptions <list>', 'PSA namespace exemption list').choices(['rke2', 'rke1', 'rancher-restricted', 'docs-sample', 'none']))
+    .option('--exemptions <lists...>', 'PSA namespace exemption lists, merged: rke2, rke1, rancher-restricted, docs-sample, none (default: rke2 for a config.yaml, rancher-restricted otherwise)')
     .option('--exempt-namespace <ns...>', 'more namespaces exempt from Pod Security Admission')
     .addOption(new Option('--psa <level>', 'Pod Security Admission level').choices(['restricted', 'baseline']).default('restricted'))
     .addOption(new Option('--check', 'with --from: exit 1 when the configuration is not hardened (it would change); write nothing').conflicts('out'))
-    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion?: string; from?: string; out?: string; benchmark?: string; exemptions?: 'rke2' | 'rke1' | 'rancher-restricted' | 'docs-sample' | 'none'; exemptNamespace?: string[]; psa: 'restricted' | 'baseline'; check?: boolean }) => {
+    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion?: string; from?: string; out?: string; benchmark?: string; exemptions?: string[]; exemptNamespace?: string[]; psa: 'restricted' | 'baseline'; check?: boolean }) => {
       if (o.check && !o.from) throw usageError('harden config --check: needs --from (the configuration to check)');
       const { runHardenConfig } = await import('./harden-config-command.js');
       const r = runHardenConfig({ ...o, ...(o.exemptNamespace ? { exemptNamespaces: o.exemptNamespace } : {}) });

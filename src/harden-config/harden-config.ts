@@ -4,10 +4,10 @@ import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
 import { readYamlFile, type LocatedYaml } from '../config/read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from '../config/detect-config-kind.js';
-import { inputError, usageError } from '../errors/rke-harden-error.js';
+import { inputError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
-import { exemptionList, EXEMPTION_LISTS, type ExemptionListName } from '../collectors/cluster/namespace-exemptions.js';
+import { resolveNamespaceExemptions } from '../collectors/cluster/namespace-exemptions.js';
 import { hardenRke1 } from './rke1-hardening.js';
 import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
 import { rke2DropInFiles } from '../config/rke2/merge-config-files.js';
@@ -21,7 +21,8 @@ export interface HardenConfigOptions {
   k8sVersion?: string;
   from?: string;
   benchmark?: string;
-  exemptions?: ExemptionListName | 'none';
+  /** Exemption list names (rke2, rke1, rancher-restricted, docs-sample, none; comma-separated values too), merged. */
+  exemptions?: string[];
   exemptNamespaces?: string[];
   psa?: 'restricted' | 'baseline';
 }
@@ -58,11 +59,8 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   const catalog = loadCatalog();
   const benchmark = o.benchmark ? resolveBenchmarkId(catalog, o.benchmark) : selectBenchmark(catalog, o.distro, version.text);
   // Who writes the PSA exemptions: RKE2 itself for a config.yaml, Rancher's rancher-restricted template otherwise.
-  const listName = o.exemptions ?? (kind === 'rke2-config' ? 'rke2' : 'rancher-restricted');
-  if (listName !== 'none' && !(EXEMPTION_LISTS as readonly string[]).includes(listName)) {
-    throw usageError(`--exemptions ${listName}: unknown list (one of ${EXEMPTION_LISTS.join(', ')}, none)`);
-  }
-  const exempt = new Set([...(listName === 'none' ? [] : exemptionList(listName, version.text).namespaces), ...(o.exemptNamespaces ?? [])]);
+  const lists = o.exemptions?.length ? o.exemptions : [kind === 'rke2-config' ? 'rke2' : 'rancher-restricted'];
+  const exempt = Object.keys(resolveNamespaceExemptions(lists, version.text, o.exemptNamespaces));
 
   let before = '';
   let doc: Document;
@@ -85,7 +83,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   if (writeTo) doc.setIn(writeTo, version.text);
   const ctx: HardeningContext = {
     version,
-    exemptNamespaces: [...exempt],
+    exemptNamespaces: exempt,
     psa: o.psa ?? 'restricted',
     checks: new Set(benchmark.controls.flatMap((c) => (c.check ? [c.check] : []))),
     notes: [],

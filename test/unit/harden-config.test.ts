@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { hardenConfig, writeHardenedConfig } from '../../src/harden-config/harden-config.js';
 import { auditConfig } from '../../src/cli/audit-config-command.js';
 import { runCli } from '../support/run-cli.js';
@@ -218,5 +219,33 @@ kube-apiserver-arg:
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+});
+
+describe('harden config --exemptions: lists merged, as audit cluster and harden cluster take them', () => {
+  const exempted = (o: { exemptions?: string[]; exemptNamespaces?: string[] }) => {
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', ...o });
+    const admission = parse(h.companions.find((c) => c.text.includes('kind: AdmissionConfiguration'))!.text) as { plugins: { name: string; configuration: { exemptions?: { namespaces: string[] } } }[] };
+    return admission.plugins.find((p) => p.name === 'PodSecurity')!.configuration.exemptions!.namespaces;
+  };
+
+  it('merges several lists (and comma-separated names) with --exempt-namespace', () => {
+    const rke2 = exempted({});
+    const rancher = exempted({ exemptions: ['rancher-restricted'] });
+    expect(rke2).toContain('kube-system');
+    expect(rancher).toContain('cattle-system');
+    expect(rke2).not.toContain('cattle-system');
+    const both = exempted({ exemptions: ['rke2,rancher-restricted'], exemptNamespaces: ['team-a'] });
+    expect(both).toEqual([...new Set([...rke2, ...rancher, 'team-a'])].sort());
+    expect(exempted({ exemptions: ['rke2', 'rancher-restricted'], exemptNamespaces: ['team-a'] })).toEqual(both);
+    expect(exempted({ exemptions: ['none'], exemptNamespaces: ['team-a'] })).toEqual(['team-a']);
+  });
+
+  it('refuses an unknown list name on the command line (exit 2, nothing written)', async () => {
+    const out = tempTree({});
+    const r = await runCli(['harden', 'config', '--distro', 'rke2', '--k8s-version', 'v1.31.4+rke2r1', '--exemptions', 'rke2', 'rancher', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--exemptions rancher: unknown list/);
+    expect(fs.readdirSync(out)).toEqual([]);
   });
 });
