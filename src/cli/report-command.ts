@@ -6,6 +6,7 @@ import { dataDir } from '../catalog/paths.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { inputError } from '../errors/rke-harden-error.js';
 import type { ScanRun } from '../model/result.js';
+import { expireSavedWaivers } from '../waivers/apply-waivers.js';
 
 /** A scan report is a few megabytes at most; this bounds memory on a wrong file. */
 export const MAX_SCAN_BYTES = 64 * 1024 * 1024;
@@ -67,8 +68,8 @@ export function sectionTitlesFor(run: ScanRun): Record<string, string> {
   return Object.assign({}, ...run.benchmarks.map((b) => catalog.benchmarks.get(b.id)?.sectionTitles ?? {})) as Record<string, string>;
 }
 
-/** `report <scan.json>`: a saved scan, ready to render in any format (emitRun applies --waivers, as for an audit). */
-export function reportSaved(file: string): { run: ScanRun; sectionTitles: Record<string, string> } {
-  const run = readScanFile(file);
+/** `report <scan.json>`: a saved scan, ready to render in any format: waivers expired since it was saved no longer count (emitRun applies --waivers, as for an audit). */
+export function reportSaved(file: string, now = new Date()): { run: ScanRun; sectionTitles: Record<string, string> } {
+  const run = expireSavedWaivers(readScanFile(file), now);
   return { run, sectionTitles: sectionTitlesFor(run) };
 }

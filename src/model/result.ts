@@ -21,7 +21,8 @@ export interface ControlResult {
   evidence: Evidence[];
   reason?: string;
   remediation?: string;
-  waiver?: { reason: string; owner: string; expires: string };
+  /** The waiver that accepted this result, and the status it accepted (what the result is again once the waiver expires; absent in scans saved before it was recorded). */
+  waiver?: { reason: string; owner: string; expires: string; status?: 'fail' | 'manual' };
   /** Set when a report mixes benchmarks (targets of different distros or versions). */
   benchmark?: string;
 }

@@ -60,7 +60,7 @@ export function applyWaivers(run: ScanRun, waivers: readonly Waiver[], now: Date
     if (i < 0) return r;
     const w = live[i]!;
     waivedBy.set(w, waivedBy.get(w)! + 1);
-    return { ...r, status: 'waived', waiver: { reason: w.reason, owner: w.owner, expires: w.expires } };
+    return { ...r, status: 'waived', waiver: { reason: w.reason, owner: w.owner, expires: w.expires, status: r.status as 'fail' | 'manual' } };
   });
   const expired = waivers.filter((w) => isExpired(w, now)).map((w) => {
     const m = matcher(w, run);
@@ -85,4 +85,27 @@ export function applyWaivers(run: ScanRun, waivers: readonly Waiver[], now: Date
     applied,
     expiringSoon,
   };
+}
+
+/**
+ * A saved run re-read later (`report`): a result waived by a waiver that has expired since is counted
+ * again as what it was (a scan saved before that was recorded: as fail), with a warning per waiver. The
+ * waivers file is not needed: the run carries each waiver's expiry.
+ */
+export function expireSavedWaivers(run: ScanRun, now: Date): ScanRun {
+  const lapsed = new Map<string, { expires: string; owner: string; count: number; assumed: number }>();
+  const results = run.results.map((r): ControlResult => {
+    if (r.status !== 'waived' || !r.waiver || !isExpired(r.waiver, now)) return r;
+    const key = `${r.waiver.owner}\0${r.waiver.expires}\0${r.waiver.reason}`;
+    const l = lapsed.get(key) ?? { expires: r.waiver.expires, owner: r.waiver.owner, count: 0, assumed: 0 };
+    l.count++;
+    if (!r.waiver.status) l.assumed++;
+    lapsed.set(key, l);
+    const { waiver, ...rest } = r;
+    return { ...rest, status: waiver.status ?? 'fail' };
+  });
+  if (!lapsed.size) return run;
+  const warnings = [...lapsed.values()].map((l) =>
+    `a waiver (owner ${l.owner}) expired on ${l.expires} after this scan: ${l.count} result${l.count === 1 ? ' is' : 's are'} no longer waived${l.assumed ? ` (${l.assumed} counted as fail: the scan does not record what ${l.assumed === 1 ? 'it was' : 'they were'})` : ''}`);
+  return { ...run, results, summary: summarise(results), warnings: [...run.warnings, ...warnings] };
 }

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 import { tempTree } from '../support/temp-files.js';
 import type { ScanRun } from '../../src/model/result.js';
+import { reportSaved } from '../../src/cli/report-command.js';
 
 let dir: string;
 let scanFile: string;
@@ -59,6 +60,31 @@ describe('report <scan.json>', () => {
     expect(run.results.find((x) => x.controlId === '1.3.7' && x.target === 'examples/rke1-default/cluster.yml')).toMatchObject({ status: 'waived', waiver: { owner: 'team' } });
     expect(run.summary.waived).toBe(1);
     expect(run.summary.fail).toBe(scan.summary.fail - 1);
+  });
+
+  it('a waiver that has expired since the scan was saved no longer counts: the result is what it was again', async () => {
+    const manual = scan.results.find((x) => x.status === 'manual')!;
+    const w = writeScan('live.yaml', `waivers:\n  - control: "1.3.7"\n    target: "examples/rke1-default/*"\n    reason: r\n    owner: team\n    expires: 2099-01-01\n  - control: "${manual.controlId}"\n    target: "${manual.target}"\n    reason: r\n    owner: ops\n    expires: 2099-01-01\n`);
+    const saved = path.join(dir, 'waived.json');
+    expect((await runCli(['report', scanFile, '-o', 'json', '--waivers', w, '--output', saved])).code).toBe(0);
+    const waived = JSON.parse(fs.readFileSync(saved, 'utf8')) as ScanRun;
+    expect(waived.summary.waived).toBeGreaterThanOrEqual(2);
+
+    expect(reportSaved(saved, new Date('2099-01-01T23:00:00Z')).run.summary).toEqual(waived.summary); // its last day
+    const later = reportSaved(saved, new Date('2099-01-02T00:00:00Z')).run;
+    expect(later.summary).toEqual(scan.summary);
+    expect(later.results).toEqual(scan.results);
+    expect(later.warnings).toContainEqual(expect.stringMatching(/^a waiver \(owner team\) expired on 2099-01-01 after this scan: 1 result is no longer waived$/));
+    expect(later.warnings.some((l) => l.includes('owner ops'))).toBe(true);
+
+    // A scan saved before the waived status was recorded: counted as fail, and said so; exit 1 with --fail-on fail.
+    const old = { ...waived, results: waived.results.map((x) => (x.waiver ? { ...x, waiver: { reason: x.waiver.reason, owner: x.waiver.owner, expires: '2020-01-01' } } : x)) };
+    const r = await runCli(['report', writeScan('old.json', old), '-o', 'json', '--fail-on', 'fail']);
+    expect(r.code).toBe(1);
+    const reread = JSON.parse(r.stdout) as ScanRun;
+    expect(reread.summary.waived).toBe(0);
+    expect(reread.results.find((x) => x.controlId === manual.controlId && x.target === manual.target)?.status).toBe('fail');
+    expect(reread.warnings.join('\n')).toMatch(/counted as fail: the scan does not record what it was/);
   });
 
   const bad: [string, () => string, RegExp][] = [
