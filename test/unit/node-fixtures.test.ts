@@ -294,7 +294,7 @@ describe.skipIf(!isRoot())('node fixtures: the verdict of every control', () => 
   });
 
   it('detects distro, version and their source without running anything', () => {
-    expect(runs.get('rke2-server-default')!.snapshot).toMatchObject({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', target: { kind: 'node', name: 'node rke2-server-1' } });
+    expect(runs.get('rke2-server-default')!.snapshot).toMatchObject({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', target: { kind: 'node', name: 'rke2-server-1' } });
     expect(runs.get('rke1-worker-default')!.snapshot).toMatchObject({ distro: 'rke1', k8sVersion: 'v1.28.9-rancher1' });
     expect(runs.get('rke2-server-default')!.run.warnings.join('\n')).toMatch(/from kubelet binary \/var\/lib\/rancher\/rke2\/data\/v1\.31\.4-rke2r1/);
   });

@@ -26,14 +26,14 @@ describe('mergeRuns', () => {
     expect(merged.results).toHaveLength(config.results.length + nodeA.results.length + nodeB.results.length);
     expect(merged.benchmarks.map((x) => x.id)).toEqual(['rke2-cis-1.12', 'rke2-cis-1.11']);
     // Only results of another benchmark than the report's say which.
-    expect(merged.results.filter((r) => r.benchmark).every((r) => r.target === 'node rke2-server-1' && r.benchmark === 'rke2-cis-1.11')).toBe(true);
-    expect(merged.results.filter((r) => r.target === 'node rke2-server-1' && !r.benchmark)).toEqual([]);
+    expect(merged.results.filter((r) => r.benchmark).every((r) => r.target === 'rke2-server-1' && r.benchmark === 'rke2-cis-1.11')).toBe(true);
+    expect(merged.results.filter((r) => r.target === 'rke2-server-1' && !r.benchmark)).toEqual([]);
     for (const s of ['pass', 'fail', 'manual', 'notApplicable', 'error', 'waived'] as const) {
       expect(merged.summary[s]).toBe(config.summary[s] + nodeA.summary[s] + nodeB.summary[s]);
     }
     // Same check, same verdict from the config and from the node it produces (anonymous-auth).
     const of = (target: string) => merged.results.find((r) => r.target === target && r.controlId === '1.2.1')!;
-    expect([of(config.targets[0]!.name).status, of('node rke2-server-2').status]).toEqual(['pass', 'pass']);
+    expect([of(config.targets[0]!.name).status, of('rke2-server-2').status]).toEqual(['pass', 'pass']);
     expect(merged.startedAt <= merged.finishedAt).toBe(true);
   });
 
@@ -61,7 +61,7 @@ describe('mergeRuns', () => {
     trees.push(t);
     const run = auditNode({ hostRoot: t }).run;
     expect(mergeRuns([run])).toBe(run);
-    expect(() => mergeRuns([run, run])).toThrow(/two targets named node rke1-worker-1/);
+    expect(() => mergeRuns([run, run])).toThrow(/two targets named rke1-worker-1/);
     expect(() => mergeRuns([])).toThrow(/no runs/);
   });
 });

@@ -6,6 +6,7 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { runCli } from '../support/run-cli.js';
 import { tempTree } from '../support/temp-files.js';
+import { fixtureTrees } from '../support/node-audit.js';
 import { globToRegExp, matchesGlob } from '../../src/waivers/glob.js';
 import { parseWaivers, type Waiver } from '../../src/waivers/load-waivers.js';
 import { applyWaivers } from '../../src/waivers/apply-waivers.js';
@@ -225,6 +226,16 @@ describe('--waivers', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`rke-harden: ${path.join(dir, 'w.yaml')}:6:14: waivers[0].expires: expires must be a date YYYY-MM-DD that exists\n`);
     expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('audit node: the node is named by its hostname, as the in-cluster agent names it, so one waivers file serves both', async () => {
+    const root = fixtureTrees()('rke1-worker-hardened');
+    const dir = tempTree({ 'w.yaml': 'waivers:\n  - control: "4.1.7"\n    target: rke1-worker-2\n    reason: kube-ca.pem is shared with etcd nodes\n    owner: platform\n    expires: 2099-12-31\n' });
+    const r = await runCli(['audit', 'node', '--host-root', root, '-o', 'json', '--waivers', path.join(dir, 'w.yaml')]);
+    const run = JSON.parse(r.stdout) as ScanRun;
+    expect(run.targets).toMatchObject([{ kind: 'node', name: 'rke1-worker-2' }]);
+    expect(run.results.find((x) => x.controlId === '4.1.7')).toMatchObject({ target: 'rke1-worker-2', status: 'waived', waiver: { owner: 'platform', status: 'fail' } });
+    expect(run.warnings.filter((w) => w.includes('matched no'))).toEqual([]);
   });
 
   it('a missing waiver file is an input error', async () => {

@@ -262,7 +262,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   }
 
   const hostname = proc.hostname() ?? readHostname(fs);
-  const snap = emptySnapshot({ kind: 'node', name: opts.name ?? `node ${hostname ?? fs.description}` }, distro, k8sVersion);
+  const snap = emptySnapshot({ kind: 'node', name: opts.name ?? hostname ?? fs.description }, distro, k8sVersion);
   for (const f of facts) snap.facts[f.key] = f;
   snap.errors = errors;
   snap.absent = absent;
