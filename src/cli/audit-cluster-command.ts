@@ -1,8 +1,8 @@
-import { usageError } from '../errors/rke-harden-error.js';
+import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { HttpKubeApi } from '../collectors/cluster/http-kube-api.js';
-import { collectCluster } from '../collectors/cluster/collect-cluster.js';
+import { ClusterUnreachableError, collectCluster, unreachableClusterSnapshot } from '../collectors/cluster/collect-cluster.js';
 import type { KubeApi } from '../collectors/cluster/kube-api.js';
 import { loadKubeConfig } from '../collectors/cluster/load-kube-config.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
@@ -32,6 +32,11 @@ export interface AuditClusterOptions {
   pageSize?: number;
   /** --concurrency N lists in flight (default 4). */
   concurrency?: number;
+  /**
+   * The benchmark to report an unreachable cluster against when --benchmark names none (`audit` with
+   * other targets passes theirs): its API-decided controls become `error`, the other targets' results stay.
+   */
+  benchmarkIfUnreachable?: string;
   /** Progress lines (the CLI passes a stderr writer on a TTY). */
   progress?: (line: string) => void;
   /** The API to use instead of one built from the kubeconfig (tests, bench). */
@@ -55,7 +60,7 @@ export async function auditCluster(
     api = new HttpKubeApi(kc);
     targetName = `${kc.getCurrentContext()} (${api.server})`;
   }
-  const snapshot = await collectCluster({
+  const collected = collectCluster({
     api,
     ...(opts.distro ? { distro: { distro: opts.distro, from: `--distro ${opts.distro}` } } : chosen ? { distro: { distro: chosen.distro, from: `--benchmark ${chosen.id}` } } : {}),
     ...(opts.exemptions?.length ? { exemptions: opts.exemptions } : {}),
@@ -67,7 +72,17 @@ export async function auditCluster(
     ...(targetName ? { targetName } : {}),
     ...(opts.progress ? { log: opts.progress } : {}),
   });
-  const benchmark = chosen ?? selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion!);
+  let snapshot: FactSnapshot;
+  let benchmark = chosen;
+  try {
+    snapshot = await collected;
+  } catch (e) {
+    if (!(e instanceof ClusterUnreachableError)) throw e;
+    benchmark ??= opts.benchmarkIfUnreachable ? resolveBenchmarkId(catalog, opts.benchmarkIfUnreachable) : undefined;
+    if (!benchmark) throw inputError(`${e.message} (with --benchmark, its controls are reported as errors instead: exit 3)`);
+    snapshot = unreachableClusterSnapshot(e, targetName ?? e.server, benchmark.distro);
+  }
+  benchmark ??= selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion!);
   const run = buildScanRun([{ benchmark, snapshot, results: evaluateBenchmark(benchmark, catalog.checks, snapshot) }], started);
   return { run, sectionTitles: benchmark.sectionTitles, snapshot };
 }

@@ -20,7 +20,12 @@ export async function auditTargets(o: AuditTargetsOptions): Promise<{ run: ScanR
   const parts: { run: ScanRun; sectionTitles: Record<string, string> }[] = [];
   if (o.config?.length) parts.push(auditConfig(o.config, o.configOptions ?? {}));
   if (o.node) parts.push(auditNode({ ...o.nodeOptions, hostRoot: typeof o.node === 'string' ? o.node : '/' }));
-  if (o.cluster) parts.push(await auditCluster(o.clusterOptions ?? {}));
+  if (o.cluster) {
+    // An unreachable API must not cost the other targets' results: its controls are reported against
+    // the benchmark the other targets use (when they agree on one) as errors, exit 3.
+    const others = [...new Set(parts.flatMap((p) => p.run.targets.map((t) => t.benchmark)))];
+    parts.push(await auditCluster({ ...(others.length === 1 ? { benchmarkIfUnreachable: others[0] } : {}), ...o.clusterOptions }));
+  }
   if (parts.length === 0) throw usageError('audit: name at least one target: --config FILE…, --node [HOST_ROOT] or --cluster (or use audit config|node|cluster)');
   return { run: mergeRuns(parts.map((p) => p.run)), sectionTitles: Object.assign({}, ...parts.map((p) => p.sectionTitles)) as Record<string, string> };
 }

@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 import { fixtureTree } from '../support/node-audit.js';
 import { removeHostTree } from '../support/host-fixtures.js';
+import path from 'node:path';
+import { tempTree } from '../support/temp-files.js';
+import { auditTargets } from '../../src/cli/audit-targets-command.js';
+import { exitCodeFor } from '../../src/cli/exit-codes.js';
+import type { ScanRun } from '../../src/model/result.js';
 
 describe('audit with several targets: one report, shared checks', () => {
   it('--config and --node merge into one report, each result naming its target', async () => {
@@ -27,6 +32,36 @@ describe('audit with several targets: one report, shared checks', () => {
     } finally {
       removeHostTree(root);
     }
+  });
+
+  describe('an API server out of reach (a real closed port)', () => {
+    // Nothing listens on port 1: every connection is refused, as when the API server is down.
+    const kubeconfig = () => {
+      const dir = tempTree({ kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "https://127.0.0.1:1", insecure-skip-tls-verify: true } }]\nusers: [{ name: u, user: { token: t } }]\ncontexts: [{ name: ctx, context: { cluster: c, user: u } }]\ncurrent-context: ctx\n' });
+      return path.join(dir, 'kubeconfig');
+    };
+
+    it('audit --config --cluster keeps the configuration results and reports the cluster controls as errors: exit 3', async () => {
+      const { run } = await auditTargets({ config: ['examples/rke2-server/config.yaml'], configOptions: { k8sVersion: 'v1.31.4+rke2r1' }, cluster: true, clusterOptions: { kubeconfig: kubeconfig(), timeout: 1 } });
+      expect(run.targets).toMatchObject([{ kind: 'config', benchmark: 'rke2-cis-1.11' }, { kind: 'cluster', name: 'ctx (https://127.0.0.1:1)', benchmark: 'rke2-cis-1.11' }]);
+      const ofCluster = run.results.filter((r) => r.target === 'ctx (https://127.0.0.1:1)');
+      const errors = ofCluster.filter((r) => r.status === 'error');
+      expect(errors.map((r) => r.controlId)).toEqual(expect.arrayContaining(['5.1.1', '5.1.5', '5.2.2', '5.3.2']));
+      expect(errors[0]!.reason).toMatch(/cannot reach https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+      expect(ofCluster.filter((r) => r.status === 'pass' || r.status === 'fail')).toEqual([]);
+      expect(run.results.filter((r) => r.target === 'examples/rke2-server/config.yaml' && r.status === 'pass').length).toBeGreaterThan(50);
+      expect(run.warnings).toContainEqual(expect.stringMatching(/could not be reached .*every control it decides is an error/));
+      expect(exitCodeFor(run, 'fail')).toBe(3);
+    });
+
+    it('audit cluster: exit 3 with --benchmark; without one, exit 2 naming the server and the way out', async () => {
+      const withBenchmark = await runCli(['audit', 'cluster', '--kubeconfig', kubeconfig(), '--timeout', '1', '--benchmark', 'rke2-cis-1.11', '-o', 'json']);
+      expect(withBenchmark.code).toBe(3);
+      expect((JSON.parse(withBenchmark.stdout) as ScanRun).summary.error).toBeGreaterThan(10);
+      const without = await runCli(['audit', 'cluster', '--kubeconfig', kubeconfig(), '--timeout', '1']);
+      expect(without.code).toBe(2);
+      expect(without.stderr).toMatch(/^rke-harden: cannot read the Kubernetes version from https:\/\/127\.0\.0\.1:1: .*\(with --benchmark, its controls are reported as errors instead: exit 3\)\n$/);
+    });
   });
 
   it('no target is a usage error', async () => {

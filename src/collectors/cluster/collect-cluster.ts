@@ -4,9 +4,9 @@
  * listing and returns a FactSnapshot. A list that fails for good becomes snapshot.errors[<fact>], so
  * the checks reading it report `error`, never `pass`.
  */
-import type { FactSnapshot, FactValue } from '../../model/fact.js';
+import { emptySnapshot, type FactSnapshot, type FactValue } from '../../model/fact.js';
 import type { Distro } from '../../model/status.js';
-import { inputError, usageError } from '../../errors/rke-harden-error.js';
+import { inputError, RkeHardenError, usageError } from '../../errors/rke-harden-error.js';
 import { markCollected } from '../../engine/evaluators/cluster/read-facts.js';
 import { mapLimit } from './bounded-concurrency.js';
 import { describeListError } from './describe-list-error.js';
@@ -62,6 +62,27 @@ function exemptionFacts(distro: Distro, names: string[], gitVersion: string, ext
   };
 }
 
+/** The API server could not be reached (every retry failed): none of the cluster's facts can be read. */
+export class ClusterUnreachableError extends RkeHardenError {
+  constructor(
+    readonly server: string,
+    readonly why: string,
+  ) {
+    super('input', `cannot read the Kubernetes version from ${server}: ${why}`);
+  }
+}
+
+/**
+ * The snapshot of a cluster that could not be reached: one collection error covering every `cluster.*`
+ * fact, so every control the API decides is `error` (the scan is incomplete, exit 3), never pass.
+ */
+export function unreachableClusterSnapshot(e: ClusterUnreachableError, targetName: string, distro: Distro): FactSnapshot {
+  const snapshot = emptySnapshot({ kind: 'cluster', name: targetName }, distro);
+  snapshot.errors.cluster = `cannot reach ${e.server}: ${e.why}`;
+  snapshot.warnings.push(`${targetName}: the API server could not be reached (${e.why}): every control it decides is an error`);
+  return snapshot;
+}
+
 const applies = (spec: ListSpec, minor: number): boolean => spec.minors?.max === undefined || minor <= spec.minors.max;
 
 export async function collectCluster(opts: CollectClusterOptions): Promise<FactSnapshot> {
@@ -82,8 +103,9 @@ export async function collectCluster(opts: CollectClusterOptions): Promise<FactS
   try {
     gitVersion = (await withRetry('GET /version', (timeoutMs) => api.version({ timeoutMs }), retry)).gitVersion;
   } catch (e) {
-    const why = e instanceof KubeApiError && e.status === 401 ? 'the credentials were rejected (HTTP 401)' : (e as Error).message;
-    throw inputError(`cannot read the Kubernetes version from ${api.server}: ${why}`);
+    // Rejected credentials are the kubeconfig's fault (exit 2); anything else is the server out of reach.
+    if (e instanceof KubeApiError && e.status === 401) throw inputError(`cannot read the Kubernetes version from ${api.server}: the credentials were rejected (HTTP 401)`);
+    throw new ClusterUnreachableError(api.server, (e as Error).message);
   }
   const distro = clusterDistro(gitVersion, opts.distro);
   if (!distro) {
