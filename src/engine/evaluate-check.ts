@@ -37,12 +37,23 @@ export const factsOf = oncePerObject((check: Check): string[] =>
 
 const expectation = oncePerObject((leaf: Leaf): string => describeExpectation(leaf.op, leaf.value));
 
+/** Where facts under the longest prefix of key are read (FactSnapshot.searched), if the collector said. */
+function searchedFor(snap: FactSnapshot, key: string): string | undefined {
+  if (!snap.searched) return undefined;
+  for (let k = key; k.includes('.'); k = k.slice(0, k.lastIndexOf('.'))) {
+    const where = snap.searched[k];
+    if (where !== undefined) return where;
+  }
+  return undefined;
+}
+
 function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth {
   let leaf = given;
   if (given.valueFact !== undefined) {
     const other = snap.facts[given.valueFact];
     if (other === undefined || other.value === null) {
-      evidence.push({ fact: given.valueFact, observed: '(not set)', expected: 'set (compared with ' + given.fact + ')' });
+      const where = searchedFor(snap, given.valueFact);
+      evidence.push({ fact: given.valueFact, observed: '(not set)', expected: 'set (compared with ' + given.fact + ')', ...(where ? { layer: `not set in ${where}` } : {}) });
       return given.ifMissing ? given.ifMissing === 'pass' : 'missing';
     }
     leaf = { ...given, value: other.secret ? '' : text(other.value) };
@@ -54,8 +65,11 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
     return 'elsewhere';
   }
   if (fact === undefined || fact.value === null) {
+    // Where the value was looked for: a "not set" verdict says which sources were read.
+    const where = searchedFor(snap, leaf.fact);
+    const looked = where ? { layer: `not set in ${where}` } : {};
     if (leaf.op === 'notSet') {
-      evidence.push({ fact: leaf.fact, observed: '(not set)', expected, source: 'default' });
+      evidence.push({ fact: leaf.fact, observed: '(not set)', expected, source: 'default', ...looked });
       return true;
     }
     if (leaf.default !== undefined) {
@@ -65,10 +79,11 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
         observed: `${leaf.default} (not set; ${leaf.defaultFrom ?? 'component default'})`,
         expected,
         source: 'default',
+        ...looked,
       });
       return ok;
     }
-    evidence.push({ fact: leaf.fact, observed: '(not set)', expected });
+    evidence.push({ fact: leaf.fact, observed: '(not set)', expected, ...looked });
     if (leaf.ifMissing) return leaf.ifMissing === 'pass';
     return 'missing';
   }

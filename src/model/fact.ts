@@ -37,6 +37,11 @@ export interface FactSnapshot {
    * decided by the fact's default. Optional: snapshots of nodes and clusters have none.
    */
   elsewhere?: Record<string, string>;
+  /**
+   * Where facts under a key prefix are read, e.g. kubelet.args → "command line of pid 812,
+   * /var/lib/kubelet/config.yaml": the evidence of a fact that is not set says where it was looked for.
+   */
+  searched?: Record<string, string>;
   warnings: string[];
 }
 

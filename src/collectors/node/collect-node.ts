@@ -162,6 +162,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
 
   // 4. Component flags.
   const args = new Map<NodeComponent, ArgMap>();
+  const searched: Record<string, string> = {};
   let kubeletFiles: KubeletFiles | undefined;
   for (const [c, r] of running) {
     if (!present.has(c)) continue;
@@ -176,6 +177,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
         continue;
       }
       args.set(c, k.args);
+      searched['kubelet.args'] = [prov.layer, ...k.files].join(', ');
     } else if (c === 'etcd' && r.flags.some((f) => f.flag === 'config-file')) {
       const file = r.flags.filter((f) => f.flag === 'config-file').at(-1)!.value;
       const e = etcdConfigArgs(fs, file);
@@ -187,8 +189,10 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
       e.args.set('config-file', file, prov);
       if (r.flags.some((f) => f.flag !== 'config-file')) warnings.push(`etcd (pid ${r.proc.pid}) has --config-file and other flags: etcd ignores the others`);
       args.set(c, e.args);
+      searched['etcd.args'] = `etcd config file ${file} (--config-file on the ${prov.layer})`;
     } else {
       args.set(c, argMapOf(r.flags, prov));
+      searched[`${c}.args`] = prov.layer;
     }
   }
   for (const [c, m] of args) facts.push(...argFacts(m, c));
@@ -266,6 +270,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   for (const f of facts) snap.facts[f.key] = f;
   snap.errors = errors;
   snap.absent = absent;
+  snap.searched = searched;
   snap.warnings = warnings;
   return snap;
 }

@@ -151,6 +151,9 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
   const snap = emptySnapshot({ kind: 'config', name: opts.name }, 'rke2', version.text);
   const put = (f: Fact) => (snap.facts[f.key] = f);
   for (const [component, m] of Object.entries(maps)) m.toFacts(component).forEach(put);
+  // A flag not set anywhere: the evidence names the files and keys that could have set it.
+  const files = [...new Set(cfg.files.map((f) => f.split('/').slice(-2).join('/')))].join(', ') || opts.name;
+  snap.searched = Object.fromEntries(Object.entries(ARG_KEYS).map(([key, component]) => [`${component}.args`, `${key} in ${files}, RKE2 ${version.text} defaults`]));
   if (profileItem) put({ key: 'rke2.profile', value: profileItem.value, source: 'config', layer: 'config profile', location: profileItem.location });
 
   // Secrets encryption is forced on servers; RKE2 writes aescbc first.
