@@ -106,8 +106,9 @@ export function assertSnapshot(v: unknown, where: string): FactSnapshot {
   for (const [key, f] of Object.entries(v.facts as Record<string, unknown>)) {
     if (!isRecord(f) || f.key !== key || !('value' in f) || typeof f.source !== 'string') throw new EnvelopeError(`${where}: fact ${key} is malformed`);
   }
-  for (const k of ['errors', 'absent'] as const) {
-    for (const [key, reason] of Object.entries(v[k] as Record<string, unknown>)) {
+  if (v.searched !== undefined && !isRecord(v.searched)) throw new EnvelopeError(`${where}: the snapshot's searched is not an object`);
+  for (const k of ['errors', 'absent', 'searched'] as const) {
+    for (const [key, reason] of Object.entries((v[k] ?? {}) as Record<string, unknown>)) {
       if (typeof reason !== 'string') throw new EnvelopeError(`${where}: ${k}.${key} is not a string`);
     }
   }

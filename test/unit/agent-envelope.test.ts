@@ -97,6 +97,10 @@ describe('snapshot envelopes', () => {
     notSnapshot.binaryData![SNAPSHOT_KEY] = gzipSync(JSON.stringify({ target: { kind: 'node', name: 'x' }, distro: 'k3s', facts: {}, errors: {}, absent: {}, warnings: [] })).toString('base64');
     expect(() => configMapToEnvelope(notSnapshot)).toThrow(/distro is "k3s"/);
 
+    const badSearched = structuredClone(noSha);
+    badSearched.binaryData![SNAPSHOT_KEY] = gzipSync(JSON.stringify({ ...snapshot, searched: { 'kubelet.args': 42 } })).toString('base64');
+    expect(() => configMapToEnvelope(badSearched)).toThrow(/searched\.kubelet\.args is not a string/);
+
     const noNode = structuredClone(cm);
     delete noNode.metadata.annotations![A.node];
     expect(() => configMapToEnvelope(noNode)).toThrow(EnvelopeError);
