@@ -21,8 +21,11 @@ export interface ControlResult {
   evidence: Evidence[];
   reason?: string;
   remediation?: string;
-  /** The waiver that accepted this result, and the status it accepted (what the result is again once the waiver expires; absent in scans saved before it was recorded). */
-  waiver?: { reason: string; owner: string; expires: string; status?: 'fail' | 'manual' };
+  /**
+   * The waiver that accepted this result: its entry in the waivers file (location), and the status it
+   * accepted (what the result is again once the waiver expires). Both absent in scans saved before they were recorded.
+   */
+  waiver?: { reason: string; owner: string; expires: string; status?: 'fail' | 'manual'; location?: Location };
   /** Set when a report mixes benchmarks (targets of different distros or versions). */
   benchmark?: string;
 }

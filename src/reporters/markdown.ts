@@ -79,7 +79,7 @@ export function renderMarkdown(run: ScanRun, ctx: ReportContext, limit = MARKDOW
   const waived = run.results.filter((r) => r.status === 'waived');
   if (waived.length > 0) {
     blocks.push(['### Waived', '', '| Control | Title | Target | Owner | Expires | Reason |', '|---|---|---|---|---|---|',
-      ...waived.map((r) => `| ${code(r.controlId)} | ${cell(r.title)} | ${cell(r.target)} | ${cell(r.waiver?.owner ?? '')} | ${cell(r.waiver?.expires ?? '')} | ${cell(r.waiver?.reason ?? '')} |`), '']);
+      ...waived.map((r) => `| ${code(r.controlId)} | ${cell(r.title)} | ${cell(r.target)} | ${cell(r.waiver?.owner ?? '')} | ${cell(r.waiver?.expires ?? '')} | ${cell(r.waiver?.reason ?? '')}${r.waiver?.location ? ` (${code(formatLocation(r.waiver.location))})` : ''} |`), '']);
   }
   const manual = run.results.filter((r) => r.status === 'manual');
   if (manual.length > 0) {

@@ -1,5 +1,6 @@
 import type { ControlResult, ScanRun } from '../model/result.js';
 import type { Status } from '../model/status.js';
+import { formatLocation } from './report-context.js';
 
 const LABEL: Record<Status, string> = {
   pass: 'PASS', fail: 'FAIL', manual: 'MANUAL', notApplicable: 'N/A', error: 'ERROR', waived: 'WAIVED',
@@ -36,7 +37,7 @@ export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?
         }
       }
       if (r.reason && r.status !== 'pass') out.push(`          ${r.reason}`);
-      if (r.waiver) out.push(`          waived until ${r.waiver.expires} by ${r.waiver.owner}: ${r.waiver.reason}`);
+      if (r.waiver) out.push(`          waived until ${r.waiver.expires} by ${r.waiver.owner}: ${r.waiver.reason}${r.waiver.location ? ` (${formatLocation(r.waiver.location)})` : ''}`);
     }
     const failing = results.filter((r) => r.status === 'fail' && r.remediation);
     if (failing.length > 0) {

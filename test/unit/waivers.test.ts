@@ -234,7 +234,10 @@ describe('--waivers', () => {
     const r = await runCli(['audit', 'node', '--host-root', root, '-o', 'json', '--waivers', path.join(dir, 'w.yaml')]);
     const run = JSON.parse(r.stdout) as ScanRun;
     expect(run.targets).toMatchObject([{ kind: 'node', name: 'rke1-worker-2' }]);
-    expect(run.results.find((x) => x.controlId === '4.1.7')).toMatchObject({ target: 'rke1-worker-2', status: 'waived', waiver: { owner: 'platform', status: 'fail' } });
+    expect(run.results.find((x) => x.controlId === '4.1.7')).toMatchObject({ target: 'rke1-worker-2', status: 'waived', waiver: { owner: 'platform', status: 'fail', location: { file: path.join(dir, 'w.yaml'), line: 2, column: 5 } } });
+    // The text report names the waiver's entry too.
+    const text = await runCli(['audit', 'node', '--host-root', root, '--waivers', path.join(dir, 'w.yaml')]);
+    expect(text.stdout).toContain(`waived until 2099-12-31 by platform: kube-ca.pem is shared with etcd nodes (${path.join(dir, 'w.yaml')}:2:5)`);
     expect(run.warnings.filter((w) => w.includes('matched no'))).toEqual([]);
   });
 
