@@ -58,10 +58,13 @@ function program(setExit: (code: number) => void): Command {
       .option('--request-timeout <seconds>', 'deadline for one request', Number, 30)
       .option('--page-size <n>', 'items per list request', Number, 500)
       .option('--concurrency <n>', 'lists in flight', Number, 4)
+      .option('--snapshot-out <file>', 'also save the collected facts (JSON, no secrets) for `audit snapshot`')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (o: ReportFlags & AuditClusterOptions) => {
-    const [{ auditCluster }, { emitRun }] = await Promise.all([import('./audit-cluster-command.js'), import('./emit-run.js')]);
-    setExit(emitRun(await auditCluster({ ...o, ...(process.stderr.isTTY ? { progress: (l: string) => process.stderr.write(`${l}\n`) } : {}) }), o));
+  ).action(async (o: ReportFlags & AuditClusterOptions & { snapshotOut?: string }) => {
+    const [{ auditCluster }, { emitRun }, { writeSnapshotFile }] = await Promise.all([import('./audit-cluster-command.js'), import('./emit-run.js'), import('./snapshot-file.js')]);
+    const audited = await auditCluster({ ...o, ...(process.stderr.isTTY ? { progress: (l: string) => process.stderr.write(`${l}\n`) } : {}) });
+    if (o.snapshotOut) writeSnapshotFile(audited.snapshot, o.snapshotOut);
+    setExit(emitRun(audited, o));
   });
 
   reportOptions(
@@ -75,10 +78,25 @@ function program(setExit: (code: number) => void): Command {
       .addOption(new Option('--distro <distro>', 'skip distro detection').choices(['rke1', 'rke2']))
       .option('--k8s-version <version>', 'skip version detection')
       .option('--node-name <name>', 'target name in the report')
+      .option('--snapshot-out <file>', 'also save the collected facts (JSON, no secrets) for `audit snapshot`')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (o: ReportFlags & AuditNodeOptions) => {
-    const [{ auditNode }, { emitRun }] = await Promise.all([import('./audit-node-command.js'), import('./emit-run.js')]);
-    setExit(emitRun(auditNode(o), o));
+  ).action(async (o: ReportFlags & AuditNodeOptions & { snapshotOut?: string }) => {
+    const [{ auditNode }, { emitRun }, { writeSnapshotFile }] = await Promise.all([import('./audit-node-command.js'), import('./emit-run.js'), import('./snapshot-file.js')]);
+    const audited = auditNode(o);
+    if (o.snapshotOut) writeSnapshotFile(audited.snapshot, o.snapshotOut);
+    setExit(emitRun(audited, o));
+  });
+
+  reportOptions(
+    audit
+      .command('snapshot')
+      .description('evaluate fact snapshots saved by `audit node|cluster --snapshot-out` offline: the same report, on any machine')
+      .argument('<files...>', 'snapshot files (JSON)')
+      .option('--benchmark <id>', 'benchmark profile (default: chosen from the snapshot\'s distro and version)')
+      .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
+  ).action(async (files: string[], o: ReportFlags & { benchmark?: string }) => {
+    const [{ auditSnapshots }, { emitRun }] = await Promise.all([import('./audit-snapshot-command.js'), import('./emit-run.js')]);
+    setExit(emitRun(auditSnapshots(files, o), o));
   });
 
   // `audit --config … --node … --cluster`: several targets, one report.

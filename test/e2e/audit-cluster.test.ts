@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCluster, type AuditClusterOptions } from '../../src/cli/audit-cluster-command.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
+import { auditSnapshots } from '../../src/cli/audit-snapshot-command.js';
+import { writeSnapshotFile } from '../../src/cli/snapshot-file.js';
+import { tempTree } from '../support/temp-files.js';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { evaluateCheck } from '../../src/engine/evaluate-check.js';
 import type { FactSnapshot } from '../../src/model/fact.js';
@@ -130,6 +133,15 @@ describe('audit cluster: a default cluster', () => {
     const sas = evaluateCheck(catalog.checks.get('default-service-accounts-not-used')!, result.snapshot);
     expect(sas.evidence[0]!.observed).toMatch(/token automounted in: .*app/);
     expect(sas.evidence.some((e) => /kube-system \(exempt: rke2 list for v1\./.test(e.observed ?? ''))).toBe(true);
+  });
+
+  it('saved with its snapshot, the audit replays offline to the same report (the facts pass their schemas read back)', () => {
+    const file = join(tempTree({}), 'cluster.snapshot.json');
+    writeSnapshotFile(result.snapshot, file);
+    const replayed = auditSnapshots([file], {}).run;
+    expect(replayed.targets).toEqual(result.run.targets);
+    expect(replayed.results).toEqual(result.run.results);
+    expect(replayed.results.filter((r) => r.status === 'error')).toEqual([]);
   });
 });
 

@@ -1,0 +1,35 @@
+import { loadCatalog } from '../catalog/load-catalog.js';
+import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
+import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
+import { mergeRuns } from '../engine/merge-runs.js';
+import { buildScanRun } from '../engine/scan-run.js';
+import { usageError } from '../errors/rke-harden-error.js';
+import type { ScanRun } from '../model/result.js';
+import { readSnapshotFile } from './snapshot-file.js';
+
+/**
+ * `audit snapshot <file…>`: evaluate saved fact snapshots offline. Each keeps its target's kind and
+ * name, and its benchmark is chosen as the audit that collected it chose it (distro and version), so
+ * the report equals that audit's, and the same waivers match.
+ */
+export function auditSnapshots(files: string[], opts: { benchmark?: string }): { run: ScanRun; sectionTitles: Record<string, string> } {
+  const started = new Date();
+  const catalog = loadCatalog();
+  const chosen = opts.benchmark ? resolveBenchmarkId(catalog, opts.benchmark) : undefined;
+  const names = new Map<string, string>();
+  const parts = files.map((file) => {
+    const snapshot = readSnapshotFile(file);
+    const same = names.get(snapshot.target.name);
+    if (same !== undefined) throw usageError(`${file}: its target ${snapshot.target.name} is also ${same}'s: one snapshot per target`);
+    names.set(snapshot.target.name, file);
+    if (chosen && chosen.distro !== snapshot.distro) {
+      throw usageError(`${file}: --benchmark ${chosen.id} is an ${chosen.distro.toUpperCase()} profile, but the snapshot is of an ${snapshot.distro.toUpperCase()} target`);
+    }
+    if (!chosen && !snapshot.k8sVersion) throw usageError(`${file}: the snapshot names no Kubernetes version: pass --benchmark`);
+    const benchmark = chosen ?? selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion!);
+    return { benchmark, run: buildScanRun([{ benchmark, snapshot, results: evaluateBenchmark(benchmark, catalog.checks, snapshot) }], started) };
+  });
+  if (parts.length === 0) throw usageError('audit snapshot: name at least one snapshot file');
+  const sectionTitles = Object.assign({}, ...parts.map((p) => p.benchmark.sectionTitles)) as Record<string, string>;
+  return { run: mergeRuns(parts.map((p) => p.run)), sectionTitles };
+}
