@@ -7,7 +7,7 @@ import { hardenConfig, writeHardenedConfig, type HardenConfigOptions } from '../
 export function runHardenConfig(o: HardenConfigOptions & { out?: string; check?: boolean }): { text: string; changed: boolean } {
   const h = hardenConfig(o);
   const changed = h.after !== h.before || h.dropIns.some((d) => d.after !== d.before);
-  const lines = [h.diff.trimEnd(), ''];
+  const lines = [changed ? h.diff.trimEnd() : `No change to ${h.fileName}${h.dropIns.length ? ' or its drop-ins' : ''}.`, ''];
   lines.push(`Benchmark: ${h.benchmark}`);
   if (h.companions.length) {
     lines.push('Companion files (written under <out>/host/<path>; copy them to the node):');

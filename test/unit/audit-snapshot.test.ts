@@ -20,7 +20,8 @@ describe('audit snapshot: a saved node replays to the same report', () => {
       const live = await runCli(['audit', 'node', '--host-root', tree(fixture), '-o', 'json', '--snapshot-out', file]);
       const replay = await runCli(['audit', 'snapshot', file, '-o', 'json']);
       expect(replay.code).toBe(live.code);
-      const [a, b] = [JSON.parse(live.stdout), JSON.parse(replay.stdout)] as ScanRun[];
+      const a = JSON.parse(live.stdout) as ScanRun;
+      const b = JSON.parse(replay.stdout) as ScanRun;
       expect(b.targets).toEqual(a.targets);
       expect(b.results).toEqual(a.results);
       expect(b.summary).toEqual(a.summary);

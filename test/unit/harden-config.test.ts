@@ -78,7 +78,11 @@ kube-apiserver-arg:
     const dir = tempTree({ 'config.yaml': USER_RKE2 });
     const first = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') });
     fs.writeFileSync(path.join(dir, 'config.yaml'), first.after);
-    expect(hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') }).after).toBe(first.after);
+    const second = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') });
+    expect(second.after).toBe(first.after);
+    // The files the first run chose paths for are written again, and the paths are not taken for the user's.
+    expect(second.companions).toEqual(first.companions);
+    expect(second.notes.filter((n) => /is yours/.test(n))).toEqual([]);
     const rke1 = tempTree({ 'cluster.yml': fs.readFileSync('examples/rke1-default/cluster.yml', 'utf8') });
     const r1 = hardenConfig({ distro: 'rke1', k8sVersion: 'v1.28.15-rancher1-1', from: path.join(rke1, 'cluster.yml') });
     fs.writeFileSync(path.join(rke1, 'cluster.yml'), r1.after);
@@ -209,6 +213,8 @@ kube-apiserver-arg:
     const after = await runCli(['harden', 'config', '--distro', 'rke1', '--from', file, '--check']);
     expect(after.code, after.stdout).toBe(0);
     expect(after.stdout).toMatch(/Check: the configuration is hardened: nothing to change\./);
+    expect(after.stdout).toMatch(/^No change to cluster\.yml\.$/m);
+    expect(after.stdout).not.toMatch(/^(\+\+\+|---|===)/m);
     expect((await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.15-rancher1-1', '--check'])).code).toBe(2);
     expect((await runCli(['harden', 'config', '--distro', 'rke1', '--from', file, '--check', '--out', path.join(dir, 'o')])).code).toBe(2);
   });
