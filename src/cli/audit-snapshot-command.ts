@@ -1,7 +1,6 @@
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
-import { mergeRuns } from '../engine/merge-runs.js';
 import { buildScanRun } from '../engine/scan-run.js';
 import { usageError } from '../errors/rke-harden-error.js';
 import type { ScanRun } from '../model/result.js';
@@ -27,9 +26,9 @@ export function auditSnapshots(files: string[], opts: { benchmark?: string }): {
     }
     if (!chosen && !snapshot.k8sVersion) throw usageError(`${file}: the snapshot names no Kubernetes version: pass --benchmark`);
     const benchmark = chosen ?? selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion!);
-    return { benchmark, run: buildScanRun([{ benchmark, snapshot, results: evaluateBenchmark(benchmark, catalog.checks, snapshot) }], started) };
+    return { benchmark, snapshot, results: evaluateBenchmark(benchmark, catalog.checks, snapshot) };
   });
   if (parts.length === 0) throw usageError('audit snapshot: name at least one snapshot file');
   const sectionTitles = Object.assign({}, ...parts.map((p) => p.benchmark.sectionTitles)) as Record<string, string>;
-  return { run: mergeRuns(parts.map((p) => p.run)), sectionTitles };
+  return { run: buildScanRun(parts, started), sectionTitles };
 }

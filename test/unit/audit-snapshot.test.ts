@@ -34,6 +34,20 @@ describe('audit snapshot: a saved node replays to the same report', () => {
     });
   }
 
+  it('several snapshots, one report: each result names its target, and its benchmark where it differs', async () => {
+    const dir = tempTree({});
+    const save = async (fixture: 'rke2-agent' | 'rke1-worker-default') => {
+      const file = path.join(dir, `${fixture}.json`);
+      await runCli(['audit', 'node', '--host-root', tree(fixture), '-o', 'json', '--snapshot-out', file]);
+      return file;
+    };
+    const files = [await save('rke2-agent'), await save('rke1-worker-default')];
+    const run = JSON.parse((await runCli(['audit', 'snapshot', ...files, '-o', 'json'])).stdout) as ScanRun;
+    expect(run.targets).toMatchObject([{ name: 'rke2-agent-1', benchmark: 'rke2-cis-1.12' }, { name: 'rke1-worker-1', benchmark: 'rke-cis-1.8-hardened' }]);
+    expect(run.results.filter((r) => r.target === 'rke1-worker-1').every((r) => r.benchmark === 'rke-cis-1.8-hardened')).toBe(true);
+    expect(run.results.filter((r) => r.target === 'rke2-agent-1').every((r) => r.benchmark === undefined)).toBe(true);
+  });
+
   it('another benchmark of the same distro may be asked for; one of the other distro is refused', async () => {
     const file = path.join(tempTree({}), 's.json');
     await runCli(['audit', 'node', '--host-root', tree('rke2-agent'), '-o', 'json', '--snapshot-out', file]);
