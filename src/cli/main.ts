@@ -60,11 +60,9 @@ function program(setExit: (code: number) => void): Command {
       .option('--concurrency <n>', 'lists in flight', Number, 4)
       .option('--snapshot-out <file>', 'also save the collected facts (JSON, no secrets) for `audit snapshot`')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (o: ReportFlags & AuditClusterOptions & { snapshotOut?: string }) => {
-    const [{ auditCluster }, { emitRun }, { writeSnapshotFile }] = await Promise.all([import('./audit-cluster-command.js'), import('./emit-run.js'), import('./snapshot-file.js')]);
-    const audited = await auditCluster({ ...o, ...(process.stderr.isTTY ? { progress: (l: string) => process.stderr.write(`${l}\n`) } : {}) });
-    if (o.snapshotOut) writeSnapshotFile(audited.snapshot, o.snapshotOut);
-    setExit(emitRun(audited, o));
+  ).action(async (o: ReportFlags & AuditClusterOptions) => {
+    const [{ auditCluster }, { emitRun }] = await Promise.all([import('./audit-cluster-command.js'), import('./emit-run.js')]);
+    setExit(emitRun(await auditCluster({ ...o, ...(process.stderr.isTTY ? { progress: (l: string) => process.stderr.write(`${l}\n`) } : {}) }), o));
   });
 
   reportOptions(
@@ -80,11 +78,9 @@ function program(setExit: (code: number) => void): Command {
       .option('--node-name <name>', 'target name in the report')
       .option('--snapshot-out <file>', 'also save the collected facts (JSON, no secrets) for `audit snapshot`')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (o: ReportFlags & AuditNodeOptions & { snapshotOut?: string }) => {
-    const [{ auditNode }, { emitRun }, { writeSnapshotFile }] = await Promise.all([import('./audit-node-command.js'), import('./emit-run.js'), import('./snapshot-file.js')]);
-    const audited = auditNode(o);
-    if (o.snapshotOut) writeSnapshotFile(audited.snapshot, o.snapshotOut);
-    setExit(emitRun(audited, o));
+  ).action(async (o: ReportFlags & AuditNodeOptions) => {
+    const [{ auditNode }, { emitRun }] = await Promise.all([import('./audit-node-command.js'), import('./emit-run.js')]);
+    setExit(emitRun(auditNode(o), o));
   });
 
   reportOptions(
