@@ -60,22 +60,21 @@ export async function auditCluster(
     api = new HttpKubeApi(kc);
     targetName = `${kc.getCurrentContext()} (${api.server})`;
   }
-  const collected = collectCluster({
-    api,
-    ...(opts.distro ? { distro: { distro: opts.distro, from: `--distro ${opts.distro}` } } : chosen ? { distro: { distro: chosen.distro, from: `--benchmark ${chosen.id}` } } : {}),
-    ...(opts.exemptions?.length ? { exemptions: opts.exemptions } : {}),
-    exemptNamespaces: opts.exemptNamespace ?? [],
-    ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
-    ...(opts.requestTimeout !== undefined ? { retry: { requestTimeoutMs: opts.requestTimeout * 1000 } } : {}),
-    ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
-    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-    ...(targetName ? { targetName } : {}),
-    ...(opts.progress ? { log: opts.progress } : {}),
-  });
   let snapshot: FactSnapshot;
   let benchmark = chosen;
   try {
-    snapshot = await collected;
+    snapshot = await collectCluster({
+      api,
+      ...(opts.distro ? { distro: { distro: opts.distro, from: `--distro ${opts.distro}` } } : chosen ? { distro: { distro: chosen.distro, from: `--benchmark ${chosen.id}` } } : {}),
+      ...(opts.exemptions?.length ? { exemptions: opts.exemptions } : {}),
+      exemptNamespaces: opts.exemptNamespace ?? [],
+      ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout * 1000 } : {}),
+      ...(opts.requestTimeout !== undefined ? { retry: { requestTimeoutMs: opts.requestTimeout * 1000 } } : {}),
+      ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+      ...(targetName ? { targetName } : {}),
+      ...(opts.progress ? { log: opts.progress } : {}),
+    });
   } catch (e) {
     if (!(e instanceof ClusterUnreachableError)) throw e;
     benchmark ??= opts.benchmarkIfUnreachable ? resolveBenchmarkId(catalog, opts.benchmarkIfUnreachable) : undefined;
