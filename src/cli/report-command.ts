@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { dataDir } from '../catalog/paths.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { inputError } from '../errors/rke-harden-error.js';
+import { readJsonFile } from './read-json-file.js';
 import type { ScanRun } from '../model/result.js';
 import { expireSavedWaivers } from '../waivers/apply-waivers.js';
 
@@ -32,27 +33,7 @@ function describe(e: ErrorObject): string {
 
 /** Read a JSON report written by `audit … -o json` and check it against schemas/scan-run.schema.json. */
 export function readScanFile(file: string): ScanRun {
-  const cannotRead = (e: unknown) => inputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch (e) {
-    throw cannotRead(e);
-  }
-  if (stat.isDirectory()) throw inputError(`${file}: is a directory`);
-  if (stat.size > MAX_SCAN_BYTES) throw inputError(`${file}: too large for a scan report (${stat.size} bytes)`);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw cannotRead(e);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw inputError(`${file}: not JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const value = readJsonFile(file, 'a scan report', MAX_SCAN_BYTES);
   const v = validate();
   if (!v(value)) {
     const hint = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
