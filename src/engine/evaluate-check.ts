@@ -37,14 +37,16 @@ export const factsOf = oncePerObject((check: Check): string[] =>
 
 const expectation = oncePerObject((leaf: Leaf): string => describeExpectation(leaf.op, leaf.value));
 
-/** Where facts under the longest prefix of key are read (FactSnapshot.searched), if the collector said. */
-function searchedFor(snap: FactSnapshot, key: string): string | undefined {
-  if (!snap.searched) return undefined;
-  for (let k = key; k.includes('.'); k = k.slice(0, k.lastIndexOf('.'))) {
+/**
+ * The evidence layer of a fact that is not set: where facts under the longest prefix of its key are read
+ * (FactSnapshot.searched), so the verdict says which sources were read. Nothing when the collector did not say.
+ */
+function notSetIn(snap: FactSnapshot, key: string): { layer?: string } {
+  for (let k = key; snap.searched && k.includes('.'); k = k.slice(0, k.lastIndexOf('.'))) {
     const where = snap.searched[k];
-    if (where !== undefined) return where;
+    if (where !== undefined) return { layer: `not set in ${where}` };
   }
-  return undefined;
+  return {};
 }
 
 function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth {
@@ -52,8 +54,7 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
   if (given.valueFact !== undefined) {
     const other = snap.facts[given.valueFact];
     if (other === undefined || other.value === null) {
-      const where = searchedFor(snap, given.valueFact);
-      evidence.push({ fact: given.valueFact, observed: '(not set)', expected: 'set (compared with ' + given.fact + ')', ...(where ? { layer: `not set in ${where}` } : {}) });
+      evidence.push({ fact: given.valueFact, observed: '(not set)', expected: 'set (compared with ' + given.fact + ')', ...notSetIn(snap, given.valueFact) });
       return given.ifMissing ? given.ifMissing === 'pass' : 'missing';
     }
     leaf = { ...given, value: other.secret ? '' : text(other.value) };
@@ -65,9 +66,7 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
     return 'elsewhere';
   }
   if (fact === undefined || fact.value === null) {
-    // Where the value was looked for: a "not set" verdict says which sources were read.
-    const where = searchedFor(snap, leaf.fact);
-    const looked = where ? { layer: `not set in ${where}` } : {};
+    const looked = notSetIn(snap, leaf.fact);
     if (leaf.op === 'notSet') {
       evidence.push({ fact: leaf.fact, observed: '(not set)', expected, source: 'default', ...looked });
       return true;
