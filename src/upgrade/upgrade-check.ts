@@ -133,13 +133,10 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
   if (o.config) {
     before = loadConfigTargets([o.config], { ...(distro ? { distro } : {}), k8sVersion: from.text, overrideVersion: true }).snapshots[0]!;
     distro = before.distro;
-    if (distro === 'rke1' && to.minor > rke1LastMinor()) {
-      return blockedRke1(from, to, catalog);
-    }
-    after = loadConfigTargets([o.config], { distro, k8sVersion: to.text, overrideVersion: true }).snapshots[0]!;
   }
   if (!distro) throw inputError('upgrade-check: pass --distro or a configuration file');
   if (distro === 'rke1' && to.minor > rke1LastMinor()) return blockedRke1(from, to, catalog);
+  if (o.config) after = loadConfigTargets([o.config], { distro, k8sVersion: to.text, overrideVersion: true }).snapshots[0]!;
   const bBefore = o.benchmarkFrom ? resolveBenchmarkId(catalog, o.benchmarkFrom) : selectBenchmark(catalog, distro, from.text);
   const bAfter = o.benchmarkTo ? resolveBenchmarkId(catalog, o.benchmarkTo) : selectBenchmark(catalog, distro, to.text);
   const findings: UpgradeFinding[] = [];
