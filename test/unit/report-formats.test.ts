@@ -163,6 +163,9 @@ describe('HTML', () => {
     expect(html).toContain('<dt>Remediation</dt><dd>Remove anonymous-auth=true.</dd>');
     expect(html).toContain('<dt>Why</dt><dd>Because.</dd>');
     expect(html).toContain('<p class="waiver"><strong>Waived</strong> by team-platform until <time>2099-12-31</time>: accepted by security review 42</p>');
+    // A scan that records the waiver's entry shows where it is.
+    const located = sample.map((r) => (r.waiver ? { ...r, waiver: { ...r.waiver, status: 'fail' as const, location: { file: 'waivers.yaml', line: 3, column: 5 } } } : r));
+    expect(renderHtml(run(located), ctx)).toContain('accepted by security review 42 (<code>waivers.yaml:3:5</code>)</p>');
     expect(html).toMatch(/<h2 id="waivers">Waived controls \(1\)<\/h2>.*<td>team-platform<\/td><td><time>2099-12-31<\/time><\/td>/s);
   });
 

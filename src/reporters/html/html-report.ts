@@ -49,7 +49,8 @@ function evidenceTable(r: ControlResult): string {
 function waiverBlock(r: ControlResult): string {
   if (!r.waiver) return '';
   const w = r.waiver;
-  return `<p class="waiver"><strong>Waived</strong> by ${h(w.owner)} until <time>${h(w.expires)}</time>: ${h(w.reason)}</p>`;
+  const entry = w.location ? ` (<code>${h(formatLocation(w.location))}</code>)` : '';
+  return `<p class="waiver"><strong>Waived</strong> by ${h(w.owner)} until <time>${h(w.expires)}</time>: ${h(w.reason)}${entry}</p>`;
 }
 
 function resultItem(run: ScanRun, r: ControlResult, ctx: ReportContext): string {
