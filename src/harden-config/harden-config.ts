@@ -8,7 +8,8 @@ import { inputError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { resolveNamespaceExemptions } from '../collectors/cluster/namespace-exemptions.js';
-import { hardenRke1 } from './rke1-hardening.js';
+import { hardenRke1, rke1ServicePath } from './rke1-hardening.js';
+import { repairFlags, scoredFailsOf } from './repair-flags.js';
 import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
 import { rke2DropInFiles } from '../config/rke2/merge-config-files.js';
 import { hardenRancherRke2 } from './rancher-rke2-hardening.js';
@@ -90,11 +91,21 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     companions: [],
     manifests: [],
   };
+  const rke2Place = configFilesPlacement([doc, ...dropIns.map((d) => d.doc)]);
   if (kind === 'rke1-cluster-yml') hardenRke1(doc, ctx);
   else if (kind === 'rancher-rke2-cluster') hardenRancherRke2(doc, ctx);
-  else hardenRke2(ctx, configFilesPlacement([doc, ...dropIns.map((d) => d.doc)]));
-  const after = render(doc, before);
-  const hardenedDropIns = dropIns.map((d) => ({ name: d.name, before: d.before, after: render(d.doc, d.before) }));
+  else hardenRke2(ctx, rke2Place);
+  const draft = (): Omit<HardenedConfig, 'diff' | 'notes'> => ({
+    fileName, before, after: render(doc, before), dropIns: dropIns.map((d) => ({ name: d.name, before: d.before, after: render(d.doc, d.before) })),
+    companions: ctx.companions, manifests: ctx.manifests, benchmark: benchmark.id,
+  });
+  if (kind !== 'rancher-rke2-cluster') {
+    // Settings of the user's that still fail once the hardening is in place (anonymous-auth=true): the
+    // result is audited, and those flags get the value their check asks for.
+    const fails = scoredFailsOf((dir) => writeHardenedConfig({ ...draft(), diff: '', notes: [] }, dir), fileName, { distro: o.distro, k8sVersion: version.text }, benchmark, catalog);
+    ctx.notes.push(...repairFlags(fails, catalog, kind === 'rke2-config' ? { distro: 'rke2', place: rke2Place } : { distro: 'rke1', doc, servicePath: (s) => rke1ServicePath(doc, s) }));
+  }
+  const { after, dropIns: hardenedDropIns } = draft();
   for (const d of hardenedDropIns.filter((x) => x.after !== x.before && path.basename(x.name) === '50-rancher.yaml')) {
     ctx.notes.push(`${d.name} is written by Rancher from the cluster's rkeConfig and is overwritten on its next plan: make these changes in the Rancher Cluster instead (rke-harden harden config --distro rke2 --from <cluster.yaml>)`);
   }

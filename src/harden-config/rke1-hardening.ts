@@ -2,12 +2,20 @@ import { isMap, type Document } from 'yaml';
 import { upsertCommaFlag } from './comma-flag.js';
 import { etcdUserScript, STRONG_CIPHERS, sysctlConf } from './companion-templates.js';
 import type { HardeningContext } from './hardening-context.js';
+import { RKE1_SERVICES } from '../config/rke1/cluster-yml-keys.js';
 import { setScalar, valueAt, type Path } from './yaml-edit.js';
 
 /** The spelling the user's file already uses for a service section (kube-api or kube_api), else the RKE CLI one. */
 function servicePath(doc: Document, root: Path, spellings: string[]): Path {
   const found = spellings.find((s) => valueAt(doc, [...root, 'services', s]) !== undefined);
   return [...root, 'services', found ?? spellings[0]!];
+}
+
+/** The path of an RKE1 service section (`kube-api`, `kubelet`, …) in this file: its root and the spelling it uses. */
+export function rke1ServicePath(doc: Document, service: string): Path {
+  const wrapped = isMap(doc.contents) && doc.contents.has('rancher_kubernetes_engine_config');
+  const spellings = Object.values(RKE1_SERVICES).find((s) => s.spellings.includes(service))?.spellings ?? [service];
+  return servicePath(doc, wrapped ? ['rancher_kubernetes_engine_config'] : [], spellings);
 }
 
 /** Edit an RKE1 cluster.yml (or Rancher cluster with rancher_kubernetes_engine_config) into its hardened form. */

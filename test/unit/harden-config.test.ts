@@ -255,3 +255,41 @@ describe('harden config --exemptions: lists merged, as audit cluster and harden 
     expect(fs.readdirSync(out)).toEqual([]);
   });
 });
+
+describe('harden config: a weak value the user set is repaired, where it wins (the result is audited)', () => {
+  it('RKE2: *-arg items that fail get the value their check asks for, comments kept; --check sees the change', async () => {
+    const dir = tempTree({
+      'config.yaml': 'profile: cis\nkube-apiserver-arg:\n  - anonymous-auth=true # mine\n',
+      'config.yaml.d/50-kubelet.yaml': 'kubelet-arg:\n  - read-only-port=10255\n',
+    });
+    const from = path.join(dir, 'config.yaml');
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.28.15+rke2r1', from });
+    expect(h.after).toMatch(/^ {2}- anonymous-auth=false # mine$/m);
+    // The drop-in wins for kubelet-arg: the repair is made there, not in config.yaml.
+    expect(h.dropIns[0]!.after).toMatch(/^ {2}- read-only-port=0$/m);
+    expect(h.after).not.toMatch(/read-only-port/);
+    expect(h.notes).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^kube-apiserver-arg anonymous-auth → false: the value set before failed CIS 1\.2\.1 /),
+      expect.stringMatching(/^kubelet-arg read-only-port → 0: the value set before failed CIS 4\.2\.4 /),
+    ]));
+    const out = tempTree({});
+    writeHardenedConfig(h, out);
+    const { run } = auditConfig([path.join(out, 'config.yaml')], { k8sVersion: 'v1.28.15+rke2r1' });
+    expect(run.results.filter((r) => r.status === 'fail' && r.scored).map((r) => r.controlId)).toEqual([]);
+    expect((await runCli(['harden', 'config', '--distro', 'rke2', '--k8s-version', 'v1.28.15+rke2r1', '--from', from, '--check'])).code).toBe(1);
+  });
+
+  it('RKE1: extra_args values that fail are set to the value their check asks for', () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nnodes: []\nservices:\n  kube_api:\n    extra_args:\n      anonymous-auth: "true"\n      profiling: "true"\n  kubelet:\n    extra_args:\n      read-only-port: "10255"\n' });
+    const h = hardenConfig({ distro: 'rke1', from: path.join(dir, 'cluster.yml') });
+    const hardened = parse(h.after) as { services: { kube_api: { extra_args: Record<string, string> }; kubelet: { extra_args: Record<string, string> } } };
+    expect(hardened.services.kube_api.extra_args).toMatchObject({ 'anonymous-auth': 'false', profiling: 'false' });
+    expect(hardened.services.kubelet.extra_args).toMatchObject({ 'read-only-port': '0' });
+    expect(h.after).not.toMatch(/^ {2}kube-api:/m); // the user's spelling is kept
+    expect(h.notes).toContainEqual(expect.stringMatching(/^services\.kube_api\.extra_args profiling → false: the value set before failed CIS 1\.2\.\d+ /));
+    const out = tempTree({});
+    writeHardenedConfig(h, out);
+    const { run } = auditConfig([path.join(out, 'cluster.yml')], {});
+    expect(run.results.filter((r) => r.status === 'fail' && r.scored && !RKE1_UNFIXABLE.includes(r.controlId)).map((r) => r.controlId)).toEqual([]);
+  });
+});
