@@ -14,6 +14,7 @@ import type { Benchmark } from '../model/benchmark.js';
 import type { Check } from '../model/check.js';
 import type { Catalog } from './catalog.js';
 import { PACKAGE_ROOT } from './paths.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
 
 export interface CatalogDirs {
   checks: string;
@@ -56,10 +57,7 @@ export function catalogFingerprint(dirs: CatalogDirs): string {
 
 export function writeCompiledCatalog(catalog: Catalog, fingerprint: string, file = compiledCatalogFile()): void {
   const compiled: CompiledCatalog = { fingerprint, checks: [...catalog.checks.values()], benchmarks: [...catalog.benchmarks.values()] };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(compiled));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(compiled), { mkdir: true });
 }
 
 /**

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ScanRun } from '../model/result.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { renderJson } from '../reporters/json.js';
@@ -11,6 +9,7 @@ import { renderHtml } from '../reporters/html/html-report.js';
 import type { ReportContext, RuleInfo } from '../reporters/report-context.js';
 import { usageError } from '../errors/rke-harden-error.js';
 import { FORMATS } from './formats.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
 
 
 /** What the rich reporters know about each check of the run: its title, severity and rationale (from the catalog). */
@@ -50,7 +49,5 @@ export function emit(text: string, output: string | undefined): void {
     process.stdout.write(text);
     return;
   }
-  const tmp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, output);
+  writeFileAtomic(output, text);
 }

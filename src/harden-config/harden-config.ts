@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
@@ -14,6 +13,7 @@ import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
 import { rke2DropInFiles } from '../config/rke2/merge-config-files.js';
 import { hardenRancherRke2 } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
 
 export interface HardenConfigOptions {
@@ -127,10 +127,7 @@ function render(doc: Document, before: string): string {
 export function writeHardenedConfig(h: HardenedConfig, dir: string): string[] {
   const written: string[] = [];
   const write = (file: string, text: string, mode: number) => {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-    fs.writeFileSync(tmp, text, { mode });
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, text, { mode, mkdir: true });
     written.push(file);
   };
   write(path.join(dir, h.fileName), h.after, 0o600);

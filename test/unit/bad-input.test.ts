@@ -54,6 +54,23 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     expect(r.stderr.trim()).toBe('rke-harden: --benchmark rke2-cis-1.11 is an RKE2 profile, but --distro says RKE1');
   });
 
+  it('an output path that cannot be written: exit 2 naming it, no temporary file left', async () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\n', 'afile': 'x' });
+    const cfg = path.join(dir, 'cluster.yml');
+    const cases: [string[], RegExp][] = [
+      [['audit', 'config', cfg, '--output', path.join(dir, 'missing', 'r.json')], /missing\/r\.json: cannot write: no such directory \(ENOENT\)$/],
+      [['audit', 'config', cfg, '--output', dir], /: cannot write: is a directory \(EISDIR\)$/],
+      [['harden', 'config', '--distro', 'rke1', '--from', cfg, '--out', path.join(dir, 'afile')], /afile\/cluster\.yml: cannot write: (a parent is not a directory \(ENOTDIR\)|a file is in the way of a directory \(EEXIST\))$/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await runCli(argv);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(message);
+    }
+    expect(fs.readdirSync(dir).sort()).toEqual(['afile', 'cluster.yml']);
+  });
+
   it('a huge file is refused before it is parsed', async () => {
     const r = await auditFile('cluster.yml', `# ${'x'.repeat(5 * 1024 * 1024)}\n`);
     expect(r.code).toBe(2);
