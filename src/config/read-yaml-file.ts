@@ -28,9 +28,10 @@ function nodeAt(doc: Document.Parsed, path: (string | number)[]): Node | undefin
 }
 
 /** Parse YAML text; every problem becomes one clear line naming file:line:column. */
-export function parseYamlText(file: string, text: string): LocatedYaml {
+/** `allowEmpty`: an empty file is an empty document (value null), as RKE2 reads an empty drop-in; otherwise an error. */
+export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean } = {}): LocatedYaml {
   if (text.includes('\u0000')) throw inputError(`${file}: binary file, not YAML`);
-  if (text.trim() === '') throw inputError(`${file}: file is empty`);
+  if (text.trim() === '' && !opts.allowEmpty) throw inputError(`${file}: file is empty`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const loc = (offset: number): Location => {
@@ -81,7 +82,7 @@ export function parseYamlText(file: string, text: string): LocatedYaml {
   };
 }
 
-export function readYamlFile(file: string): LocatedYaml {
+export function readYamlFile(file: string, opts: { allowEmpty?: boolean } = {}): LocatedYaml {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -96,7 +97,7 @@ export function readYamlFile(file: string): LocatedYaml {
   } catch (e) {
     throw inputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseYamlText(file, text);
+  return parseYamlText(file, text, opts);
 }
 
 export { isMap, isSeq };

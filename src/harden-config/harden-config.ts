@@ -10,7 +10,7 @@ import { resolveNamespaceExemptions } from '../collectors/cluster/namespace-exem
 import { hardenRke1, rke1ServicePath } from './rke1-hardening.js';
 import { repairFlags, scoredFailsOf } from './repair-flags.js';
 import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
-import { rke2DropInFiles } from '../config/rke2/merge-config-files.js';
+import { readRke2DropIn, rke2DropInFiles } from '../config/rke2/merge-config-files.js';
 import { hardenRancherRke2 } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
@@ -77,7 +77,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   }
   // RKE2 reads config.yaml.d/*.yaml after config.yaml: they are hardened with it (a key is edited where it wins).
   const dropIns = y && kind === 'rke2-config' ? rke2DropInFiles(y.file).map((file) => {
-    const { text } = readYamlFile(file); // validates: one clear line on bad input
+    const { text } = readRke2DropIn(file); // validates: one clear line on bad input
     return { name: `${fileName}.d/${path.basename(file)}`, before: text, doc: parseDocument(text, { keepSourceTokens: true }) };
   }) : [];
   if (o.distro === 'rke1' && !o.from) doc.setIn(['nodes'], doc.createNode([]));

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigTargets } from '../../src/config/load-config-targets.js';
+import { auditConfig } from '../../src/cli/audit-config-command.js';
 import { tempTree } from '../support/temp-files.js';
 
 function rke2(files: Record<string, string>, k8sVersion = 'v1.31.4+rke2r1', role: 'server' | 'agent' = 'server') {
@@ -161,5 +162,22 @@ spec:
     expect(all!.absent?.etcd).toBeUndefined();
     expect(all!.warnings).toContainEqual(expect.stringMatching(/c\.yaml:\d+:\d+: spec\.rkeConfig\.machineGlobalConfig\.kubelet-arg\+: Rancher writes only the keys RKE2 lists as arguments \(filterConfigData\), so kubelet-arg\+ never reaches a machine/));
     expect(all!.warnings).toContainEqual(expect.stringMatching(/machineGlobalConfig\.disable-etcd: Rancher sets disable-etcd itself/));
+  });
+});
+
+describe('config.yaml.d as RKE2 finds it (k3s dotDFiles)', () => {
+  it('takes *.YAML / *.YML in any case, skips directories, reads empty and comment-only drop-ins as setting nothing', () => {
+    const dir = tempTree({
+      'config.yaml': 'profile: cis\n',
+      'config.yaml.d/10-empty.yaml': '',
+      'config.yaml.d/15-comment.yml': '# nothing yet\n',
+      'config.yaml.d/20-LOGS.YAML': 'kube-apiserver-arg+:\n  - audit-log-maxage=1\n',
+      'config.yaml.d/old.yaml/placeholder': 'x',
+    });
+    const { run } = auditConfig([path.join(dir, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
+    const maxage = run.results.find((r) => r.checkId === 'apiserver-audit-log-maxage-30')!;
+    // RKE2 appends the upper-case drop-in's item after the CIS profile's 30: the last one, 1, is what runs.
+    expect(maxage.status).toBe('fail');
+    expect(maxage.evidence[0]).toMatchObject({ observed: '1', location: { file: path.join(dir, 'config.yaml.d/20-LOGS.YAML') } });
   });
 });

@@ -41,7 +41,8 @@ export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: 
   const into: MergedConfig = { files: [], settings: new Map() };
   for (const d of documents) {
     const { y, at } = 'at' in d ? d : { y: d, at: [] as (string | number)[] };
-    const map = valueAtPath(y.value, at);
+    // An empty or comment-only file (or map) sets nothing, as RKE2 reads it.
+    const map = valueAtPath(y.value, at) ?? {};
     if (!isRecord(map)) {
       const l = y.locate(at);
       throw inputError(`${l.file}:${l.line ?? 1}:${l.column ?? 1}: ${at.length ? at.join('.') : 'an RKE2 config file'} must be a map of settings`);
@@ -68,20 +69,30 @@ export function readRke2ConfigFiles(mainFile: string): LocatedYaml[] {
   return [...(fs.existsSync(mainFile) ? [readYamlFile(mainFile)] : []), ...readRke2DropIns(mainFile)];
 }
 
-/** The drop-in files of a config file (<file>.d/*.yaml|*.yml, in name order), without the file itself. */
+/**
+ * The drop-in files of a config file, without the file itself, as RKE2 finds them (k3s dotDFiles):
+ * entries of <file>.d that are not directories, named *.yaml or *.yml in any letter case, in name order.
+ */
 export function rke2DropInFiles(mainFile: string): string[] {
-  let names: string[];
+  let entries: fs.Dirent[];
   try {
-    names = fs.readdirSync(`${mainFile}.d`);
+    entries = fs.readdirSync(`${mainFile}.d`, { withFileTypes: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return []; // no drop-in directory
     throw e;
   }
-  return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(`${mainFile}.d`, n));
+  return entries
+    .filter((e) => !e.isDirectory() && /\.ya?ml$/i.test(e.name))
+    .map((e) => e.name)
+    .sort()
+    .map((n) => path.join(`${mainFile}.d`, n));
 }
+
+/** A drop-in parsed; an empty one sets nothing (RKE2 accepts it). */
+export const readRke2DropIn = (file: string): LocatedYaml => readYamlFile(file, { allowEmpty: true });
 
 /** The drop-ins of a config file, parsed. */
 export function readRke2DropIns(mainFile: string): LocatedYaml[] {
-  return rke2DropInFiles(mainFile).map(readYamlFile);
+  return rke2DropInFiles(mainFile).map(readRke2DropIn);
 }
