@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { FactSnapshot } from '../model/fact.js';
+import type { FactSnapshot, FactSource } from '../model/fact.js';
 import { A, baseLabels, nodeLabelValue, snapshotConfigMapName, SNAPSHOT_COMPONENT } from './labels.js';
 
 export const SNAPSHOT_KEY = 'snapshot.json.gz';
@@ -91,6 +91,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const FACT_SOURCES = new Set<string>(['process', 'file', 'api', 'config', 'default'] satisfies FactSource[]);
+const isLine = (n: unknown) => n === undefined || (Number.isInteger(n) && (n as number) >= 0);
+const isLocation = (l: unknown): boolean => isRecord(l) && typeof l.file === 'string' && isLine(l.line) && isLine(l.column);
+
 /** The minimal shape check of a FactSnapshot read back from the cluster (it may have been edited by hand). */
 export function assertSnapshot(v: unknown, where: string): FactSnapshot {
   if (!isRecord(v)) throw new EnvelopeError(`${where}: the snapshot is not a JSON object`);
@@ -104,7 +108,11 @@ export function assertSnapshot(v: unknown, where: string): FactSnapshot {
     if (!isRecord(v[k])) throw new EnvelopeError(`${where}: the snapshot's ${k} is not an object`);
   }
   for (const [key, f] of Object.entries(v.facts as Record<string, unknown>)) {
-    if (!isRecord(f) || f.key !== key || !('value' in f) || typeof f.source !== 'string') throw new EnvelopeError(`${where}: fact ${key} is malformed`);
+    if (!isRecord(f) || f.key !== key || !('value' in f) || !FACT_SOURCES.has(f.source as string)) throw new EnvelopeError(`${where}: fact ${key} is malformed`);
+    // Provenance reaches every report: text where text is expected, so no reporter meets a number.
+    if (f.layer !== undefined && typeof f.layer !== 'string') throw new EnvelopeError(`${where}: fact ${key}: layer is not a string`);
+    if (f.secret !== undefined && typeof f.secret !== 'boolean') throw new EnvelopeError(`${where}: fact ${key}: secret is not true or false`);
+    if (f.location !== undefined && !isLocation(f.location)) throw new EnvelopeError(`${where}: fact ${key}: location is not {file, line?, column?}`);
   }
   if (v.searched !== undefined && !isRecord(v.searched)) throw new EnvelopeError(`${where}: the snapshot's searched is not an object`);
   for (const k of ['errors', 'absent', 'searched'] as const) {
