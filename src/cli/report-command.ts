@@ -8,6 +8,7 @@ import { inputError } from '../errors/rke-harden-error.js';
 import { readJsonFile } from './read-json-file.js';
 import type { ScanRun } from '../model/result.js';
 import { expireSavedWaivers } from '../waivers/apply-waivers.js';
+import { summarise } from '../engine/scan-run.js';
 
 /** A scan report is a few megabytes at most; this bounds memory on a wrong file. */
 export const MAX_SCAN_BYTES = 64 * 1024 * 1024;
@@ -51,6 +52,8 @@ export function sectionTitlesFor(run: ScanRun): Record<string, string> {
 
 /** `report <scan.json>`: a saved scan, ready to render in any format: waivers expired since it was saved no longer count (emitRun applies --waivers, as for an audit). */
 export function reportSaved(file: string, now = new Date()): { run: ScanRun; sectionTitles: Record<string, string> } {
-  const run = expireSavedWaivers(readScanFile(file), now);
+  const saved = readScanFile(file);
+  // The summary is recounted: a hand-edited one must not disagree with the results (or the exit code).
+  const run = expireSavedWaivers({ ...saved, summary: summarise(saved.results) }, now);
   return { run, sectionTitles: sectionTitlesFor(run) };
 }

@@ -41,6 +41,7 @@ export function parseYamlText(file: string, text: string, opts: { allowEmpty?: b
   const first = doc.errors[0];
   if (first) {
     const where = loc(first.pos[0]);
+    if (first.code === 'MULTIPLE_DOCS') throw inputError(`${file}:${where.line}:${where.column}: a second YAML document (---): one configuration per file`);
     throw inputError(`${file}:${where.line}:${where.column}: invalid YAML: ${first.message.split('\n')[0]}`);
   }
   let value: unknown;

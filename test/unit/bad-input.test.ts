@@ -28,6 +28,7 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     ['not a version', 'cluster.yml', 'kubernetes_version: latest\n', /kubernetes_version: "latest" is not a Kubernetes version/],
     ['rke2 without version', 'config.yaml', 'profile: cis\n', /config\.yaml: an RKE2 config does not name its version: pass --k8s-version/],
     ['not a cluster config', 'deploy.yaml', 'apiVersion: v1\nkind: ConfigMap\n', /deploy\.yaml: not an RKE1 cluster\.yml, an RKE2 config\.yaml or a Rancher provisioning Cluster/],
+    ['two YAML documents', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\n---\nkind: ConfigMap\n', /cluster\.yml:2:1: a second YAML document \(---\): one configuration per file/],
     ['a list at the top', 'config.yaml', '- a\n- b\n', /an RKE2 config file is a map of settings|not an RKE1/],
   ];
   for (const [name, file, content, message] of cases) {
@@ -75,6 +76,14 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     const r = await auditFile('cluster.yml', `# ${'x'.repeat(5 * 1024 * 1024)}\n`);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/too large/);
+  });
+
+  it('a service under both spellings: one warning, the first spelling used', async () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube-api:\n    extra_args: {profiling: "false"}\n  kube_api:\n    extra_args: {profiling: "true"}\n' });
+    const r = await runCli(['audit', 'config', path.join(dir, 'cluster.yml'), '-o', 'json']);
+    const run = JSON.parse(r.stdout) as { warnings: string[]; results: { controlId: string; status: string }[] };
+    expect(run.warnings.filter((w) => w.includes('both kube-api and kube_api'))).toEqual([expect.stringMatching(/cluster\.yml:6:5: both kube-api and kube_api are set; kube-api is used$/)]);
+    expect(run.results.find((x) => x.controlId === '1.2.16')?.status).toBe('pass');
   });
 
   it('unknown keys are a warning naming file:line, not a crash', async () => {

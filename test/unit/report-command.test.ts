@@ -87,6 +87,13 @@ describe('report <scan.json>', () => {
     expect(reread.warnings.join('\n')).toMatch(/counted as fail: the scan does not record what it was/);
   });
 
+  it('recounts the summary of a saved scan: an edited one cannot hide a failure', async () => {
+    const edited = writeScan('edited.json', { ...scan, summary: { ...scan.summary, fail: 0 } });
+    const r = await runCli(['report', edited, '-o', 'json', '--fail-on', 'fail']);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as ScanRun).summary).toEqual(scan.summary);
+  });
+
   const bad: [string, () => string, RegExp][] = [
     ['a missing file', () => path.join(dir, 'nope.json'), /nope\.json: cannot read: ENOENT$/],
     ['a directory', () => dir, /: is a directory$/],
