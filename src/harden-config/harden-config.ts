@@ -13,6 +13,7 @@ import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
 import { readRke2DropIn, rke2DropInFiles } from '../config/rke2/merge-config-files.js';
 import { hardenRancherRke2 } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
+import { loadConfigTargets } from '../config/load-config-targets.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
 
@@ -57,6 +58,9 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   const y = o.from ? readYamlFile(o.from) : undefined; // validates: one clear line on bad input
   const kind = configKindToHarden(o, y);
   const { version, writeTo } = versionToHarden(kind, o.k8sVersion, y);
+  // What `audit config` refuses, harden refuses too (one line naming file:line:column, exit 2): editing a
+  // file whose shape we do not understand would drop or overwrite what the user wrote.
+  if (o.from) loadConfigTargets([o.from], { distro: o.distro, k8sVersion: version.text });
   const catalog = loadCatalog();
   const benchmark = o.benchmark ? resolveBenchmarkId(catalog, o.benchmark) : selectBenchmark(catalog, o.distro, version.text);
   // Who writes the PSA exemptions: RKE2 itself for a config.yaml, Rancher's rancher-restricted template otherwise.

@@ -293,3 +293,22 @@ describe('harden config: a weak value the user set is repaired, where it wins (t
     expect(run.results.filter((r) => r.status === 'fail' && r.scored && !RKE1_UNFIXABLE.includes(r.controlId)).map((r) => r.controlId)).toEqual([]);
   });
 });
+
+describe('harden config refuses what audit config refuses: nothing written, the user\'s file never replaced', () => {
+  const cases: [string, string, string, RegExp][] = [
+    ['a list instead of settings', 'config.yaml', '- a\n- b\n', /config\.yaml:1:1: an RKE2 config file must be a map of settings/],
+    ['an *-arg map instead of a list', 'config.yaml', 'kube-apiserver-arg:\n  anonymous-auth: false\n', /config\.yaml:2:3: kube-apiserver-arg: must be a single value/],
+  ];
+  for (const [name, file, content, message] of cases) {
+    it(name, async () => {
+      const dir = tempTree({ [file]: content });
+      const out = path.join(dir, 'out');
+      const audit = await runCli(['audit', 'config', path.join(dir, file), '--distro', 'rke2', '--k8s-version', 'v1.31.4+rke2r1']);
+      const harden = await runCli(['harden', 'config', '--distro', 'rke2', '--k8s-version', 'v1.31.4+rke2r1', '--from', path.join(dir, file), '--out', out]);
+      expect([audit.code, harden.code]).toEqual([2, 2]);
+      expect(harden.stderr.trim()).toMatch(message);
+      expect(harden.stderr).toBe(audit.stderr);
+      expect(fs.existsSync(out)).toBe(false);
+    });
+  }
+});
