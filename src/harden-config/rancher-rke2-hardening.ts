@@ -58,8 +58,8 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
 /**
  * Edit a Rancher provisioning Cluster (provisioning.cattle.io/v1) for RKE2 into its hardened form. A
  * config.yaml key already set in one of the maps Rancher merges is edited where it wins (the last
- * one that has it); a new key goes to machineGlobalConfig. Entries with a machineLabelSelector are
- * left alone (they apply to some machines only). The audit policy is delivered by Rancher; the
+ * one that has it); a new key goes to machineGlobalConfig. An entry with a machineLabelSelector is
+ * edited only where it would otherwise undo the hardening on the machines it matches. The audit policy is delivered by Rancher; the
  * other companion files must reach the machines some other way.
  */
 export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
@@ -68,6 +68,14 @@ export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
   const placement = layeredPlacement(layers(cluster).map((path) => ({ doc, path })), false);
   const psaElsewhere = rancherPodSecurity(doc, ctx, (key) => placement.at(key).path);
   hardenRke2(ctx, { ...placement, psaElsewhere });
+  // A machine a selector entry matches merges that entry last: a key it sets (a *-arg list too) replaces
+  // what machineGlobalConfig says on that machine. The hardening is repeated where it wins for them; for
+  // keys the entry does not set, that is where the first pass put them, so nothing changes twice.
+  const maps = rancherConfigMaps(cluster);
+  for (const i of maps.scoped) {
+    const scoped = [GLOBAL, ...maps.forScoped(i).filter((p) => p !== MACHINE_GLOBAL_CONFIG)];
+    hardenRke2({ ...ctx, notes: [], companions: [], manifests: [] }, { ...layeredPlacement(scoped.map((path) => ({ doc, path })), false), psaElsewhere });
+  }
   const policy = ctx.companions.find((c) => c.nodePath === AUDIT_POLICY);
   if (policy) deliverThroughRancher(doc, ctx, policy);
   ctx.notes.push('Rancher provisions the machines: put the other companion files (kernel parameters, etcd user) on them before they join, with your node image or cloud-init');

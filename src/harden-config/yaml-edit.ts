@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
 
 export type Path = (string | number)[];
 
@@ -26,11 +26,12 @@ export function ensureMap(doc: Document, path: Path): YAMLMap {
   return node as YAMLMap;
 }
 
-/** Current plain value at path (undefined when absent). */
+/** Current plain value at path (undefined when absent). A value set by this module may be a plain one, not a node. */
 export function valueAt(doc: Document, path: Path): unknown {
-  const n = doc.getIn(path, true) as Node | undefined;
+  const n = doc.getIn(path, true) as unknown;
   if (n === undefined || n === null) return undefined;
-  return isScalar(n) ? n.value : (n as { toJSON(): unknown }).toJSON();
+  if (!isNode(n)) return n;
+  return isScalar(n) ? n.value : n.toJSON();
 }
 
 /** Set a scalar, keeping the comment of an existing node. Returns true when something changed. */

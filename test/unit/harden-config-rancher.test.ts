@@ -120,7 +120,7 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(hardenConfig({ distro: 'rke2', from: path.join(dir, 'bare.yaml'), exemptNamespaces: ['team-ingress'] }).notes.join('\n')).toMatch(/rancher-restricted does not exempt team-ingress/);
   });
 
-  it('entries with a machineLabelSelector apply to some machines only: left alone', () => {
+  it('entries with a machineLabelSelector: a list they set replaces machineGlobalConfig\'s on their machines, so the hardening goes there too', () => {
     const file = path.join(tempTree({ 'c.yaml': cluster(`  kubernetesVersion: v1.31.4+rke2r1
   rkeConfig:
     machineSelectorConfig:
@@ -128,11 +128,25 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
           kubelet-arg: [max-pods=200]
         machineLabelSelector:
           matchLabels: { pool: big }
+      - config:
+          kube-apiserver-arg: [request-timeout=60s]
+        machineLabelSelector:
+          matchLabels: { rke.cattle.io/control-plane-role: "true" }
+      - config:
+          cloud-provider-name: aws
+        machineLabelSelector:
+          matchLabels: { pool: other }
 `) }), 'c.yaml');
-    const { spec } = hardenAndAudit(file);
-    const rke = spec.rkeConfig as { machineGlobalConfig: Record<string, string[]>; machineSelectorConfig: { config: Record<string, unknown> }[] };
-    expect(rke.machineSelectorConfig[0]!.config).toEqual({ 'kubelet-arg': ['max-pods=200'] });
+    const { spec, scoredFails, run } = hardenAndAudit(file);
+    const rke = spec.rkeConfig as { machineGlobalConfig: Record<string, string[]>; machineSelectorConfig: { config: Record<string, string[]> }[] };
     expect(rke.machineGlobalConfig['kubelet-arg']![0]).toMatch(/^tls-cipher-suites=/);
+    expect(rke.machineSelectorConfig[0]!.config['kubelet-arg']).toEqual(['max-pods=200', rke.machineGlobalConfig['kubelet-arg']![0]]);
+    expect(rke.machineSelectorConfig[1]!.config['kube-apiserver-arg']).toEqual(expect.arrayContaining(['request-timeout=60s', ...rke.machineGlobalConfig['kube-apiserver-arg']!]));
+    // An entry that sets none of the hardened keys is left as it was.
+    expect(rke.machineSelectorConfig[2]!.config).toEqual({ 'cloud-provider-name': 'aws' });
+    // Every machine, whichever entries match it, is hardened.
+    expect(run.targets.length).toBeGreaterThan(1);
+    expect(scoredFails).toEqual([]);
   });
 
   it('a key+ in a Rancher map is not where hardening goes (Rancher drops it): the plain key is set, and the note says so', () => {
