@@ -154,7 +154,7 @@ describe('HTML report in headless Chromium', () => {
     await page.close();
   });
 
-  it('a shared link opens filtered; waived controls show owner and expiry', async () => {
+  it('a shared link opens filtered; waived controls show owner, expiry and the waiver\'s entry', async () => {
     const { page, problems } = await open('#status=waived');
     const v = await visible(page);
     expect(v.length).toBe(run.summary.waived);
@@ -162,7 +162,7 @@ describe('HTML report in headless Chromium', () => {
     const item = page.locator('details.result:not([hidden])').first();
     await item.locator('summary').click();
     await expect.poll(() => item.locator('.waiver').textContent()).toBe(
-      'Waived by platform-team@example.com until 2099-12-31: the controller manager listens on the host network behind the node firewall',
+      `Waived by platform-team@example.com until 2099-12-31: the controller manager listens on the host network behind the node firewall (${path.join(dir, 'waivers.yaml')}:2:5)`,
     );
     expect(await page.locator('#waivers + .panel td', { hasText: 'platform-team@example.com' }).count()).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'html-report-waived.png') });
