@@ -25,3 +25,16 @@ export function configVersion(y: LocatedYaml): { text: string; where: string } |
   const text = a.text(field);
   return text === undefined ? undefined : { text, where: `${a.where(field)}: ${field.join('.')}` };
 }
+
+/**
+ * The version a configuration is evaluated at: the one it names, unless `overrideVersion` (upgrade-check
+ * evaluates a file at another version); else --k8s-version. A --k8s-version that contradicts the named
+ * version is not used for that file, and a warning says so (a directory audit may mix files).
+ */
+export function evaluatedVersion(named: string | undefined, where: string, opts: { k8sVersion?: string; overrideVersion?: boolean }, warnings: string[]): string | undefined {
+  if (opts.overrideVersion && opts.k8sVersion) return opts.k8sVersion;
+  if (named !== undefined && opts.k8sVersion !== undefined && opts.k8sVersion !== named) {
+    warnings.push(`${where}: ${named} is the version this file names; --k8s-version ${opts.k8sVersion} is not used for it`);
+  }
+  return named ?? opts.k8sVersion;
+}

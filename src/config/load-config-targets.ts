@@ -11,6 +11,7 @@ import { YamlAccess, isRecord } from './yaml-access.js';
 import { resolveReferencedFiles } from './companion/referenced-files.js';
 import { droppedByRancher, keysRancherDrops, MACHINE_GLOBAL_CONFIG, MACHINE_SELECTOR_CONFIG, rancherConfigMaps } from './rancher-config-maps.js';
 import { rancherDeliveredFiles, rancherPsaTemplateBeside, sourceObjectsIn, type SourceObjects } from './companion/rancher-delivered-files.js';
+import { evaluatedVersion } from './config-version.js';
 
 export interface ConfigOptions {
   distro?: 'rke1' | 'rke2';
@@ -57,7 +58,7 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
   const warnings: string[] = [];
   const a = new YamlAccess(y, warnings);
   const spec = ['spec'];
-  const version = opts.overrideVersion && opts.k8sVersion ? opts.k8sVersion : a.string([...spec, 'kubernetesVersion']) ?? opts.k8sVersion;
+  const version = evaluatedVersion(a.string([...spec, 'kubernetesVersion']), a.where([...spec, 'kubernetesVersion']), opts, warnings);
   // Shapes checked here, with file:line:column; the merge order is rancherConfigMaps'.
   a.map(MACHINE_GLOBAL_CONFIG);
   (a.list(MACHINE_SELECTOR_CONFIG) ?? []).forEach((s, i) => {

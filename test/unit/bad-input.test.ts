@@ -86,6 +86,14 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     expect(run.results.find((x) => x.controlId === '1.2.16')?.status).toBe('pass');
   });
 
+  it('a --k8s-version the file contradicts is not used for it, and a warning says so', async () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nservices: {}\n' });
+    const r = await runCli(['audit', 'config', path.join(dir, 'cluster.yml'), '--k8s-version', 'v1.31.4-rancher1-1', '-o', 'json']);
+    const run = JSON.parse(r.stdout) as { warnings: string[]; targets: { k8sVersion: string; benchmark: string }[] };
+    expect(run.targets[0]).toMatchObject({ k8sVersion: 'v1.28.15-rancher1-1', benchmark: 'rke-cis-1.8-hardened' });
+    expect(run.warnings).toContainEqual(expect.stringMatching(/cluster\.yml:1:21: v1\.28\.15-rancher1-1 is the version this file names; --k8s-version v1\.31\.4-rancher1-1 is not used for it$/));
+  });
+
   it('unknown keys are a warning naming file:line, not a crash', async () => {
     const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nservicez: {}\n' });
     const r = await runCli(['audit', 'config', path.join(dir, 'cluster.yml'), '-o', 'json']);

@@ -9,6 +9,7 @@ import { RANCHER_WRAPPER_KEYS, RKE1_SERVICES, RKE1_TOP_KEYS } from './cluster-ym
 import { parseK8sVersion } from '../k8s-version.js';
 import { admissionFacts } from './admission-rke1.js';
 import { rke1ServiceOptions } from './rke1-version.js';
+import { evaluatedVersion } from '../config-version.js';
 
 const SSL = '/etc/kubernetes/ssl';
 
@@ -23,7 +24,7 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   a.map(root);
   a.warnUnknown(root, RKE1_TOP_KEYS);
 
-  const versionText = opts.overrideVersion && opts.k8sVersion ? opts.k8sVersion : a.string([...root, 'kubernetes_version']) ?? opts.k8sVersion;
+  const versionText = evaluatedVersion(a.string([...root, 'kubernetes_version']), a.where([...root, 'kubernetes_version']), opts, warnings);
   if (!versionText) {
     throw inputError(`${y.file}: kubernetes_version is not set: pass --k8s-version`);
   }
