@@ -27,8 +27,10 @@ function nodeAt(doc: Document.Parsed, path: (string | number)[]): Node | undefin
   return n && typeof n === 'object' && 'range' in n ? (n as Node) : undefined;
 }
 
-/** Parse YAML text; every problem becomes one clear line naming file:line:column. */
-/** `allowEmpty`: an empty file is an empty document (value null), as RKE2 reads an empty drop-in; otherwise an error. */
+/**
+ * Parse YAML text; every problem becomes one clear line naming file:line:column. `allowEmpty`: an empty
+ * file is an empty document (value null), as RKE2 reads an empty drop-in; otherwise an error.
+ */
 export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean } = {}): LocatedYaml {
   if (text.includes('\u0000')) throw inputError(`${file}: binary file, not YAML`);
   if (text.trim() === '' && !opts.allowEmpty) throw inputError(`${file}: file is empty`);

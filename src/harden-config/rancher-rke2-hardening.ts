@@ -11,10 +11,6 @@ const GLOBAL = MACHINE_GLOBAL_CONFIG;
 const PSA_TEMPLATE = [...SPEC, 'defaultPodSecurityAdmissionConfigurationTemplateName'];
 const PSP_TEMPLATE = [...SPEC, 'defaultPodSecurityPolicyTemplateName'];
 
-/** The maps Rancher merges into every machine's config.yaml, machineGlobalConfig first even when absent (new keys go there). */
-function layers(cluster: unknown): Path[] {
-  return [GLOBAL, ...rancherConfigMaps(cluster).unselected];
-}
 
 /**
  * Pod Security as Rancher's hardening guide sets it for a provisioned cluster: the built-in
@@ -65,16 +61,18 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
 export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
   const cluster: unknown = doc.toJS();
   for (const { path, why } of keysRancherDrops(cluster)) ctx.notes.push(`${path.join('.')}: ${why}`);
-  const placement = layeredPlacement(layers(cluster).map((path) => ({ doc, path })), false);
+  // The maps Rancher merges into a machine's config.yaml, machineGlobalConfig first even when absent
+  // (new keys go there): those every machine gets, then per selector entry those its machines get.
+  const maps = rancherConfigMaps(cluster);
+  const placementOf = (paths: Path[]) => layeredPlacement([GLOBAL, ...paths.filter((p) => p !== MACHINE_GLOBAL_CONFIG)].map((path) => ({ doc, path })), false);
+  const placement = placementOf(maps.unselected);
   const psaElsewhere = rancherPodSecurity(doc, ctx, (key) => placement.at(key).path);
   hardenRke2(ctx, { ...placement, psaElsewhere });
   // A machine a selector entry matches merges that entry last: a key it sets (a *-arg list too) replaces
   // what machineGlobalConfig says on that machine. The hardening is repeated where it wins for them; for
   // keys the entry does not set, that is where the first pass put them, so nothing changes twice.
-  const maps = rancherConfigMaps(cluster);
   for (const i of maps.scoped) {
-    const scoped = [GLOBAL, ...maps.forScoped(i).filter((p) => p !== MACHINE_GLOBAL_CONFIG)];
-    hardenRke2({ ...ctx, notes: [], companions: [], manifests: [] }, { ...layeredPlacement(scoped.map((path) => ({ doc, path })), false), psaElsewhere });
+    hardenRke2({ ...ctx, notes: [], companions: [], manifests: [] }, { ...placementOf(maps.forScoped(i)), psaElsewhere });
   }
   const policy = ctx.companions.find((c) => c.nodePath === AUDIT_POLICY);
   if (policy) deliverThroughRancher(doc, ctx, policy);

@@ -102,13 +102,13 @@ export function hardenRke2(ctx: HardeningContext, place: Rke2Placement): void {
   // A path we chose on an earlier run is ours: its file is written again (hardening is idempotent).
   const auditPolicyFile = current('audit-policy-file');
   if (auditPolicyFile === undefined || auditPolicyFile === AUDIT_POLICY) {
-    if (auditPolicyFile === undefined) scalar('audit-policy-file', AUDIT_POLICY);
+    scalar('audit-policy-file', AUDIT_POLICY);
     ctx.companions.push({ nodePath: AUDIT_POLICY, text: auditPolicy(), mode: 0o600, purpose: 'audit policy (CIS 3.2.1): RKE2 would otherwise write one that logs nothing' });
   }
   if (v.minor >= 25 && !place.psaElsewhere) {
     const admissionFile = current('pod-security-admission-config-file');
     if (admissionFile === undefined || admissionFile === ADMISSION) {
-      if (admissionFile === undefined) scalar('pod-security-admission-config-file', ADMISSION);
+      scalar('pod-security-admission-config-file', ADMISSION);
       ctx.companions.push({ nodePath: ADMISSION, text: admissionConfig({ psa: ctx.psa, exemptNamespaces: ctx.exemptNamespaces, minor: v.minor }), mode: 0o600, purpose: `Pod Security Admission ${ctx.psa} with ${ctx.exemptNamespaces.length} exempt namespaces, and EventRateLimit limits` });
       argItem('kube-apiserver-arg', 'enable-admission-plugins', 'NodeRestriction,EventRateLimit', true);
     } else {

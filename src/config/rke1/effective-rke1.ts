@@ -44,10 +44,9 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
     return [...root, 'services', spellings.find((s) => services[s] !== undefined) ?? spellings[0]!];
   };
   for (const component of Object.keys(RKE1_SERVICES)) {
+    // Said once per service here; svcPath is asked many times.
     const present = RKE1_SERVICES[component]!.spellings.filter((s) => services[s] !== undefined);
     if (present.length > 1) warnings.push(`${a.where([...root, 'services', present[1]!])}: both ${present.join(' and ')} are set; ${present[0]} is used`);
-  }
-  for (const component of Object.keys(RKE1_SERVICES)) {
     a.map(svcPath(component));
     a.warnUnknown(svcPath(component), RKE1_SERVICES[component]!.keys, 'RKE reads flags only under extra_args');
   }
