@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
 import { inputError } from '../errors/rke-harden-error.js';
 import type { Location } from '../model/fact.js';
+import { readTextFile } from '../read-text-file.js';
 
 /** Larger files are rejected: a cluster config is a few kilobytes; this bounds memory on hostile input. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -86,20 +86,7 @@ export function parseYamlText(file: string, text: string, opts: { allowEmpty?: b
 }
 
 export function readYamlFile(file: string, opts: { allowEmpty?: boolean } = {}): LocatedYaml {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch (e) {
-    throw inputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (stat.isDirectory()) throw inputError(`${file}: is a directory`);
-  if (stat.size > MAX_CONFIG_BYTES) throw inputError(`${file}: too large (${stat.size} bytes; limit ${MAX_CONFIG_BYTES})`);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw inputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const text = readTextFile(file, MAX_CONFIG_BYTES, (size) => `too large (${size} bytes; limit ${MAX_CONFIG_BYTES})`);
   return parseYamlText(file, text, opts);
 }
 
