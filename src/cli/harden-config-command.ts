@@ -2,9 +2,10 @@ import { hardenConfig, writeHardenedConfig, type HardenConfigOptions } from '../
 
 /**
  * `harden config`: print the diff and what the companion files are for; write them only with --out.
- * `changed`: whether the configuration (main file or a drop-in) differs from --from, for `--check`.
+ * `notHardened`: whether the configuration (main file or a drop-in) differs from --from, or a scored control
+ * still fails, for `--check` (exit 1).
  */
-export function runHardenConfig(o: HardenConfigOptions & { out?: string; check?: boolean }): { text: string; changed: boolean } {
+export function runHardenConfig(o: HardenConfigOptions & { out?: string; check?: boolean }): { text: string; notHardened: boolean } {
   const h = hardenConfig(o);
   const changed = h.after !== h.before || h.dropIns.some((d) => d.after !== d.before);
   const lines = [changed ? h.diff.trimEnd() : `No change to ${h.fileName}${h.dropIns.length ? ' or its drop-ins' : ''}.`, ''];
@@ -19,12 +20,14 @@ export function runHardenConfig(o: HardenConfigOptions & { out?: string; check?:
   }
   for (const n of h.notes) lines.push(`Note: ${n}`);
   if (o.check) {
-    lines.push(changed ? 'Check: the configuration is not hardened; the diff above is what harden config would change (exit 1).' : 'Check: the configuration is hardened: nothing to change.');
+    if (changed) lines.push('Check: the configuration is not hardened; the diff above is what harden config would change (exit 1).');
+    else if (h.stillFailing.length) lines.push(`Check: the configuration is not hardened: ${h.stillFailing.length} scored control(s) still fail (notes above), and harden config has nothing it can change (exit 1).`);
+    else lines.push('Check: the configuration is hardened: nothing to change.');
   } else if (o.out) {
     const written = writeHardenedConfig(h, o.out);
     lines.push(`Wrote ${written.length} files under ${o.out}`);
   } else {
     lines.push('Nothing written (pass --out DIR to write).');
   }
-  return { text: lines.join('\n') + '\n', changed };
+  return { text: lines.join('\n') + '\n', notHardened: changed || h.stillFailing.length > 0 };
 }

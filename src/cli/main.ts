@@ -134,7 +134,7 @@ function program(setExit: (code: number) => void): Command {
       const { runHardenConfig } = await import('./harden-config-command.js');
       const r = runHardenConfig({ ...o, ...(o.exemptNamespace ? { exemptNamespaces: o.exemptNamespace } : {}) });
       process.stdout.write(r.text);
-      setExit(o.check && r.changed ? EXIT.failed : EXIT.ok);
+      setExit(o.check && r.notHardened ? EXIT.failed : EXIT.ok);
     });
 
   const positiveInt = (v: string): number => (/^\d+$/.test(v) && Number(v) > 0 ? Number(v) : NaN);

@@ -16,6 +16,7 @@ import { versionToHarden } from './version-to-harden.js';
 import { loadConfigTargets } from '../config/load-config-targets.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
+import type { Evidence } from '../model/result.js';
 
 export interface HardenConfigOptions {
   distro: 'rke1' | 'rke2';
@@ -42,6 +43,8 @@ export interface HardenedConfig {
   /** Objects to apply beside the configuration (Rancher: the ConfigMap machineSelectorFiles reads). */
   manifests: Manifest[];
   notes: string[];
+  /** Scored controls the result still fails (with --from: a user setting no repair could fix), beyond the notes' known open ones. */
+  stillFailing: string[];
   benchmark: string;
 }
 
@@ -91,6 +94,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     exemptNamespaces: exempt,
     psa: o.psa ?? 'restricted',
     checks: new Set(benchmark.controls.flatMap((c) => (c.check ? [c.check] : []))),
+    staysOpen: new Set(),
     notes: [],
     companions: [],
     manifests: [],
@@ -99,16 +103,23 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   if (kind === 'rke1-cluster-yml') hardenRke1(doc, ctx);
   else if (kind === 'rancher-rke2-cluster') hardenRancherRke2(doc, ctx);
   else hardenRke2(ctx, rke2Place);
-  const draft = (): Omit<HardenedConfig, 'diff' | 'notes'> => ({
+  const draft = (): Omit<HardenedConfig, 'diff' | 'notes' | 'stillFailing'> => ({
     fileName, before, after: render(doc, before), dropIns: dropIns.map((d) => ({ name: d.name, before: d.before, after: render(d.doc, d.before) })),
     companions: ctx.companions, manifests: ctx.manifests, benchmark: benchmark.id,
   });
+  let stillFailing: string[] = [];
   if (o.from && kind !== 'rancher-rke2-cluster') {
-    // Settings of the user's that still fail once the hardening is in place (anonymous-auth=true): the
-    // result is audited, and those flags get the value their check asks for. Without --from there are
+    // Settings of the user's that still fail once the hardening is in place (anonymous-auth=true, a weak
+    // cipher suite): the result is audited, and those flags get what their check asks for. What fails
+    // after that is named, so that --check does not call the file hardened. Without --from there are
     // none: the generated file is the hardening alone (its tests re-audit it for every version).
-    const fails = scoredFailsOf((dir) => writeHardenedConfig({ ...draft(), diff: '', notes: [] }, dir), fileName, { distro: o.distro, k8sVersion: version.text }, benchmark, catalog);
-    ctx.notes.push(...repairFlags(fails, catalog, kind === 'rke2-config' ? { distro: 'rke2', place: rke2Place } : { distro: 'rke1', doc, servicePath: (s) => rke1ServicePath(doc, s) }));
+    const audit = () => scoredFailsOf((dir) => writeHardenedConfig({ ...draft(), diff: '', notes: [], stillFailing: [] }, dir), fileName, { distro: o.distro, k8sVersion: version.text }, benchmark, catalog)
+      .filter((f) => !ctx.staysOpen.has(f.result.checkId ?? ''));
+    const fails = audit();
+    const repairs = repairFlags(fails, catalog, kind === 'rke2-config' ? { distro: 'rke2', place: rke2Place } : { distro: 'rke1', doc, servicePath: (s) => rke1ServicePath(doc, s) });
+    ctx.notes.push(...repairs);
+    stillFailing = (repairs.length ? audit() : fails).map(({ result: r }) => `CIS ${r.controlId} (${r.title})${r.evidence.map(evidenceText).join('')}`);
+    ctx.notes.push(...stillFailing.map((f) => `still fails ${f}: harden config has no edit for it that keeps your configuration; fix it by hand (rke-harden explain <control>)`));
   }
   const { after, dropIns: hardenedDropIns } = draft();
   for (const d of hardenedDropIns.filter((x) => x.after !== x.before && path.basename(x.name) === '50-rancher.yaml')) {
@@ -118,7 +129,13 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     createTwoFilesPatch(o.from ? `a/${fileName}` : '/dev/null', `b/${fileName}`, before, after, '', '', { context: 3 }),
     ...hardenedDropIns.filter((d) => d.after !== d.before).map((d) => createTwoFilesPatch(`a/${d.name}`, `b/${d.name}`, d.before, d.after, '', '', { context: 3 })),
   ].join('');
-  return { fileName, before, after, dropIns: hardenedDropIns, diff, companions: ctx.companions, manifests: ctx.manifests, notes: ctx.notes, benchmark: benchmark.id };
+  return { fileName, before, after, dropIns: hardenedDropIns, diff, companions: ctx.companions, manifests: ctx.manifests, notes: ctx.notes, stillFailing, benchmark: benchmark.id };
+}
+
+/** `: kube-apiserver.args.audit-log-maxage is 5 at cluster.yml:8:18`, for a control that still fails. */
+function evidenceText(e: Evidence): string {
+  const at = e.location ? ` at ${path.basename(e.location.file)}:${e.location.line ?? ''}${e.location.column ? `:${e.location.column}` : ''}` : e.layer ? ` (${e.layer})` : '';
+  return `: ${e.fact} is ${e.observed ?? '(not set)'}${at}`;
 }
 
 /** A document as text, its flow collections written the way most of the user's are (the yaml library writes them one way). */

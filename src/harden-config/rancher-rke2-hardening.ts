@@ -46,6 +46,7 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
     ctx.notes.push(`rancher-restricted does not exempt ${extra.join(', ')}: create a PodSecurityAdmissionConfigurationTemplate from it with them added, and name it in spec.defaultPodSecurityAdmissionConfigurationTemplateName`);
   }
   if (ctx.checks.has('apiserver-admission-event-rate-limit-enabled')) {
+    ctx.staysOpen.add('apiserver-admission-event-rate-limit-enabled');
     ctx.notes.push('CIS 1.2.9 (EventRateLimit) stays open: Rancher writes the admission configuration from the template, which holds Pod Security only; record a waiver');
   }
   return true;

@@ -1,10 +1,10 @@
 /**
  * The last pass of `harden config`: settings the user wrote that still fail a scored control once the
  * hardening is in place (`anonymous-auth=true` in kube-apiserver-arg, `read-only-port: "10255"` in the
- * kubelet's extra_args). The hardened result is audited as `audit config` would audit it, and each
- * failing check whose remediation names a single flag value gets that value, where the flag wins.
- * Comma-list flags (admission plugins, authorization modes, cipher suites, feature gates) are left to
- * the hardening itself and to the user: overwriting a list would drop entries the user chose.
+ * kubelet's extra_args, a weak suite among tls-cipher-suites). The hardened result is audited as
+ * `audit config` would audit it. A failing check whose remediation names a single flag value gets that
+ * value, where the flag wins; a failing check on a comma-list flag gets the user's list with the
+ * missing element added or the forbidden ones removed (repair-list-flags.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,66 +14,116 @@ import type { Catalog } from '../catalog/catalog.js';
 import { loadConfigTargets } from '../config/load-config-targets.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
 import { ACCUMULATING_FLAGS } from '../engine/effective/arg-map.js';
+import { RKE1_SERVICES } from '../config/rke1/cluster-yml-keys.js';
 import type { Benchmark } from '../model/benchmark.js';
+import type { Check, Leaf } from '../model/check.js';
+import type { FactSnapshot, FactValue } from '../model/fact.js';
 import type { ControlResult } from '../model/result.js';
 import { upsertArgItem } from './arg-items.js';
+import { listRuleOf, repairRke1List, repairRke2List, type ListRepair } from './repair-list-flags.js';
 import type { Rke2Placement } from './rke2-hardening.js';
-import { setScalar, type Path } from './yaml-edit.js';
+import { setScalar, valueAt, type Path } from './yaml-edit.js';
 
 /** Where a flag of a component is set: RKE2's `<component>-arg` list, or RKE1's service extra_args. */
 export type FlagTarget =
   | { distro: 'rke2'; place: Rke2Placement }
   | { distro: 'rke1'; doc: Document; servicePath: (service: string) => Path };
 
+/** A scored fail, with the facts of the target it failed on (the effective values a repair starts from). */
+export interface ScoredFail {
+  result: ControlResult;
+  facts: FactSnapshot['facts'];
+}
+
 /**
  * The scored fails of a hardened configuration against the benchmark it was hardened for, as
  * `audit config` finds them: `write` puts the configuration (and its companion files under host/) in
  * a private temporary folder, which is audited and removed.
  */
-export function scoredFailsOf(write: (dir: string) => void, fileName: string, opts: { distro: 'rke1' | 'rke2'; k8sVersion: string }, benchmark: Benchmark, catalog: Catalog): ControlResult[] {
+export function scoredFailsOf(write: (dir: string) => void, fileName: string, opts: { distro: 'rke1' | 'rke2'; k8sVersion: string }, benchmark: Benchmark, catalog: Catalog): ScoredFail[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rke-harden-verify-'));
   try {
     write(dir);
     const { snapshots } = loadConfigTargets([path.join(dir, fileName)], { distro: opts.distro, k8sVersion: opts.k8sVersion });
-    return snapshots.flatMap((s) => evaluateBenchmark(benchmark, catalog.checks, s)).filter((r) => r.status === 'fail' && r.scored);
+    return snapshots.flatMap((s) => evaluateBenchmark(benchmark, catalog.checks, s)
+      .filter((r) => r.status === 'fail' && r.scored)
+      .map((result) => ({ result, facts: s.facts })));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Give each failing check's flag the value its remediation names; returns a note per change. */
-export function repairFlags(fails: ControlResult[], catalog: Catalog, target: FlagTarget): string[] {
+/** Give each failing check's flag the value it asks for; returns a note per change. */
+export function repairFlags(fails: ScoredFail[], catalog: Catalog, target: FlagTarget): string[] {
   const notes: string[] = [];
   const done = new Set<string>();
-  for (const r of fails) {
+  // Rules on one comma-list flag are applied together: one edit, one note naming every control.
+  const lists = new Map<string, { fix: ListRepair; effective: FactValue | undefined; controls: string[] }>();
+  for (const { result: r, facts } of fails) {
     const check = r.checkId ? catalog.checks.get(r.checkId) : undefined;
-    for (const c of check?.remediation[target.distro].changes ?? []) {
-      const edit = target.distro === 'rke2' ? rke2Edit(c) : rke1Edit(c);
-      if (!edit || ACCUMULATING_FLAGS.has(edit.flag) || done.has(`${edit.where}\0${edit.flag}`)) continue;
+    if (!check) continue;
+    const edits = (check.remediation[target.distro].changes ?? []).flatMap((c) => (target.distro === 'rke2' ? rke2Edit(c) : rke1Edit(c)) ?? []);
+    const rule = listRuleOf(check);
+    if (rule) {
+      const key = `${rule.component}.args.${rule.flag}`;
+      const entry = lists.get(key) ?? { fix: { component: rule.component, flag: rule.flag, rules: [] }, effective: facts[key]?.value, controls: [] };
+      entry.fix.rules.push(rule);
+      const fallback = edits.find((e) => e.flag === rule.flag)?.value;
+      entry.fix.fallback ??= fallback === undefined ? undefined : String(fallback);
+      entry.controls.push(`CIS ${r.controlId} (${r.title})`);
+      lists.set(key, entry);
+      continue;
+    }
+    for (const edit of target.distro === 'rke1' ? edits.map((e) => rke1WhereItWins(target, e, check)) : edits) {
+      if (ACCUMULATING_FLAGS.has(edit.flag) || done.has(`${edit.where}\0${edit.flag}`)) continue;
       done.add(`${edit.where}\0${edit.flag}`);
       if (target.distro === 'rke2') {
         const t = target.place.at(edit.where);
-        if (!upsertArgItem(t.doc, t.path, edit.flag, edit.value)) continue;
-      } else if (!setScalar(target.doc, [...target.servicePath(edit.where), 'extra_args', edit.flag], edit.value)) {
+        if (!upsertArgItem(t.doc, t.path, edit.flag, String(edit.value))) continue;
+      } else if (!setScalar(target.doc, [...target.servicePath(edit.where), ...edit.section, edit.flag], edit.value)) {
         continue;
       }
-      const where = target.distro === 'rke2' ? edit.where : [...target.servicePath(edit.where), 'extra_args'].join('.');
+      const where = target.distro === 'rke2' ? edit.where : [...target.servicePath(edit.where), ...edit.section].join('.');
       notes.push(`${where} ${edit.flag} → ${edit.value}: the value set before failed CIS ${r.controlId} (${r.title})`);
     }
+  }
+  for (const { fix, effective, controls } of lists.values()) {
+    const change = target.distro === 'rke2'
+      ? repairRke2List(target.place, fix, effective)
+      : repairRke1List(target.doc, target.servicePath(RKE1_SERVICES[fix.component]?.spellings[0] ?? fix.component), fix, effective);
+    if (change) notes.push(`${change}: the value set before failed ${controls.join(', ')}`);
   }
   return notes;
 }
 
 /** `{ key: kube-apiserver-arg, append: "anonymous-auth=false" }` → the list key, flag and value. */
-function rke2Edit(c: { key: string; append?: string }): { where: string; flag: string; value: string } | undefined {
+function rke2Edit(c: { key: string; append?: string }): { where: string; section: string[]; flag: string; value: string } | undefined {
   if (!c.key.endsWith('-arg') || !c.append?.includes('=')) return undefined;
   const i = c.append.indexOf('=');
-  return { where: c.key, flag: c.append.slice(0, i), value: c.append.slice(i + 1) };
+  return { where: c.key, section: [], flag: c.append.slice(0, i), value: c.append.slice(i + 1) };
 }
 
-/** `{ key: services.kube-api.extra_args.anonymous-auth, value: "false" }` → the service, flag and value. */
-function rke1Edit(c: { key: string; value?: unknown }): { where: string; flag: string; value: string } | undefined {
-  const m = /^services\.([^.]+)\.extra_args\.([^.]+)$/.exec(c.key);
-  if (!m || c.value === undefined || typeof c.value === 'object') return undefined;
-  return { where: m[1]!, flag: m[2]!, value: String(c.value) };
+type Rke1Edit = NonNullable<ReturnType<typeof rke1Edit>>;
+
+/**
+ * RKE1: a flag in extra_args overrides RKE's own setting for it (audit_log.configuration.max_age is
+ * passed as --audit-log-maxage unless extra_args sets audit-log-maxage): the repair goes where it wins.
+ */
+function rke1WhereItWins(target: Extract<FlagTarget, { distro: 'rke1' }>, edit: Rke1Edit, check: Check): Rke1Edit {
+  const flag = /^[a-z-]+\.args\.([a-z0-9-]+)$/.exec((check.assert as Partial<Leaf> | undefined)?.fact ?? '')?.[1];
+  if (!flag || edit.section[0] === 'extra_args') return edit;
+  const inExtraArgs = valueAt(target.doc, [...target.servicePath(edit.where), 'extra_args', flag]) !== undefined;
+  return inExtraArgs ? { ...edit, section: ['extra_args'], flag, value: String(edit.value) } : edit;
+}
+
+/**
+ * `{ key: services.kube-api.extra_args.anonymous-auth, value: "false" }` → the service, the section
+ * under it, the key and value. Flags (extra_args, text in RKE's types) and the audit log's numbers
+ * (audit_log.configuration, integers there) are repaired; RKE1's other settings are the hardening's.
+ */
+function rke1Edit(c: { key: string; value?: unknown }): { where: string; section: string[]; flag: string; value: string | number | boolean } | undefined {
+  const m = /^services\.([^.]+)\.(extra_args|audit_log\.configuration)\.([^.]+)$/.exec(c.key);
+  if (!m || c.value === undefined || c.value === null || typeof c.value === 'object') return undefined;
+  const value = c.value as string | number | boolean;
+  return { where: m[1]!, section: m[2]!.split('.'), flag: m[3]!, value: m[2] === 'extra_args' ? String(value) : value };
 }

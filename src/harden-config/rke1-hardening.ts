@@ -84,6 +84,7 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
   setScalar(doc, [...kubelet, 'extra_args', 'protect-kernel-defaults'], 'true');
   setScalar(doc, [...kubelet, 'extra_args', 'tls-cipher-suites'], STRONG_CIPHERS);
   setScalar(doc, [...kubelet, 'generate_serving_certificate'], true);
+  ctx.staysOpen.add('etcd-unique-ca');
   ctx.notes.push('CIS 2.7 stays open on RKE1: etcd trusts the cluster CA (kube-ca.pem); RKE cannot give etcd its own CA — record a waiver');
   ctx.companions.push({ nodePath: '/etc/sysctl.d/90-kubelet.conf', text: sysctlConf(), mode: 0o644, purpose: 'kernel parameters for --protect-kernel-defaults (apply with sysctl -p)' });
   ctx.companions.push({ nodePath: '/usr/local/sbin/rke-harden-etcd-user.sh', text: etcdUserScript('rke1'), mode: 0o755, purpose: 'creates the etcd user and group (uid/gid 52034) on etcd nodes' });

@@ -33,6 +33,8 @@ export interface Rke2Placement {
   at: (key: string) => Rke2Target;
   /** The items of a list key as RKE2 reads them across the layers (the winning list, then later `key+` appends). */
   effectiveItems: (key: string) => unknown[];
+  /** Where those items are written: the winning list, then each later `key+` append. */
+  layersOf: (key: string) => Rke2Target[];
   /** Pod Security Admission is set up outside config.yaml (Rancher's template): leave it alone. */
   psaElsewhere?: boolean;
 }
@@ -53,6 +55,14 @@ export function configFilesPlacement(files: Document[]): Rke2Placement {
  */
 export function layeredPlacement(layers: { doc: Document; path: Path }[], appendKeys = true): Rke2Placement {
   const set = (l: { doc: Document; path: Path }, key: string) => (!appendKeys && key.endsWith('+') ? undefined : valueAt(l.doc, [...l.path, key]));
+  const layersOf = (key: string): Rke2Target[] => {
+    let found: Rke2Target[] = [];
+    for (const l of layers) {
+      if (set(l, key) !== undefined) found = [{ doc: l.doc, path: [...l.path, key] }];
+      if (set(l, `${key}+`) !== undefined) found.push({ doc: l.doc, path: [...l.path, `${key}+`] });
+    }
+    return found;
+  };
   return {
     at: (key) => {
       for (const l of [...layers].reverse()) {
@@ -61,16 +71,11 @@ export function layeredPlacement(layers: { doc: Document; path: Path }[], append
       }
       return { doc: layers[0]!.doc, path: [...layers[0]!.path, key] };
     },
-    effectiveItems: (key) => {
-      let items: unknown[] = [];
-      for (const l of layers) {
-        const replaced = set(l, key);
-        if (replaced !== undefined) items = Array.isArray(replaced) ? replaced : [replaced];
-        const appended = set(l, `${key}+`);
-        if (appended !== undefined) items = [...items, ...(Array.isArray(appended) ? appended : [appended])];
-      }
-      return items;
-    },
+    layersOf,
+    effectiveItems: (key) => layersOf(key).flatMap((t) => {
+      const v = valueAt(t.doc, t.path);
+      return Array.isArray(v) ? v : [v];
+    }),
   };
 }
 

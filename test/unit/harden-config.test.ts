@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { hardenConfig, writeHardenedConfig } from '../../src/harden-config/harden-config.js';
 import { auditConfig } from '../../src/cli/audit-config-command.js';
+import { applyListRules } from '../../src/harden-config/repair-list-flags.js';
 import { runCli } from '../support/run-cli.js';
 import { tempTree } from '../support/temp-files.js';
 
@@ -291,6 +292,95 @@ describe('harden config: a weak value the user set is repaired, where it wins (t
     writeHardenedConfig(h, out);
     const { run } = auditConfig([path.join(out, 'cluster.yml')], {});
     expect(run.results.filter((r) => r.status === 'fail' && r.scored && !RKE1_UNFIXABLE.includes(r.controlId)).map((r) => r.controlId)).toEqual([]);
+  });
+});
+
+describe('harden config: a weak comma list the user set keeps the user\'s other entries', () => {
+  const V = 'v1.30.4+rke2r1';
+  const scoredFails = (dir: string, file: string, opts: { k8sVersion?: string }) => auditConfig([path.join(dir, file)], opts).run.results
+    .filter((r) => r.status === 'fail' && r.scored && !RKE1_UNFIXABLE.includes(r.controlId)).map((r) => r.controlId);
+
+  it('list rules: forbidden elements removed in place, missing ones added at the end, order kept', () => {
+    const rules = [
+      { component: 'kube-apiserver', flag: 'authorization-mode', op: 'notHas' as const, values: ['AlwaysAllow'] },
+      { component: 'kube-apiserver', flag: 'authorization-mode', op: 'has' as const, values: ['Node'] },
+      { component: 'kube-apiserver', flag: 'authorization-mode', op: 'has' as const, values: ['RBAC'] },
+    ];
+    expect(applyListRules(rules, ['RBAC', 'AlwaysAllow', 'Webhook'])).toEqual(['RBAC', 'Webhook', 'Node']);
+    expect(applyListRules([{ component: 'kubelet', flag: 'tls-cipher-suites', op: 'validElements', values: ['A', 'B'] }], ['X', 'B', 'Y'])).toEqual(['B']);
+  });
+
+  it('RKE2: items edited where they are (drop-in key+ included), comments kept, one note per flag; the result passes and is stable', async () => {
+    const dir = tempTree({
+      'config.yaml': [
+        'kube-apiserver-arg:',
+        '  - authorization-mode=AlwaysAllow,RBAC,Node # ours',
+        '  - enable-admission-plugins=AlwaysAdmit,NodeRestriction',
+        '  - tls-cipher-suites=TLS_RSA_WITH_3DES_EDE_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+        '',
+      ].join('\n'),
+      'config.yaml.d/20-extra.yaml': 'kube-apiserver-arg+:\n  - disable-admission-plugins=ServiceAccount\n  - profiling=false\n',
+    });
+    const from = path.join(dir, 'config.yaml');
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: V, from });
+    expect(h.after).toMatch(/^ {2}- authorization-mode=RBAC,Node # ours$/m);
+    expect(h.after).toMatch(/^ {2}- enable-admission-plugins=NodeRestriction$/m);
+    expect(h.after).toMatch(/^ {2}- tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256$/m);
+    // The drop-in's key+ list is where RKE2 reads kube-apiserver-arg last: the hardening adds there, and
+    // the repair removes AlwaysAdmit there too. An item left with nothing is removed; the others stay.
+    expect(h.dropIns[0]!.after).toMatch(/^kube-apiserver-arg\+:\n {2}- profiling=false\n {2}- enable-admission-plugins=NodeRestriction,EventRateLimit\n/);
+    expect(h.dropIns[0]!.after).not.toMatch(/AlwaysAdmit|ServiceAccount/);
+    expect(h.notes).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^kube-apiserver-arg authorization-mode: AlwaysAllow,RBAC,Node → RBAC,Node: the value set before failed CIS 1\.2\.6 /),
+      expect.stringMatching(/^kube-apiserver-arg tls-cipher-suites: TLS_RSA_WITH_3DES_EDE_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 → TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: /),
+      expect.stringMatching(/^kube-apiserver-arg disable-admission-plugins: ServiceAccount → \(removed: RKE2's default applies\): /),
+    ]));
+    expect(h.stillFailing).toEqual([]);
+    const out = tempTree({});
+    writeHardenedConfig(h, out);
+    expect(scoredFails(out, 'config.yaml', { k8sVersion: V })).toEqual([]);
+    const again = await runCli(['harden', 'config', '--distro', 'rke2', '--k8s-version', V, '--from', path.join(out, 'config.yaml'), '--check']);
+    expect(again.stdout).toMatch(/Check: the configuration is hardened/);
+    expect(again.code).toBe(0);
+  });
+
+  it('RKE2: rules on one flag are applied together (AlwaysAllow alone becomes Node,RBAC, one note naming the three controls)', () => {
+    const dir = tempTree({ 'config.yaml': 'kube-apiserver-arg:\n  - authorization-mode=AlwaysAllow\n' });
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: V, from: path.join(dir, 'config.yaml') });
+    expect(h.after).toMatch(/^ {2}- authorization-mode=Node,RBAC$/m);
+    expect(h.after).not.toMatch(/AlwaysAllow/);
+    const notes = h.notes.filter((n) => n.includes('authorization-mode'));
+    expect(notes).toEqual([expect.stringMatching(/AlwaysAllow → Node,RBAC: the value set before failed CIS 1\.2\.6 .*, CIS 1\.2\.7 .*, CIS 1\.2\.8 /)]);
+  });
+
+  it('RKE1: extra_args lists edited, and a flag set in extra_args is repaired there, not in the setting it overrides', () => {
+    const dir = tempTree({ 'cluster.yml': [
+      'kubernetes_version: v1.28.15-rancher1-1', 'nodes: []', 'services:', '  kube-api:', '    audit_log:', '      enabled: true',
+      '      configuration:', '        max_backup: 2', '    extra_args:', '      authorization-mode: AlwaysAllow,Node,RBAC',
+      '      enable-admission-plugins: AlwaysAdmit,NodeRestriction', '      audit-log-maxage: "5"', '',
+    ].join('\n') });
+    const h = hardenConfig({ distro: 'rke1', from: path.join(dir, 'cluster.yml') });
+    const api = (parse(h.after) as { services: { 'kube-api': { extra_args: Record<string, string>; audit_log: { configuration: Record<string, unknown> } } } }).services['kube-api'];
+    expect(api.extra_args).toMatchObject({ 'authorization-mode': 'Node,RBAC', 'audit-log-maxage': '30' });
+    expect(api.extra_args['enable-admission-plugins']).toBe('NodeRestriction,EventRateLimit');
+    // RKE's typed setting keeps its type: max_backup is an integer in cluster.yml.
+    expect(api.audit_log.configuration.max_backup).toBe(10);
+    const out = tempTree({});
+    writeHardenedConfig(h, out);
+    expect(scoredFails(out, 'cluster.yml', {})).toEqual([]);
+  });
+
+  it('a fail no edit can fix is named with its evidence, and --check exits 1 even with nothing to change', async () => {
+    const dir = tempTree({ 'config.yaml': 'etcd-arg:\n  - auto-tls=true\n' });
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: V, from: path.join(dir, 'config.yaml') });
+    expect(h.stillFailing).toEqual([expect.stringMatching(/^CIS 2\.\d+ \(Ensure that the --auto-tls argument is not set to true\): etcd\.args\.auto-tls is true at config\.yaml:2:5$/)]);
+    const out = tempTree({});
+    writeHardenedConfig(h, out);
+    const r = await runCli(['harden', 'config', '--distro', 'rke2', '--k8s-version', V, '--from', path.join(out, 'config.yaml'), '--check']);
+    expect(r.stdout).toMatch(/^No change to config\.yaml\.$/m);
+    expect(r.stdout).toMatch(/Note: still fails CIS 2\.\d+ .*auto-tls/);
+    expect(r.stdout).toMatch(/Check: the configuration is not hardened: 1 scored control\(s\) still fail/);
+    expect(r.code).toBe(1);
   });
 });
 
