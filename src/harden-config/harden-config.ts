@@ -15,6 +15,7 @@ import { hardenRancherRke2 } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
 import { loadConfigTargets } from '../config/load-config-targets.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
+import { keepCommentSpacing } from './keep-comment-spacing.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
 import type { Evidence } from '../model/result.js';
 
@@ -138,11 +139,11 @@ function evidenceText(e: Evidence): string {
   return `: ${e.fact} is ${e.observed ?? '(not set)'}${at}`;
 }
 
-/** A document as text, its flow collections written the way most of the user's are (the yaml library writes them one way). */
+/** A document as text, its flow collections and comment spacing written the way the user's are (the yaml library writes them one way). */
 function render(doc: Document, before: string): string {
   const padded = (before.match(/[[{] \S/g) ?? []).length;
   const tight = (before.match(/[[{][^\s\]}]/g) ?? []).length;
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: padded >= tight });
+  return keepCommentSpacing(before, doc.toString({ lineWidth: 0, flowCollectionPadding: padded >= tight }));
 }
 
 /** Write the configuration (with its drop-ins) and companions under dir (host/<node path>), each atomically. */

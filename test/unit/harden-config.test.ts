@@ -66,13 +66,23 @@ kube-apiserver-arg:
   it('keeps comments, order and the user\'s own settings; fixes what is wrong for the version', () => {
     const dir = tempTree({ 'config.yaml': USER_RKE2 });
     const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') });
-    expect(h.after).toMatch(/^# my server\nnode-ip: 10\.0\.0\.7 # primary NIC\nprofile: cis # from an old guide\n/);
+    expect(h.after).toMatch(/^# my server\nnode-ip: 10\.0\.0\.7 # primary NIC\nprofile: cis {3}# from an old guide\n/);
     expect(h.after).toContain('  # keep our OIDC settings\n  - oidc-issuer-url=https://sso.example.com\n');
     expect(h.after).toContain('  - enable-admission-plugins=AlwaysPullImages,NodeRestriction,EventRateLimit\n');
     expect(h.notes.join('\n')).toMatch(/profile: cis-1\.23 → cis/);
     expect(h.diff).toMatch(/^-profile: cis-1\.23 {3}# from an old guide$/m);
-    expect(h.diff).toMatch(/^\+profile: cis # from an old guide$/m);
+    expect(h.diff).toMatch(/^\+profile: cis {3}# from an old guide$/m);
     expect(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8')).toBe(USER_RKE2);
+  });
+
+  it('keeps the spacing before trailing comments: a line the hardening does not change is not in the diff', () => {
+    const user = 'node-ip: 10.0.0.7     # aligned\nnode-name: a         # aligned too\nkube-apiserver-arg:\n  - anonymous-auth=true   # mine\n  - audit-log-maxage=40   # 40 days\nlog: "a  #b"  # quoted\n';
+    const dir = tempTree({ 'config.yaml': user });
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') });
+    expect(h.after.startsWith('node-ip: 10.0.0.7     # aligned\nnode-name: a         # aligned too\nkube-apiserver-arg:\n  - anonymous-auth=false   # mine\n  - audit-log-maxage=40   # 40 days\n')).toBe(true);
+    expect(h.after).toContain('log: "a  #b"  # quoted\n');
+    const changed = h.diff.split('\n').filter((l) => /^[-+](?![-+])/.test(l));
+    expect(changed.filter((l) => l.includes('#'))).toEqual(['-  - anonymous-auth=true   # mine', '+  - anonymous-auth=false   # mine']);
   });
 
   it('is idempotent: hardening the hardened output changes nothing', () => {

@@ -1,0 +1,42 @@
+import { diffLines } from 'diff';
+
+/** A line's text before its trailing comment, the spacing, and the comment. */
+const TRAILING_COMMENT = /^(.*\S)([ \t]+)(#.*)$/;
+
+/** The new line with the old line's spacing before the same trailing comment, or the new line. */
+function withOldSpacing(old: string | undefined, line: string): string {
+  const o = old === undefined ? null : TRAILING_COMMENT.exec(old);
+  const n = TRAILING_COMMENT.exec(line);
+  return o && n && o[3] === n[3] ? n[1] + o[2]! + n[3] : line;
+}
+
+/** The old line that is this new line but for the spacing before its comment (each old line used once). */
+function sameLine(removed: (string | undefined)[], line: string): string | undefined {
+  const flat = (l: string) => l.replace(TRAILING_COMMENT, '$1 $3');
+  const j = removed.findIndex((r) => r !== undefined && flat(r) === flat(line));
+  if (j < 0) return undefined;
+  const old = removed[j];
+  removed[j] = undefined;
+  return old;
+}
+
+/**
+ * The rendered document with the user's spacing before trailing comments put back: the yaml library
+ * writes `profile: cis   # aligned` as `profile: cis # aligned`. Only lines the rendering changed are
+ * looked at: within each changed stretch, a new line that is an old one but for that spacing is the old
+ * one, and an edited line keeping the comment of the old line at its place keeps that line's spacing.
+ * The diff then shows what the hardening changed and nothing else.
+ */
+export function keepCommentSpacing(before: string, after: string): string {
+  if (!before) return after;
+  const out: string[] = [];
+  let removed: (string | undefined)[] = [];
+  for (const part of diffLines(before, after)) {
+    const lines = part.value.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    if (part.added) out.push(...lines.map((l, i) => sameLine(removed, l) ?? withOldSpacing(removed[i], l)));
+    else if (!part.removed) out.push(...lines);
+    removed = part.removed ? lines : [];
+  }
+  return out.join('\n') + (after.endsWith('\n') ? '\n' : '');
+}
