@@ -11,7 +11,7 @@ import { hardenRke1, rke1ServicePath } from './rke1-hardening.js';
 import { repairFlags, scoredFailsOf } from './repair-flags.js';
 import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
 import { readRke2DropIn, rke2DropInFiles } from '../config/rke2/merge-config-files.js';
-import { hardenRancherRke2 } from './rancher-rke2-hardening.js';
+import { hardenRancherRke2, rancherPlacements } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
 import { loadConfigTargets } from '../config/load-config-targets.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
@@ -109,7 +109,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     companions: ctx.companions, manifests: ctx.manifests, benchmark: benchmark.id,
   });
   let stillFailing: string[] = [];
-  if (o.from && kind !== 'rancher-rke2-cluster') {
+  if (o.from) {
     // Settings of the user's that still fail once the hardening is in place (anonymous-auth=true, a weak
     // cipher suite): the result is audited, and those flags get what their check asks for. What fails
     // after that is named, so that --check does not call the file hardened. Without --from there are
@@ -117,7 +117,10 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     const audit = () => scoredFailsOf((dir) => writeHardenedConfig({ ...draft(), diff: '', notes: [], stillFailing: [] }, dir), fileName, { distro: o.distro, k8sVersion: version.text }, benchmark, catalog)
       .filter((f) => !ctx.staysOpen.has(f.result.checkId ?? ''));
     const fails = audit();
-    const repairs = repairFlags(fails, catalog, kind === 'rke2-config' ? { distro: 'rke2', place: rke2Place } : { distro: 'rke1', doc, servicePath: (s) => rke1ServicePath(doc, s) });
+    // Each audited target is repaired where its value wins: a Rancher Cluster's machine sets each merge their own maps.
+    const repairs = kind === 'rke1-cluster-yml'
+      ? repairFlags(fails, catalog, { distro: 'rke1', doc, servicePath: (s) => rke1ServicePath(doc, s) })
+      : (kind === 'rancher-rke2-cluster' ? rancherPlacements(doc) : [rke2Place]).flatMap((place, i) => repairFlags(fails.filter((f) => f.target === i), catalog, { distro: 'rke2', place }));
     ctx.notes.push(...repairs);
     stillFailing = (repairs.length ? audit() : fails).map(({ result: r }) => `CIS ${r.controlId} (${r.title})${r.evidence.map(evidenceText).join('')}`);
     ctx.notes.push(...stillFailing.map((f) => `still fails ${f}: harden config has no edit for it that keeps your configuration; fix it by hand (rke-harden explain <control>)`));

@@ -2,7 +2,7 @@ import { stringify, type Document } from 'yaml';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
 import { keysRancherDrops, MACHINE_GLOBAL_CONFIG, rancherConfigMaps } from '../config/rancher-config-maps.js';
 import type { Companion, HardeningContext } from './hardening-context.js';
-import { AUDIT_POLICY, hardenRke2, layeredPlacement } from './rke2-hardening.js';
+import { AUDIT_POLICY, hardenRke2, layeredPlacement, type Rke2Placement } from './rke2-hardening.js';
 import { ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 const SPEC = ['spec'];
@@ -53,6 +53,18 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
 }
 
 /**
+ * Where a config.yaml key of a Rancher Cluster is edited, per set of machines, in the order `audit
+ * config` gives their targets: the machines no selector entry picks out, then those of each entry with
+ * a machineLabelSelector. Each is the maps Rancher merges for them, machineGlobalConfig first even when
+ * absent (new keys go there).
+ */
+export function rancherPlacements(doc: Document): Rke2Placement[] {
+  const maps = rancherConfigMaps(doc.toJS());
+  const placementOf = (paths: Path[]) => layeredPlacement([GLOBAL, ...paths.filter((p) => p !== MACHINE_GLOBAL_CONFIG)].map((path) => ({ doc, path })), false);
+  return [placementOf(maps.unselected), ...maps.scoped.map((i) => placementOf(maps.forScoped(i)))];
+}
+
+/**
  * Edit a Rancher provisioning Cluster (provisioning.cattle.io/v1) for RKE2 into its hardened form. A
  * config.yaml key already set in one of the maps Rancher merges is edited where it wins (the last
  * one that has it); a new key goes to machineGlobalConfig. An entry with a machineLabelSelector is
@@ -60,21 +72,14 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
  * other companion files must reach the machines some other way.
  */
 export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
-  const cluster: unknown = doc.toJS();
-  for (const { path, why } of keysRancherDrops(cluster)) ctx.notes.push(`${path.join('.')}: ${why}`);
-  // The maps Rancher merges into a machine's config.yaml, machineGlobalConfig first even when absent
-  // (new keys go there): those every machine gets, then per selector entry those its machines get.
-  const maps = rancherConfigMaps(cluster);
-  const placementOf = (paths: Path[]) => layeredPlacement([GLOBAL, ...paths.filter((p) => p !== MACHINE_GLOBAL_CONFIG)].map((path) => ({ doc, path })), false);
-  const placement = placementOf(maps.unselected);
-  const psaElsewhere = rancherPodSecurity(doc, ctx, (key) => placement.at(key).path);
-  hardenRke2(ctx, { ...placement, psaElsewhere });
+  for (const { path, why } of keysRancherDrops(doc.toJS())) ctx.notes.push(`${path.join('.')}: ${why}`);
+  const [placement, ...scoped] = rancherPlacements(doc);
+  const psaElsewhere = rancherPodSecurity(doc, ctx, (key) => placement!.at(key).path);
+  hardenRke2(ctx, { ...placement!, psaElsewhere });
   // A machine a selector entry matches merges that entry last: a key it sets (a *-arg list too) replaces
   // what machineGlobalConfig says on that machine. The hardening is repeated where it wins for them; for
   // keys the entry does not set, that is where the first pass put them, so nothing changes twice.
-  for (const i of maps.scoped) {
-    hardenRke2({ ...ctx, notes: [], companions: [], manifests: [] }, { ...placementOf(maps.forScoped(i)), psaElsewhere });
-  }
+  for (const p of scoped) hardenRke2({ ...ctx, notes: [], companions: [], manifests: [] }, { ...p, psaElsewhere });
   const policy = ctx.companions.find((c) => c.nodePath === AUDIT_POLICY);
   if (policy) deliverThroughRancher(doc, ctx, policy);
   ctx.notes.push('Rancher provisions the machines: put the other companion files (kernel parameters, etcd user) on them before they join, with your node image or cloud-init');

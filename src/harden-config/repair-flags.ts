@@ -29,10 +29,11 @@ export type FlagTarget =
   | { distro: 'rke2'; place: Rke2Placement }
   | { distro: 'rke1'; doc: Document; servicePath: (service: string) => Path };
 
-/** A scored fail, with the facts of the target it failed on (the effective values a repair starts from). */
+/** A scored fail, with the facts of the target it failed on (the effective values a repair starts from) and that target's place in `audit config`'s order. */
 export interface ScoredFail {
   result: ControlResult;
   facts: FactSnapshot['facts'];
+  target: number;
 }
 
 /**
@@ -45,9 +46,9 @@ export function scoredFailsOf(write: (dir: string) => void, fileName: string, op
   try {
     write(dir);
     const { snapshots } = loadConfigTargets([path.join(dir, fileName)], { distro: opts.distro, k8sVersion: opts.k8sVersion });
-    return snapshots.flatMap((s) => evaluateBenchmark(benchmark, catalog.checks, s)
+    return snapshots.flatMap((s, target) => evaluateBenchmark(benchmark, catalog.checks, s)
       .filter((r) => r.status === 'fail' && r.scored)
-      .map((result) => ({ result, facts: s.facts })));
+      .map((result) => ({ result, facts: s.facts, target })));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -83,7 +84,7 @@ export function repairFlags(fails: ScoredFail[], catalog: Catalog, target: FlagT
       } else if (!setScalar(target.doc, [...target.servicePath(edit.where), ...edit.section, edit.flag], edit.value)) {
         continue;
       }
-      const where = target.distro === 'rke2' ? edit.where : [...target.servicePath(edit.where), ...edit.section].join('.');
+      const where = target.distro === 'rke2' ? target.place.at(edit.where).path.join('.') : [...target.servicePath(edit.where), ...edit.section].join('.');
       notes.push(`${where} ${edit.flag} → ${edit.value}: the value set before failed CIS ${r.controlId} (${r.title})`);
     }
   }

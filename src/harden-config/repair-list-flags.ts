@@ -106,6 +106,7 @@ export function repairRke2List(place: Rke2Placement, fix: ListRepair, effective:
       return undefined;
     }
   }
+  if (found.length && listText(before) === listText(after)) return undefined;
   return `${key} ${fix.flag}: ${listText(before)} → ${listText(after, "(removed: RKE2's default applies)")}`;
 }
 

@@ -149,6 +149,31 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(scoredFails).toEqual([]);
   });
 
+  it('a weak value the user set is repaired in the map where it wins for each machine set (global, or a selector entry)', () => {
+    const file = path.join(tempTree({ 'c.yaml': cluster(`  kubernetesVersion: v1.31.4+rke2r1
+  rkeConfig:
+    machineGlobalConfig:
+      kube-apiserver-arg: [anonymous-auth=true]
+    machineSelectorConfig:
+      - config:
+          kubelet-arg: [read-only-port=10255, max-pods=200]
+          kube-apiserver-arg: ["authorization-mode=AlwaysAllow,Node,RBAC"]
+        machineLabelSelector:
+          matchLabels: { pool: big }
+`) }), 'c.yaml');
+    const { h, spec, scoredFails } = hardenAndAudit(file);
+    const rke = spec.rkeConfig as { machineGlobalConfig: Record<string, string[]>; machineSelectorConfig: { config: Record<string, string[]> }[] };
+    expect(rke.machineGlobalConfig['kube-apiserver-arg']).toContain('anonymous-auth=false');
+    const entry = rke.machineSelectorConfig[0]!.config;
+    expect(entry['kubelet-arg']).toEqual(expect.arrayContaining(['read-only-port=0', 'max-pods=200']));
+    // The entry's list replaces machineGlobalConfig's on its machines: anonymous-auth=true never reached them.
+    expect(entry['kube-apiserver-arg']).toContain('authorization-mode=Node,RBAC');
+    expect(JSON.stringify(spec)).not.toMatch(/AlwaysAllow|anonymous-auth=true|10255/);
+    expect(h.notes).toContainEqual(expect.stringMatching(/^spec\.rkeConfig\.machineSelectorConfig\.0\.config\.kubelet-arg read-only-port → 0: /));
+    expect(h.stillFailing).toEqual([]);
+    expect(scoredFails).toEqual([]);
+  });
+
   it('a key+ in a Rancher map is not where hardening goes (Rancher drops it): the plain key is set, and the note says so', () => {
     const file = path.join(tempTree({ 'c.yaml': cluster(`  kubernetesVersion: v1.31.4+rke2r1
   rkeConfig:
