@@ -1,4 +1,4 @@
-import { compareVersions, parseK8sVersion, type K8sVersion } from '../config/k8s-version.js';
+import { assertDistroRelease, compareVersions, parseK8sVersion, type K8sVersion } from '../config/k8s-version.js';
 import type { ConfigKind } from '../config/detect-config-kind.js';
 import type { LocatedYaml } from '../config/read-yaml-file.js';
 import { RKE1_RELEASE, rke1ServiceOptions } from '../config/rke1/rke1-version.js';
@@ -47,10 +47,12 @@ export function versionToHarden(kind: ConfigKind, k8sVersion: string | undefined
   const a = from ? new YamlAccess(from, []) : undefined;
   const field = versionField(kind, from);
   const checkDistro = (v: K8sVersion, where: string) => {
-    if (kind === 'rke1-cluster-yml') rke1ServiceOptions(v, where); // minors RKE1 never shipped
+    if (kind === 'rke1-cluster-yml') rke1ServiceOptions(v, where); // minors RKE1 never shipped, RKE2 release names
+    else assertDistroRelease(v, 'rke2', where);
   };
   if (!field) {
     if (!given) throw usageError("harden config: --k8s-version is required (RKE2's config.yaml does not name its version; e.g. v1.31.4+rke2r1)");
+    checkDistro(given, '--k8s-version');
     return { version: given };
   }
   const name = field.path.join('.');

@@ -60,7 +60,7 @@ describe('audit snapshot: a saved node replays to the same report', () => {
 
   const bad: [string, (dir: string) => string[], RegExp][] = [
     ['a missing file', (d) => [path.join(d, 'nope.json')], /nope\.json: cannot read: ENOENT$/],
-    ['not JSON', (d) => [write(d, 'a.json', '{')], /a\.json: not JSON: /],
+    ['not JSON', (d) => [write(d, 'a.json', '{')], /a\.json:1:2: not JSON: /],
     ['a scan report instead of a snapshot', (d) => [write(d, 'scan.json', JSON.stringify({ schemaVersion: '1', results: [] }))], /not a fact snapshot: .*scan\.json: the snapshot has no valid target$/],
     ['a hand-edited distro', (d) => [write(d, 'k3s.json', JSON.stringify({ target: { kind: 'node', name: 'n' }, distro: 'k3s', facts: {}, errors: {}, absent: {}, warnings: [] }))], /k3s\.json: the snapshot's distro is "k3s"/],
     ['a location that is not {file, line, column}', (d) => [write(d, 'loc.json', JSON.stringify({ target: { kind: 'node', name: 'n' }, distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', facts: { 'kubelet.args.anonymous-auth': { key: 'kubelet.args.anonymous-auth', value: 'true', source: 'process', location: { file: 5 } } }, errors: {}, absent: {}, warnings: [] }))], /loc\.json: fact kubelet\.args\.anonymous-auth: location is not \{file, line\?, column\?\}$/],

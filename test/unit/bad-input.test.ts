@@ -30,6 +30,7 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     ['not a cluster config', 'deploy.yaml', 'apiVersion: v1\nkind: ConfigMap\n', /deploy\.yaml: not an RKE1 cluster\.yml, an RKE2 config\.yaml or a Rancher provisioning Cluster/],
     ['two YAML documents', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\n---\nkind: ConfigMap\n', /cluster\.yml:2:1: a second YAML document \(---\): one configuration per file/],
     ['a list at the top', 'config.yaml', '- a\n- b\n', /an RKE2 config file is a map of settings|not an RKE1/],
+    ['an RKE2 release name in cluster.yml', 'cluster.yml', 'kubernetes_version: v1.30.4+rke2r1\n', /cluster\.yml:1:21: kubernetes_version v1\.30\.4\+rke2r1 is an RKE2 release name; RKE1 names it like v1\.30\.4-rancher1-1/],
   ];
   for (const [name, file, content, message] of cases) {
     it(name, async () => {
@@ -92,6 +93,23 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     const run = JSON.parse(r.stdout) as { warnings: string[]; targets: { k8sVersion: string; benchmark: string }[] };
     expect(run.targets[0]).toMatchObject({ k8sVersion: 'v1.28.15-rancher1-1', benchmark: 'rke-cis-1.8-hardened' });
     expect(run.warnings).toContainEqual(expect.stringMatching(/cluster\.yml:1:21: v1\.28\.15-rancher1-1 is the version this file names; --k8s-version v1\.31\.4-rancher1-1 is not used for it$/));
+  });
+
+  it('an RKE1 release name for an RKE2 file is refused (its defaults would be the wrong distro\'s), in audit and harden', async () => {
+    const dir = tempTree({ 'config.yaml': 'profile: cis\n' });
+    for (const argv of [['audit', 'config', path.join(dir, 'config.yaml')], ['harden', 'config', '--distro', 'rke2']]) {
+      const r = await runCli([...argv, '--k8s-version', 'v1.30.4-rancher1-1']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/v1\.30\.4-rancher1-1 is an RKE1 release name; RKE2 names it like v1\.30\.4\+rke2r1$/)]);
+    }
+  });
+
+  it('an *-arg item that is no flag (kube-apiserver-arg: 5) is a warning naming file:line, not silently dropped', async () => {
+    const dir = tempTree({ 'config.yaml': 'kube-apiserver-arg: 5\nkubelet-arg:\n  - "a b=c"\n' });
+    const r = await runCli(['audit', 'config', path.join(dir, 'config.yaml'), '--k8s-version', 'v1.31.4+rke2r1', '-o', 'json']);
+    const warnings = (JSON.parse(r.stdout) as { warnings: string[] }).warnings;
+    expect(warnings).toContainEqual(expect.stringMatching(/config\.yaml:1:21: kube-apiserver-arg: "5" is not flag=value; RKE2 would pass it as --5 and the component would refuse to start$/));
+    expect(warnings).toContainEqual(expect.stringMatching(/config\.yaml:3:5: kubelet-arg: "a b=c" is not flag=value/));
   });
 
   it('unknown keys are a warning naming file:line, not a crash', async () => {

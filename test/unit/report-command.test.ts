@@ -87,6 +87,13 @@ describe('report <scan.json>', () => {
     expect(reread.warnings.join('\n')).toMatch(/counted as fail: the scan does not record what it was/);
   });
 
+  it('reads a scan saved with a UTF-8 byte order mark (as some Windows editors save it)', async () => {
+    const bom = writeScan('bom.json', `\uFEFF${JSON.stringify(scan)}`);
+    const r = await runCli(['report', bom, '-o', 'json']);
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as ScanRun).summary).toEqual(scan.summary);
+  });
+
   it('recounts the summary of a saved scan: an edited one cannot hide a failure', async () => {
     const edited = writeScan('edited.json', { ...scan, summary: { ...scan.summary, fail: 0 } });
     const r = await runCli(['report', edited, '-o', 'json', '--fail-on', 'fail']);
@@ -97,7 +104,8 @@ describe('report <scan.json>', () => {
   const bad: [string, () => string, RegExp][] = [
     ['a missing file', () => path.join(dir, 'nope.json'), /nope\.json: cannot read: ENOENT$/],
     ['a directory', () => dir, /: is a directory$/],
-    ['not JSON', () => writeScan('bad.json', '{"schemaVersion": "1",'), /bad\.json: not JSON: /],
+    ['not JSON', () => writeScan('bad.json', '{"schemaVersion": "1",'), /bad\.json:1:23: not JSON: Expected double-quoted property name$/],
+    ['not JSON, with the line of the mistake', () => writeScan('line.json', '{\n  "schemaVersion": "1",\n  tool: {}\n}\n'), /line\.json:3:3: not JSON: Expected double-quoted property name$/],
     ['a YAML file', () => writeScan('bad.yaml', 'schemaVersion: 1\n'), /bad\.yaml: not JSON: /],
     ['another JSON document', () => writeScan('other.json', { hello: 'world' }), /other\.json: not an rke-harden scan report: \(root\): must have required property 'schemaVersion'$/],
     ['an unknown status', () => writeScan('status.json', { ...scan, results: [{ ...scan.results[0], status: 'skipped' }] }), /status\.json: not an rke-harden scan report: \/results\/0\/status: must be equal to one of the allowed values \(pass, fail, manual, notApplicable, error, waived\)$/],

@@ -1,6 +1,6 @@
 import { distroData, type FlagTable, type Rke1Defaults } from '../../engine/effective/distro-data.js';
 import { inputError } from '../../errors/rke-harden-error.js';
-import type { K8sVersion } from '../k8s-version.js';
+import { assertDistroRelease, type K8sVersion } from '../k8s-version.js';
 
 /**
  * An RKE release name, the only form `rke up` accepts for kubernetes_version without hand-filled
@@ -26,6 +26,7 @@ export function rke1LastMinor(): number {
  * named in `assumedFrom`. `where` names the field for the error when RKE1 never shipped the minor.
  */
 export function rke1ServiceOptions(version: K8sVersion, where: string): { key: string; options: FlagTable; assumedFrom?: string } {
+  assertDistroRelease(version, 'rke1', where);
   const data = distroData<Rke1Defaults>('rke1/defaults.yaml');
   const minor = `v${version.major}.${version.minor}`;
   const key = data.kdmServiceOptions[version.text] ? version.text : minor;

@@ -3,7 +3,7 @@ import { emptySnapshot } from '../../model/fact.js';
 import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
 import { distroData } from '../../engine/effective/distro-data.js';
 import { inputError } from '../../errors/rke-harden-error.js';
-import { parseK8sVersion, type K8sVersion } from '../k8s-version.js';
+import { assertDistroRelease, parseK8sVersion, type K8sVersion } from '../k8s-version.js';
 import type { MergedConfig, Setting, SettingItem } from './merge-config-files.js';
 import { ARG_KEYS, RKE2_KEYS } from './rke2-keys.js';
 import { inVersionRange } from './version-range.js';
@@ -80,6 +80,7 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
 
   if (!opts.k8sVersion) throw inputError(`${cfg.files[0] ?? opts.name}: an RKE2 config does not name its version: pass --k8s-version (e.g. v1.31.4+rke2r1)`);
   const version = parseK8sVersion(opts.k8sVersion, '--k8s-version');
+  assertDistroRelease(version, 'rke2', `${cfg.files[0] ?? opts.name}: version`);
   if (version.minor < 23) throw inputError(`--k8s-version ${version.text}: RKE2 profiles start at Kubernetes 1.23`);
 
   const profileItem = scalar('profile');
@@ -209,6 +210,8 @@ function applyArgItems(m: ArgMap, items: SettingItem[], key: string, version: K8
     if (flag.endsWith('+')) { mode = 'append'; flag = flag.slice(0, -1); }
     else if (flag.endsWith('-')) { mode = 'prepend'; flag = flag.slice(0, -1); }
     if (!flag) { warnings.push(`${where(item)}: ${key}: empty flag in "${item.value}"`); continue; }
+    // RKE2 passes an item as --<item>: one that is no flag name (`kube-apiserver-arg: 5`) stops the component.
+    if (!/^[a-z][a-z0-9-]*$/i.test(flag)) { warnings.push(`${where(item)}: ${key}: "${item.value}" is not flag=value; RKE2 would pass it as --${raw} and the component would refuse to start`); continue; }
     const p: Provenance = { source: 'config', layer: `${item.file.split('/').slice(-2).join('/')} ${key}`, location: item.location };
     if (version.minor < 24) {
       // Before k3s PR #5373 extra args were a map: one occurrence per flag, last item wins.
