@@ -7,6 +7,16 @@ export const STRONG_CIPHERS = [
   'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
 ].join(',');
 
+/**
+ * The kubelet's cipher suites once hardened: the user's own that the CIS check allows (`allowed`, its
+ * validElements), in their order, or STRONG_CIPHERS when none are set or none is allowed. Replacing a
+ * list the user chose would drop suites their clients may need.
+ */
+export function kubeletCiphers(current: string | undefined, allowed: readonly string[]): string {
+  const kept = (current ?? '').split(',').map((c) => c.trim()).filter((c) => allowed.includes(c));
+  return kept.length ? kept.join(',') : STRONG_CIPHERS;
+}
+
 export const SYSCTLS: Record<string, string> = {
   'vm.overcommit_memory': '1',
   'vm.panic_on_oom': '0',

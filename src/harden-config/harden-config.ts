@@ -9,6 +9,8 @@ import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark
 import { resolveNamespaceExemptions } from '../collectors/cluster/namespace-exemptions.js';
 import { hardenRke1, rke1ServicePath } from './rke1-hardening.js';
 import { repairFlags, scoredFailsOf } from './repair-flags.js';
+import { listRuleOf } from './repair-list-flags.js';
+import type { Catalog } from '../catalog/catalog.js';
 import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
 import { readRke2DropIn, rke2DropInFiles } from '../config/rke2/merge-config-files.js';
 import { hardenRancherRke2, rancherPlacements } from './rancher-rke2-hardening.js';
@@ -95,6 +97,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     exemptNamespaces: exempt,
     psa: o.psa ?? 'restricted',
     checks: new Set(benchmark.controls.flatMap((c) => (c.check ? [c.check] : []))),
+    kubeletCiphersAllowed: kubeletCipherRule(catalog),
     staysOpen: new Set(),
     notes: [],
     companions: [],
@@ -134,6 +137,12 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     ...hardenedDropIns.filter((d) => d.after !== d.before).map((d) => createTwoFilesPatch(`a/${d.name}`, `b/${d.name}`, d.before, d.after, '', '', { context: 3 })),
   ].join('');
   return { fileName, before, after, dropIns: hardenedDropIns, diff, companions: ctx.companions, manifests: ctx.manifests, notes: ctx.notes, stillFailing, benchmark: benchmark.id };
+}
+
+/** The suites the kubelet cipher check allows (the same list in every benchmark that has it). */
+function kubeletCipherRule(catalog: Catalog): string[] {
+  const check = catalog.checks.get('kubelet-tls-cipher-suites-strong');
+  return (check && listRuleOf(check)?.values) ?? [];
 }
 
 /** `: kube-apiserver.args.audit-log-maxage is 5 at cluster.yml:8:18`, for a control that still fails. */

@@ -22,6 +22,8 @@ export interface HardeningContext {
   psa: 'restricted' | 'baseline';
   /** CIS controls the chosen benchmark contains, by check id (some settings matter only for some versions). */
   checks: Set<string>;
+  /** The kubelet cipher suites the benchmark's check allows (a user's own are kept when they are among them). */
+  kubeletCiphersAllowed: readonly string[];
   /** Checks the hardening cannot pass on this distro, each with a note saying so (RKE1's etcd CA, CIS 2.7). */
   staysOpen: Set<string>;
   notes: string[];

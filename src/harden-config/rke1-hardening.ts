@@ -1,6 +1,6 @@
 import { isMap, type Document } from 'yaml';
 import { upsertCommaFlag } from './comma-flag.js';
-import { etcdUserScript, STRONG_CIPHERS, sysctlConf } from './companion-templates.js';
+import { etcdUserScript, kubeletCiphers, sysctlConf } from './companion-templates.js';
 import type { HardeningContext } from './hardening-context.js';
 import { RKE1_SERVICES } from '../config/rke1/cluster-yml-keys.js';
 import { setScalar, valueAt, type Path } from './yaml-edit.js';
@@ -82,7 +82,8 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
   }
   upsertCommaFlag(doc, [...kubelet, 'extra_args', 'feature-gates'], 'RotateKubeletServerCertificate=true');
   setScalar(doc, [...kubelet, 'extra_args', 'protect-kernel-defaults'], 'true');
-  setScalar(doc, [...kubelet, 'extra_args', 'tls-cipher-suites'], STRONG_CIPHERS);
+  const ciphers = valueAt(doc, [...kubelet, 'extra_args', 'tls-cipher-suites']);
+  setScalar(doc, [...kubelet, 'extra_args', 'tls-cipher-suites'], kubeletCiphers(ciphers === undefined ? undefined : String(ciphers), ctx.kubeletCiphersAllowed));
   setScalar(doc, [...kubelet, 'generate_serving_certificate'], true);
   ctx.staysOpen.add('etcd-unique-ca');
   ctx.notes.push('CIS 2.7 stays open on RKE1: etcd trusts the cluster CA (kube-ca.pem); RKE cannot give etcd its own CA — record a waiver');

@@ -2,7 +2,7 @@ import type { Document } from 'yaml';
 import { versionAtLeast } from '../config/rke2/version-range.js';
 import type { K8sVersion } from '../config/k8s-version.js';
 import { lastArgValue, mergeList, upsertArgItem } from './arg-items.js';
-import { admissionConfig, auditPolicy, etcdUserScript, STRONG_CIPHERS, sysctlConf } from './companion-templates.js';
+import { admissionConfig, auditPolicy, etcdUserScript, kubeletCiphers, sysctlConf } from './companion-templates.js';
 import type { HardeningContext } from './hardening-context.js';
 import { setScalar, valueAt, type Path } from './yaml-edit.js';
 
@@ -123,7 +123,7 @@ export function hardenRke2(ctx: HardeningContext, place: Rke2Placement): void {
   if (ctx.checks.has('apiserver-service-account-extend-token-expiration-disabled') && !addsExtendTokenItself(v)) {
     argItem('kube-apiserver-arg', 'service-account-extend-token-expiration', 'false');
   }
-  argItem('kubelet-arg', 'tls-cipher-suites', STRONG_CIPHERS);
+  argItem('kubelet-arg', 'tls-cipher-suites', kubeletCiphers(lastArgValue(place.effectiveItems('kubelet-arg'), 'tls-cipher-suites'), ctx.kubeletCiphersAllowed));
   ctx.companions.push({ nodePath: '/etc/sysctl.d/60-rke2-cis.conf', text: sysctlConf(), mode: 0o644, purpose: 'kernel parameters RKE2 checks in CIS mode (apply with sysctl --system)' });
   ctx.companions.push({ nodePath: '/usr/local/sbin/rke-harden-etcd-user.sh', text: etcdUserScript('rke2'), mode: 0o755, purpose: 'creates the etcd user and group RKE2 requires on servers in CIS mode' });
 }

@@ -380,6 +380,20 @@ describe('harden config: a weak comma list the user set keeps the user\'s other 
     expect(scoredFails(out, 'cluster.yml', {})).toEqual([]);
   });
 
+  it('the kubelet\'s cipher suites: the user\'s allowed ones are kept (not replaced by ours), weak ones dropped', () => {
+    const mine = 'TLS_RSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_RC4_128_SHA,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384';
+    const rke2 = tempTree({ 'config.yaml': `kubelet-arg:\n  - tls-cipher-suites=${mine} # FIPS clients\n` });
+    const h2 = hardenConfig({ distro: 'rke2', k8sVersion: V, from: path.join(rke2, 'config.yaml') });
+    expect(h2.after).toMatch(/^ {2}- tls-cipher-suites=TLS_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 # FIPS clients$/m);
+    const rke1 = tempTree({ 'cluster.yml': `kubernetes_version: v1.28.15-rancher1-1\nnodes: []\nservices:\n  kubelet:\n    extra_args:\n      tls-cipher-suites: ${mine}\n` });
+    const h1 = hardenConfig({ distro: 'rke1', from: path.join(rke1, 'cluster.yml') });
+    expect((parse(h1.after) as { services: { kubelet: { extra_args: Record<string, string> } } }).services.kubelet.extra_args['tls-cipher-suites'])
+      .toBe('TLS_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384');
+    // With none of the user's allowed, the hardened list.
+    const weak = tempTree({ 'config.yaml': 'kubelet-arg:\n  - tls-cipher-suites=TLS_RSA_WITH_RC4_128_SHA\n' });
+    expect(hardenConfig({ distro: 'rke2', k8sVersion: V, from: path.join(weak, 'config.yaml') }).after).toMatch(/^ {2}- tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,/m);
+  });
+
   it('a fail no edit can fix is named with its evidence, and --check exits 1 even with nothing to change', async () => {
     const dir = tempTree({ 'config.yaml': 'etcd-arg:\n  - auto-tls=true\n' });
     const h = hardenConfig({ distro: 'rke2', k8sVersion: V, from: path.join(dir, 'config.yaml') });
