@@ -21,6 +21,6 @@ export function readJsonFile(file: string, what: string, maxBytes: number): unkn
     const position = /at position (\d+)/.exec(message)?.[1];
     const offset = position !== undefined ? Number(position) : /^Unexpected end/.test(message) && text.trim() ? text.length : undefined;
     const at = offset === undefined ? '' : `:${lineColumn(text, offset)}`;
-    throw inputError(`${file}${at}: not JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`);
+    throw inputError(`${file}${at}: not JSON: ${message.replace(/ at position \d+.*$/, '').replace(/ in JSON$/, '')}`);
   }
 }

@@ -123,7 +123,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     // Each audited target is repaired where its value wins: a Rancher Cluster's machine sets each merge their own maps.
     const repairs = kind === 'rke1-cluster-yml'
       ? repairFlags(fails, catalog, { distro: 'rke1', doc, servicePath: (s) => rke1ServicePath(doc, s) })
-      : (kind === 'rancher-rke2-cluster' ? rancherPlacements(doc) : [rke2Place]).flatMap((place, i) => repairFlags(fails.filter((f) => f.target === i), catalog, { distro: 'rke2', place }));
+      : (kind === 'rancher-rke2-cluster' ? rancherPlacements(doc) : [rke2Place]).flatMap((place, i) => repairFlags(fails.filter((f) => f.target === i), catalog, { distro: 'rke2', place, itemsAccumulate: version.minor >= 24 }));
     ctx.notes.push(...repairs);
     stillFailing = (repairs.length ? audit() : fails).map(({ result: r }) => `CIS ${r.controlId} (${r.title})${r.evidence.map(evidenceText).join('')}`);
     ctx.notes.push(...stillFailing.map((f) => `still fails ${f}: harden config has no edit for it that keeps your configuration; fix it by hand (rke-harden explain <control>)`));

@@ -3,11 +3,19 @@ import { diffLines } from 'diff';
 /** A line's text before its trailing comment, the spacing, and the comment. */
 const TRAILING_COMMENT = /^(.*\S)([ \t]+)(#.*)$/;
 
-/** The new line with the old line's spacing before the same trailing comment, or the new line. */
+/** A line's indentation and key (`  - anonymous-auth=`, `    profile:`), or undefined. */
+const KEY = /^\s*(?:- )?[\w.-]+[:=]/;
+
+/**
+ * The new line with the old line's spacing before its comment, when both are the same setting (same
+ * indentation and key) with the same comment: an edited value. Otherwise the new line, untouched (a line
+ * of a block scalar the yaml library re-indented is text, not a setting with a comment).
+ */
 function withOldSpacing(old: string | undefined, line: string): string {
   const o = old === undefined ? null : TRAILING_COMMENT.exec(old);
   const n = TRAILING_COMMENT.exec(line);
-  return o && n && o[3] === n[3] ? n[1] + o[2]! + n[3] : line;
+  const key = KEY.exec(line)?.[0];
+  return o && n && o[3] === n[3] && key !== undefined && old!.startsWith(key) ? n[1] + o[2]! + n[3] : line;
 }
 
 /** The old line that is this new line but for the spacing before its comment (each old line used once). */

@@ -13,7 +13,7 @@ import type { Document } from 'yaml';
 import type { Catalog } from '../catalog/catalog.js';
 import { loadConfigTargets } from '../config/load-config-targets.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
-import { ACCUMULATING_FLAGS } from '../engine/effective/arg-map.js';
+import { accumulates } from '../engine/effective/arg-map.js';
 import { RKE1_SERVICES } from '../config/rke1/cluster-yml-keys.js';
 import type { Benchmark } from '../model/benchmark.js';
 import type { Check, Leaf } from '../model/check.js';
@@ -26,7 +26,7 @@ import { setScalar, valueAt, type Path } from './yaml-edit.js';
 
 /** Where a flag of a component is set: RKE2's `<component>-arg` list, or RKE1's service extra_args. */
 export type FlagTarget =
-  | { distro: 'rke2'; place: Rke2Placement }
+  | { distro: 'rke2'; place: Rke2Placement; itemsAccumulate: boolean }
   | { distro: 'rke1'; doc: Document; servicePath: (service: string) => Path };
 
 /** A scored fail, with the facts of the target it failed on (the effective values a repair starts from) and that target's place in `audit config`'s order. */
@@ -76,7 +76,8 @@ export function repairFlags(fails: ScoredFail[], catalog: Catalog, target: FlagT
       continue;
     }
     for (const edit of target.distro === 'rke1' ? edits.map((e) => rke1WhereItWins(target, e, check)) : edits) {
-      if (ACCUMULATING_FLAGS.has(edit.flag) || done.has(`${edit.where}\0${edit.flag}`)) continue;
+      // A list the check does not state a rule for (feature-gates) is the hardening's: overwriting it would drop entries.
+      if (accumulates(check.component, edit.flag) || done.has(`${edit.where}\0${edit.flag}`)) continue;
       done.add(`${edit.where}\0${edit.flag}`);
       if (target.distro === 'rke2') {
         const t = target.place.at(edit.where);
@@ -90,7 +91,7 @@ export function repairFlags(fails: ScoredFail[], catalog: Catalog, target: FlagT
   }
   for (const { fix, effective, controls } of lists.values()) {
     const change = target.distro === 'rke2'
-      ? repairRke2List(target.place, fix, effective)
+      ? repairRke2List(target.place, fix, effective, target.itemsAccumulate)
       : repairRke1List(target.doc, target.servicePath(RKE1_SERVICES[fix.component]?.spellings[0] ?? fix.component), fix, effective);
     if (change) notes.push(`${change}: the value set before failed ${controls.join(', ')}`);
   }

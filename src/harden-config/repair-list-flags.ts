@@ -7,7 +7,7 @@
  * does the list become the value the check's remediation names.
  */
 import { isScalar, type Document, type Scalar, type YAMLSeq } from 'yaml';
-import { ACCUMULATING_FLAGS } from '../engine/effective/arg-map.js';
+import { accumulates } from '../engine/effective/arg-map.js';
 import { listOf } from '../engine/operators.js';
 import type { Check, Leaf } from '../model/check.js';
 import type { FactValue } from '../model/fact.js';
@@ -26,7 +26,7 @@ export interface ListRule {
 export function listRuleOf(check: Check): ListRule | undefined {
   const a = check.assert as Partial<Leaf> | undefined;
   const m = a?.fact ? /^([a-z-]+)\.args\.([a-z0-9-]+)$/.exec(a.fact) : null;
-  if (!a || !m || !ACCUMULATING_FLAGS.has(m[2]!)) return undefined;
+  if (!a || !m || !accumulates(m[1], m[2]!)) return undefined;
   if (a.op !== 'has' && a.op !== 'notHas' && a.op !== 'validElements') return undefined;
   return { component: m[1]!, flag: m[2]!, op: a.op, values: listOf(a.value ?? []) };
 }
@@ -50,11 +50,11 @@ function listText(items: string[], empty = '(not set)'): string {
   return [...new Set(items)].join(',') || empty;
 }
 
-/** `flag=a,b` → its flag, the text up to and including `=`, and the items. */
+/** `flag=a,b` (or `flag+=a`, `flag-=a`) → its flag, the text up to and including `=`, and the items. */
 function parseArgItem(text: string): { flag: string; head: string; items: string[] } | undefined {
   const eq = text.indexOf('=');
   if (eq < 0) return undefined;
-  return { flag: text.slice(0, eq).replace(/^--/, ''), head: text.slice(0, eq + 1), items: listOf(text.slice(eq + 1)) };
+  return { flag: text.slice(0, eq).replace(/^--/, '').replace(/[+-]$/, ''), head: text.slice(0, eq + 1), items: listOf(text.slice(eq + 1)) };
 }
 
 /**
@@ -71,14 +71,15 @@ export interface ListRepair {
 
 /**
  * RKE2: edit the items for the flag in every layer RKE2 reads for `<component>-arg` (their values
- * accumulate): each keeps its place and comment and loses its forbidden elements, the last one left
- * gains the missing ones, and one left empty is removed. With none of the user's items left, one item
- * carries the effective value (RKE2's own default included, which an item replaces) with the rules
- * applied, or none when nothing remains (RKE2's default applies). Returns `before → after`, or undefined.
+ * accumulate from 1.24): each keeps its place and comment and loses its forbidden elements, the last
+ * one left gains the missing ones, and one left empty is removed. When none is left, the user's last
+ * item carries the rules' result; with no item of the user's, a new one carries the effective value
+ * (RKE2's own default included, which an item replaces) with the rules applied. Nothing left means no
+ * item: RKE2's default applies. Returns `before → after`, or undefined when nothing changed.
  */
-export function repairRke2List(place: Rke2Placement, fix: ListRepair, effective: FactValue | undefined): string | undefined {
+export function repairRke2List(place: Rke2Placement, fix: ListRepair, effective: FactValue | undefined, accumulate: boolean): string | undefined {
   const key = `${fix.component}-arg`;
-  const found: { seq: YAMLSeq; node: Scalar; head: string; items: string[] }[] = [];
+  let found: { seq: YAMLSeq; node: Scalar; head: string; items: string[] }[] = [];
   for (const t of place.layersOf(key)) {
     const seq = ensureSeq(t.doc, t.path);
     for (const node of seq.items.filter(isScalar) as Scalar[]) {
@@ -86,27 +87,45 @@ export function repairRke2List(place: Rke2Placement, fix: ListRepair, effective:
       if (p?.flag === fix.flag) found.push({ seq, node, ...p });
     }
   }
+  // Before RKE2 1.24 the items were a map: the last one for a flag is the only one read. The others
+  // are left as they are, unless the flag is removed altogether (then one of them would take over).
+  const unread = accumulate ? [] : found.slice(0, -1);
+  if (!accumulate) found = found.slice(-1);
   const before = found.length ? found.flatMap((f) => f.items) : listOf(effective ?? []);
   const kept = found.map((f) => ({ ...f, kept: withoutForbidden(fix.rules, f.items) }));
-  const survivors = kept.filter((f) => f.kept.length);
-  for (const f of kept.filter((x) => !x.kept.length)) f.seq.items.splice(f.seq.items.indexOf(f.node), 1);
+  let survivors = kept.filter((f) => f.kept.length);
   let after: string[];
   if (survivors.length) {
     const union = survivors.flatMap((f) => f.kept);
     survivors.at(-1)!.kept.push(...withMissing(fix.rules, union).slice(union.length));
-    for (const f of survivors) if (f.kept.join(',') !== f.items.join(',')) f.node.value = f.head + f.kept.join(',');
     after = survivors.flatMap((f) => f.kept);
   } else {
     after = applyListRules(fix.rules, before);
     if (!after.length && fix.fallback !== undefined && fix.rules.some((r) => r.op === 'validElements')) after = listOf(fix.fallback);
-    if (after.length) {
+    const last = kept.at(-1);
+    if (after.length && last) {
+      // The user's last item carries the new list: it keeps its place and comment.
+      last.head = `${fix.flag}=`;
+      last.kept = after;
+      survivors = [last];
+    } else if (after.length) {
       const t = place.at(key);
       ensureSeq(t.doc, t.path).add(t.doc.createNode(`${fix.flag}=${after.join(',')}`));
     } else if (!found.length) {
       return undefined;
     }
   }
-  if (found.length && listText(before) === listText(after)) return undefined;
+  let edited = !found.length;
+  for (const f of survivors) {
+    const text = f.head + f.kept.join(',');
+    if (String(f.node.value) !== text) [f.node.value, edited] = [text, true];
+  }
+  // An item left with nothing is removed; with the flag gone altogether, before 1.24 the unread ones too.
+  for (const f of [...kept.filter((x) => !survivors.includes(x)), ...(after.length ? [] : unread)]) {
+    f.seq.items.splice(f.seq.items.indexOf(f.node), 1);
+    edited = true;
+  }
+  if (!edited) return undefined;
   return `${key} ${fix.flag}: ${listText(before)} → ${listText(after, "(removed: RKE2's default applies)")}`;
 }
 

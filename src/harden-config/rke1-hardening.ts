@@ -36,6 +36,13 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
     setScalar(doc, [...etcd, 'uid'], 52034);
     setScalar(doc, [...etcd, 'gid'], 52034);
   }
+  // authorization.mode none: RKE passes no --authorization-mode and sets up none of the RBAC roles the
+  // nodes need, so RBAC goes on here, not through an extra_args flag.
+  const authz = valueAt(doc, [...root, 'authorization', 'mode']);
+  if (authz !== undefined && authz !== 'rbac') {
+    setScalar(doc, [...root, 'authorization', 'mode'], 'rbac');
+    ctx.notes.push(`authorization.mode: ${String(authz)} → rbac (CIS 1.2.7, 1.2.8: RKE then runs kube-apiserver with Node,RBAC and creates the roles nodes need)`);
+  }
   setScalar(doc, [...api, 'secrets_encryption_config', 'enabled'], true);
   if (valueAt(doc, [...api, 'audit_log', 'enabled']) !== true) setScalar(doc, [...api, 'audit_log', 'enabled'], true);
   setScalar(doc, [...api, 'event_rate_limit', 'enabled'], true);

@@ -85,6 +85,16 @@ kube-apiserver-arg:
     expect(changed.filter((l) => l.includes('#'))).toEqual(['-  - anonymous-auth=true   # mine', '+  - anonymous-auth=false   # mine']);
   });
 
+  it('keeps block scalars as they are: re-indented lines with a "#" inside are text, not comments', () => {
+    // A hardened file but for one line, so that the lines the yaml library re-indents sit one place off.
+    const hardened = hardenConfig({ distro: 'rke1', k8sVersion: 'v1.28.15-rancher1-1' }).after.replace(/^ {4}generate_serving_certificate: true\n/m, '');
+    const addon = 'data:\n  a: "1 # c"\n  b: "2   # c"\n  c: "3 # c"';
+    const dir = tempTree({ 'cluster.yml': `${hardened}addons: |-   # manifests\n${addon.replace(/^/gm, '    ')}\n` });
+    const h = hardenConfig({ distro: 'rke1', from: path.join(dir, 'cluster.yml') });
+    expect(h.after).toMatch(/generate_serving_certificate: true/);
+    expect((parse(h.after) as { addons: string }).addons).toBe(addon);
+  });
+
   it('is idempotent: hardening the hardened output changes nothing', () => {
     const dir = tempTree({ 'config.yaml': USER_RKE2 });
     const first = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') });
@@ -378,6 +388,45 @@ describe('harden config: a weak comma list the user set keeps the user\'s other 
     const out = tempTree({});
     writeHardenedConfig(h, out);
     expect(scoredFails(out, 'cluster.yml', {})).toEqual([]);
+  });
+
+  it('flag+= and flag-= items are the flag\'s too: AlwaysAllow joined to RKE2\'s default is removed, and a later plain item adds, not replaces', () => {
+    const audit = (text: string) => {
+      const dir = tempTree({ 'config.yaml': text });
+      return auditConfig([path.join(dir, 'config.yaml')], { k8sVersion: V }).run.results.find((r) => r.controlId === '1.2.6')!.status;
+    };
+    // k3s GetArgs: the first item replaces (or with +/- joins) the default; every later one is another --authorization-mode.
+    expect(audit('kube-apiserver-arg:\n  - authorization-mode+=AlwaysAllow\n  - authorization-mode=Node,RBAC\n')).toBe('fail');
+    for (const item of ['authorization-mode+=AlwaysAllow', 'authorization-mode-=AlwaysAllow']) {
+      const dir = tempTree({ 'config.yaml': `kube-apiserver-arg:\n  - ${item}\n` });
+      const h = hardenConfig({ distro: 'rke2', k8sVersion: V, from: path.join(dir, 'config.yaml') });
+      expect(h.after).not.toMatch(/AlwaysAllow/);
+      expect(h.stillFailing).toEqual([]);
+    }
+  });
+
+  it('RKE2 before 1.24: only the last item of a flag is read, so that one is repaired', () => {
+    const dir = tempTree({ 'config.yaml': 'kube-apiserver-arg:\n  - authorization-mode=Node,RBAC\n  - authorization-mode=AlwaysAllow,Node # last wins\n' });
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.23.17+rke2r1', from: path.join(dir, 'config.yaml') });
+    expect(h.after).toMatch(/^ {2}- authorization-mode=Node,RBAC\n {2}- authorization-mode=Node,RBAC # last wins$/m);
+    expect(h.stillFailing).toEqual([]);
+  });
+
+  it('the kubelet\'s authorization-mode is one value (the last wins), repaired like any other; RKE1 authorization.mode none becomes rbac', () => {
+    const kubelet = (items: string) => {
+      const dir = tempTree({ 'config.yaml': `kubelet-arg:\n${items}` });
+      return { dir, status: auditConfig([path.join(dir, 'config.yaml')], { k8sVersion: V }).run.results.find((r) => r.checkId === 'kubelet-authorization-mode-not-always-allow')!.status };
+    };
+    expect(kubelet('  - authorization-mode=Webhook\n  - authorization-mode=AlwaysAllow\n').status).toBe('fail');
+    expect(kubelet('  - authorization-mode=AlwaysAllow\n  - authorization-mode=Webhook\n').status).toBe('pass');
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: V, from: path.join(kubelet('  - authorization-mode=AlwaysAllow\n').dir, 'config.yaml') });
+    expect(h.after).toMatch(/^ {2}- authorization-mode=Webhook$/m);
+    expect(h.stillFailing).toEqual([]);
+    const rke1 = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nnodes: []\nauthorization:\n  mode: none\n' });
+    const h1 = hardenConfig({ distro: 'rke1', from: path.join(rke1, 'cluster.yml') });
+    expect(h1.after).toMatch(/^authorization:\n {2}mode: rbac$/m);
+    expect(h1.after).not.toMatch(/authorization-mode/);
+    expect(h1.stillFailing).toEqual([]);
   });
 
   it('the kubelet\'s cipher suites: the user\'s allowed ones are kept (not replaced by ours), weak ones dropped', () => {

@@ -53,8 +53,8 @@ const argvProvenance = (p: ProcessInfo): Provenance => ({
   location: { file: `/proc/${p.pid}/cmdline` },
 });
 
-function argMapOf(flags: FlagOccurrence[], prov: Provenance): ArgMap {
-  const m = new ArgMap();
+function argMapOf(component: string, flags: FlagOccurrence[], prov: Provenance): ArgMap {
+  const m = new ArgMap(component);
   for (const { flag, value } of flags) m.append(flag, value, prov);
   return m;
 }
@@ -191,7 +191,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
       args.set(c, e.args);
       searched['etcd.args'] = `etcd config file ${file} (--config-file on the ${prov.layer})`;
     } else {
-      args.set(c, argMapOf(r.flags, prov));
+      args.set(c, argMapOf(c, r.flags, prov));
       searched[`${c}.args`] = prov.layer;
     }
   }

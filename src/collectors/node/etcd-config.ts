@@ -23,7 +23,7 @@ export interface EtcdConfigArgs {
  * command-line flags and environment, so the file is the whole truth.
  */
 export function etcdConfigArgs(fs: HostFs, file: string): EtcdConfigArgs {
-  const args = new ArgMap();
+  const args = new ArgMap('etcd');
   const warnings: string[] = [];
   const read = readHostYaml(fs, file);
   if (read.kind === 'missing') return { args, warnings, error: `etcd --config-file ${file} does not exist on the host: etcd settings unknown` };

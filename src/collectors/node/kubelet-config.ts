@@ -111,7 +111,7 @@ export function readKubeletConfigFile(fs: HostFs, p: string, what: string): { se
  * which wins (feature gates merge, the command line winning per gate), as kubelet does.
  */
 export function kubeletArgs(fs: HostFs, flags: FlagOccurrence[], argvProvenance: Provenance): KubeletArgs {
-  const m = new ArgMap();
+  const m = new ArgMap('kubelet');
   const warnings: string[] = [];
   const files: string[] = [];
   const configFile = flags.filter((f) => f.flag === 'config').at(-1)?.value;

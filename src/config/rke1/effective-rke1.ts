@@ -76,7 +76,7 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   const maps: Record<string, ArgMap> = {};
   const base: FlagTable = data.planBaseArgs;
   for (const component of Object.keys(RKE1_SERVICES)) {
-    const m = new ArgMap();
+    const m = new ArgMap(component);
     const planDefault = prov('RKE plan default');
     for (const [flag, value] of Object.entries(base[component] ?? {})) m.set(flag, fill(value), planDefault);
     maps[component] = m;

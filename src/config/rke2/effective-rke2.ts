@@ -98,7 +98,7 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
 
   const maps: Record<string, ArgMap> = {};
   for (const [component, flags] of defaultFlags(data, version)) {
-    const m = new ArgMap();
+    const m = new ArgMap(component);
     const layer = dflt(component === 'kubelet' && version.minor >= 32
       ? 'RKE2 default (kubelet config file 00-rke2-defaults.conf)'
       : component === 'etcd' ? 'RKE2 default (etcd config file)' : 'RKE2 default');
@@ -200,7 +200,7 @@ function checkProfile(profile: string | undefined, item: SettingItem | undefined
 }
 
 function applyArgItems(m: ArgMap, items: SettingItem[], key: string, version: K8sVersion, warnings: string[], where: (i: SettingItem) => string, keepDefault: string[]): void {
-  const replaced = new Set<string>();
+  const seen = new Set<string>();
   for (const item of items) {
     const raw = item.value.replace(/^--/, '');
     const eq = raw.indexOf('=');
@@ -218,10 +218,13 @@ function applyArgItems(m: ArgMap, items: SettingItem[], key: string, version: K8
       m.set(flag, value, p);
       continue;
     }
-    if (mode === 'append') m.append(flag, value, p);
+    // k3s GetArgs: the first item for a flag replaces RKE2's default (`flag+=`/`flag-=` join it instead);
+    // every later item is another occurrence of the flag, whatever its form.
+    if (seen.has(flag) || keepDefault.includes(flag)) m.append(flag, value, p);
+    else if (mode === 'append') m.append(flag, value, p);
     else if (mode === 'prepend') m.prepend(flag, value, p);
-    else if (replaced.has(flag) || keepDefault.includes(flag)) m.append(flag, value, p);
-    else { m.set(flag, value, p); replaced.add(flag); }
+    else m.set(flag, value, p);
+    seen.add(flag);
   }
 }
 

@@ -7,6 +7,14 @@ export const ACCUMULATING_FLAGS = new Set([
   'service-account-issuer', 'node-labels', 'eviction-hard', 'cipher-suites',
 ]);
 
+/**
+ * Whether repeated occurrences of a component's flag accumulate. The kubelet's --authorization-mode is
+ * a plain string (the last one wins), unlike kube-apiserver's list of modes.
+ */
+export function accumulates(component: string | undefined, flag: string): boolean {
+  return ACCUMULATING_FLAGS.has(flag) && !(component === 'kubelet' && flag === 'authorization-mode');
+}
+
 /** Flags whose values are secret material and never reach a report. */
 export const SECRET_FLAGS = new Set(['token', 'bootstrap-token', 'password', 'basic-auth-password', 'client-key-data']);
 
@@ -31,6 +39,9 @@ interface Entry extends Provenance {
 /** One component's flags, layered, with the provenance of every value. */
 export class ArgMap {
   private readonly entries = new Map<string, Entry[]>();
+
+  /** `component` decides which flags accumulate (accumulates()). */
+  constructor(readonly component?: string) {}
 
   /** Replace the flag's value(s). */
   set(flag: string, value: string, p: Provenance): void {
@@ -59,7 +70,7 @@ export class ArgMap {
   get(flag: string): string | undefined {
     const e = this.entries.get(flag);
     if (!e || e.length === 0) return undefined;
-    if (ACCUMULATING_FLAGS.has(flag)) {
+    if (accumulates(this.component, flag)) {
       const items = e.flatMap((x) => x.value.split(',').map((s) => s.trim()).filter(Boolean));
       return [...new Set(items)].join(',');
     }
