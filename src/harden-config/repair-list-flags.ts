@@ -79,12 +79,12 @@ export interface ListRepair {
  */
 export function repairRke2List(place: Rke2Placement, fix: ListRepair, effective: FactValue | undefined, accumulate: boolean): string | undefined {
   const key = `${fix.component}-arg`;
-  let found: { seq: YAMLSeq; node: Scalar; head: string; items: string[] }[] = [];
+  let found: { where: string; seq: YAMLSeq; node: Scalar; head: string; items: string[] }[] = [];
   for (const t of place.layersOf(key)) {
     const seq = ensureSeq(t.doc, t.path);
     for (const node of seq.items.filter(isScalar) as Scalar[]) {
       const p = parseArgItem(String(node.value));
-      if (p?.flag === fix.flag) found.push({ seq, node, ...p });
+      if (p?.flag === fix.flag) found.push({ where: t.path.join('.'), seq, node, ...p });
     }
   }
   // Before RKE2 1.24 the items were a map: the last one for a flag is the only one read. The others
@@ -115,18 +115,21 @@ export function repairRke2List(place: Rke2Placement, fix: ListRepair, effective:
       return undefined;
     }
   }
-  let edited = !found.length;
+  // Where the edits are, for the note: the list keys (a Rancher Cluster's map paths) of the items changed.
+  const edited = new Set(found.length ? [] : [place.at(key).path.join('.')]);
   for (const f of survivors) {
     const text = f.head + f.kept.join(',');
-    if (String(f.node.value) !== text) [f.node.value, edited] = [text, true];
+    if (String(f.node.value) === text) continue;
+    f.node.value = text;
+    edited.add(f.where);
   }
   // An item left with nothing is removed; with the flag gone altogether, before 1.24 the unread ones too.
   for (const f of [...kept.filter((x) => !survivors.includes(x)), ...(after.length ? [] : unread)]) {
     f.seq.items.splice(f.seq.items.indexOf(f.node), 1);
-    edited = true;
+    edited.add(f.where);
   }
-  if (!edited) return undefined;
-  return `${key} ${fix.flag}: ${listText(before)} → ${listText(after, "(removed: RKE2's default applies)")}`;
+  if (!edited.size) return undefined;
+  return `${[...edited].join(', ')} ${fix.flag}: ${listText(before)} → ${listText(after, "(removed: RKE2's default applies)")}`;
 }
 
 /**

@@ -170,6 +170,7 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(entry['kube-apiserver-arg']).toContain('authorization-mode=Node,RBAC');
     expect(JSON.stringify(spec)).not.toMatch(/AlwaysAllow|anonymous-auth=true|10255/);
     expect(h.notes).toContainEqual(expect.stringMatching(/^spec\.rkeConfig\.machineSelectorConfig\.0\.config\.kubelet-arg read-only-port → 0: /));
+    expect(h.notes).toContainEqual(expect.stringMatching(/^spec\.rkeConfig\.machineSelectorConfig\.0\.config\.kube-apiserver-arg authorization-mode: AlwaysAllow,Node,RBAC → Node,RBAC: /));
     expect(h.stillFailing).toEqual([]);
     expect(scoredFails).toEqual([]);
   });

@@ -353,7 +353,7 @@ describe('harden config: a weak comma list the user set keeps the user\'s other 
     expect(h.notes).toEqual(expect.arrayContaining([
       expect.stringMatching(/^kube-apiserver-arg authorization-mode: AlwaysAllow,RBAC,Node → RBAC,Node: the value set before failed CIS 1\.2\.6 /),
       expect.stringMatching(/^kube-apiserver-arg tls-cipher-suites: TLS_RSA_WITH_3DES_EDE_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 → TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: /),
-      expect.stringMatching(/^kube-apiserver-arg disable-admission-plugins: ServiceAccount → \(removed: RKE2's default applies\): /),
+      expect.stringMatching(/^kube-apiserver-arg\+ disable-admission-plugins: ServiceAccount → \(removed: RKE2's default applies\): /),
     ]));
     expect(h.stillFailing).toEqual([]);
     const out = tempTree({});
