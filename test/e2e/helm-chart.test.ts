@@ -114,6 +114,8 @@ describe('helm chart', () => {
     expect(rke1[1]!.spec.template.spec.nodeSelector).toEqual({ 'node-role.kubernetes.io/etcd': 'true' });
     expect(rke1[1]!.spec.template.spec.volumes.map((v: { hostPath: { path: string } }) => v.hostPath.path)).toContain('/var/lib/etcd');
     expect(rke1[0]!.spec.template.spec.volumes.map((v: { hostPath: { path: string } }) => v.hostPath.path)).not.toContain('/var/lib/etcd');
+    // node.hostLocalIpam: host-local IPAM's reservations, mounted only where asked (a Directory hostPath must exist).
+    expect(rke1[0]!.spec.template.spec.volumes.map((v: { hostPath: { path: string; type: string } }) => `${v.hostPath.path} ${v.hostPath.type}`)).toContain('/var/lib/cni/networks Directory');
   });
 
   it('renders a waivers file that rke-harden itself accepts', () => {

@@ -64,6 +64,9 @@ what distro detection sees). /proc is the container's own, the host's through ho
 {{- end }}
 {{- end }}
 - {name: cni-config, path: /etc/cni/net.d, type: Directory}
+{{- if .Values.node.hostLocalIpam }}
+- {name: cni-ipam, path: /var/lib/cni/networks, type: Directory}
+{{- end }}
 - {name: passwd, path: /etc/passwd, type: File}
 - {name: group, path: /etc/group, type: File}
 {{- end -}}
