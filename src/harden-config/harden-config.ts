@@ -147,7 +147,8 @@ function kubeletCipherRule(catalog: Catalog): string[] {
 
 /** `: kube-apiserver.args.audit-log-maxage is 5 at cluster.yml:8:18`, for a control that still fails. */
 function evidenceText(e: Evidence): string {
-  const at = e.location ? ` at ${path.basename(e.location.file)}:${e.location.line ?? ''}${e.location.column ? `:${e.location.column}` : ''}` : e.layer ? ` (${e.layer})` : '';
+  const l = e.location;
+  const at = l ? ` at ${[path.basename(l.file), l.line, l.line === undefined ? undefined : l.column].filter((x) => x !== undefined).join(':')}` : e.layer ? ` (${e.layer})` : '';
   return `: ${e.fact} is ${e.observed ?? '(not set)'}${at}`;
 }
 
