@@ -50,6 +50,13 @@ export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput
     out.push('Nothing to apply; no journal written.');
     return { text: out.join('\n') + '\n', code: blocked ? 1 : 0 };
   }
+  // A blocker means the host is not what the plan can safely change (an id taken, a link out of the
+  // root): nothing is applied, so no half-made account or stray file is left to undo.
+  if (blocked) {
+    out.push(renderPlan(plan, { diffs: true }));
+    out.push('Nothing applied (blockers above); no journal written. Resolve them and run again.');
+    return { text: out.join('\n') + '\n', code: 1 };
+  }
 
   const file = o.journal ?? defaultJournalPath('node', o.now);
   const { writer, note } = await openJournalForRun(file, target);

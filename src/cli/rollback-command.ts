@@ -3,6 +3,8 @@
  * undo what `harden node` / `harden cluster --apply` recorded, newest change first. A journal rolled
  * back already is a no-op. Exit 1 when a change could not be undone (a conflict or an error).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { loadKubeConfig } from '../collectors/cluster/load-kube-config.js';
 import { usageError } from '../errors/rke-harden-error.js';
 import { spawnRunner, type CommandRunner } from '../remediation/apply/apply-node.js';
@@ -24,6 +26,18 @@ export interface RollbackOptions {
   live?: boolean;
 }
 
+/**
+ * The host root a node journal is undone under: it must be there and look like a node (etc/passwd),
+ * or every change would read as gone already (an unmounted disk) and be recorded as undone.
+ */
+function nodeRootToUndo(given: string | undefined, journaled: string): string {
+  const root = given ?? journaled;
+  const what = given ? `--host-root ${root}` : `the journal's host root ${root}`;
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw usageError(`${what}: not a directory${given ? '' : ' (pass --host-root where it is mounted now)'}`);
+  if (!fs.existsSync(path.join(root, 'etc/passwd'))) throw usageError(`${what}: has no etc/passwd, so it is not the node's root (is it mounted?)`);
+  return root;
+}
+
 export async function runRollback(file: string, o: RollbackOptions): Promise<CommandOutput> {
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw usageError(`--concurrency ${o.concurrency}: a positive integer`);
   const journal = readJournal(file);
@@ -40,7 +54,7 @@ export async function runRollback(file: string, o: RollbackOptions): Promise<Com
     }
   } else {
     if (o.kubeconfig || o.context) throw usageError('--kubeconfig/--context are for cluster journals; this journal records node changes');
-    host = new HostRoot(o.hostRoot ?? t.hostRoot, o.live);
+    host = new HostRoot(nodeRootToUndo(o.hostRoot, t.hostRoot), o.live);
   }
   const out = [`rollback ${file}: ${describeTarget(t)}${journal.interrupted ? ' — an apply run was interrupted; its unfinished steps are judged by the current state' : ''}`];
   try {

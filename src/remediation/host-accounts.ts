@@ -44,6 +44,21 @@ function defNumber(defs: Map<string, string>, key: string, fallback: number): nu
   return v !== undefined && /^-?\d+$/.test(v) ? Number(v) : fallback;
 }
 
+/** The highest id there is: (uid_t)-1 means "no id" to the kernel and to chown. */
+const MAX_ID = 4294967294;
+
+/**
+ * A system id bound of login.defs as useradd reads it (getdef_ulong): a number up to MAX_ID, else the
+ * default, with a warning naming the key.
+ */
+function defId(defs: Map<string, string>, key: string, fallback: number, warnings: string[]): number {
+  const v = defs.get(key);
+  if (v === undefined) return fallback;
+  if (/^\d+$/.test(v) && Number(v) <= MAX_ID) return Number(v);
+  warnings.push(`/etc/login.defs: ${key} ${v} is not a user or group id: ${fallback} is used, as useradd does`);
+  return fallback;
+}
+
 export interface AccountsInput {
   distro: 'rke1' | 'rke2';
   passwd: string;
@@ -79,6 +94,10 @@ export function planEtcdAccount(input: AccountsInput): AccountLines {
   const users = parseDb(input.passwd);
   const groups = parseDb(input.group);
   const defs = parseLoginDefs(input.loginDefs);
+  const ids = {
+    uidMin: defId(defs, 'SYS_UID_MIN', 101, out.warnings), uidMax: defId(defs, 'SYS_UID_MAX', 999, out.warnings),
+    gidMin: defId(defs, 'SYS_GID_MIN', 101, out.warnings), gidMax: defId(defs, 'SYS_GID_MAX', 999, out.warnings),
+  };
   const usedUids = new Set(users.map(idOf).filter((n): n is number => n !== undefined));
   const usedGids = new Set(groups.map(idOf).filter((n): n is number => n !== undefined));
   const user = users.find((u) => u.name === ETCD_NAME);
@@ -99,14 +118,13 @@ export function planEtcdAccount(input: AccountsInput): AccountLines {
       if (holder) out.blockers.push(`gid ${RKE1_ETCD_ID} is taken by group ${holder.name}: the etcd group cannot get RKE1's gid`);
       else gid = RKE1_ETCD_ID;
     } else {
-      const min = defNumber(defs, 'SYS_GID_MIN', 101);
-      const max = defNumber(defs, 'SYS_GID_MAX', 999);
+      const [min, max] = [ids.gidMin, ids.gidMax];
       // A user without its group: give the group the number the user already names as primary group.
       const wanted = user && /^\d+$/.test(user.fields[3] ?? '') ? Number(user.fields[3]) : undefined;
       gid =
         wanted !== undefined && !usedGids.has(wanted)
           ? wanted
-          : pickSystemId(min, max, usedGids, user ? undefined : (id) => !usedUids.has(id) && id >= defNumber(defs, 'SYS_UID_MIN', 101) && id <= defNumber(defs, 'SYS_UID_MAX', 999));
+          : pickSystemId(min, max, usedGids, user ? undefined : (id) => !usedUids.has(id) && id >= ids.uidMin && id <= ids.uidMax);
       if (gid === undefined) out.blockers.push(`no free system gid in ${min}..${max} (etc/login.defs SYS_GID_MIN/SYS_GID_MAX) for group etcd`);
     }
     if (gid !== undefined) {
@@ -135,8 +153,7 @@ export function planEtcdAccount(input: AccountsInput): AccountLines {
       if (holder) out.blockers.push(`uid ${RKE1_ETCD_ID} is taken by user ${holder.name}: the etcd user cannot get RKE1's uid`);
       else uid = RKE1_ETCD_ID;
     } else {
-      const min = defNumber(defs, 'SYS_UID_MIN', 101);
-      const max = defNumber(defs, 'SYS_UID_MAX', 999);
+      const [min, max] = [ids.uidMin, ids.uidMax];
       uid = !usedUids.has(gid) && gid >= min && gid <= max ? gid : pickSystemId(min, max, usedUids);
       if (uid === undefined) out.blockers.push(`no free system uid in ${min}..${max} (etc/login.defs SYS_UID_MIN/SYS_UID_MAX) for user etcd`);
     }
@@ -157,6 +174,11 @@ export function planEtcdAccount(input: AccountsInput): AccountLines {
       : ['PASS_MIN_DAYS', 'PASS_MAX_DAYS', 'PASS_WARN_AGE'].map((k) => (defs.has(k) ? String(defNumber(defs, k, -1)) : '')).map((v) => (v === '-1' ? '' : v));
     out.add.set('/etc/shadow', [`${ETCD_NAME}:!:${input.today}:${aging.join(':')}:::`]);
     out.titles.set('/etc/shadow', 'user etcd (locked password)');
+  }
+  // The user and group are one account: with a blocker, neither half is added.
+  if (out.blockers.length) {
+    out.add.clear();
+    out.titles.clear();
   }
   return out;
 }

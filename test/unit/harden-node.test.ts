@@ -275,6 +275,70 @@ describe('harden node --apply', () => {
     expect(read(root, 'etc/sysctl.d/90-kubelet.conf')).toBe('kernel.panic=1\n');
   });
 
+  it('a blocker stops --apply: nothing written, no half-made account, no journal (exit 1)', async () => {
+    // uid 52034 is taken: the etcd group alone would be added without the user.
+    const root = hostRoot('rke1', { 'etc/passwd': { content: 'root:x:0:0:root:/root:/bin/bash\nbob:x:52034:1001::/home/bob:/bin/sh\n' } });
+    const before = snapshot(root);
+    const r = await harden(root, { apply: true });
+    expect(r.code).toBe(1);
+    expect(r.text).toContain('uid 52034 is taken by user bob');
+    expect(r.text).toContain('Nothing applied (blockers above); no journal written.');
+    expect(r.text).not.toContain('+etcd:x:52034:');
+    expect(r.text).not.toContain('Verified');
+    expect(snapshot(root)).toEqual(before);
+    expect(fs.existsSync(journalIn(root))).toBe(false);
+  });
+
+  it('never writes out of the host root: a directory link whose target is missing under the root is a blocker; one inside the root is followed there', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'rke-harden-outside-'));
+    dirs.push(outside);
+    const root = hostRoot('rke2');
+    fs.symlinkSync(outside, path.join(root, 'etc/sysctl.d')); // on this machine it exists; under the root it does not
+    const r = await harden(root, { apply: true });
+    expect(r.code).toBe(1);
+    expect(r.text).toMatch(/\/etc\/sysctl\.d.*symbolic link whose target does not exist under the host root/);
+    expect(fs.readdirSync(outside)).toEqual([]);
+    // A link that loops is a blocker too, not a crash.
+    const loop = hostRoot('rke2');
+    fs.symlinkSync('/etc/sysctl.d', path.join(loop, 'etc/sysctl.d'));
+    const l = await harden(loop, { apply: true });
+    expect(l.code).toBe(1);
+    expect(l.text).toMatch(/ELOOP/);
+    // A link to a directory inside the root: written there, with that directory's owner.
+    const inside = hostRoot('rke2');
+    fs.mkdirSync(path.join(inside, 'data/sysctl.d'), { recursive: true });
+    fs.symlinkSync('/data/sysctl.d', path.join(inside, 'etc/sysctl.d'));
+    const ok = await harden(inside, { apply: true });
+    expect(ok.code).toBe(0);
+    expect(fs.existsSync(path.join(inside, 'data/sysctl.d/60-rke2-cis.conf'))).toBe(true);
+    expect(fs.readFileSync(journalIn(inside), 'utf8')).not.toContain('"createDirs":["/etc/sysctl.d"]');
+  });
+
+  it('rollback refuses a host root that is gone or not mounted (exit 2): it would record every change as undone', async () => {
+    const root = hostRoot('rke2');
+    const journal = journalIn(root);
+    expect((await harden(root, { apply: true })).code).toBe(0);
+    const moved = `${root}-moved`;
+    fs.renameSync(root, moved);
+    dirs.push(moved);
+    await expect(runRollback(journal, { force: false, concurrency: 1 })).rejects.toThrow(/the journal's host root .*: not a directory \(pass --host-root where it is mounted now\)/);
+    fs.mkdirSync(root); // an empty mount point
+    await expect(runRollback(journal, { force: false, concurrency: 1 })).rejects.toThrow(/has no etc\/passwd, so it is not the node's root/);
+    await expect(runRollback(journal, { hostRoot: '/nonexistent', force: false, concurrency: 1 })).rejects.toThrow(/--host-root \/nonexistent: not a directory$/);
+    const r = await runRollback(journal, { hostRoot: moved, force: false, concurrency: 1 });
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(moved, 'etc/sysctl.d/60-rke2-cis.conf'))).toBe(false);
+  });
+
+  it('login.defs ids that are no ids (negative, (uid_t)-1, too large) are not used: the default range, with a warning', async () => {
+    const root = hostRoot('rke2', { 'etc/login.defs': { content: 'SYS_UID_MIN -5\nSYS_UID_MAX 4294967295\nSYS_GID_MIN 99999999999999999999\nSYS_GID_MAX 999\n' } });
+    const r = await harden(root);
+    expect(r.text).toContain('+etcd:x:998:998:etcd user:/home/etcd:/sbin/nologin');
+    for (const key of ['SYS_UID_MIN -5', 'SYS_UID_MAX 4294967295', 'SYS_GID_MIN 99999999999999999999']) {
+      expect(r.text).toContain(`/etc/login.defs: ${key} is not a user or group id`);
+    }
+  });
+
   it('refuses to edit an account database someone holds the lock of', async () => {
     const root = hostRoot('rke1', { 'etc/group.lock': { content: `${process.pid}` } });
     const r = await harden(root, { apply: true });

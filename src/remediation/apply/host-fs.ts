@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
-import { HostNotFound } from '../../collectors/node/ports.js';
+import { HostNotFound, HostReadError } from '../../collectors/node/ports.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import { sha256, type ObservedFile } from '../node-plan.js';
 
@@ -43,12 +43,20 @@ export class HostRoot {
     const name = parts.pop();
     if (name === undefined) return this.root;
     for (let i = parts.length; i >= 0; i--) {
+      let dir: string;
       try {
-        const dir = this.hostFs.resolve('/' + parts.slice(0, i).join('/'));
-        return path.join(dir, ...parts.slice(i), name);
+        dir = this.hostFs.resolve('/' + parts.slice(0, i).join('/'));
       } catch (e) {
         if (!(e instanceof HostNotFound)) throw e;
+        continue;
       }
+      // The first missing directory must be missing, not a link whose target is missing inside the
+      // root: the operating system would follow that link out of the root.
+      const next = parts[i];
+      if (next !== undefined && isLink(path.join(dir, next))) {
+        throw new HostReadError('/' + parts.slice(0, i + 1).join('/'), 'dangling link', 'a symbolic link whose target does not exist under the host root');
+      }
+      return path.join(dir, ...parts.slice(i), name);
     }
     return path.join(this.root, ...parts, name);
   }
@@ -64,7 +72,13 @@ export class HostRoot {
 
   /** State and content of a host file; `error` says why an existing one cannot be used. */
   observe(hostPath: string, opts: { keepContent?: boolean } = {}): ObservedFile {
-    const local = this.local(hostPath);
+    let local: string;
+    try {
+      local = this.local(hostPath);
+    } catch (e) {
+      if (!(e instanceof HostReadError)) throw e;
+      return { path: hostPath, state: { exists: false }, error: e.message };
+    }
     let st: fs.Stats;
     try {
       st = fs.lstatSync(local);
@@ -95,16 +109,19 @@ export class HostRoot {
     }
   }
 
-  /** Owner of the nearest existing directory on the way to `hostPath`, and the directories missing. */
+  /**
+   * Owner of the nearest existing directory on the way to `hostPath` (links followed inside the root,
+   * never on this machine), and the directories missing.
+   */
   parentInfo(hostPath: string): { createDirs: string[]; uid: number; gid: number } {
     const missing: string[] = [];
     let dir = path.posix.dirname(hostPath);
     for (;;) {
       try {
-        const st = fs.statSync(this.local(dir));
+        const st = fs.statSync(this.hostFs.resolve(dir));
         return { createDirs: missing.reverse(), uid: st.uid, gid: st.gid };
-      } catch {
-        if (dir === '/') return { createDirs: missing.reverse(), uid: 0, gid: 0 };
+      } catch (e) {
+        if (!(e instanceof HostNotFound) || dir === '/') throw e;
         missing.push(dir);
         dir = path.posix.dirname(dir);
       }
@@ -224,6 +241,14 @@ function takeLock(lock: string, hostPath: string): number {
         `${hostPath} is locked (${hostPath}.lock exists${Number.isInteger(holder) ? `, pid ${holder}` : ''}): another tool is editing the account databases; retry, or remove the lock if it is stale`,
       );
     }
+  }
+}
+
+function isLink(local: string): boolean {
+  try {
+    return fs.lstatSync(local).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 

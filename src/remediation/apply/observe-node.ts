@@ -1,6 +1,7 @@
 /** Read what `harden node` plans from: the host root's account databases, sysctl files and (live) /proc/sys. */
 import fs from 'node:fs';
 import { RKE1_SSL } from '../../collectors/node/detect.js';
+import { HostReadError } from '../../collectors/node/ports.js';
 import { usageError } from '../../errors/rke-harden-error.js';
 import { ACCOUNT_FILES, type NodeObservation } from '../node-plan.js';
 import type { NodeTarget } from '../plan.js';
@@ -20,6 +21,16 @@ export function detectNodeDistro(host: HostRoot): 'rke1' | 'rke2' {
       ? `${host.root} has both ${RKE2_DATA_DIR} and ${RKE1_SSL}: pass --distro rke1|rke2`
       : `${host.root} has neither ${RKE2_DATA_DIR} (RKE2) nor ${RKE1_SSL} (RKE1): pass --distro rke1|rke2`,
   );
+}
+
+/** Where the drop-in's directory stands; when the way there cannot be followed, the drop-in's own observation says why (a blocker). */
+function dropInDirOf(host: HostRoot, dropIn: string): NodeObservation['dropInDir'] {
+  try {
+    return host.parentInfo(dropIn);
+  } catch (e) {
+    if (!(e instanceof HostReadError)) throw e;
+    return { createDirs: [], uid: 0, gid: 0 };
+  }
 }
 
 export function observeNode(host: HostRoot, target: NodeTarget, now = new Date()): NodeObservation {
@@ -51,7 +62,7 @@ export function observeNode(host: HostRoot, target: NodeTarget, now = new Date()
   return {
     target,
     files,
-    dropInDir: host.parentInfo(dropIn),
+    dropInDir: dropInDirOf(host, dropIn),
     sysctlFiles,
     ...(runtime ? { runtime } : {}),
     shells: { usrSbin: host.exists('/usr/sbin/nologin'), sbin: host.exists('/sbin/nologin') },
