@@ -137,8 +137,10 @@ export class HostRoot {
   }
 
   mkdir(hostDir: string, mode = 0o755): void {
-    fs.mkdirSync(this.local(hostDir), { mode });
-    fsyncDir(path.dirname(this.local(hostDir)));
+    const local = this.local(hostDir);
+    fs.mkdirSync(local, { mode });
+    fs.chmodSync(local, mode); // the mode asked for, whatever this process's umask (077 would give 0700)
+    fsyncDir(path.dirname(local));
   }
 
   /** Remove a directory if it is empty; true when removed. */
