@@ -1,5 +1,6 @@
 import type { Document } from 'yaml';
 import { versionAtLeast } from '../config/rke2/version-range.js';
+import { cisProfileFor } from '../config/rke2/rke2-profiles.js';
 import type { K8sVersion } from '../config/k8s-version.js';
 import { lastArgValue, mergeList, upsertArgItem } from './arg-items.js';
 import { admissionConfig, auditPolicy, etcdUserScript, kubeletCiphers, sysctlConf } from './companion-templates.js';
@@ -8,14 +9,6 @@ import { setScalar, valueAt, type Path } from './yaml-edit.js';
 
 export const AUDIT_POLICY = '/etc/rancher/rke2/audit-policy.yaml';
 const ADMISSION = '/etc/rancher/rke2/rke-harden-admission.yaml';
-
-/** The `profile` value this RKE2 release accepts for CIS mode (rke2 tags v1.22–v1.36). */
-export function cisProfileFor(v: K8sVersion): string {
-  if (v.minor <= 24) return 'cis-1.6';
-  const genericFrom: Record<number, number> = { 25: 15, 26: 10, 27: 7, 28: 2 };
-  const from = genericFrom[v.minor];
-  return from !== undefined && v.patch < from ? 'cis-1.23' : 'cis';
-}
 
 /** RKE2 adds --service-account-extend-token-expiration=false itself in CIS mode from these releases. */
 function addsExtendTokenItself(v: K8sVersion): boolean {

@@ -2,16 +2,15 @@ import type { Benchmark } from '../model/benchmark.js';
 import type { FactSnapshot } from '../model/fact.js';
 import { loadCatalog, type Catalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
-import { compareVersions, parseK8sVersion, type K8sVersion } from '../config/k8s-version.js';
+import { assertDistroRelease, compareVersions, parseK8sVersion, type K8sVersion } from '../config/k8s-version.js';
 import { configVersion } from '../config/config-version.js';
 import { rke1LastMinor } from '../config/rke1/rke1-version.js';
 import { readYamlFile } from '../config/read-yaml-file.js';
 import { loadConfigTargets } from '../config/load-config-targets.js';
-import { distroData } from '../engine/effective/distro-data.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
-import { cisProfileFor } from '../harden-config/rke2-hardening.js';
+import { acceptedProfiles, cisProfileFor } from '../config/rke2/rke2-profiles.js';
 import { removedUpstream } from './removed-upstream.js';
 import type { UpgradeFinding } from './upgrade-finding.js';
 
@@ -52,18 +51,22 @@ export function controlChanges(before: Benchmark, after: Benchmark): ControlChan
   return out;
 }
 
-interface Rke2Profiles { profiles: { range: string; values: string[] }[] }
-
-function rke2Findings(target: FactSnapshot, to: K8sVersion): UpgradeFinding[] {
+function rke2Findings(target: FactSnapshot, from: K8sVersion, to: K8sVersion): UpgradeFinding[] {
   const findings: UpgradeFinding[] = [];
   const profile = target.facts['rke2.profile'];
   if (profile) {
-    const accepted = distroData<Rke2Profiles>('rke2/defaults.yaml').profiles.find((p) => {
-      const [lo, hi] = p.range.split('-').map((x) => Number(x.split('.')[1]));
-      return to.minor >= lo! && to.minor <= hi!;
-    });
-    if (!accepted?.values.includes(String(profile.value))) {
-      findings.push({ severity: 'blocking', what: `profile: ${String(profile.value)} is rejected by RKE2 ${to.text}: the server will not start`, ...(profile.location ? { where: profile.location } : {}), fix: `set profile: ${cisProfileFor(to)} on every node before upgrading` });
+    const accepted = acceptedProfiles(to);
+    const where = profile.location ? { where: profile.location } : {};
+    if (!accepted) {
+      findings.push({ severity: 'warning', what: `RKE2 ${to.text} is newer than this rke-harden knows: whether it accepts profile: ${String(profile.value)} is unknown`, ...where, fix: 'read the RKE2 release notes for the profile values it accepts' });
+    } else if (!accepted.includes(String(profile.value))) {
+      const next = cisProfileFor(to);
+      // The value the target needs may be one today's release refuses: then it changes with the upgrade, node by node.
+      const now = acceptedProfiles(from)?.includes(next) ?? false;
+      findings.push({
+        severity: 'blocking', what: `profile: ${String(profile.value)} is rejected by RKE2 ${to.text}: the server will not start`, ...where,
+        fix: now ? `set profile: ${next} on every node before upgrading` : `set profile: ${next} in each node's config.yaml as that node is upgraded to ${to.text} (RKE2 ${from.text} rejects it, so not before)`,
+      });
     } else if (profile.value === 'cis-1.23' && to.minor >= 26) {
       findings.push({ severity: 'warning', what: 'profile: cis-1.23 is deprecated and becomes fatal on RKE2 v1.30', ...(profile.location ? { where: profile.location } : {}), fix: 'set profile: cis' });
     }
@@ -126,7 +129,7 @@ function currentVersion(given: string | undefined, config: string | undefined): 
 export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: string; config?: string; benchmarkFrom?: string; benchmarkTo?: string }, catalog: Catalog = loadCatalog()): UpgradeReport {
   const from = currentVersion(o.from, o.config);
   const to = parseK8sVersion(o.to, '--to');
-  if (to.minor < from.minor) throw inputError(`--to ${o.to} is older than ${o.from ? `--from ${o.from}` : `the current ${from.text}`}`);
+  if (compareVersions(to, from) < 0) throw inputError(`--to ${o.to} is older than ${o.from ? `--from ${o.from}` : `the current ${from.text}`}: Kubernetes does not support downgrades`);
   let distro = o.distro;
   let before: FactSnapshot | undefined;
   let after: FactSnapshot | undefined;
@@ -135,6 +138,8 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
     distro = before.distro;
   }
   if (!distro) throw inputError('upgrade-check: pass --distro or a configuration file');
+  assertDistroRelease(from, distro, o.from ? '--from' : `${o.config}: version`);
+  assertDistroRelease(to, distro, '--to');
   if (distro === 'rke1' && to.minor > rke1LastMinor()) return blockedRke1(from, to, catalog);
   if (o.config) after = loadConfigTargets([o.config], { distro, k8sVersion: to.text, overrideVersion: true }).snapshots[0]!;
   const bBefore = o.benchmarkFrom ? resolveBenchmarkId(catalog, o.benchmarkFrom) : selectBenchmark(catalog, distro, from.text);
@@ -143,7 +148,7 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
   const newFailures: UpgradeReport['newFailures'] = [];
   if (before && after) {
     findings.push(...removedUpstream(after, from.minor, to.minor));
-    findings.push(...(distro === 'rke2' ? rke2Findings(after, to) : rke1Findings(after, to)));
+    findings.push(...(distro === 'rke2' ? rke2Findings(after, from, to) : rke1Findings(after, to)));
     const passedBefore = new Set(evaluateBenchmark(bBefore, catalog.checks, before).filter((r) => r.status === 'pass').map((r) => r.checkId));
     for (const r of evaluateBenchmark(bAfter, catalog.checks, after)) {
       if (r.status === 'fail' && r.checkId && passedBefore.has(r.checkId)) newFailures.push({ controlId: r.controlId, title: r.title, checkId: r.checkId });

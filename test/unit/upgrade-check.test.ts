@@ -25,6 +25,25 @@ describe('upgrade-check', () => {
     expect(r.findings.map((f) => f.severity)).toEqual(['warning']);
   });
 
+  it('RKE2: the profile fix can be followed: a value today\'s release refuses is set as each node is upgraded; patch releases count', () => {
+    const psp = upgradeCheck({ from: 'v1.24.17+rke2r1', to: 'v1.25.16+rke2r1', config: cfg('config.yaml', 'profile: cis-1.6\n') });
+    expect(psp.findings[0]).toMatchObject({ severity: 'blocking', fix: "set profile: cis in each node's config.yaml as that node is upgraded to v1.25.16+rke2r1 (RKE2 v1.24.17+rke2r1 rejects it, so not before)" });
+    // RKE2 accepts profile: cis on 1.26 only from v1.26.10.
+    const early = upgradeCheck({ from: 'v1.25.16+rke2r1', to: 'v1.26.3+rke2r1', config: cfg('config.yaml', 'profile: cis\n') });
+    expect(early.findings[0]).toMatchObject({ severity: 'blocking', what: expect.stringMatching(/^profile: cis is rejected by RKE2 v1\.26\.3\+rke2r1/) });
+    expect(upgradeCheck({ from: 'v1.25.16+rke2r1', to: 'v1.26.10+rke2r1', config: cfg('config.yaml', 'profile: cis\n') }).blocking).toBe(false);
+    // Past the data: unknown, not "rejected".
+    const future = upgradeCheck({ from: 'v1.40.1+rke2r1', to: 'v1.41.0+rke2r1', config: cfg('config.yaml', 'profile: cis\n') });
+    expect(future.findings.filter((f) => f.what.includes('profile'))).toEqual([expect.objectContaining({ severity: 'warning', what: expect.stringMatching(/newer than this rke-harden knows/) })]);
+  });
+
+  it('refuses a downgrade (patch releases too) and a release name of the other distro', () => {
+    expect(() => upgradeCheck({ distro: 'rke2', from: 'v1.31.4+rke2r1', to: 'v1.31.1+rke2r1' })).toThrow(/--to v1\.31\.1\+rke2r1 is older than --from v1\.31\.4\+rke2r1/);
+    expect(() => upgradeCheck({ distro: 'rke1', from: 'v1.28.15-rancher1-1', to: 'v1.29.9+rke2r1' })).toThrow(/^--to v1\.29\.9\+rke2r1 is an RKE2 release name/);
+    const rke1 = cfg('cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\nnodes: []\n');
+    expect(() => upgradeCheck({ to: 'v1.29.9+rke2r1', config: rke1 })).toThrow(/^--to v1\.29\.9\+rke2r1 is an RKE2 release name/);
+  });
+
   it('Rancher Cluster: a PodSecurityPolicy template cannot cross 1.24 → 1.25', () => {
     const file = cfg('c.yaml', 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: x }\nspec:\n  kubernetesVersion: v1.24.17+rke2r1\n  defaultPodSecurityPolicyTemplateName: restricted-noroot\n  rkeConfig:\n    machineGlobalConfig: { profile: cis-1.6 }\n');
     const r = upgradeCheck({ to: 'v1.25.16+rke2r1', config: file });

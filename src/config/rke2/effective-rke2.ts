@@ -6,6 +6,7 @@ import { inputError } from '../../errors/rke-harden-error.js';
 import { assertDistroRelease, parseK8sVersion, type K8sVersion } from '../k8s-version.js';
 import type { MergedConfig, Setting, SettingItem } from './merge-config-files.js';
 import { ARG_KEYS, RKE2_KEYS } from './rke2-keys.js';
+import { acceptedProfiles } from './rke2-profiles.js';
 import { inVersionRange } from './version-range.js';
 import { exemptionList } from '../../collectors/cluster/namespace-exemptions.js';
 
@@ -18,7 +19,6 @@ interface ComponentDefaults {
 }
 interface Rke2Data {
   components: Record<string, ComponentDefaults>;
-  profiles: { range: string; values: string[]; note?: string }[];
   extendTokenExpirationFalseFrom: string[];
 }
 
@@ -85,7 +85,7 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
 
   const profileItem = scalar('profile');
   const profile = profileItem?.value;
-  checkProfile(profile, profileItem, version, data, warnings, where);
+  checkProfile(profile, profileItem, version, warnings, where);
   const cis = profile !== undefined && CIS_PROFILES.has(profile);
   const server = (opts.role ?? 'server') === 'server';
 
@@ -189,11 +189,11 @@ function addsExtendTokenFlag(v: K8sVersion, from: string[]): boolean {
   return v.minor > Math.max(...entries.map((e) => e.minor));
 }
 
-function checkProfile(profile: string | undefined, item: SettingItem | undefined, version: K8sVersion, data: Rke2Data, warnings: string[], where: (i: SettingItem) => string): void {
+function checkProfile(profile: string | undefined, item: SettingItem | undefined, version: K8sVersion, warnings: string[], where: (i: SettingItem) => string): void {
   if (profile === undefined || !item) return;
-  const accepted = data.profiles.find((p) => inVersionRange(version, p.range));
-  if (!accepted || !accepted.values.includes(profile)) {
-    warnings.push(`${where(item)}: profile: ${profile} is rejected by RKE2 ${version.text} (accepts ${accepted?.values.join(', ') ?? 'none'}): the server will not start`);
+  const accepted = acceptedProfiles(version);
+  if (!accepted || !accepted.includes(profile)) {
+    warnings.push(`${where(item)}: profile: ${profile} is rejected by RKE2 ${version.text} (accepts ${accepted?.join(', ') ?? 'none'}): the server will not start`);
   } else if (profile === 'cis-1.23' && version.minor >= 26) {
     warnings.push(`${where(item)}: profile: cis-1.23 is deprecated (use cis); it becomes fatal on RKE2 ≥ v1.30`);
   }
