@@ -220,7 +220,7 @@ function program(setExit: (code: number) => void): Command {
 
   root
     .command('diff')
-    .description('compare two saved JSON scans: new failures, fixed controls, changed evidence (exit 1 on a new scored failure)')
+    .description('compare two saved JSON scans: new failures, fixed controls, changed evidence (exit 1 on a new scored failure, 3 when the new scan is incomplete)')
     .argument('<old>', 'the earlier JSON scan')
     .argument('<new>', 'the later JSON scan')
     .addOption(new Option('-o, --format <format>', 'output format').choices([...DIFF_FORMATS]).default('text'))
@@ -228,9 +228,9 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--fail-on <level>', 'exit 1 on a new scored fail, on a new scored manual too, or never').choices(['fail', 'manual', 'never']).default('fail'))
     .action(async (oldScan: string, newScan: string, o: { format: string; output?: string; failOn: FailOn }) => {
       const [{ diffScans }, { diffFails }, { emit }] = await Promise.all([import('./diff-command.js'), import('../reporters/diff.js'), import('./output.js')]);
-      const { diff, text } = diffScans(oldScan, newScan, o.format);
+      const { diff, text, incomplete } = diffScans(oldScan, newScan, o.format);
       emit(text, o.output);
-      setExit(diffFails(diff, o.failOn) ? EXIT.failed : EXIT.ok);
+      setExit(incomplete ? EXIT.incomplete : diffFails(diff, o.failOn) ? EXIT.failed : EXIT.ok);
     });
 
   root

@@ -121,6 +121,21 @@ describe('rke-harden diff', () => {
     expect((await runCli(['diff', good, good])).stdout).toMatch(/^== Summary: 0 new failures \(0 scored\), 0 fixed/m);
   });
 
+  it('exit 3 when the new scan is incomplete (an error result), even with nothing newly failing: what it hides is not compared', async () => {
+    const dir = tempTree({});
+    const good = await scan(dir, 'good.json', 'profile: cis\n');
+    const saved = JSON.parse(fs.readFileSync(good, 'utf8')) as ScanRun;
+    const i = saved.results.findIndex((r) => r.status === 'manual');
+    saved.results[i] = { ...saved.results[i]!, status: 'error', reason: 'permission denied' };
+    saved.summary = { ...saved.summary, manual: saved.summary.manual - 1, error: 1 };
+    const errored = path.join(dir, 'errored.json');
+    fs.writeFileSync(errored, JSON.stringify(saved));
+    const r = await runCli(['diff', good, errored, '--fail-on', 'never']);
+    expect(r.stdout).toMatch(/MANUAL -> ERROR/);
+    expect(r.code).toBe(3);
+    expect((await runCli(['diff', errored, good])).code).toBe(0);
+  });
+
   it('a bad input file: one line, exit 2', async () => {
     const dir = tempTree({ 'x.json': '[]' });
     const r = await runCli(['diff', path.join(dir, 'x.json'), path.join(dir, 'x.json')]);
