@@ -118,10 +118,16 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
   let found = 0;
   const objectsByDir = new Map<string, SourceObjects>();
   const sourceObjects = (dir: string) => objectsByDir.get(dir) ?? objectsByDir.set(dir, sourceObjectsIn(dir)).get(dir)!;
+  // A file given twice (itself and in its directory, or a drop-in beside its main file) is one target.
+  const seenFiles = new Set<string>();
+  const seenTargets = new Set<string>();
   for (const p of paths) {
     if (!fs.existsSync(p)) throw inputError(`${p}: no such file or directory`);
     const isDir = fs.statSync(p).isDirectory();
     for (const file of isDir ? walk(p) : [p]) {
+      const real = fs.realpathSync(file);
+      if (seenFiles.has(real)) continue;
+      seenFiles.add(real);
       const y = readYamlFile(file);
       const kind = kindFor(y, opts);
       if (!kind) {
@@ -135,6 +141,8 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
       const deliveryWarnings: string[] = [];
       const delivered = kind === 'rancher-rke2-cluster' ? rancherDeliveredFiles(y, deliveryWarnings, sourceObjects) : {};
       for (const snap of snapshotsOf(file, y, kind, opts, sourceObjects)) {
+        if (seenTargets.has(snap.target.name)) continue;
+        seenTargets.add(snap.target.name);
         snap.warnings.push(...deliveryWarnings);
         resolveReferencedFiles(snap, delivered);
         found++;

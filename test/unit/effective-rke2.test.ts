@@ -166,6 +166,13 @@ spec:
 });
 
 describe('config.yaml.d as RKE2 finds it (k3s dotDFiles)', () => {
+  it('a file given twice (itself and in its directory, or a drop-in beside its main file) is one target', () => {
+    const dir = tempTree({ 'config.yaml': 'profile: cis\n', 'config.yaml.d/50-a.yaml': 'kube-apiserver-arg: [profiling=false]\n' });
+    const once = loadConfigTargets([path.join(dir, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' }).snapshots;
+    const twice = loadConfigTargets([dir, path.join(dir, 'config.yaml'), path.join(dir, 'config.yaml.d/50-a.yaml'), `${dir}/./config.yaml`], { k8sVersion: 'v1.31.4+rke2r1' }).snapshots;
+    expect(twice.map((t) => t.target.name)).toEqual(once.map((t) => t.target.name));
+  });
+
   it('takes *.YAML / *.YML in any case, skips directories, reads empty and comment-only drop-ins as setting nothing', () => {
     const dir = tempTree({
       'config.yaml': 'profile: cis\n',
