@@ -51,9 +51,23 @@ function message(r: ControlResult): string {
   return `${head}${scored}${body ? `: ${body}` : ''}. Target: ${r.target}.`;
 }
 
-function ruleFor(id: string, sample: ControlResult, info: RuleInfo | undefined) {
+/**
+ * A rule's help: its results' remediation, which is per distro. A report of RKE1 and RKE2 targets
+ * gives each distro's, labelled, so that no alert shows the other distro's fix.
+ */
+function remediationOf(run: ScanRun, results: ControlResult[]): string {
+  const byDistro = new Map<string, string>();
+  for (const r of results) {
+    const distro = run.benchmarks.find((b) => b.id === benchmarkOf(run, r))?.distro ?? run.benchmark.distro;
+    if (r.remediation && !byDistro.has(distro)) byDistro.set(distro, r.remediation);
+  }
+  const texts = [...byDistro.entries()];
+  if (new Set(texts.map(([, t]) => t)).size <= 1) return texts[0]?.[1] ?? '';
+  return texts.map(([d, t]) => `${d.toUpperCase()}: ${t}`).join('\n\n');
+}
+
+function ruleFor(id: string, sample: ControlResult, remediation: string, info: RuleInfo | undefined) {
   const title = info?.title ?? sample.title;
-  const remediation = sample.remediation ?? '';
   return {
     id,
     name: id.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, c: string) => c.toUpperCase()),
@@ -83,12 +97,14 @@ const REPORTED = new Set<ControlResult['status']>(['fail', 'waived']);
  */
 export function renderSarif(run: ScanRun, ctx: ReportContext): string {
   const ruleIds: string[] = [];
-  const samples = new Map<string, ControlResult>();
+  const byRule = new Map<string, ControlResult[]>();
   for (const r of run.results) {
     if (!REPORTED.has(r.status) && r.status !== 'error') continue;
     const id = ruleIdOf(r);
-    if (!samples.has(id)) {
-      samples.set(id, r);
+    const of = byRule.get(id);
+    if (of) of.push(r);
+    else {
+      byRule.set(id, [r]);
       ruleIds.push(id);
     }
   }
@@ -143,7 +159,10 @@ export function renderSarif(run: ScanRun, ctx: ReportContext): string {
           name: run.tool.name,
           version: run.tool.version,
           semanticVersion: run.tool.version,
-          rules: ruleIds.map((id) => ruleFor(id, samples.get(id)!, samples.get(id)!.checkId ? ctx.rules[id] : undefined)),
+          rules: ruleIds.map((id) => {
+            const results = byRule.get(id)!;
+            return ruleFor(id, results[0]!, remediationOf(run, results), results[0]!.checkId ? ctx.rules[id] : undefined);
+          }),
         },
       },
       invocations: [{

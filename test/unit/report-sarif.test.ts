@@ -94,6 +94,17 @@ describe('SARIF', () => {
     expect(new Set(run.tool.driver.rules.map((x) => x.id)).size).toBe(run.tool.driver.rules.length);
   });
 
+  it('a rule failing on RKE1 and RKE2 targets carries both distros\' fixes, labelled (not the first target\'s alone)', async () => {
+    const dir = tempTree({
+      'rke1/cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nnodes: []\nservices:\n  kube-api:\n    extra_args:\n      anonymous-auth: "true"\n',
+      'rke2/config.yaml': 'kube-apiserver-arg:\n  - anonymous-auth=true\n',
+    });
+    const r = await runCli(['audit', 'config', path.join(dir, 'rke1/cluster.yml'), path.join(dir, 'rke2/config.yaml'), '--k8s-version', 'v1.31.4+rke2r1', '-o', 'sarif']);
+    const rule = (JSON.parse(r.stdout) as { runs: { tool: { driver: { rules: { id: string; help: { text: string } }[] } } }[] }).runs[0]!.tool.driver.rules.find((x) => x.id === 'apiserver-anonymous-auth-disabled')!;
+    expect(rule.help.text).toMatch(/^RKE1: .*extra_args/m);
+    expect(rule.help.text).toMatch(/^RKE2: .*kube-apiserver-arg/m);
+  });
+
   it('fingerprints are stable: same finding moved to another line keeps its fingerprint; another target does not', async () => {
     const dir = repoWithFinding();
     const before = await sarifOf(dir, 'clusters/prod/config.yaml');
