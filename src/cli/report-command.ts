@@ -7,7 +7,7 @@ import { loadCatalog } from '../catalog/load-catalog.js';
 import { inputError } from '../errors/rke-harden-error.js';
 import { readJsonFile } from './read-json-file.js';
 import type { ScanRun } from '../model/result.js';
-import { expireSavedWaivers } from '../waivers/apply-waivers.js';
+import { expireSavedWaivers, unwaiveSaved } from '../waivers/apply-waivers.js';
 import { summarise } from '../engine/scan-run.js';
 
 /** A scan report is a few megabytes at most; this bounds memory on a wrong file. */
@@ -50,10 +50,15 @@ export function sectionTitlesFor(run: ScanRun): Record<string, string> {
   return Object.assign({}, ...run.benchmarks.map((b) => catalog.benchmarks.get(b.id)?.sectionTitles ?? {})) as Record<string, string>;
 }
 
-/** `report <scan.json>`: a saved scan, ready to render in any format: waivers expired since it was saved no longer count (emitRun applies --waivers, as for an audit). */
-export function reportSaved(file: string, now = new Date()): { run: ScanRun; sectionTitles: Record<string, string> } {
+/**
+ * `report <scan.json>`: a saved scan, ready to render in any format. Its waivers count as of now:
+ * those expired since it was saved no longer do. With `waiversGiven` (--waivers, which emitRun then
+ * applies as for an audit) the file replaces the waivers the scan was saved with.
+ */
+export function reportSaved(file: string, waiversGiven = false, now = new Date()): { run: ScanRun; sectionTitles: Record<string, string> } {
   const saved = readScanFile(file);
   // The summary is recounted: a hand-edited one must not disagree with the results (or the exit code).
-  const run = expireSavedWaivers({ ...saved, summary: summarise(saved.results) }, now);
+  const recounted = { ...saved, summary: summarise(saved.results) };
+  const run = waiversGiven ? unwaiveSaved(recounted) : expireSavedWaivers(recounted, now);
   return { run, sectionTitles: sectionTitlesFor(run) };
 }

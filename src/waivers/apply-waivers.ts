@@ -87,12 +87,53 @@ export function applyWaivers(run: ScanRun, waivers: readonly Waiver[], now: Date
   };
 }
 
+/** The warnings applyWaivers writes (expired, unused, expiring soon): each names a waiver of the file. */
+const WAIVER_WARNING = /: waiver for (check|control) \S+ .*\(owner /;
+
+/**
+ * A saved run re-read with a waivers file (`report scan.json --waivers FILE`): the file given now
+ * replaces the waivers the run was saved with. Each waived result is what it was again (a scan saved
+ * before that was recorded: fail), and their warnings go; the file is then applied as of now.
+ */
+export function unwaiveSaved(run: ScanRun): ScanRun {
+  const results = run.results.map((r): ControlResult => {
+    if (r.status !== 'waived') return r;
+    const { waiver, ...rest } = r;
+    return { ...rest, status: waiver?.status ?? 'fail' };
+  });
+  return { ...run, results, summary: summarise(results), warnings: run.warnings.filter((w) => !WAIVER_WARNING.test(w)) };
+}
+
 /**
  * A saved run re-read later (`report`): a result waived by a waiver that has expired since is counted
  * again as what it was (a scan saved before that was recorded: as fail), with a warning per waiver. The
- * waivers file is not needed: the run carries each waiver's expiry.
+ * waivers file is not needed: the run carries each waiver's expiry. The notices of waivers about to
+ * expire are counted again as of now (the saved ones counted days from the scan).
  */
 export function expireSavedWaivers(run: ScanRun, now: Date): ScanRun {
+  return noticeSavedExpiries(expireLapsed(run, now), now);
+}
+
+function noticeSavedExpiries(run: ScanRun, now: Date): ScanRun {
+  const soon = new Map<string, { expires: string; owner: string; where: string; count: number }>();
+  for (const r of run.results) {
+    if (r.status !== 'waived' || !r.waiver) continue;
+    const at = r.waiver.location ? `${r.waiver.location.file}${r.waiver.location.line !== undefined ? `:${r.waiver.location.line}:${r.waiver.location.column ?? 1}` : ''}` : '';
+    const key = `${at}\0${r.waiver.owner}\0${r.waiver.expires}`;
+    const s = soon.get(key) ?? { expires: r.waiver.expires, owner: r.waiver.owner, where: at, count: 0 };
+    s.count++;
+    soon.set(key, s);
+  }
+  const days = (expires: string) => Math.floor((expiresAt({ expires }) - now.getTime()) / 86_400_000);
+  const notices = [...soon.values()].filter((s) => days(s.expires) < EXPIRY_NOTICE_DAYS).map((s) => {
+    const d = days(s.expires);
+    return `${s.where ? `${s.where}: ` : ''}a waiver (owner ${s.owner}) expires ${d === 0 ? 'today' : `in ${d} day${d === 1 ? '' : 's'}`} (${s.expires}): ${s.count} result${s.count === 1 ? '' : 's'} it waives will count again after that unless it is renewed`;
+  });
+  const kept = run.warnings.filter((w) => !(WAIVER_WARNING.test(w) && / expires (today|in \d+ days?) \(/.test(w)));
+  return { ...run, warnings: [...kept, ...notices] };
+}
+
+function expireLapsed(run: ScanRun, now: Date): ScanRun {
   const lapsed = new Map<string, { expires: string; owner: string; count: number; assumed: number }>();
   const results = run.results.map((r): ControlResult => {
     if (r.status !== 'waived' || !r.waiver || !isExpired(r.waiver, now)) return r;

@@ -70,8 +70,8 @@ describe('report <scan.json>', () => {
     const waived = JSON.parse(fs.readFileSync(saved, 'utf8')) as ScanRun;
     expect(waived.summary.waived).toBeGreaterThanOrEqual(2);
 
-    expect(reportSaved(saved, new Date('2099-01-01T23:00:00Z')).run.summary).toEqual(waived.summary); // its last day
-    const later = reportSaved(saved, new Date('2099-01-02T00:00:00Z')).run;
+    expect(reportSaved(saved, false, new Date('2099-01-01T23:00:00Z')).run.summary).toEqual(waived.summary); // its last day
+    const later = reportSaved(saved, false, new Date('2099-01-02T00:00:00Z')).run;
     expect(later.summary).toEqual(scan.summary);
     expect(later.results).toEqual(scan.results);
     expect(later.warnings).toContainEqual(expect.stringMatching(/^a waiver \(owner team\) expired on 2099-01-01 after this scan: 1 result is no longer waived$/));
@@ -85,6 +85,23 @@ describe('report <scan.json>', () => {
     expect(reread.summary.waived).toBe(0);
     expect(reread.results.find((x) => x.controlId === manual.controlId && x.target === manual.target)?.status).toBe('fail');
     expect(reread.warnings.join('\n')).toMatch(/counted as fail: the scan does not record what it was/);
+  });
+
+  it('a saved scan\'s waivers as of now: expiry notices counted again; --waivers replaces them (no false "matched nothing")', async () => {
+    const soon = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    const w1 = writeScan('soon.yaml', `waivers:\n  - control: "1.3.7"\n    target: "examples/rke1-default/*"\n    reason: r\n    owner: team\n    expires: ${soon}\n`);
+    const saved = path.join(dir, 'soon.json');
+    await runCli(['report', scanFile, '-o', 'json', '--waivers', w1, '--output', saved]);
+    expect((JSON.parse(fs.readFileSync(saved, 'utf8')) as ScanRun).warnings).toContainEqual(expect.stringMatching(/expires in [67] days/));
+    // Read back three days later: the notice says what is left then, once.
+    const later = reportSaved(saved, false, new Date(Date.now() + 3 * 86_400_000)).run;
+    expect(later.warnings.filter((x) => / expires /.test(x))).toEqual([expect.stringMatching(/soon\.yaml:2:5: a waiver \(owner team\) expires in [34] days \(\d{4}-\d\d-\d\d\): 1 result it waives will count again/)]);
+    // The same waiver, renewed: it replaces the saved one.
+    const w2 = writeScan('renewed.yaml', 'waivers:\n  - control: "1.3.7"\n    target: "examples/rke1-default/*"\n    reason: renewed\n    owner: team\n    expires: 2099-01-01\n');
+    const r = JSON.parse((await runCli(['report', saved, '-o', 'json', '--waivers', w2])).stdout) as ScanRun;
+    expect(r.results.find((x) => x.controlId === '1.3.7' && x.target === 'examples/rke1-default/cluster.yml')?.waiver).toMatchObject({ reason: 'renewed', expires: '2099-01-01' });
+    expect(r.warnings.filter((x) => /matched no failing|expires in/.test(x))).toEqual([]);
+    expect(r.summary).toEqual((JSON.parse(fs.readFileSync(saved, 'utf8')) as ScanRun).summary);
   });
 
   it('reads a scan saved with a UTF-8 byte order mark (as some Windows editors save it)', async () => {
