@@ -90,24 +90,46 @@ export function renderMarkdown(run: ScanRun, ctx: ReportContext, limit = MARKDOW
   }
   if (run.warnings.length > 0) blocks.push(['### Warnings', '', ...run.warnings.map((w) => `- ${cell(w)}`), '']);
 
-  let text = out.join('\n') + '\n';
+  return fitBlocks(out.join('\n') + '\n', blocks, limit);
+}
+
+/** A block's name for the note of what was left out: its heading or summary line. */
+function blockName(block: string[]): string {
+  return block[0]!.replace(/^### /, '').replace(/^<details><summary>(.*)<\/summary>$/, '$1');
+}
+
+/**
+ * The blocks that fit in `limit` after the head. The first block that does not fit is cut where the
+ * limit falls, with a note saying so; every later block still goes in whole if it fits (warnings and
+ * waivers are short), and one that does not is named in a last note with its line count.
+ */
+function fitBlocks(head: string, blocks: string[][], limit: number): string {
+  const NOTE_ROOM = 400;
+  let text = head;
+  let cut = false;
+  const left: { name: string; lines: number }[] = [];
   for (const block of blocks) {
-    const next = block.join('\n') + '\n';
-    if (text.length + next.length <= limit) {
-      text += next;
+    const whole = block.join('\n') + '\n';
+    if (text.length + whole.length + (cut ? NOTE_ROOM : 0) <= limit) {
+      text += whole;
       continue;
     }
-    // Keep as many lines of the block as fit, then say what was cut.
+    if (cut) {
+      left.push({ name: blockName(block), lines: block.length });
+      continue;
+    }
+    // Keep as many lines of this block as fit, leaving room for the notes.
     let kept = 0;
     for (const line of block) {
-      if (text.length + line.length + 200 > limit) break;
+      if (text.length + line.length + 2 * NOTE_ROOM > limit) break;
       text += line + '\n';
       kept++;
     }
-    const cut = block.length - kept;
-    text += `\n_…${cut} more line${cut === 1 ? '' : 's'} left out to fit a comment; see the full report (\`-o html\` or \`-o json\`)._\n`;
-    break;
+    cut = true;
+    text += `\n_…${block.length - kept} more line${block.length - kept === 1 ? '' : 's'} of ${blockName(block)} left out to fit a comment; see the full report (\`-o html\` or \`-o json\`)._\n\n`;
   }
+  if (left.length) text += `_Also left out: ${left.map((l) => `${l.name} (${l.lines} lines)`).join(', ')}._\n`;
+  return text;
   return text;
 }
 

@@ -122,10 +122,19 @@ describe('Markdown', () => {
   });
 
   it('stays under the comment limit and says what it left out', () => {
-    const many = Array.from({ length: 800 }, (_, i): ControlResult => ({ ...sample[0]!, controlId: `1.2.${i + 1}` }));
-    const md = renderMarkdown(run(many), ctx, 20_000);
+    const many = Array.from({ length: 800 }, (_, i): ControlResult => ({ ...sample[0]!, controlId: `1.2.${i + 1}`, checkId: `check-${i}`, remediation: 'set it' }));
+    const waived: ControlResult = { ...sample[0]!, controlId: '9.9', status: 'waived', waiver: { reason: 'accepted', owner: 'team-x', expires: '2099-01-01' } };
+    const r = { ...run([...many, waived]), warnings: ['a warning worth reading'] };
+    const md = renderMarkdown(r, ctx, 20_000);
     expect(md.length).toBeLessThanOrEqual(20_000);
-    expect(md).toMatch(/_…\d+ more lines left out to fit a comment; see the full report/);
+    expect(md).toMatch(/_…\d+ more lines of Failures left out to fit a comment; see the full report/);
+    // The short sections after the cut still fit, and go in whole: who owns a waiver, what to read.
+    expect(md).toContain('team-x');
+    expect(md).toContain('a warning worth reading');
+    // One that does not fit is named, with its size.
+    const tight = renderMarkdown(r, ctx, 3_000);
+    expect(tight.length).toBeLessThanOrEqual(3_000);
+    expect(tight).toMatch(/_Also left out: .*How to fix \(\d+ lines\)/);
   });
 });
 
