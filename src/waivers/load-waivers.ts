@@ -1,3 +1,4 @@
+import { isRecord } from '../config/yaml-access.js';
 import type * as z from 'zod';
 import { inputError } from '../errors/rke-harden-error.js';
 import type { Location } from '../model/fact.js';
@@ -55,19 +56,32 @@ function allowedKeys(path: (string | number)[]): string {
  */
 export function parseWaivers(y: LocatedYaml, known: KnownIds = {}): Waiver[] {
   const parsed = WaiverFileSchema.safeParse(y.value);
-  if (!parsed.success) throw inputError(issueLines(y, parsed.error).join('\n'));
-  const problems: string[] = [];
-  const waivers = parsed.data.waivers.map((w, i): Waiver => {
-    if (w.check !== undefined && known.checks && !known.checks.has(w.check)) {
-      problems.push(`${where(y.locate(['waivers', i, 'check']))}: waivers[${i}].check: no check named ${w.check} (see \`rke-harden explain\`)`);
+  // Ids are checked on every entry that names one, so that an unknown id shows with the other problems.
+  const problems = [...(parsed.success ? [] : issueLines(y, parsed.error)), ...unknownIds(y, known)];
+  if (problems.length > 0) throw inputError(byPosition(problems).join('\n'));
+  return parsed.data!.waivers.map((w, i): Waiver => ({ ...w, location: y.locate(['waivers', i]) }));
+}
+
+/** Problems as file:line:column lines, in the file's order. */
+function byPosition(lines: string[]): string[] {
+  const at = (l: string) => (/:(\d+):(\d+): /.exec(l) ?? []).slice(1).map(Number);
+  return [...lines].sort((a, b) => (at(a)[0] ?? 0) - (at(b)[0] ?? 0) || (at(a)[1] ?? 0) - (at(b)[1] ?? 0));
+}
+
+/** Entries naming a check or a control that no check or benchmark has. */
+function unknownIds(y: LocatedYaml, known: KnownIds): string[] {
+  const entries = isRecord(y.value) && Array.isArray(y.value.waivers) ? y.value.waivers : [];
+  return entries.flatMap((w: unknown, i) => {
+    if (!isRecord(w)) return [];
+    const out: string[] = [];
+    if (typeof w.check === 'string' && known.checks && !known.checks.has(w.check)) {
+      out.push(`${where(y.locate(['waivers', i, 'check']))}: waivers[${i}].check: no check named ${w.check} (see \`rke-harden explain\`)`);
     }
-    if (w.control !== undefined && known.controls && !known.controls.has(w.control)) {
-      problems.push(`${where(y.locate(['waivers', i, 'control']))}: waivers[${i}].control: no benchmark has a control ${w.control}`);
+    if (typeof w.control === 'string' && known.controls && !known.controls.has(w.control)) {
+      out.push(`${where(y.locate(['waivers', i, 'control']))}: waivers[${i}].control: no benchmark has a control ${w.control}`);
     }
-    return { ...w, location: y.locate(['waivers', i]) };
+    return out;
   });
-  if (problems.length > 0) throw inputError(problems.join('\n'));
-  return waivers;
 }
 
 export function loadWaivers(file: string, known: KnownIds = {}): Waiver[] {

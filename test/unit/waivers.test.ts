@@ -100,6 +100,16 @@ describe('waiver file', () => {
     ]);
   });
 
+  it('an unknown id is reported with the other problems, not only once they are fixed', () => {
+    const known = { checks: new Set(['a-b']), controls: new Set(['1.1']) };
+    const msg = errorOf(ok('  - control: "9.9"\n    target: x\n    reason: r\n    owner: o\n    expires: 2030-13-01\n'), known);
+    expect(msg.split('\n')).toEqual([
+      'waivers.yaml:2:12: waivers[0].check: no check named kubelet-anonymous-auth-disabled (see `rke-harden explain`)',
+      'waivers.yaml:7:14: waivers[1].control: no benchmark has a control 9.9',
+      'waivers.yaml:11:14: waivers[1].expires: expires must be a date YYYY-MM-DD that exists',
+    ]);
+  });
+
   it('calendar dates', () => {
     expect(isCalendarDate('2028-02-29')).toBe(true);
     expect(isCalendarDate('2027-02-29')).toBe(false);
