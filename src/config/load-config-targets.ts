@@ -80,6 +80,7 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
       ...(template ? { rancherPsaTemplate: { name: template, location: a.locate([...spec, 'defaultPodSecurityAdmissionConfigurationTemplateName']), ...(found ? { found } : {}) } } : {}),
     });
     snap.warnings.unshift(...warnings);
+    snap.settingsIn = `the Cluster's spec.rkeConfig.machineGlobalConfig (or the machineSelectorConfig entry that sets the key) in ${y.file}`;
     // Rancher's PodSecurityPolicy template (Kubernetes 1.24 and older): upgrade-check needs to see it.
     const psp = a.string([...spec, 'defaultPodSecurityPolicyTemplateName']);
     if (psp) snap.facts['rancher.podSecurityPolicyTemplate'] = { key: 'rancher.podSecurityPolicyTemplate', value: psp, source: 'config', layer: 'Rancher Cluster spec', location: a.locate([...spec, 'defaultPodSecurityPolicyTemplateName']) };

@@ -4,6 +4,9 @@ import type { FactSnapshot } from '../model/fact.js';
 import type { ControlResult } from '../model/result.js';
 import { evaluateCheck } from './evaluate-check.js';
 
+/** Where RKE2 remediations say a setting goes; a target whose settings are elsewhere (settingsIn) gets that instead. */
+const RKE2_CONFIG = '/etc/rancher/rke2/config.yaml';
+
 /** Evaluate every control of a benchmark on one snapshot. Pure. */
 export function evaluateBenchmark(benchmark: Benchmark, checks: Map<string, Check>, snap: FactSnapshot): ControlResult[] {
   const target = snap.target.name;
@@ -21,7 +24,8 @@ export function evaluateBenchmark(benchmark: Benchmark, checks: Map<string, Chec
       const outcome = evaluateCheck(check, snap);
       const result: ControlResult = { controlId, title, section, scored, target, checkId: check.id, status: outcome.status, evidence: outcome.evidence };
       if (outcome.reason) result.reason = outcome.reason;
-      result.remediation = check.remediation[snap.distro].text;
+      const text = check.remediation[snap.distro].text;
+      result.remediation = snap.settingsIn ? text.replaceAll(RKE2_CONFIG, snap.settingsIn) : text;
       results[i] = result;
     }
   });

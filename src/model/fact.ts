@@ -42,6 +42,11 @@ export interface FactSnapshot {
    * /var/lib/kubelet/config.yaml": the evidence of a fact that is not set says where it was looked for.
    */
   searched?: Record<string, string>;
+  /**
+   * Where this target's RKE2 settings are written when not in /etc/rancher/rke2/config.yaml (a Rancher
+   * Cluster: its rkeConfig maps): remediations name it instead.
+   */
+  settingsIn?: string;
   warnings: string[];
 }
 

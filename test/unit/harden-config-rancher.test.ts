@@ -149,6 +149,13 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(scoredFails).toEqual([]);
   });
 
+  it('audit config of a Cluster: remediations name its rkeConfig maps, not a node\'s /etc/rancher/rke2/config.yaml', () => {
+    const { run } = auditConfig(['examples/rancher-rke2/cluster.yaml'], {});
+    const where = "the Cluster's spec.rkeConfig.machineGlobalConfig (or the machineSelectorConfig entry that sets the key) in examples/rancher-rke2/cluster.yaml";
+    expect(run.results.filter((r) => r.status === 'fail' && r.remediation?.includes("-arg item") && r.remediation.includes(where)).length).toBeGreaterThan(0);
+    expect(run.results.filter((r) => r.remediation?.includes('/etc/rancher/rke2/config.yaml'))).toEqual([]);
+  });
+
   it('a weak value the user set is repaired in the map where it wins for each machine set (global, or a selector entry)', () => {
     const file = path.join(tempTree({ 'c.yaml': cluster(`  kubernetesVersion: v1.31.4+rke2r1
   rkeConfig:
