@@ -117,7 +117,8 @@ export function renderSarif(run: ScanRun, ctx: ReportContext): string {
       ruleId: id,
       ruleIndex: index.get(id)!,
       kind: 'fail',
-      level: r.scored ? 'error' : 'warning',
+      // A waived manual result never failed: a note, not an error the suppression hides.
+      level: r.waiver?.status === 'manual' ? 'note' : r.scored ? 'error' : 'warning',
       message: { text: message(r) },
       ...(loc
         ? { locations: [physical(loc)] }

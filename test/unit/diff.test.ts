@@ -136,6 +136,19 @@ describe('rke-harden diff', () => {
     expect((await runCli(['diff', errored, good])).code).toBe(0);
   });
 
+  it('counts waivers as of now, as report does: one expired since a scan was saved no longer waives', async () => {
+    const dir = tempTree({});
+    const bad = await scan(dir, 'bad.json', 'profile: cis\nkube-apiserver-arg:\n  - anonymous-auth=true\n');
+    const saved = JSON.parse(fs.readFileSync(bad, 'utf8')) as ScanRun;
+    const lapsed: ScanRun = { ...saved, results: saved.results.map((r) => (r.status === 'fail' && r.scored ? { ...r, status: 'waived' as const, waiver: { reason: 'r', owner: 'o', expires: '2020-01-01', status: 'fail' as const } } : r)) };
+    const waived = path.join(dir, 'waived.json');
+    fs.writeFileSync(waived, JSON.stringify(lapsed));
+    // The same failure, waived by a waiver that has lapsed since: not "newly waived" but still failing.
+    const d = JSON.parse((await runCli(['diff', bad, waived, '-o', 'json'])).stdout) as ScanDiff;
+    expect(d.newlyWaived).toEqual([]);
+    expect((await runCli(['diff', bad, waived])).code).toBe(0);
+  });
+
   it('a bad input file: one line, exit 2', async () => {
     const dir = tempTree({ 'x.json': '[]' });
     const r = await runCli(['diff', path.join(dir, 'x.json'), path.join(dir, 'x.json')]);

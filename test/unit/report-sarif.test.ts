@@ -144,6 +144,10 @@ describe('SARIF', () => {
     const located = { ...run, results: run.results.map((r) => (r.waiver ? { ...r, waiver: { ...r.waiver, location: { file: 'w.yaml', line: 4, column: 5 } } } : r)) };
     const again = JSON.parse(renderSarif(located, EMPTY_CONTEXT)) as SarifLog;
     expect(again.runs[0]!.results[0]!.suppressions![0]!.justification).toBe('vendor appliance (owner ops, expires 2099-01-01, w.yaml:4:5)');
+    // A waived fail is a suppressed error; a waived manual result never failed: a note.
+    expect(waived!.level).toBe('error');
+    const manual = { ...run, results: run.results.map((r) => (r.waiver ? { ...r, waiver: { ...r.waiver, status: 'manual' as const } } : r)) };
+    expect((JSON.parse(renderSarif(manual, EMPTY_CONTEXT)) as SarifLog).runs[0]!.results[0]!.level).toBe('note');
     // A node target without file evidence: a logical location names it.
     expect(waived!.locations[0]).toEqual({ logicalLocations: [{ name: 'node-1', kind: 'resource' }] });
     const inv = log.runs[0]!.invocations[0]!;
