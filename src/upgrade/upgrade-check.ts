@@ -147,8 +147,11 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
   const findings: UpgradeFinding[] = [];
   const newFailures: UpgradeReport['newFailures'] = [];
   if (before && after) {
-    findings.push(...removedUpstream(after, from.minor, to.minor));
-    findings.push(...(distro === 'rke2' ? rke2Findings(after, from, to) : rke1Findings(after, to)));
+    // A setting the distro's own finding names (RKE1 pod_security_policy) is not reported twice.
+    const own = distro === 'rke2' ? rke2Findings(after, from, to) : rke1Findings(after, to);
+    const at = (f: UpgradeFinding) => (f.where ? `${f.where.file}:${f.where.line}:${f.where.column}` : undefined);
+    const named = new Set(own.map(at).filter(Boolean));
+    findings.push(...removedUpstream(after, from.minor, to.minor).filter((f) => !named.has(at(f))), ...own);
     const passedBefore = new Set(evaluateBenchmark(bBefore, catalog.checks, before).filter((r) => r.status === 'pass').map((r) => r.checkId));
     for (const r of evaluateBenchmark(bAfter, catalog.checks, after)) {
       if (r.status === 'fail' && r.checkId && passedBefore.has(r.checkId)) newFailures.push({ controlId: r.controlId, title: r.title, checkId: r.checkId });
