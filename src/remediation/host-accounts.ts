@@ -164,7 +164,7 @@ export function planEtcdAccount(input: AccountsInput): AccountLines {
       out.add.set('/etc/passwd', [`${ETCD_NAME}:x:${uid}:${gid}:${comment}:/home/${ETCD_NAME}:${shell}`]);
       out.titles.set('/etc/passwd', `user etcd (uid ${uid}, gid ${gid}, shell ${shell}, no home directory)`);
     }
-  } else if (user && group && gid !== undefined && user.fields[3] !== String(gid)) {
+  } else if (user && gid !== undefined && user.fields[3] !== String(gid)) {
     out.warnings.push(`user etcd's primary group is gid ${user.fields[3] ?? '?'}, not the etcd group (gid ${gid})`);
   }
   if (input.shadow !== undefined && (user || out.add.has('/etc/passwd')) && !parseDb(input.shadow).some((e) => e.name === ETCD_NAME)) {

@@ -169,6 +169,18 @@ describe('harden node: plan (default) changes nothing', () => {
     expect(r.text).toContain('/etc/sysctl.conf:1 sets vm.overcommit_memory=0');
     expect(r.text).not.toContain('10-early.conf');
   });
+
+  it('reads a sysctl file that is a link (inside the root) for that warning; an existing etcd user outside the new group is named', async () => {
+    const root = hostRoot('rke2', {
+      'opt/tuning.conf': { content: 'kernel.panic_on_oops=0\n' },
+      'etc/passwd': { content: 'root:x:0:0:root:/root:/bin/bash\netcd:x:990:0::/home/etcd:/sbin/nologin\n' },
+    });
+    fs.mkdirSync(path.join(root, 'etc/sysctl.d'), { recursive: true });
+    fs.symlinkSync('/opt/tuning.conf', path.join(root, 'etc/sysctl.d/99-zlink.conf'));
+    const r = await harden(root);
+    expect(r.text).toContain('/etc/sysctl.d/99-zlink.conf:1 sets kernel.panic_on_oops=0');
+    expect(r.text).toMatch(/user etcd's primary group is gid 0, not the etcd group \(gid \d+\)/);
+  });
 });
 
 describe('harden node --apply', () => {

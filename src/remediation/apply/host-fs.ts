@@ -100,6 +100,18 @@ export class HostRoot {
     return { path: hostPath, state: opts.keepContent ? { ...state, contentBase64: data.toString('base64') } : state, text: data.toString('utf8') };
   }
 
+  /**
+   * The text of a file only read, never written (another sysctl file, to see what it overrides): links
+   * are followed, inside the root. Undefined when it cannot be read.
+   */
+  readFollowing(hostPath: string): string | undefined {
+    try {
+      return this.hostFs.readText(hostPath);
+    } catch {
+      return undefined;
+    }
+  }
+
   readBytes(hostPath: string): Buffer | undefined {
     try {
       return fs.readFileSync(this.local(hostPath));

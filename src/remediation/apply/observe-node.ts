@@ -45,7 +45,7 @@ export function observeNode(host: HostRoot, target: NodeTarget, now = new Date()
   if (!listing['/etc/sysctl.d']!.includes(dropInName)) listing['/etc/sysctl.d']!.push(dropInName);
   const sysctlFiles = sysctlLoadOrder(listing, host.exists('/etc/sysctl.conf')).map((p) => ({
     path: p,
-    text: p === dropIn ? '' : (host.observe(p).text ?? ''),
+    text: p === dropIn ? '' : (host.readFollowing(p) ?? ''),
   }));
 
   let runtime: Record<string, string | null> | undefined;
