@@ -12,7 +12,7 @@ function renderUpgrade(r: UpgradeReport): string {
   }
   if (r.newFailures.length) {
     out.push('', '== Controls that pass today and fail on the target');
-    for (const n of r.newFailures) out.push(`${n.controlId} ${n.title} (${n.checkId})`);
+    for (const n of r.newFailures) out.push(`${n.controlId} ${n.title} (${n.checkId})`, ...(n.fix ? [`           fix: ${n.fix}`] : []));
   }
   const group = (kind: string) => r.controls.filter((c) => c.kind === kind);
   if (r.controls.length) {

@@ -31,7 +31,7 @@ export interface UpgradeReport {
   controls: ControlChange[];
   findings: UpgradeFinding[];
   /** Controls that pass on the current version and fail on the target, for the given configuration. */
-  newFailures: { controlId: string; title: string; checkId?: string }[];
+  newFailures: { controlId: string; title: string; checkId?: string; fix?: string }[];
   blocking: boolean;
 }
 
@@ -154,7 +154,7 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
     findings.push(...removedUpstream(after, from.minor, to.minor).filter((f) => !named.has(at(f))), ...own);
     const passedBefore = new Set(evaluateBenchmark(bBefore, catalog.checks, before).filter((r) => r.status === 'pass').map((r) => r.checkId));
     for (const r of evaluateBenchmark(bAfter, catalog.checks, after)) {
-      if (r.status === 'fail' && r.checkId && passedBefore.has(r.checkId)) newFailures.push({ controlId: r.controlId, title: r.title, checkId: r.checkId });
+      if (r.status === 'fail' && r.checkId && passedBefore.has(r.checkId)) newFailures.push({ controlId: r.controlId, title: r.title, checkId: r.checkId, ...(r.remediation ? { fix: r.remediation } : {}) });
     }
   }
   findings.push(...skippedMinors(distro, from, to));

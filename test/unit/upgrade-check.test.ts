@@ -37,6 +37,11 @@ describe('upgrade-check', () => {
     expect(future.findings.filter((f) => f.what.includes('profile'))).toEqual([expect.objectContaining({ severity: 'warning', what: expect.stringMatching(/newer than this rke-harden knows/) })]);
   });
 
+  it('a control that passes today and fails on the target comes with its fix', () => {
+    const r = upgradeCheck({ from: 'v1.31.14+rke2r1', to: 'v1.32.5+rke2r1', config: cfg('config.yaml', 'profile: cis\n') });
+    expect(r.newFailures).toEqual([expect.objectContaining({ controlId: '1.2.30', fix: expect.stringMatching(/service-account-extend-token-expiration=false/) })]);
+  });
+
   it('refuses a downgrade (patch releases too) and a release name of the other distro', () => {
     expect(() => upgradeCheck({ distro: 'rke2', from: 'v1.31.4+rke2r1', to: 'v1.31.1+rke2r1' })).toThrow(/--to v1\.31\.1\+rke2r1 is older than --from v1\.31\.4\+rke2r1/);
     expect(() => upgradeCheck({ distro: 'rke1', from: 'v1.28.15-rancher1-1', to: 'v1.29.9+rke2r1' })).toThrow(/^--to v1\.29\.9\+rke2r1 is an RKE2 release name/);
