@@ -142,8 +142,15 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
   assertDistroRelease(to, distro, '--to');
   if (distro === 'rke1' && to.minor > rke1LastMinor()) return blockedRke1(from, to, catalog);
   if (o.config) after = loadConfigTargets([o.config], { distro, k8sVersion: to.text, overrideVersion: true }).snapshots[0]!;
-  const bBefore = o.benchmarkFrom ? resolveBenchmarkId(catalog, o.benchmarkFrom) : selectBenchmark(catalog, distro, from.text);
-  const bAfter = o.benchmarkTo ? resolveBenchmarkId(catalog, o.benchmarkTo) : selectBenchmark(catalog, distro, to.text);
+  const covering = (v: K8sVersion, what: string) => {
+    try {
+      return selectBenchmark(catalog, distro, v.text);
+    } catch {
+      throw inputError(`${what} ${v.text}: no ${distro.toUpperCase()} CIS profile covers this version`);
+    }
+  };
+  const bBefore = o.benchmarkFrom ? resolveBenchmarkId(catalog, o.benchmarkFrom) : covering(from, '--from');
+  const bAfter = o.benchmarkTo ? resolveBenchmarkId(catalog, o.benchmarkTo) : covering(to, '--to');
   const findings: UpgradeFinding[] = [];
   const newFailures: UpgradeReport['newFailures'] = [];
   if (before && after) {

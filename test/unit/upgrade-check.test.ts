@@ -47,6 +47,8 @@ describe('upgrade-check', () => {
     expect(() => upgradeCheck({ distro: 'rke1', from: 'v1.28.15-rancher1-1', to: 'v1.29.9+rke2r1' })).toThrow(/^--to v1\.29\.9\+rke2r1 is an RKE2 release name/);
     const rke1 = cfg('cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\nnodes: []\n');
     expect(() => upgradeCheck({ to: 'v1.29.9+rke2r1', config: rke1 })).toThrow(/^--to v1\.29\.9\+rke2r1 is an RKE2 release name/);
+    // Errors name upgrade-check's own options, not audit's.
+    expect(() => upgradeCheck({ distro: 'rke2', from: 'v1.20.4+rke2r1', to: 'v1.23.0+rke2r1' })).toThrow(/^--from v1\.20\.4\+rke2r1: no RKE2 CIS profile covers this version$/);
   });
 
   it('Rancher Cluster: a PodSecurityPolicy template cannot cross 1.24 → 1.25', () => {

@@ -81,7 +81,7 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
   if (!opts.k8sVersion) throw inputError(`${cfg.files[0] ?? opts.name}: an RKE2 config does not name its version: pass --k8s-version (e.g. v1.31.4+rke2r1)`);
   const version = parseK8sVersion(opts.k8sVersion, '--k8s-version');
   assertDistroRelease(version, 'rke2', `${cfg.files[0] ?? opts.name}: version`);
-  if (version.minor < 23) throw inputError(`--k8s-version ${version.text}: RKE2 profiles start at Kubernetes 1.23`);
+  if (version.minor < 23) throw inputError(`${cfg.files[0] ?? opts.name}: version ${version.text}: RKE2 profiles start at Kubernetes 1.23`);
 
   const profileItem = scalar('profile');
   const profile = profileItem?.value;
