@@ -1,7 +1,8 @@
 import { isScalar, type Document, type Scalar } from 'yaml';
 import { ensureSeq, type Path } from './yaml-edit.js';
 
-function parseItem(s: string): { flag: string; value: string } {
+/** A `*-arg` item (`--flag=value`, `flag+=value`, a bare `flag`) → its flag and value, as RKE2 reads it. */
+export function parseItem(s: string): { flag: string; value: string } {
   const raw = s.replace(/^--/, '');
   const eq = raw.indexOf('=');
   return eq < 0 ? { flag: raw, value: 'true' } : { flag: raw.slice(0, eq).replace(/[+-]$/, ''), value: raw.slice(eq + 1) };

@@ -11,6 +11,7 @@ import { accumulates } from '../engine/effective/arg-map.js';
 import { listOf } from '../engine/operators.js';
 import type { Check, Leaf } from '../model/check.js';
 import type { FactValue } from '../model/fact.js';
+import { parseItem } from './arg-items.js';
 import type { Rke2Placement } from './rke2-hardening.js';
 import { ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
 
@@ -54,7 +55,8 @@ function listText(items: string[], empty = '(not set)'): string {
 function parseArgItem(text: string): { flag: string; head: string; items: string[] } | undefined {
   const eq = text.indexOf('=');
   if (eq < 0) return undefined;
-  return { flag: text.slice(0, eq).replace(/^--/, '').replace(/[+-]$/, ''), head: text.slice(0, eq + 1), items: listOf(text.slice(eq + 1)) };
+  const { flag, value } = parseItem(text);
+  return { flag, head: text.slice(0, eq + 1), items: listOf(value) };
 }
 
 /**
