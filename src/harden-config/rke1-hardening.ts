@@ -5,6 +5,9 @@ import type { HardeningContext } from './hardening-context.js';
 import { RKE1_SERVICES } from '../config/rke1/cluster-yml-keys.js';
 import { setScalar, valueAt, type Path } from './yaml-edit.js';
 
+/** RKE's audit_log.configuration when it makes one itself (cluster/defaults.go newDefaultAuditLogConfig). */
+const AUDIT_LOG_DEFAULTS: Record<string, string | number> = { path: '/var/log/kube-audit/audit-log.json', max_age: 30, max_backup: 10, max_size: 100, format: 'json' };
+
 /** The spelling the user's file already uses for a service section (kube-api or kube_api), else the RKE CLI one. */
 function servicePath(doc: Document, root: Path, spellings: string[]): Path {
   const found = spellings.find((s) => valueAt(doc, [...root, 'services', s]) !== undefined);
@@ -45,6 +48,12 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
   }
   setScalar(doc, [...api, 'secrets_encryption_config', 'enabled'], true);
   if (valueAt(doc, [...api, 'audit_log', 'enabled']) !== true) setScalar(doc, [...api, 'audit_log', 'enabled'], true);
+  // With a configuration RKE fills in only the policy: a path or number left out is passed empty or 0.
+  if (valueAt(doc, [...api, 'audit_log', 'configuration']) !== undefined) {
+    for (const [key, value] of Object.entries(AUDIT_LOG_DEFAULTS)) {
+      if (valueAt(doc, [...api, 'audit_log', 'configuration', key]) === undefined) setScalar(doc, [...api, 'audit_log', 'configuration', key], value);
+    }
+  }
   setScalar(doc, [...api, 'event_rate_limit', 'enabled'], true);
   if (v.minor >= 25) {
     if (valueAt(doc, [...api, 'pod_security_policy']) === true) {

@@ -63,6 +63,27 @@ services:
     expect(v(off, 'audit.policy.present')).toBeUndefined();
   });
 
+  it('audit_log as RKE defaults it: a section without enabled: true is off; a configuration gets only its policy defaulted; extra_args naming a policy file means RKE deploys none', () => {
+    const head = 'kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube-api:\n    audit_log:\n';
+    // enabled left out: off (Go's false), not RKE's default-on, which applies only with no section at all.
+    const empty = rke1('kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube-api:\n    audit_log: {}\n');
+    expect(v(empty, 'kube-apiserver.args.audit-log-path')).toBeUndefined();
+    expect(v(empty, 'audit.policy.present')).toBeUndefined();
+    // A configuration without enabled: flags passed, no policy file deployed (a warning says so).
+    const noEnabled = rke1(`${head}      configuration: { max_age: 30, path: /var/log/a.json }\n`);
+    expect(v(noEnabled, 'kube-apiserver.args.audit-log-maxage')).toBe('30');
+    expect(v(noEnabled, 'audit.policy.present')).toBeUndefined();
+    expect(noEnabled.warnings).toContainEqual(expect.stringMatching(/audit_log is not enabled .* deploys no policy file/));
+    // enabled with a partial configuration: what is left out is passed as 0 or empty, the policy defaulted.
+    const partial = rke1(`${head}      enabled: true\n      configuration: { max_backup: 5 }\n`);
+    expect([v(partial, 'kube-apiserver.args.audit-log-path'), v(partial, 'kube-apiserver.args.audit-log-maxage'), v(partial, 'kube-apiserver.args.audit-log-maxbackup')]).toEqual(['', '0', '5']);
+    expect(partial.facts['audit.policy.present']?.layer).toBe('RKE default audit policy (level Metadata)');
+    // extra_args names its own policy file: RKE deploys none; the file is the node's to show.
+    const own = rke1(`${head}      enabled: true\n    extra_args:\n      audit-policy-file: /etc/kubernetes/custom/audit.yaml\n`);
+    expect(v(own, 'kube-apiserver.args.audit-policy-file')).toBe('/etc/kubernetes/custom/audit.yaml');
+    expect(v(own, 'audit.policy.present')).toBeUndefined();
+  });
+
   it('extra_args replace (dropping RKE-added plugins) and extra_args_array append', () => {
     const s = rke1(`kubernetes_version: v1.28.15-rancher1-1
 services:

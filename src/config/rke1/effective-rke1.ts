@@ -174,26 +174,37 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   return snap;
 }
 
+/**
+ * The audit flags and policy as RKE sets them (cluster/defaults.go, plan.go, hosts.go): no audit_log
+ * section means auditing on with the default configuration (30/10/100, the Metadata policy).
+ * `enabled: true` without a configuration gets the default one; with a configuration, only its policy
+ * is defaulted and a number or path left out is passed as 0 or empty. `enabled` false or left out turns
+ * auditing off: with a configuration the flags are still passed, but no policy file is deployed.
+ */
 function applyAuditLog(a: YamlAccess, api: YamlPath, args: ArgMap, prov: (l: string, p?: YamlPath) => Provenance, warnings: string[]): Fact[] {
   const path = [...api, 'audit_log'];
   const section = a.map(path);
-  const enabled = a.bool([...path, 'enabled']);
+  const enabled = section === undefined || a.bool([...path, 'enabled']) === true;
   const conf = a.map([...path, 'configuration']);
-  // RKE defaults audit_log to enabled when the section is absent; enabled:false without configuration opts out.
-  if (section !== undefined && enabled === false && !conf) return [];
-  const where = section ? [...path, ...(conf ? ['configuration'] : ['enabled'])] : undefined;
-  const layer = section ? 'cluster.yml audit_log' : 'RKE default (audit_log enabled)';
+  if (!enabled && !conf) return [];
   const c = [...path, 'configuration'];
-  args.set('audit-log-path', a.text([...c, 'path']) ?? '/var/log/kube-audit/audit-log.json', prov(layer, where));
-  args.set('audit-log-maxage', a.text([...c, 'max_age']) ?? '30', prov(layer, a.at([...c, 'max_age']) !== undefined ? [...c, 'max_age'] : where));
-  args.set('audit-log-maxbackup', a.text([...c, 'max_backup']) ?? '10', prov(layer, a.at([...c, 'max_backup']) !== undefined ? [...c, 'max_backup'] : where));
-  args.set('audit-log-maxsize', a.text([...c, 'max_size']) ?? '100', prov(layer, a.at([...c, 'max_size']) !== undefined ? [...c, 'max_size'] : where));
-  args.set('audit-log-format', a.text([...c, 'format']) ?? 'json', prov(layer, where));
+  const layer = section ? 'cluster.yml audit_log' : 'RKE default (audit_log enabled)';
+  const where = section ? [...path, ...(conf ? ['configuration'] : ['enabled'])] : undefined;
+  // Without a configuration RKE fills in its defaults; with one, what is left out is Go's zero value.
+  const value = (key: string, dflt: string, zero: string) => (conf ? (a.text([...c, key]) ?? zero) : dflt);
+  const at = (key: string) => (a.at([...c, key]) !== undefined ? [...c, key] : where);
+  args.set('audit-log-path', value('path', '/var/log/kube-audit/audit-log.json', ''), prov(layer, at('path')));
+  args.set('audit-log-maxage', value('max_age', '30', '0'), prov(layer, at('max_age')));
+  args.set('audit-log-maxbackup', value('max_backup', '10', '0'), prov(layer, at('max_backup')));
+  args.set('audit-log-maxsize', value('max_size', '100', '0'), prov(layer, at('max_size')));
+  args.set('audit-log-format', value('format', 'json', ''), prov(layer, at('format')));
   args.set('audit-policy-file', '/etc/kubernetes/audit-policy.yaml', prov(layer, where));
-  if (enabled === false) {
-    warnings.push(`${a.where([...path, 'enabled'])}: audit_log.enabled is false but configuration is set: RKE still passes the audit flags yet deploys no policy file`);
+  if (!enabled) {
+    warnings.push(`${a.where(a.at([...path, 'enabled']) !== undefined ? [...path, 'enabled'] : path)}: audit_log is not enabled (enabled: true is missing) but configuration is set: RKE still passes the audit flags yet deploys no policy file`);
     return [];
   }
+  // RKE deploys its policy file only when extra_args does not name another one (hosts.go).
+  if (a.at([...api, 'extra_args', 'audit-policy-file']) !== undefined) return [];
   const policy = a.map([...c, 'policy']);
   return [{
     key: 'audit.policy.present',
