@@ -84,6 +84,13 @@ services:
     expect(v(own, 'audit.policy.present')).toBeUndefined();
   });
 
+  it('secrets_encryption_config.custom_config: an entry for "*.*" covers Secrets (1.27+); with none, Secrets are stored as they are', () => {
+    const custom = (resources: string) => rke1(`kubernetes_version: v1.30.4-rancher1-1\nservices:\n  kube-api:\n    secrets_encryption_config:\n      enabled: true\n      custom_config:\n        apiVersion: apiserver.config.k8s.io/v1\n        kind: EncryptionConfiguration\n        resources:\n        - resources: [${resources}]\n          providers: [{ aescbc: { keys: [{ name: k, secret: eA== }] } }, { identity: {} }]\n`);
+    expect(v(custom('"*.*"'), 'encryption.providers')).toEqual(['aescbc', 'identity']);
+    expect(v(custom('secrets'), 'encryption.provider.first')).toBe('aescbc');
+    expect(v(custom('configmaps'), 'encryption.providers')).toEqual(['identity']);
+  });
+
   it('extra_args replace (dropping RKE-added plugins) and extra_args_array append', () => {
     const s = rke1(`kubernetes_version: v1.28.15-rancher1-1
 services:

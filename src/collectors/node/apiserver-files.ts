@@ -46,7 +46,8 @@ export function auditPolicyFacts(fs: HostFs, policyFile: string | undefined): Ap
   return out;
 }
 
-function coversSecrets(resources: unknown): boolean {
+/** Whether an EncryptionConfiguration entry's resources cover Secrets (by name or by wildcard, Kubernetes 1.27+). */
+export function coversSecrets(resources: unknown): boolean {
   if (!Array.isArray(resources)) return false;
   return resources.some((r) => r === 'secrets' || r === '*.*' || r === '*.' || r === 'secrets.');
 }

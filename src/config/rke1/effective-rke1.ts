@@ -1,5 +1,6 @@
 import type { Fact, FactSnapshot } from '../../model/fact.js';
 import { emptySnapshot } from '../../model/fact.js';
+import { coversSecrets } from '../../collectors/node/apiserver-files.js';
 import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
 import { distroData, type Rke1Defaults, type FlagTable } from '../../engine/effective/distro-data.js';
 import { inputError } from '../../errors/rke-harden-error.js';
@@ -223,8 +224,9 @@ function encryptionFacts(a: YamlAccess, api: YamlPath, args: ArgMap, enabled: bo
   let layer = 'RKE generated encryption config (aescbc, identity)';
   if (custom) {
     const resources = a.list([...api, 'secrets_encryption_config', 'custom_config', 'resources']) ?? [];
-    const first = resources.find((r) => isRecord(r) && Array.isArray(r.resources) && (r.resources as unknown[]).includes('secrets')) as Record<string, unknown> | undefined;
-    providers = Array.isArray(first?.providers) ? (first!.providers as unknown[]).flatMap((p) => (isRecord(p) ? Object.keys(p) : [])) : [];
+    const first = resources.find((r) => isRecord(r) && coversSecrets(r.resources)) as Record<string, unknown> | undefined;
+    // No entry for Secrets (by name or wildcard): the API server stores them as they are (identity).
+    providers = !first ? ['identity'] : Array.isArray(first.providers) ? (first.providers as unknown[]).flatMap((p) => (isRecord(p) ? Object.keys(p) : [])) : [];
     location = a.locate([...api, 'secrets_encryption_config', 'custom_config']);
     layer = 'cluster.yml secrets_encryption_config.custom_config';
   }
