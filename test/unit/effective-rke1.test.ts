@@ -91,6 +91,16 @@ services:
     expect(v(custom('configmaps'), 'encryption.providers')).toEqual(['identity']);
   });
 
+  it('Rancher\'s Pod Security template (RKE1 under Rancher): a built-in one by its content; a custom one is never guessed from its name', () => {
+    const cluster = (name: string) => rke1(`default_pod_security_admission_configuration_template_name: ${name}\nrancher_kubernetes_engine_config:\n  kubernetes_version: v1.28.15-rancher1-1\n  services:\n    kube-api:\n      pod_security_configuration: privileged\n`);
+    expect(v(cluster('rancher-restricted'), 'admission.PodSecurity.defaults.enforce')).toBe('restricted');
+    for (const custom of ['corp-baseline', 'not-really-restricted']) {
+      const s = cluster(custom);
+      expect(v(s, 'admission.PodSecurity.defaults.enforce')).toBeUndefined();
+      expect(s.elsewhere?.['admission.PodSecurity']).toMatch(new RegExp(`template ${custom}, whose content is not in this file`));
+    }
+  });
+
   it('extra_args replace (dropping RKE-added plugins) and extra_args_array append', () => {
     const s = rke1(`kubernetes_version: v1.28.15-rancher1-1
 services:

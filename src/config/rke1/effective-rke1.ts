@@ -154,15 +154,16 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   auditFacts.forEach(put);
   admissionFacts(a, api, apiArgs, version.minor, warnings).forEach(put);
   // Rancher renders a cluster's Pod Security Admission template into the admission configuration.
+  // Rancher's built-in templates are known by content; a custom one is never guessed from its name.
   const psact = wrapped ? a.string(['default_pod_security_admission_configuration_template_name']) : undefined;
   if (psact && version.minor >= 25) {
-    put({
-      key: 'admission.PodSecurity.defaults.enforce',
-      value: psact.includes('restricted') ? 'restricted' : 'privileged',
-      source: 'config',
-      layer: `Rancher PSA template ${psact}`,
-      location: a.locate(['default_pod_security_admission_configuration_template_name']),
-    });
+    const builtIn = ({ 'rancher-restricted': 'restricted', 'rancher-privileged': 'privileged' } as Record<string, string>)[psact];
+    if (builtIn) {
+      put({ key: 'admission.PodSecurity.defaults.enforce', value: builtIn, source: 'config', layer: `Rancher built-in PSA template ${psact}`, location: a.locate(['default_pod_security_admission_configuration_template_name']) });
+    } else {
+      for (const key of Object.keys(snap.facts).filter((k) => k.startsWith('admission.PodSecurity.'))) delete snap.facts[key];
+      snap.elsewhere = { ...snap.elsewhere, 'admission.PodSecurity': `Pod Security comes from Rancher's template ${psact}, whose content is not in this file: decided by \`audit node\` on the servers` };
+    }
   }
   encryptionFacts(a, api, apiArgs, encryptionEnabled).forEach(put);
 
