@@ -165,6 +165,19 @@ spec:
   });
 });
 
+describe('structured authentication and authorization files', () => {
+  it('authentication-config / authorization-config: RKE2 leaves --anonymous-auth / --authorization-mode to the file, so the file decides (manual here), not RKE2\'s default', () => {
+    const dir = tempTree({ 'config.yaml': 'kube-apiserver-arg:\n  - authentication-config=/etc/rancher/rke2/authn.yaml\n  - authorization-config=/etc/rancher/rke2/authz.yaml\n' });
+    const { run } = auditConfig([path.join(dir, 'config.yaml')], { k8sVersion: 'v1.33.1+rke2r1' });
+    const status = (id: string) => run.results.find((r) => r.controlId === id)!;
+    for (const id of ['1.2.1', '1.2.6', '1.2.7', '1.2.8']) expect(status(id).status).toBe('manual');
+    expect(status('1.2.1').reason).toMatch(/authentication-config names \/etc\/rancher\/rke2\/authn\.yaml: RKE2 leaves --anonymous-auth to that file/);
+    // A flag the user sets beside the file is still the user's, and decides.
+    const both = tempTree({ 'config.yaml': 'kube-apiserver-arg:\n  - authorization-config=/etc/rancher/rke2/authz.yaml\n  - authorization-mode=AlwaysAllow\n' });
+    expect(auditConfig([path.join(both, 'config.yaml')], { k8sVersion: 'v1.33.1+rke2r1' }).run.results.find((r) => r.controlId === '1.2.6')!.status).toBe('fail');
+  });
+});
+
 describe('config.yaml.d as RKE2 finds it (k3s dotDFiles)', () => {
   it('a file given twice (itself and in its directory, or a drop-in beside its main file) is one target', () => {
     const dir = tempTree({ 'config.yaml': 'profile: cis\n', 'config.yaml.d/50-a.yaml': 'kube-apiserver-arg: [profiling=false]\n' });

@@ -152,6 +152,15 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
   const snap = emptySnapshot({ kind: 'config', name: opts.name }, 'rke2', version.text);
   const put = (f: Fact) => (snap.facts[f.key] = f);
   for (const [component, m] of Object.entries(maps)) m.toFacts(component).forEach(put);
+  // A structured authentication or authorization configuration file replaces RKE2's flag: k3s then
+  // leaves --anonymous-auth / --authorization-mode out (k3s-io/k3s#12018, #12245) and the file decides.
+  for (const [file, flag] of [['authentication-config', 'anonymous-auth'], ['authorization-config', 'authorization-mode']] as const) {
+    const key = `kube-apiserver.args.${flag}`;
+    const named = snap.facts[`kube-apiserver.args.${file}`];
+    if (!named || snap.facts[key]?.source !== 'default') continue;
+    delete snap.facts[key];
+    snap.elsewhere = { ...snap.elsewhere, [key]: `${file} names ${String(named.value)}: RKE2 leaves --${flag} to that file, which is not in this configuration: decided by \`audit node\` on the server` };
+  }
   // A flag not set anywhere: the evidence names the files and keys that could have set it.
   const files = [...new Set(cfg.files.map((f) => f.split('/').slice(-2).join('/')))].join(', ') || opts.name;
   snap.searched = Object.fromEntries(Object.entries(ARG_KEYS).map(([key, component]) => [`${component}.args`, `${key} in ${files}, RKE2 ${version.text} defaults`]));
