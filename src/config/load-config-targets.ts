@@ -7,7 +7,7 @@ import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
 import { effectiveRke1 } from './rke1/effective-rke1.js';
 import { effectiveRke2, RANCHER_BUILT_IN_PSA_TEMPLATES } from './rke2/effective-rke2.js';
 import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIns } from './rke2/merge-config-files.js';
-import { YamlAccess, isRecord } from './yaml-access.js';
+import { YamlAccess, isRecord, valueAtPath } from './yaml-access.js';
 import { resolveReferencedFiles } from './companion/referenced-files.js';
 import { droppedByRancher, keysRancherDrops, MACHINE_GLOBAL_CONFIG, MACHINE_SELECTOR_CONFIG, rancherConfigMaps } from './rancher-config-maps.js';
 import { rancherDeliveredFiles, rancherPsaTemplateBeside, sourceObjectsIn, type SourceObjects } from './companion/rancher-delivered-files.js';
@@ -86,7 +86,20 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
     if (psp) snap.facts['rancher.podSecurityPolicyTemplate'] = { key: 'rancher.podSecurityPolicyTemplate', value: psp, source: 'config', layer: 'Rancher Cluster spec', location: a.locate([...spec, 'defaultPodSecurityPolicyTemplateName']) };
     return snap;
   };
-  const snaps = [build(parts, name)];
+  const base = build(parts, name);
+  // An entry selecting exactly Rancher's role label matches every machine of that role: the machines no
+  // entry picks out then run none of its components.
+  const selectsRole = (i: number, label: string) => {
+    const sel = valueAtPath(y.value, [...MACHINE_SELECTOR_CONFIG, i, 'machineLabelSelector']);
+    const labels = isRecord(sel) && isRecord(sel.matchLabels) ? sel.matchLabels : {};
+    return isRecord(sel) && !sel.matchExpressions && Object.keys(labels).length === 1 && String(labels[label]) === 'true';
+  };
+  for (const [label, components] of [['rke.cattle.io/control-plane-role', ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']], ['rke.cattle.io/etcd-role', ['etcd']]] as const) {
+    const i = maps.scoped.find((x) => selectsRole(x, label));
+    if (i === undefined) continue;
+    for (const c of components) base.absent[c] ??= `every machine with ${label}=true takes machineSelectorConfig[${i}]: the machines of this target run no ${c}`;
+  }
+  const snaps = [base];
   for (const i of maps.scoped) {
     snaps.push(build(maps.forScoped(i).map((at) => ({ y, at })), `${name} machines matching machineSelectorConfig[${i}]`));
   }

@@ -165,6 +165,18 @@ spec:
   });
 });
 
+describe('Rancher machine sets by role', () => {
+  it('an entry selecting the control-plane role takes every control-plane machine: the other machines run no kube-apiserver (notApplicable, not a false FAIL)', () => {
+    const dir = tempTree({ 'c.yaml': 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: prod }\nspec:\n  kubernetesVersion: v1.30.8+rke2r1\n  defaultPodSecurityAdmissionConfigurationTemplateName: rancher-restricted\n  rkeConfig:\n    machineGlobalConfig: { profile: cis }\n    machineSelectorConfig:\n      - config:\n          kube-apiserver-arg: ["enable-admission-plugins=NodeRestriction,AlwaysPullImages"]\n        machineLabelSelector:\n          matchLabels: { rke.cattle.io/control-plane-role: "true" }\n' });
+    const { run } = auditConfig([path.join(dir, 'c.yaml')], {});
+    const [base, cp] = run.targets.map((t) => t.name);
+    const at = (target: string, id: string) => run.results.find((r) => r.target === target && r.controlId === id)!;
+    expect(at(base!, '1.2.11')).toMatchObject({ status: 'notApplicable', reason: expect.stringMatching(/every machine with rke\.cattle\.io\/control-plane-role=true takes machineSelectorConfig\[0\]/) });
+    expect(at(cp!, '1.2.11').status).toBe('pass');
+    expect(at(base!, '4.2.1').status).not.toBe('notApplicable'); // the kubelet still runs there
+  });
+});
+
 describe('structured authentication and authorization files', () => {
   it('authentication-config / authorization-config: RKE2 leaves --anonymous-auth / --authorization-mode to the file, so the file decides (manual here), not RKE2\'s default', () => {
     const dir = tempTree({ 'config.yaml': 'kube-apiserver-arg:\n  - authentication-config=/etc/rancher/rke2/authn.yaml\n  - authorization-config=/etc/rancher/rke2/authz.yaml\n' });
