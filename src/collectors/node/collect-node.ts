@@ -1,6 +1,7 @@
 import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
 import { emptySnapshot, type Fact, type FactSnapshot } from '../../model/fact.js';
 import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFacts } from './apiserver-files.js';
+import { structuredAuthFacts } from './structured-auth-files.js';
 import { identifyComponent, NODE_COMPONENTS, parseFlags, valueLooksSecret, type FlagOccurrence, type NodeComponent } from './argv.js';
 import { detectDistro, detectK8sVersion, dockerComponentContainers, exists, RKE1_SSL, RKE2_AGENT, RKE2_MANIFESTS, RKE2_SERVER, type Distro } from './detect.js';
 import { etcdConfigArgs } from './etcd-config.js';
@@ -204,6 +205,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
       auditPolicyFacts(fs, api.get('audit-policy-file')),
       encryptionFacts(fs, api.get('encryption-provider-config')),
       admissionFacts(fs, api.get('admission-control-config-file')),
+      structuredAuthFacts(fs, api),
     ];
     for (const p of parts) {
       facts.push(...p.facts);
