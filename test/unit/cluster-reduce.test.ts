@@ -54,6 +54,12 @@ describe('reducers keep only what checks read', () => {
     expect(reduceNamespace({ metadata: { name: 'b' } })).toEqual({ name: 'b' });
   });
 
+  it('leaves out a namespace being deleted (its NetworkPolicies are gone first; it is not judged)', () => {
+    expect(reduceNamespace({ metadata: { name: 'old', deletionTimestamp: '2026-11-01T00:00:00Z' }, status: { phase: 'Terminating' } })).toBeUndefined();
+    expect(reduceNamespace({ metadata: { name: 'stuck' }, status: { phase: 'Terminating' } })).toBeUndefined();
+    expect(reduceNamespace({ metadata: { name: 'live' }, status: { phase: 'Active' } })).toEqual({ name: 'live' });
+  });
+
   it('keeps the automount setting of a ServiceAccount', () => {
     expect(reduceServiceAccount({ metadata: { name: 'default', namespace: 'a' }, automountServiceAccountToken: false, secrets: [{ name: 't' }] }))
       .toEqual({ namespace: 'a', name: 'default', automountServiceAccountToken: false });

@@ -10,10 +10,14 @@ const PSA_LABEL_PREFIX = 'pod-security.kubernetes.io/';
 
 interface Named { metadata?: { name?: string; namespace?: string } }
 
+/**
+ * A namespace to judge, or undefined. One being deleted (Terminating, often stuck on a finalizer) is
+ * left out: Kubernetes has removed its NetworkPolicies first, and nothing new starts in it.
+ */
 export function reduceNamespace(raw: unknown): Namespace | undefined {
   const n = raw as V1Namespace;
   const name = n?.metadata?.name;
-  if (!name) return undefined;
+  if (!name || n.metadata?.deletionTimestamp || n.status?.phase === 'Terminating') return undefined;
   const labels = Object.fromEntries(Object.entries(n.metadata?.labels ?? {}).filter(([k]) => k.startsWith(PSA_LABEL_PREFIX)));
   return Object.keys(labels).length ? { name, labels } : { name };
 }
