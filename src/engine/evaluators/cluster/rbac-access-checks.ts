@@ -28,7 +28,9 @@ byPermission('rbac-pod-create-minimized', 'create on pods', [{ apiGroups: [''], 
 // 5.1.8: bind/escalate on roles, impersonate on identities.
 byPermission('rbac-bind-escalate-impersonate-minimized', 'bind, escalate or impersonate', [
   { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['bind', 'escalate'] },
-  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind', 'escalate'], clusterScoped: true },
+  // bind on a ClusterRole is checked in the namespace of the RoleBinding being made: a RoleBinding grants it there.
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'] },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['escalate'], clusterScoped: true },
   { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
   { apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'], clusterScoped: true },
   { apiGroups: ['authentication.k8s.io'], resources: ['userextras/*', 'uids'], verbs: ['impersonate'], clusterScoped: true },
