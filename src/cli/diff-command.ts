@@ -1,6 +1,6 @@
 import { diffRuns, renderDiffJson, renderDiffMarkdown, renderDiffText, type ScanDiff } from '../reporters/diff.js';
 import { usageError } from '../errors/rke-harden-error.js';
-import { reportSaved } from './report-command.js';
+import { savedRun } from './report-command.js';
 import { DIFF_FORMATS } from './formats.js';
 
 
@@ -10,8 +10,8 @@ import { DIFF_FORMATS } from './formats.js';
  */
 export function diffScans(oldFile: string, newFile: string, format: string): { diff: ScanDiff; text: string; incomplete: boolean } {
   // Waivers count as of now, as `report` counts them: one expired since a scan was saved no longer waives.
-  const a = reportSaved(oldFile).run;
-  const b = reportSaved(newFile).run;
+  const a = savedRun(oldFile);
+  const b = savedRun(newFile);
   const diff = diffRuns(a, b);
   const incomplete = b.results.some((r) => r.status === 'error');
   switch (format) {

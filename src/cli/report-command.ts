@@ -51,14 +51,19 @@ export function sectionTitlesFor(run: ScanRun): Record<string, string> {
 }
 
 /**
- * `report <scan.json>`: a saved scan, ready to render in any format. Its waivers count as of now:
- * those expired since it was saved no longer do. With `waiversGiven` (--waivers, which emitRun then
- * applies as for an audit) the file replaces the waivers the scan was saved with.
+ * A saved scan as of now: its summary recounted (a hand-edited one must not disagree with the results,
+ * or the exit code), its waivers counted as of `now` (those expired since it was saved no longer do).
+ * With `waiversGiven` (--waivers, which emitRun then applies as for an audit) the file replaces the
+ * waivers the scan was saved with. `report` and `diff` read scans this way.
  */
-export function reportSaved(file: string, waiversGiven = false, now = new Date()): { run: ScanRun; sectionTitles: Record<string, string> } {
+export function savedRun(file: string, waiversGiven = false, now = new Date()): ScanRun {
   const saved = readScanFile(file);
-  // The summary is recounted: a hand-edited one must not disagree with the results (or the exit code).
   const recounted = { ...saved, summary: summarise(saved.results) };
-  const run = waiversGiven ? unwaiveSaved(recounted) : expireSavedWaivers(recounted, now);
+  return waiversGiven ? unwaiveSaved(recounted) : expireSavedWaivers(recounted, now);
+}
+
+/** `report <scan.json>`: a saved scan (savedRun), ready to render in any format. */
+export function reportSaved(file: string, waiversGiven = false, now = new Date()): { run: ScanRun; sectionTitles: Record<string, string> } {
+  const run = savedRun(file, waiversGiven, now);
   return { run, sectionTitles: sectionTitlesFor(run) };
 }
