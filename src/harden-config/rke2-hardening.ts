@@ -1,5 +1,6 @@
 import type { Document } from 'yaml';
-import { versionAtLeast } from '../config/rke2/version-range.js';
+import { fromPatchRelease } from '../config/rke2/version-range.js';
+import { distroData } from '../engine/effective/distro-data.js';
 import { cisProfileFor } from '../config/rke2/rke2-profiles.js';
 import type { K8sVersion } from '../config/k8s-version.js';
 import { lastArgValue, mergeList, upsertArgItem } from './arg-items.js';
@@ -10,10 +11,9 @@ import { setScalar, valueAt, type Path } from './yaml-edit.js';
 export const AUDIT_POLICY = '/etc/rancher/rke2/audit-policy.yaml';
 const ADMISSION = '/etc/rancher/rke2/rke-harden-admission.yaml';
 
-/** RKE2 adds --service-account-extend-token-expiration=false itself in CIS mode from these releases. */
+/** RKE2 adds --service-account-extend-token-expiration=false itself in CIS mode from these releases (distros/rke2/defaults.yaml). */
 function addsExtendTokenItself(v: K8sVersion): boolean {
-  const from: Record<number, string> = { 31: '1.31.14', 32: '1.32.10', 33: '1.33.6', 34: '1.34.2' };
-  return v.minor >= 35 || (from[v.minor] !== undefined && versionAtLeast(v, from[v.minor]!));
+  return fromPatchRelease(v, distroData<{ extendTokenExpirationFalseFrom: string[] }>('rke2/defaults.yaml').extendTokenExpirationFalseFrom);
 }
 
 /** Where a config.yaml key is edited: the document that decides its value, and the key's path in it. */

@@ -130,6 +130,5 @@ function fitBlocks(head: string, blocks: string[][], limit: number): string {
   }
   if (left.length) text += `_Also left out: ${left.map((l) => `${l.name} (${l.lines} lines)`).join(', ')}._\n`;
   return text;
-  return text;
 }
 

@@ -7,7 +7,7 @@ import { assertDistroRelease, parseK8sVersion, type K8sVersion } from '../k8s-ve
 import type { MergedConfig, Setting, SettingItem } from './merge-config-files.js';
 import { ARG_KEYS, RKE2_KEYS } from './rke2-keys.js';
 import { acceptedProfiles } from './rke2-profiles.js';
-import { inVersionRange } from './version-range.js';
+import { fromPatchRelease, inVersionRange } from './version-range.js';
 import { exemptionList } from '../../collectors/cluster/namespace-exemptions.js';
 
 const S = '/var/lib/rancher/rke2/server';
@@ -129,7 +129,7 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
     api.prepend('audit-log-maxsize', '100', p);
     api.prepend('audit-log-path', `${S}/logs/audit.log`, p);
   }
-  if (cis && addsExtendTokenFlag(version, data.extendTokenExpirationFalseFrom)) {
+  if (cis && fromPatchRelease(version, data.extendTokenExpirationFalseFrom)) {
     api.prepend('service-account-extend-token-expiration', 'false', fromItem(`profile: ${profile} (RKE2 ${version.text} adds it)`, profileItem!));
   }
   const enablePrefix = version.minor <= 24 && cis ? 'NodeRestriction,PodSecurityPolicy' : 'NodeRestriction';
@@ -190,13 +190,6 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
   return snap;
 }
 
-/** RKE2 adds the flag itself from these patch releases of each minor, and in every later minor. */
-function addsExtendTokenFlag(v: K8sVersion, from: string[]): boolean {
-  const entries = from.map((x) => parseK8sVersion(x));
-  const same = entries.find((e) => e.minor === v.minor);
-  if (same) return v.patch >= same.patch;
-  return v.minor > Math.max(...entries.map((e) => e.minor));
-}
 
 function checkProfile(profile: string | undefined, item: SettingItem | undefined, version: K8sVersion, warnings: string[], where: (i: SettingItem) => string): void {
   if (profile === undefined || !item) return;

@@ -1,6 +1,6 @@
 import { distroData } from '../../engine/effective/distro-data.js';
 import type { K8sVersion } from '../k8s-version.js';
-import { inVersionRange } from './version-range.js';
+import { fromPatchRelease, inVersionRange } from './version-range.js';
 
 interface ProfileEntry {
   range: string;
@@ -9,21 +9,13 @@ interface ProfileEntry {
   since?: Record<string, string[]>;
 }
 
-/** Whether `v` has a value its entry lists `since` patches for. */
-function acceptedSince(v: K8sVersion, since: string[] | undefined): boolean {
-  if (!since) return true;
-  const patches = since.map((s) => s.split('.').map(Number) as [number, number, number]);
-  const same = patches.find(([, minor]) => minor === v.minor);
-  return same ? v.patch >= same[2] : patches.every(([, minor]) => v.minor > minor);
-}
-
 /**
  * The `profile` values RKE2 `v` accepts (distros/rke2/defaults.yaml, from RKE2's release notes and
  * its validation code), or undefined when the data does not cover its minor.
  */
 export function acceptedProfiles(v: K8sVersion): string[] | undefined {
   const entry = distroData<{ profiles: ProfileEntry[] }>('rke2/defaults.yaml').profiles.find((p) => inVersionRange(v, p.range));
-  return entry?.values.filter((value) => acceptedSince(v, entry.since?.[value]));
+  return entry?.values.filter((value) => !entry.since?.[value] || fromPatchRelease(v, entry.since[value]));
 }
 
 /** The `profile` value for CIS mode on `v`: `cis` where accepted, else the versioned one of its time. */

@@ -8,8 +8,12 @@ export function inVersionRange(v: K8sVersion, range: string): boolean {
   return v.minor >= min && v.minor <= max;
 }
 
-/** v >= from (x.y.z). */
-export function versionAtLeast(v: K8sVersion, from: string): boolean {
-  const f = parseK8sVersion(from);
-  return v.minor > f.minor || (v.minor === f.minor && v.patch >= f.patch);
+/**
+ * Whether `v` is at or after the release a change came with, given per minor (`["1.31.14", "1.32.10"]`):
+ * the listed patch for a listed minor; every minor newer than those listed had it from its start.
+ */
+export function fromPatchRelease(v: K8sVersion, releases: readonly string[]): boolean {
+  const entries = releases.map((r) => parseK8sVersion(r));
+  const same = entries.find((e) => e.minor === v.minor);
+  return same ? v.patch >= same.patch : entries.every((e) => v.minor > e.minor);
 }
