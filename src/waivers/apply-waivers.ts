@@ -1,3 +1,4 @@
+import type { Location } from '../model/fact.js';
 import type { ControlResult, ScanRun } from '../model/result.js';
 import type { Status } from '../model/status.js';
 import { summarise } from '../engine/scan-run.js';
@@ -31,7 +32,9 @@ export function isExpired(w: Pick<Waiver, 'expires'>, now: Date): boolean {
   return now.getTime() > expiresAt(w);
 }
 
-const where = (w: Waiver) => `${w.location.file}${w.location.line !== undefined ? `:${w.location.line}:${w.location.column ?? 1}` : ''}`;
+/** A waiver's entry in its file, `file:line:column`. */
+const entryAt = (l: Location) => `${l.file}${l.line !== undefined ? `:${l.line}:${l.column ?? 1}` : ''}`;
+const where = (w: Waiver) => entryAt(w.location);
 const subject = (w: Waiver) => (w.check !== undefined ? `check ${w.check}` : `control ${w.control}`);
 
 function matcher(w: Waiver, run: ScanRun): (r: ControlResult) => boolean {
@@ -118,7 +121,7 @@ function noticeSavedExpiries(run: ScanRun, now: Date): ScanRun {
   const soon = new Map<string, { expires: string; owner: string; where: string; count: number }>();
   for (const r of run.results) {
     if (r.status !== 'waived' || !r.waiver) continue;
-    const at = r.waiver.location ? `${r.waiver.location.file}${r.waiver.location.line !== undefined ? `:${r.waiver.location.line}:${r.waiver.location.column ?? 1}` : ''}` : '';
+    const at = r.waiver.location ? entryAt(r.waiver.location) : '';
     const key = `${at}\0${r.waiver.owner}\0${r.waiver.expires}`;
     const s = soon.get(key) ?? { expires: r.waiver.expires, owner: r.waiver.owner, where: at, count: 0 };
     s.count++;

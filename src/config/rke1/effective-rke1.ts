@@ -1,6 +1,7 @@
 import type { Fact, FactSnapshot } from '../../model/fact.js';
 import { emptySnapshot } from '../../model/fact.js';
 import { coversSecrets } from '../../collectors/node/apiserver-files.js';
+import { rancherBuiltInPsaTemplate } from '../rke2/effective-rke2.js';
 import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
 import { distroData, type Rke1Defaults, type FlagTable } from '../../engine/effective/distro-data.js';
 import { inputError } from '../../errors/rke-harden-error.js';
@@ -157,9 +158,9 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   // Rancher's built-in templates are known by content; a custom one is never guessed from its name.
   const psact = wrapped ? a.string(['default_pod_security_admission_configuration_template_name']) : undefined;
   if (psact && version.minor >= 25) {
-    const builtIn = ({ 'rancher-restricted': 'restricted', 'rancher-privileged': 'privileged' } as Record<string, string>)[psact];
+    const builtIn = rancherBuiltInPsaTemplate(psact, version);
     if (builtIn) {
-      put({ key: 'admission.PodSecurity.defaults.enforce', value: builtIn, source: 'config', layer: `Rancher built-in PSA template ${psact}`, location: a.locate(['default_pod_security_admission_configuration_template_name']) });
+      put({ key: 'admission.PodSecurity.defaults.enforce', value: builtIn.enforce, source: 'config', layer: `Rancher built-in PSA template ${psact}`, location: a.locate(['default_pod_security_admission_configuration_template_name']) });
     } else {
       for (const key of Object.keys(snap.facts).filter((k) => k.startsWith('admission.PodSecurity.'))) delete snap.facts[key];
       snap.elsewhere = { ...snap.elsewhere, 'admission.PodSecurity': `Pod Security comes from Rancher's template ${psact}, whose content is not in this file: decided by \`audit node\` on the servers` };

@@ -252,6 +252,11 @@ const BUILT_IN_PSA_TEMPLATES: Record<string, (version: K8sVersion) => { enforce:
   'rancher-privileged': () => ({ enforce: 'privileged', namespaces: [] }),
 };
 
+/** A built-in template's content for a version, or undefined for any other name (never guessed from it). */
+export function rancherBuiltInPsaTemplate(name: string, version: K8sVersion): { enforce: string; namespaces: string[] } | undefined {
+  return Object.hasOwn(BUILT_IN_PSA_TEMPLATES, name) ? BUILT_IN_PSA_TEMPLATES[name]!(version) : undefined;
+}
+
 /** Their names: known by content, never looked for beside the Cluster. */
 export const RANCHER_BUILT_IN_PSA_TEMPLATES: ReadonlySet<string> = new Set(Object.keys(BUILT_IN_PSA_TEMPLATES));
 
@@ -262,7 +267,7 @@ export const RANCHER_BUILT_IN_PSA_TEMPLATES: ReadonlySet<string> = new Set(Objec
  */
 function rancherTemplateFacts(version: K8sVersion, t: RancherPsaTemplate): { facts: Fact[]; elsewhere?: Record<string, string> } {
   const at = t.location ? { location: t.location } : {};
-  const content = t.found ?? (Object.hasOwn(BUILT_IN_PSA_TEMPLATES, t.name) ? BUILT_IN_PSA_TEMPLATES[t.name]!(version) : undefined);
+  const content = t.found ?? rancherBuiltInPsaTemplate(t.name, version);
   if (!content) {
     return { facts: [], elsewhere: { 'admission.PodSecurity': `Pod Security comes from Rancher's template ${t.name}, which is not beside the Cluster: decided by \`audit node\` on the servers` } };
   }
