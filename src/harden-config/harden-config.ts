@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../write-file-atomic.js';
 import { keepCommentSpacing } from './keep-comment-spacing.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
 import type { Evidence } from '../model/result.js';
+import { formatLocation } from '../reporters/report-context.js';
 
 export interface HardenConfigOptions {
   distro: 'rke1' | 'rke2';
@@ -147,8 +148,7 @@ function kubeletCipherRule(catalog: Catalog): string[] {
 
 /** `: kube-apiserver.args.audit-log-maxage is 5 at cluster.yml:8:18`, for a control that still fails. */
 function evidenceText(e: Evidence): string {
-  const l = e.location;
-  const at = l ? ` at ${[path.basename(l.file), l.line, l.line === undefined ? undefined : l.column].filter((x) => x !== undefined).join(':')}` : e.layer ? ` (${e.layer})` : '';
+  const at = e.location ? ` at ${formatLocation({ ...e.location, file: path.basename(e.location.file) })}` : e.layer ? ` (${e.layer})` : '';
   return `: ${e.fact} is ${e.observed ?? '(not set)'}${at}`;
 }
 

@@ -68,7 +68,7 @@ function rke2Findings(target: FactSnapshot, from: K8sVersion, to: K8sVersion): U
         fix: now ? `set profile: ${next} on every node before upgrading` : `set profile: ${next} in each node's config.yaml as that node is upgraded to ${to.text} (RKE2 ${from.text} rejects it, so not before)`,
       });
     } else if (profile.value === 'cis-1.23' && to.minor >= 26) {
-      findings.push({ severity: 'warning', what: 'profile: cis-1.23 is deprecated and becomes fatal on RKE2 v1.30', ...(profile.location ? { where: profile.location } : {}), fix: 'set profile: cis' });
+      findings.push({ severity: 'warning', what: 'profile: cis-1.23 is deprecated and becomes fatal on RKE2 v1.30', ...where, fix: 'set profile: cis' });
     }
   }
   // A Rancher Cluster's PodSecurityPolicy template: PSP is gone from 1.25, and Rancher refuses the field there.
