@@ -54,6 +54,11 @@ function kindFor(y: LocatedYaml, opts: ConfigOptions): ConfigKind | undefined {
   return detected;
 }
 
+// Rancher's machine role labels (rke.cattle.io/…-role=true on every machine of the role).
+const CONTROL_PLANE_ROLE = 'rke.cattle.io/control-plane-role';
+const ETCD_ROLE = 'rke.cattle.io/etcd-role';
+const WORKER_ROLE = 'rke.cattle.io/worker-role';
+
 function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: string) => SourceObjects): FactSnapshot[] {
   const warnings: string[] = [];
   const a = new YamlAccess(y, warnings);
@@ -72,10 +77,10 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
   // built-in one is known.
   const found = template && !RANCHER_BUILT_IN_PSA_TEMPLATES.has(template) ? rancherPsaTemplateBeside(y, template, objects) : undefined;
   const name = `${y.file} (${a.string(['metadata', 'name']) ?? 'Cluster'})`;
-  const build = (layers: typeof parts, label: string) => {
+  const build = (layers: typeof parts, label: string, role: 'server' | 'agent' = 'server') => {
     const snap = effectiveRke2(mergeRke2Config(layers, (key) => droppedByRancher(key) !== undefined), {
       ...(version ? { k8sVersion: version } : {}),
-      role: opts.role ?? 'server',
+      role: opts.role ?? role,
       name: label,
       ...(template ? { rancherPsaTemplate: { name: template, location: a.locate([...spec, 'defaultPodSecurityAdmissionConfigurationTemplateName']), ...(found ? { found } : {}) } } : {}),
     });
@@ -94,14 +99,26 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
     const labels = isRecord(sel) && isRecord(sel.matchLabels) ? sel.matchLabels : {};
     return isRecord(sel) && !sel.matchExpressions && Object.keys(labels).length === 1 && String(labels[label]) === 'true';
   };
-  for (const [label, components] of [['rke.cattle.io/control-plane-role', ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']], ['rke.cattle.io/etcd-role', ['etcd']]] as const) {
+  for (const [label, components] of [[CONTROL_PLANE_ROLE, ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']], [ETCD_ROLE, ['etcd']]] as const) {
     const i = maps.scoped.find((x) => selectsRole(x, label));
     if (i === undefined) continue;
     for (const c of components) base.absent[c] ??= `every machine with ${label}=true takes machineSelectorConfig[${i}]: the machines of this target run no ${c}`;
   }
   const snaps = [base];
   for (const i of maps.scoped) {
-    snaps.push(build(maps.forScoped(i).map((at) => ({ y, at })), `${name} machines matching machineSelectorConfig[${i}]`));
+    const label = `${name} machines matching machineSelectorConfig[${i}]`;
+    // An entry selecting exactly the worker role is a worker pool: Rancher runs those machines as RKE2
+    // agents (kubelet and kube-proxy only). A worker that also has the control-plane or etcd role runs
+    // those components with that role's configuration, audited in that role's target.
+    if (!selectsRole(i, WORKER_ROLE)) {
+      snaps.push(build(maps.forScoped(i).map((at) => ({ y, at })), label));
+      continue;
+    }
+    const workers = build(maps.forScoped(i).map((at) => ({ y, at })), label, 'agent');
+    if (!opts.role) {
+      for (const c of Object.keys(workers.absent)) workers.absent[c] = `machineSelectorConfig[${i}] selects ${WORKER_ROLE}=true: Rancher runs worker machines as RKE2 agents, with no ${c} (a worker that also has the control-plane or etcd role is audited in that role's target)`;
+    }
+    snaps.push(workers);
   }
   return snaps;
 }

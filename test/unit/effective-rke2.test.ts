@@ -175,6 +175,21 @@ describe('Rancher machine sets by role', () => {
     expect(at(cp!, '1.2.11').status).toBe('pass');
     expect(at(base!, '4.2.1').status).not.toBe('notApplicable'); // the kubelet still runs there
   });
+
+  it('an entry selecting the worker role is a worker pool: its machines are RKE2 agents, so the control-plane settings of another entry are not false FAILs there', () => {
+    const dir = tempTree({ 'c.yaml': 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: prod }\nspec:\n  kubernetesVersion: v1.30.8+rke2r1\n  rkeConfig:\n    machineGlobalConfig: { profile: cis }\n    machineSelectorConfig:\n      - config:\n          kube-apiserver-arg: ["enable-admission-plugins=NodeRestriction,AlwaysPullImages"]\n        machineLabelSelector:\n          matchLabels: { rke.cattle.io/control-plane-role: "true" }\n      - config:\n          kubelet-arg: [read-only-port=10255]\n        machineLabelSelector:\n          matchLabels: { rke.cattle.io/worker-role: "true" }\n' });
+    const { run } = auditConfig([path.join(dir, 'c.yaml')], {});
+    const [, cp, workers] = run.targets.map((t) => t.name);
+    const at = (target: string, id: string) => run.results.find((r) => r.target === target && r.controlId === id)!;
+    expect(at(cp!, '1.2.11').status).toBe('pass');
+    expect(at(workers!, '1.2.11')).toMatchObject({ status: 'notApplicable', reason: expect.stringMatching(/machineSelectorConfig\[1\] selects rke\.cattle\.io\/worker-role=true: Rancher runs worker machines as RKE2 agents, with no kube-apiserver/) });
+    expect(at(workers!, '2.1').status).toBe('notApplicable'); // no etcd either
+    // The worker entry's own kubelet setting is judged there.
+    expect(at(workers!, '4.2.4').status).toBe('fail');
+    // --role says what the user knows: it is kept.
+    const asServers = auditConfig([path.join(dir, 'c.yaml')], { role: 'server' }).run;
+    expect(asServers.results.find((r) => r.target === workers && r.controlId === '1.2.11')!.status).toBe('fail');
+  });
 });
 
 describe('structured authentication and authorization files', () => {
