@@ -359,6 +359,22 @@ describe('harden node --apply', () => {
     expect(read(root, 'etc/group')).not.toContain('etcd');
   });
 
+  it('writes the sysctl file under its lock: a run holding it (another harden node) stops this one, nothing written', async () => {
+    const root = hostRoot('rke2', { 'etc/sysctl.d/60-rke2-cis.conf.lock': { content: `${process.pid}` } });
+    const r = await harden(root, { apply: true });
+    expect(r.code).toBe(1);
+    expect(r.text).toContain('/etc/sysctl.d/60-rke2-cis.conf is locked');
+    expect(fs.existsSync(path.join(root, 'etc/sysctl.d/60-rke2-cis.conf'))).toBe(false);
+    expect(fs.readdirSync(path.join(root, 'etc/sysctl.d')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // Released by its holder, the same command applies, and its rollback takes the lock too and leaves none.
+    fs.rmSync(path.join(root, 'etc/sysctl.d/60-rke2-cis.conf.lock'));
+    expect((await harden(root, { apply: true })).code).toBe(0);
+    expect(fs.existsSync(path.join(root, 'etc/sysctl.d/60-rke2-cis.conf'))).toBe(true);
+    expect((await runRollback(journalIn(root), { force: false, concurrency: 1 })).code).toBe(0);
+    expect(fs.existsSync(path.join(root, 'etc/sysctl.d/60-rke2-cis.conf'))).toBe(false);
+    expect(fs.readdirSync(path.join(root, 'etc/sysctl.d'))).toEqual([]);
+  });
+
   it('a journal cut short by a kill (steps begun, never finished, a half-written last line) still rolls back', async () => {
     const root = hostRoot('rke1');
     const before = snapshot(root);

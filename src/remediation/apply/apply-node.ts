@@ -46,7 +46,13 @@ function checkUnchanged(host: HostRoot, step: WriteFileStep | AppendLinesStep): 
 function writeFile(host: HostRoot, step: WriteFileStep): void {
   checkUnchanged(host, step);
   for (const dir of step.createDirs) if (!host.exists(dir)) host.mkdir(dir);
-  host.writeAtomic(step.path, step.content, { mode: step.mode, uid: step.uid, gid: step.gid });
+  const release = host.lock([step.path]);
+  try {
+    checkUnchanged(host, step); // again, now that no other run can write it
+    host.writeAtomic(step.path, step.content, { mode: step.mode, uid: step.uid, gid: step.gid });
+  } finally {
+    release();
+  }
 }
 
 function appendLines(host: HostRoot, step: AppendLinesStep): void {

@@ -205,11 +205,15 @@ export class HostRoot {
   }
 
   /**
-   * Run `fn` holding shadow-utils' lock files (`<file>.lock`, created exclusively, holding our pid),
-   * taken in the given order and released in reverse. A lock held by someone else fails at once.
+   * Take shadow-utils' lock files (`<file>.lock`, created exclusively, holding our pid) in the given
+   * order; returns what releases them, in reverse. A lock held by someone else fails at once. Every file
+   * rke-harden writes is written under its lock, so two runs never share a temp file.
    */
-  async withLocks<T>(hostPaths: string[], fn: () => Promise<T>): Promise<T> {
+  lock(hostPaths: string[]): () => void {
     const taken: string[] = [];
+    const release = () => {
+      for (const lock of taken.reverse()) fs.rmSync(lock, { force: true });
+    };
     try {
       for (const p of hostPaths) {
         const lock = `${this.local(p)}.lock`;
@@ -218,9 +222,20 @@ export class HostRoot {
         fs.closeSync(fd);
         taken.push(lock);
       }
+    } catch (e) {
+      release();
+      throw e;
+    }
+    return release;
+  }
+
+  /** Run `fn` holding the locks of `lock`. */
+  async withLocks<T>(hostPaths: string[], fn: () => Promise<T>): Promise<T> {
+    const release = this.lock(hostPaths);
+    try {
       return await fn();
     } finally {
-      for (const lock of taken.reverse()) fs.rmSync(lock, { force: true });
+      release();
     }
   }
 }
@@ -252,7 +267,7 @@ function takeLock(lock: string, hostPath: string): number {
         continue;
       }
       throw inputError(
-        `${hostPath} is locked (${hostPath}.lock exists${Number.isInteger(holder) ? `, pid ${holder}` : ''}): another tool is editing the account databases; retry, or remove the lock if it is stale`,
+        `${hostPath} is locked (${hostPath}.lock exists${Number.isInteger(holder) ? `, pid ${holder}` : ''}): another run or tool is editing it; retry, or remove the lock if it is stale`,
       );
     }
   }

@@ -5,6 +5,7 @@
  * Interrupted steps (begun, never finished) are judged by what the file holds now.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { sha256 } from '../node-plan.js';
 import type { AppendLinesStep, SysctlLoadStep, WriteFileStep } from '../plan.js';
 import type { RevertOutcome } from '../journal.js';
@@ -14,18 +15,29 @@ import type { HostRoot } from './host-fs.js';
 export type RevertResult = { outcome: RevertOutcome; detail?: string } | { conflict: string };
 
 function revertWriteFile(host: HostRoot, step: WriteFileStep, force: boolean): RevertResult {
+  // Under the file's lock (apply writes under it too); the directories it created go after the lock.
+  const release = host.exists(path.posix.dirname(step.path)) ? host.lock([step.path]) : () => undefined;
+  let result: RevertResult;
+  try {
+    result = revertWriteFileLocked(host, step, force);
+  } finally {
+    release();
+  }
+  if ('outcome' in result && (result.outcome === 'absent' || result.outcome === 'deleted')) {
+    for (const dir of [...step.createDirs].reverse()) host.rmdirIfEmpty(dir);
+  }
+  return result;
+}
+
+function revertWriteFileLocked(host: HostRoot, step: WriteFileStep, force: boolean): RevertResult {
   host.removeStrayTemp(step.path);
   const cur = host.observe(step.path);
   if (cur.error && cur.state.exists) return { conflict: `${step.path}: ${cur.error}` };
   const ours = cur.state.exists && cur.state.sha256 === step.sha256;
   if (!step.prior.exists) {
-    if (!cur.state.exists) {
-      for (const dir of [...step.createDirs].reverse()) host.rmdirIfEmpty(dir);
-      return { outcome: 'absent' };
-    }
+    if (!cur.state.exists) return { outcome: 'absent' };
     if (!ours && !force) return { conflict: `${step.path} was created by rke-harden but has changed since; left in place (--force removes it)` };
     host.unlink(step.path);
-    for (const dir of [...step.createDirs].reverse()) host.rmdirIfEmpty(dir);
     return { outcome: 'deleted' };
   }
   const prior = step.prior;
