@@ -34,7 +34,7 @@ export function mergeRuns(runs: ScanRun[]): ScanRun {
     targets: runs.flatMap((r) => r.targets),
     results,
     summary: summarise(results),
-    warnings: runs.flatMap((r) => r.warnings),
+    warnings: [...new Set(runs.flatMap((r) => r.warnings))],
     startedAt: runs.map((r) => r.startedAt).sort()[0]!,
     finishedAt: runs.map((r) => r.finishedAt).sort().at(-1)!,
   };

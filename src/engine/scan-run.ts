@@ -29,7 +29,8 @@ export function buildScanRun(parts: { benchmark: Benchmark; snapshot: FactSnapsh
     })),
     results,
     summary: summarise(results),
-    warnings: parts.flatMap((p) => p.snapshot.warnings),
+    // The targets of one file (a Rancher Cluster's machine sets) share its warnings: each is said once.
+    warnings: [...new Set(parts.flatMap((p) => p.snapshot.warnings))],
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
   };

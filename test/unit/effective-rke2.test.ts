@@ -192,6 +192,27 @@ describe('Rancher machine sets by role', () => {
   });
 });
 
+describe('a later list replaces an earlier one', () => {
+  it('warns with both places when a drop-in or a Rancher entry replaces a list and leaves items out (the hardening flags of a base file get lost that way)', () => {
+    const dir = tempTree({
+      'config.yaml': 'kube-apiserver-arg:\n  - profiling=false\n  - audit-log-maxage=30\nkubelet-arg: [read-only-port=0]\ntls-san: [a.example]\n',
+      // Overrides a value (seen, not lost), drops profiling; kubelet-arg+ appends; tls-san repeats its item.
+      'config.yaml.d/50-x.yaml': 'kube-apiserver-arg:\n  - audit-log-maxage=60\nkubelet-arg+: [max-pods=200]\ntls-san: [a.example, b.example]\n',
+    });
+    const [snap] = loadConfigTargets([path.join(dir, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' }).snapshots;
+    const replaced = snap!.warnings.filter((w) => w.includes(' replaces the list'));
+    expect(replaced).toEqual([expect.stringMatching(/50-x\.yaml:2:3: kube-apiserver-arg replaces the list set at .*config\.yaml:2:5: profiling=false no longer applies \(write kube-apiserver-arg\+: to append instead\)$/)]);
+
+    const rancher = tempTree({ 'c.yaml': 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: prod }\nspec:\n  kubernetesVersion: v1.31.4+rke2r1\n  rkeConfig:\n    machineGlobalConfig:\n      kubelet-arg: [protect-kernel-defaults=true, event-qps=0]\n    machineSelectorConfig:\n      - config: { kubelet-arg: [max-pods=200] }\n      - config: { max-pods: 100 }\n        machineLabelSelector: { matchLabels: { pool: big } }\n' });
+    const { run } = auditConfig([path.join(rancher, 'c.yaml')], {});
+    // The entry without a selector reaches every machine: said once, though both targets read it.
+    expect(run.targets).toHaveLength(2);
+    expect(run.warnings.filter((w) => w.includes(' replaces the list'))).toEqual([
+      expect.stringMatching(/c\.yaml:10:\d+: kubelet-arg replaces the list set at .*c\.yaml:8:\d+: protect-kernel-defaults=true, event-qps=0 no longer apply \(Rancher merges the config maps key by key: repeat them in this list\)$/),
+    ]);
+  });
+});
+
 describe('structured authentication and authorization files', () => {
   it('authentication-config / authorization-config: RKE2 leaves --anonymous-auth / --authorization-mode to the file, so the file decides (manual here), not RKE2\'s default', () => {
     const dir = tempTree({ 'config.yaml': 'kube-apiserver-arg:\n  - authentication-config=/etc/rancher/rke2/authn.yaml\n  - authorization-config=/etc/rancher/rke2/authz.yaml\n' });

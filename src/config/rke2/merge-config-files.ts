@@ -22,6 +22,28 @@ export interface Setting {
 export interface MergedConfig {
   files: string[];
   settings: Map<string, Setting>;
+  /** A list a later layer replaced, leaving out items of the earlier one (file:line:column first). */
+  warnings: string[];
+}
+
+/** `file:line:column` of a setting (a YAML position always has both). */
+export const locationText = (l: Location): string => `${l.file}:${l.line ?? 1}:${l.column ?? 1}`;
+// The flag an `*-arg` item sets (`flag=value`, `flag+=…`), or the whole item for other lists.
+const itemName = (key: string, value: string) => (key.endsWith('-arg') ? value.replace(/^-+/, '').split('=')[0]!.replace(/[+-]$/, '') : value);
+
+/**
+ * A warning when `next` replaces a list of `prev` and leaves some of its items out: RKE2 and Rancher
+ * replace a key, they do not merge lists, and the hardening flags of a base file are lost that way.
+ * An item counts as kept when the new list sets the same flag (another value is an override, seen).
+ */
+function lostItems(key: string, prev: Setting, next: SettingItem[], keyAt: Location, rancher: boolean): string | undefined {
+  if (!prev.list || prev.items.length === 0) return undefined;
+  const names = new Set(next.map((i) => itemName(key, i.value)));
+  const lost = prev.items.filter((i) => !names.has(itemName(key, i.value)));
+  if (lost.length === 0) return undefined;
+  const shown = lost.slice(0, 5).map((i) => i.value).join(', ') + (lost.length > 5 ? `, … (${lost.length} items)` : '');
+  const how = rancher ? 'Rancher merges the config maps key by key: repeat them in this list' : `write ${key}+: to append instead`;
+  return `${locationText(keyAt)}: ${key} replaces the list set at ${locationText(prev.items[0]!.location)}: ${shown} ${lost.length === 1 ? 'no longer applies' : 'no longer apply'} (${how})`;
 }
 
 function scalarText(y: LocatedYaml, p: (string | number)[], v: unknown, key: string): string {
@@ -38,14 +60,14 @@ function scalarText(y: LocatedYaml, p: (string | number)[], v: unknown, key: str
  * out (those Rancher never writes to a machine).
  */
 export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: (string | number)[] })[], skip: (rawKey: string) => boolean = () => false): MergedConfig {
-  const into: MergedConfig = { files: [], settings: new Map() };
+  const into: MergedConfig = { files: [], settings: new Map(), warnings: [] };
   for (const d of documents) {
     const { y, at } = 'at' in d ? d : { y: d, at: [] as (string | number)[] };
     // An empty or comment-only file (or map) sets nothing, as RKE2 reads it.
     const map = valueAtPath(y.value, at) ?? {};
     if (!isRecord(map)) {
       const l = y.locate(at);
-      throw inputError(`${l.file}:${l.line ?? 1}:${l.column ?? 1}: ${at.length ? at.join('.') : 'an RKE2 config file'} must be a map of settings`);
+      throw inputError(`${locationText(l)}: ${at.length ? at.join('.') : 'an RKE2 config file'} must be a map of settings`);
     }
     into.files.push(y.file);
     for (const [rawKey, v] of Object.entries(map)) {
@@ -58,7 +80,12 @@ export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: 
         : v === null ? [] : [{ value: scalarText(y, [...at, rawKey], v, rawKey), location: y.locate([...at, rawKey]), file: y.file }];
       const prev = into.settings.get(key);
       if (append && prev) into.settings.set(key, { key, items: [...prev.items, ...items], list: true });
-      else into.settings.set(key, { key, items, list: list || append });
+      else {
+        // A map inside a file (`at`) is a Rancher Cluster's machineGlobalConfig or selector entry.
+        const lost = prev && list ? lostItems(key, prev, items, y.locate([...at, rawKey]), at.length > 0) : undefined;
+        if (lost) into.warnings.push(lost);
+        into.settings.set(key, { key, items, list: list || append });
+      }
     }
   }
   return into;
