@@ -2,7 +2,7 @@
  * `harden cluster [--kubeconfig F] [--context C] [--apply] [--network-policy …] [--psa-level …]
  * [--psa-version V] [--exemptions LIST…] [--distro …] [--exclude-namespace NS…] [--journal FILE]
  * [--concurrency N]`: a server-side dry run (dryRun=All) with the server's diff by default; with
- * --apply, journal then server-side apply each change, then re-plan to verify.
+ * --apply, journal then write each change (create, or merge patch of its fields), then re-plan to verify.
  */
 import { KubeApiError } from '../collectors/cluster/kube-api.js';
 import { clusterDistro } from '../collectors/cluster/detect-distro.js';
@@ -121,7 +121,7 @@ export async function runHardenCluster(o: HardenClusterOptions): Promise<Command
     const { counts, failures, warnings } = summarise(outcomes);
     out.push(renderPlan({ ...plan, warnings: [...plan.warnings, ...warnings] }));
     if (note) out.push(note);
-    out.push(`Server-side apply (field manager rke-harden): ${counts}. Journal: ${file}`, ...failures);
+    out.push(`Written (field manager rke-harden): ${counts}. Journal: ${file}`, ...failures);
     const after = await planFor(conn, planOptions);
     if (after.steps.length === 0) out.push('Verified: a new plan has nothing left to change.');
     else out.push(`Still to change (${after.steps.length}):`, ...after.steps.slice(0, 50).map((s) => `  - ${s.title}`), ...(after.steps.length > 50 ? [`  … and ${after.steps.length - 50} more`] : []));

@@ -5,7 +5,7 @@
  *     default-deny of ingress;
  *   - Pod Security Admission labels `enforce`, `audit`, `warn` (+ `-version`) where unset (CIS 5.2).
  * Labels someone already set are left alone (a namespace may be `privileged` on purpose) and reported
- * when weaker than asked. Each change is a server-side apply body with the prior object for rollback.
+ * when weaker than asked. Each change is a create or merge-patch body with the prior object for rollback.
  */
 import { stringify } from 'yaml';
 import type { ClusterTarget, KubeApplyStep, KubeObject, RemediationPlan, Skipped } from './plan.js';
@@ -183,7 +183,8 @@ export function planCluster(obs: ClusterObservation, opts: ClusterPlanOptions): 
       skip(`namespace/${name}`, 'excluded (--exclude-namespace)');
       continue;
     }
-    if (opts.exemptions[name] !== undefined) {
+    // Own keys only (Object.hasOwn): a namespace named `constructor` is a namespace like any other.
+    if (Object.hasOwn(opts.exemptions, name)) {
       skip(`namespace/${name}`, `exempt: ${opts.exemptions[name]}`);
       continue;
     }
@@ -191,13 +192,13 @@ export function planCluster(obs: ClusterObservation, opts: ClusterPlanOptions): 
       skip(`namespace/${name}`, 'terminating');
       continue;
     }
-    const sa = obs.defaultServiceAccounts[name];
+    const sa = Object.hasOwn(obs.defaultServiceAccounts, name) ? obs.defaultServiceAccounts[name] : undefined;
     if (!sa) skip(`serviceaccount/${name}/default`, 'no default ServiceAccount yet (kube-controller-manager creates it): rerun later');
     else {
       const step = planServiceAccount(sa);
       if (step) plan.steps.push(step);
     }
-    if (!obs.networkPolicyCounts[name]) plan.steps.push(planNetworkPolicy(name, opts.networkPolicy));
+    if (!Object.hasOwn(obs.networkPolicyCounts, name)) plan.steps.push(planNetworkPolicy(name, opts.networkPolicy));
     const { step, warning } = planNamespaceLabels(ns, opts);
     if (step) plan.steps.push(step);
     if (warning) plan.warnings.push(warning);

@@ -98,8 +98,9 @@ const JsonObject = z.record(z.string(), z.unknown());
 export type KubeObject = Record<string, unknown> & { metadata?: Record<string, unknown> };
 
 /**
- * A server-side apply (field manager rke-harden) of `body`, which sets `fields`. `prior` is the object
- * as read before the write (managedFields dropped), or absent when the apply creates it.
+ * A write (field manager rke-harden) of `body`, which sets `fields`: a create when `prior` says the
+ * object does not exist, else a JSON merge patch of the existing object. `prior` is the object as read
+ * before the write (managedFields dropped). (The kind keeps its first name, `kube-apply`, for journals.)
  */
 export const KubeApplyStepSchema = z.strictObject({
   kind: z.literal('kube-apply'),

@@ -8,8 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKubeConfig } from '../../src/collectors/cluster/load-kube-config.js';
 import { resolveNamespaceExemptions } from '../../src/collectors/cluster/namespace-exemptions.js';
-import { readJournal } from '../../src/remediation/journal.js';
+import { applyClusterPlan } from '../../src/remediation/apply/apply-cluster.js';
+import { KubeClient } from '../../src/remediation/apply/kube-client.js';
+import { connect, observeCluster } from '../../src/remediation/apply/observe-cluster.js';
+import { planCluster, type ClusterPlanOptions } from '../../src/remediation/cluster-plan.js';
+import { openJournalForRun, readJournal } from '../../src/remediation/journal.js';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { findControlPlaneBinaries } from '../support/controlplane-bin.js';
 import { runCli } from '../support/run-cli.js';
@@ -130,7 +135,8 @@ afterAll(async () => {
 
 describe('harden cluster on a real control plane', () => {
   let seeded: Record<string, unknown>;
-  const plain = ['e2e-a', 'e2e-b', 'e2e-c'];
+  // `constructor` is a name like any other (it was taken for exempt: a lookup reached Object's prototype).
+  const plain = ['e2e-a', 'e2e-b', 'e2e-c', 'constructor'];
 
   beforeAll(async () => {
     expect(exempt).toContain('kube-system');
@@ -184,9 +190,10 @@ describe('harden cluster on a real control plane', () => {
     );
     expect(events).toHaveLength(planned);
     for (const e of events) {
-      expect(e.verb).toBe('patch');
+      // A new object is created (POST), an existing one merge-patched: neither can take a field away.
+      expect(e.verb).toBe(e.requestURI.includes('/networkpolicies') ? 'create' : 'patch');
       expect(e.requestURI).toContain('dryRun=All');
-      expect(e.requestURI).toContain('force=true');
+      expect(e.requestURI).not.toContain('force=true');
     }
   });
 
@@ -216,9 +223,18 @@ describe('harden cluster on a real control plane', () => {
     }
     // A namespace that had a policy got none of ours.
     expect(Object.keys(state).filter((k) => k.startsWith('NetworkPolicy/e2e-with-np/'))).toEqual(['NetworkPolicy/e2e-with-np/theirs']);
-    // Server-side apply by field manager rke-harden.
-    const sa = await api('GET', '/api/v1/namespaces/e2e-a/serviceaccounts/default');
-    expect(sa.metadata.managedFields).toContainEqual(expect.objectContaining({ manager: 'rke-harden', operation: 'Apply', fieldsV1: { 'f:automountServiceAccountToken': {} } }));
+    // Written by field manager rke-harden, an update of our labels only (the default ServiceAccounts the
+    // controller creates carry no managedFields, and an update does not start them).
+    const ns = await api('GET', '/api/v1/namespaces/e2e-a');
+    const ours = (ns.metadata.managedFields as { manager: string; operation: string; fieldsV1: { 'f:metadata': { 'f:labels': object } } }[]).filter((m) => m.manager === 'rke-harden');
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.operation).toBe('Update');
+    expect(Object.keys(ours[0]!.fieldsV1['f:metadata']['f:labels']).sort()).toEqual(['enforce', 'enforce-version', 'audit', 'audit-version', 'warn', 'warn-version'].map((k) => `f:${PSA}${k}`).sort());
+    // A pod created before its ServiceAccount said false keeps its token: audit cluster still fails 5.1.6 for it.
+    const audit = await runCli(['audit', 'cluster', '--kubeconfig', cp.kubeconfigPath, '--distro', 'rke2', '-o', 'json', '--fail-on', 'never']);
+    const tokens = (JSON.parse(audit.stdout) as { results: { controlId: string; status: string; evidence: unknown[] }[] }).results.find((x) => x.controlId === '5.1.6')!;
+    expect(tokens.status).toBe('fail');
+    expect(JSON.stringify(tokens.evidence)).toContain('e2e-c/privileged (ServiceAccount default): created before the ServiceAccount said false, keeps its token until recreated');
     // The journal recorded each prior state before its write, and every write finished.
     const j = readJournal(journalPath('apply'));
     expect(j.interrupted).toBe(false);
@@ -272,6 +288,96 @@ describe('harden cluster on a real control plane', () => {
     const r = await runCli(['rollback', file, '--kubeconfig', other]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`records changes to ${cp.server}`);
+  });
+});
+
+describe('harden cluster leaves what others own alone', () => {
+  const kubeconfig = () => ['--kubeconfig', cp.kubeconfigPath];
+  const only = (ns: string[]) => ['--exemptions', 'none', ...(allNamespaces ?? []).filter((n) => !ns.includes(n)).flatMap((n) => ['--exclude-namespace', n])];
+  let allNamespaces: string[] | undefined;
+  const refreshNamespaces = async () => {
+    allNamespaces = (await api<{ items: Obj[] }>('GET', '/api/v1/namespaces')).items.map((n) => n.metadata.name);
+  };
+  const harden = (file: string, ns: string[]) => runCli(['harden', 'cluster', ...kubeconfig(), ...only(ns), '--journal', file, '--apply']);
+  const labelsOf = async (ns: string) => (await api('GET', `/api/v1/namespaces/${ns}`)).metadata.labels ?? {};
+
+  it('a rerun after someone removed one of our labels adds it back and takes nothing away; its rollback removes only what it added', async () => {
+    await createNamespaces(['e2e-relabel']);
+    await refreshNamespaces();
+    expect((await harden(journalPath('relabel-1'), ['e2e-relabel'])).code).toBe(0);
+    await api('PATCH', '/api/v1/namespaces/e2e-relabel', { metadata: { labels: { [`${PSA}warn`]: null, [`${PSA}warn-version`]: null } } }, 'application/merge-patch+json');
+    const again = await harden(journalPath('relabel-2'), ['e2e-relabel']);
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toContain('Verified: a new plan has nothing left to change.');
+    const labels = await labelsOf('e2e-relabel');
+    for (const mode of ['enforce', 'audit', 'warn']) {
+      expect(labels[`${PSA}${mode}`], mode).toBe('restricted');
+      expect(labels[`${PSA}${mode}-version`], mode).toBe('latest');
+    }
+    // A third run has nothing to do (it settles).
+    expect((await runCli(['harden', 'cluster', ...kubeconfig(), ...only(['e2e-relabel']), '--journal', journalPath('relabel-3'), '--apply'])).stdout).toContain('Nothing to apply');
+    const back = await runCli(['rollback', journalPath('relabel-2'), ...kubeconfig()]);
+    expect(back.code, back.stdout).toBe(0);
+    const after = await labelsOf('e2e-relabel');
+    expect(after[`${PSA}warn`]).toBeUndefined();
+    expect(after[`${PSA}enforce`]).toBe('restricted');
+    expect(after[`${PSA}audit`]).toBe('restricted');
+  });
+
+  it('rollback leaves in place a NetworkPolicy rke-harden created that someone changed since (conflict) unless --force; an object deleted since is nothing to undo', async () => {
+    await createNamespaces(['e2e-np-edit', 'e2e-gone']);
+    await refreshNamespaces();
+    const file = journalPath('np-edit');
+    expect((await harden(file, ['e2e-np-edit', 'e2e-gone'])).code).toBe(0);
+    const np = '/apis/networking.k8s.io/v1/namespaces/e2e-np-edit/networkpolicies/rke-harden-allow-same-namespace';
+    const theirs = [{ from: [{ podSelector: {} }] }, { from: [{ namespaceSelector: { matchLabels: { team: 'monitoring' } } }], ports: [{ port: 9090, protocol: 'TCP' }] }];
+    await api('PATCH', np, { spec: { ingress: theirs } }, 'application/merge-patch+json');
+    await api('DELETE', '/api/v1/namespaces/e2e-gone');
+    await waitFor('e2e-gone deleted', async () => ((await cp.request('GET', '/api/v1/namespaces/e2e-gone')).status === 404 ? true : undefined), within(60_000));
+    const r = await runCli(['rollback', file, ...kubeconfig()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/CONFLICT {2}NetworkPolicy e2e-np-edit\/rke-harden-allow-same-namespace: .*spec changed since rke-harden created it; left in place \(--force deletes it\)/);
+    expect(r.stdout).toMatch(/absent +Namespace e2e-gone.*\(deleted since: the change went with it\)/);
+    expect(r.stdout).not.toMatch(/CONFLICT .*e2e-gone/);
+    expect(((await api(`GET`, np)) as { spec: { ingress: unknown[] } }).spec.ingress).toEqual(theirs);
+    const forced = await runCli(['rollback', file, ...kubeconfig(), '--force']);
+    expect(forced.code, forced.stdout).toBe(0);
+    expect((await cp.request('GET', np)).status).toBe(404);
+  });
+
+  it('between the plan and the write: a namespace deleted is not recreated, a NetworkPolicy name someone took is not overwritten', async () => {
+    await createNamespaces(['e2e-race-gone', 'e2e-race-np']);
+    const { kc } = await loadKubeConfig({ kubeconfig: cp.kubeconfigPath });
+    const conn = await connect(kc);
+    const planOptions: ClusterPlanOptions = { networkPolicy: 'allow-same-namespace', psaLevel: 'restricted', psaVersion: 'latest', exemptions: {}, exclude: [] };
+    const plan = planCluster(await observeCluster(conn), planOptions);
+    plan.steps = plan.steps.filter((s) => ['e2e-race-gone', 'e2e-race-np'].includes(s.ref.namespace ?? s.ref.name));
+    expect(plan.steps.length).toBe(6);
+    await api('DELETE', '/api/v1/namespaces/e2e-race-gone');
+    await waitFor('e2e-race-gone deleted', async () => ((await cp.request('GET', '/api/v1/namespaces/e2e-race-gone')).status === 404 ? true : undefined), within(60_000));
+    const userSpec = { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'web' } } }] }], policyTypes: ['Ingress'] };
+    await api('POST', '/apis/networking.k8s.io/v1/namespaces/e2e-race-np/networkpolicies', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'rke-harden-allow-same-namespace', labels: { owner: 'user' } }, spec: userSpec });
+    const client = new KubeClient(kc, { maxSockets: 2 });
+    const { writer } = await openJournalForRun(journalPath('race'), conn.target);
+    let outcomes;
+    try {
+      outcomes = await applyClusterPlan(client, plan, { dryRun: false, concurrency: 1, journal: writer, planOptions });
+    } finally {
+      await writer.close();
+      client.close();
+    }
+    const byId = new Map(outcomes.map((o) => [o.step.id, o]));
+    expect(byId.get('namespaces/e2e-race-gone')).toMatchObject({ status: 'failed', error: 'namespaces/e2e-race-gone was deleted meanwhile: not recreated' });
+    expect(byId.get('networkpolicies/e2e-race-np/rke-harden-allow-same-namespace')).toMatchObject({ status: 'failed', error: expect.stringMatching(/exists already: created by someone else since the plan; left alone/) });
+    expect(byId.get('namespaces/e2e-race-np')?.status).toBe('applied');
+    expect((await cp.request('GET', '/api/v1/namespaces/e2e-race-gone')).status).toBe(404);
+    const np = await api<{ metadata: { labels: Record<string, string> }; spec: unknown }>('GET', '/apis/networking.k8s.io/v1/namespaces/e2e-race-np/networkpolicies/rke-harden-allow-same-namespace');
+    expect(np.spec).toEqual(userSpec);
+    expect(np.metadata.labels).toEqual({ owner: 'user' });
+    // Its rollback takes back what was written and leaves the user's policy.
+    const r = await runCli(['rollback', journalPath('race'), ...kubeconfig()]);
+    expect(r.code, r.stdout).toBe(0);
+    expect((await api<{ spec: unknown }>('GET', '/apis/networking.k8s.io/v1/namespaces/e2e-race-np/networkpolicies/rke-harden-allow-same-namespace')).spec).toEqual(userSpec);
   });
 });
 

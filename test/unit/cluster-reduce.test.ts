@@ -41,11 +41,18 @@ describe('reducers keep only what checks read', () => {
         { name: 'app', allowPrivilegeEscalation: false, runAsUser: 1000, capabilitiesAdd: ['NET_BIND_SERVICE'], capabilitiesDrop: ['ALL'], hostPorts: [8080], secretEnv: ['PASSWORD from secret db/password', 'all keys of secret api-keys'] },
         { name: 'setup', kind: 'init', privileged: true },
       ],
-      phase: 'Running', owner: 'ReplicaSet/web-5d9c', serviceAccountName: 'web', hostNetwork: true,
+      phase: 'Running', owner: 'ReplicaSet/web-5d9c', serviceAccountName: 'web', apiTokenMounted: false, hostNetwork: true,
       runAsNonRoot: true, seccompProfile: 'RuntimeDefault', hostPathVolumes: ['sock:/var/run/docker.sock'],
     });
     expect(JSON.stringify(r)).not.toContain('secret-looking-value');
     expect(JSON.stringify(r).length).toBeLessThan(JSON.stringify(pod).length / 10);
+  });
+
+  it('records whether a container mounts the API token (what the pod has, whatever its ServiceAccount says now)', () => {
+    const withToken = structuredClone(pod) as typeof pod & { spec: { containers: { volumeMounts?: { name: string; mountPath: string }[] }[] } };
+    withToken.spec.containers[0]!.volumeMounts = [{ name: 'kube-api-access-x2x9f', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }];
+    expect(reducePod(withToken)!.apiTokenMounted).toBe(true);
+    expect(reducePod(pod)!.apiTokenMounted).toBe(false);
   });
 
   it('keeps only the PSA labels of a namespace', () => {

@@ -42,6 +42,9 @@ export function reduceContainer(c: AnyContainer, kind: 'container' | 'init' | 'e
   });
 }
 
+/** Where the ServiceAccount admission plugin mounts the API token (kube-api-access-*, or a legacy token Secret). */
+const TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
 export function reducePod(raw: unknown): Pod | undefined {
   const p = raw as V1Pod;
   const name = p?.metadata?.name;
@@ -65,6 +68,7 @@ export function reducePod(raw: unknown): Pod | undefined {
       os: spec.os?.name,
       serviceAccountName: spec.serviceAccountName ?? spec.serviceAccount,
       automountServiceAccountToken: spec.automountServiceAccountToken,
+      apiTokenMounted: [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some((c) => (c.volumeMounts ?? []).some((m) => m.mountPath.replace(/\/+$/, '') === TOKEN_DIR)),
       hostPID: trueOnly(spec.hostPID),
       hostIPC: trueOnly(spec.hostIPC),
       hostNetwork: trueOnly(spec.hostNetwork),

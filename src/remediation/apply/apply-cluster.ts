@@ -1,16 +1,18 @@
 /**
- * Apply (or dry-run) a cluster plan with server-side apply, field manager rke-harden, a bounded
- * number of writes in flight. Before each write its step (with the prior object) is durable in the
- * journal; existing objects carry their resourceVersion as a precondition, so the prior state in the
- * journal is exactly the state the write replaced: on 409 the object is read again, the step
+ * Apply (or dry-run) a cluster plan, field manager rke-harden, a bounded number of writes in flight.
+ * A new object is created (POST: a name someone took meanwhile is a conflict, never overwritten); an
+ * existing one gets a JSON merge patch of the step's fields only, with the resourceVersion it was read
+ * at as a precondition, so nothing else of it changes and an object deleted meanwhile is not recreated
+ * (ADR 0012: server-side apply removed fields an earlier apply had set). Before each write its step
+ * (with the prior object) is durable in the journal; on 409 the object is read again, the step
  * re-planned and journaled anew (or dropped when nothing is left to do).
  */
 import { mapLimit } from '../../collectors/cluster/bounded-concurrency.js';
 import { KubeApiError } from '../../collectors/cluster/kube-api.js';
 import { planNamespaceLabels, planServiceAccount, stepDiff, type ClusterPlanOptions } from '../cluster-plan.js';
 import { journalStep, type JournalWriter } from '../journal.js';
-import type { KubeApplyStep, KubeObject, RemediationPlan } from '../plan.js';
-import { objectPath, type KubeClient } from './kube-client.js';
+import { getPath, jsonEqual, type KubeApplyStep, type KubeObject, type RemediationPlan } from '../plan.js';
+import { FIELD_MANAGER, objectPath, type KubeClient, type WriteResult } from './kube-client.js';
 
 export interface KubeStepOutcome {
   step: KubeApplyStep;
@@ -36,6 +38,25 @@ function replan(step: KubeApplyStep, fresh: KubeObject, opts: ClusterPlanOptions
   return undefined;
 }
 
+/** The step's write: create a new object, merge-patch an existing one. */
+function write(client: KubeClient, step: KubeApplyStep, dryRun: boolean): Promise<WriteResult> {
+  return step.prior.exists
+    ? client.mergePatch(objectPath(step.ref), step.body as KubeObject, { dryRun, fieldManager: FIELD_MANAGER })
+    : client.create(step.ref, step.body as KubeObject, { dryRun });
+}
+
+/**
+ * After a 409 on a create: the object is ours when our own earlier attempt made it (a retried request
+ * whose first answer was lost): rke-harden created it with exactly the step's fields.
+ */
+async function createdByUs(client: KubeClient, step: KubeApplyStep): Promise<KubeObject | undefined> {
+  const cur = await client.get(objectPath(step.ref));
+  if (!cur) return undefined;
+  const managers = (cur.metadata?.managedFields ?? []) as { manager?: string }[];
+  const same = step.fields.every((f) => jsonEqual(getPath(cur, f.path), f.value));
+  return managers.length === 1 && managers[0]!.manager === FIELD_MANAGER && same ? cur : undefined;
+}
+
 export interface ClusterApplyOptions {
   dryRun: boolean;
   concurrency: number;
@@ -50,7 +71,7 @@ async function applyOne(client: KubeClient, first: KubeApplyStep, opts: ClusterA
   let step = first;
   if (opts.dryRun) {
     try {
-      const r = await client.apply(objectPath(step.ref), step.body as KubeObject, { dryRun: true });
+      const r = await write(client, step, true);
       return { step, status: 'dry-run', diff: stepDiff(step, r.object), warnings: r.warnings };
     } catch (e) {
       return { step, status: 'failed', warnings: [], error: message(e) };
@@ -60,19 +81,31 @@ async function applyOne(client: KubeClient, first: KubeApplyStep, opts: ClusterA
   for (let attempt = 1; ; attempt++) {
     const seq = journal.nextSeq();
     await journal.append({ type: 'begin', seq, run: journal.run, step: journalStep(step) });
-    try {
-      const r = await client.apply(objectPath(step.ref), step.body as KubeObject);
-      const m = (r.object.metadata ?? {}) as Record<string, unknown>;
+    const done = async (object: KubeObject, warnings: string[]): Promise<KubeStepOutcome> => {
+      const m = (object.metadata ?? {}) as Record<string, unknown>;
       await journal.append({
         type: 'done',
         seq,
         result: { ...(typeof m.uid === 'string' ? { uid: m.uid } : {}), ...(typeof m.resourceVersion === 'string' ? { resourceVersion: m.resourceVersion } : {}) },
       });
-      return { step, status: 'applied', warnings: r.warnings };
+      return { step, status: 'applied', warnings };
+    };
+    try {
+      const r = await write(client, step, false);
+      return await done(r.object, r.warnings);
     } catch (e) {
-      await journal.append({ type: 'failed', seq, error: message(e), written: refused(e) ? false : 'unknown' });
-      const conflict = e instanceof KubeApiError && e.status === 409 && step.prior.exists;
-      if (!conflict || attempt >= MAX_CONFLICT_RETRIES) return { step, status: 'failed', warnings: [], error: message(e) };
+      const status = e instanceof KubeApiError ? e.status : undefined;
+      if (status === 409 && !step.prior.exists) {
+        const ours = await createdByUs(client, step).catch(() => undefined);
+        if (ours) return await done(ours, []);
+        const error = `${step.id} exists already: created by someone else since the plan; left alone`;
+        await journal.append({ type: 'failed', seq, error, written: false });
+        return { step, status: 'failed', warnings: [], error };
+      }
+      const error = status === 404 && step.prior.exists ? `${step.id} was deleted meanwhile: not recreated` : message(e);
+      await journal.append({ type: 'failed', seq, error, written: refused(e) ? false : 'unknown' });
+      const conflict = status === 409 && step.prior.exists;
+      if (!conflict || attempt >= MAX_CONFLICT_RETRIES) return { step, status: 'failed', warnings: [], error };
       // Changed since it was read: read it again and plan this object afresh.
       let fresh: KubeObject | undefined;
       try {
@@ -80,7 +113,7 @@ async function applyOne(client: KubeClient, first: KubeApplyStep, opts: ClusterA
       } catch (e2) {
         return { step, status: 'failed', warnings: [], error: message(e2) };
       }
-      if (!fresh) return { step, status: 'failed', warnings: [], error: `${step.ref.kind} ${step.id} was deleted meanwhile` };
+      if (!fresh) return { step, status: 'failed', warnings: [], error: `${step.id} was deleted meanwhile: not recreated` };
       const next = replan(step, fresh, opts.planOptions);
       if (!next) return { step, status: 'unchanged', warnings: [] };
       step = next;

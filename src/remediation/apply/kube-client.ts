@@ -1,6 +1,6 @@
 /**
  * The writes `harden cluster` and `rollback` make, on @kubernetes/client-node's KubeConfig
- * (credentials, exec plugins, TLS, proxies): GET, server-side apply, JSON merge patch and DELETE with
+ * (credentials, exec plugins, TLS, proxies): GET, create, JSON merge patch and DELETE with
  * a uid precondition. Requests are plain HTTP(S) on one keep-alive agent so that thousands of small
  * writes reuse connections and status codes, Retry-After and `Warning` headers (Pod Security
  * admission's "existing pods violate …") reach us unchanged. Retryable failures go through the
@@ -24,11 +24,16 @@ export interface WriteResult {
   warnings: string[];
 }
 
-/** API path of one object. */
-export function objectPath(ref: Pick<KubeRef, 'apiVersion' | 'resource' | 'namespace' | 'name'>): string {
+/** API path of the collection an object is created in. */
+export function collectionPath(ref: Pick<KubeRef, 'apiVersion' | 'resource' | 'namespace'>): string {
   const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
   const ns = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
-  return `${base}${ns}/${ref.resource}/${encodeURIComponent(ref.name)}`;
+  return `${base}${ns}/${ref.resource}`;
+}
+
+/** API path of one object. */
+export function objectPath(ref: Pick<KubeRef, 'apiVersion' | 'resource' | 'namespace' | 'name'>): string {
+  return `${collectionPath(ref)}/${encodeURIComponent(ref.name)}`;
 }
 
 /** `299 - "text"` → text. */
@@ -110,16 +115,21 @@ export class KubeClient {
     return r.status === 404 ? undefined : KubeClient.json(r);
   }
 
-  /** Server-side apply (creates the object when absent). `resourceVersion` in the body is a precondition (409 when stale). */
-  async apply(path: string, body: KubeObject, opts: { dryRun?: boolean; force?: boolean; fieldManager?: string } = {}): Promise<WriteResult> {
-    const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? FIELD_MANAGER });
-    if (opts.force ?? true) q.set('force', 'true');
+  /**
+   * Create the object (POST to its collection). A name already taken is a 409 (AlreadyExists): an
+   * object someone else made is never overwritten.
+   */
+  async create(ref: Pick<KubeRef, 'apiVersion' | 'resource' | 'namespace'>, body: KubeObject, opts: { dryRun?: boolean } = {}): Promise<WriteResult> {
+    const q = new URLSearchParams({ fieldManager: FIELD_MANAGER });
     if (opts.dryRun) q.set('dryRun', 'All');
-    const r = await this.call('PATCH', `${path}?${q}`, { body, contentType: 'application/apply-patch+yaml' });
+    const r = await this.call('POST', `${collectionPath(ref)}?${q}`, { body, contentType: 'application/json' });
     return { object: KubeClient.json(r), warnings: parseWarnings(r.headers.warning) };
   }
 
-  /** JSON merge patch (null removes a key), recorded under the rollback field manager. */
+  /**
+   * JSON merge patch (null removes a key; nothing the patch leaves out changes). `metadata.resourceVersion`
+   * in the patch is a precondition (409 when stale); a missing object is a 404, never created.
+   */
   async mergePatch(path: string, patch: KubeObject, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<WriteResult> {
     const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? ROLLBACK_FIELD_MANAGER });
     if (opts.dryRun) q.set('dryRun', 'All');

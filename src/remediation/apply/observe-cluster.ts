@@ -48,6 +48,6 @@ export async function observeCluster(conn: ClusterConnection): Promise<ClusterOb
   const defaultServiceAccounts: Record<string, KubeObject> = {};
   for (const sa of serviceAccounts.items) defaultServiceAccounts[metaOf(sa).namespace as string] = sa;
   const networkPolicyCounts: Record<string, number> = {};
-  for (const ns of policies.items) networkPolicyCounts[ns] = (networkPolicyCounts[ns] ?? 0) + 1;
+  for (const ns of policies.items) networkPolicyCounts[ns] = (Object.hasOwn(networkPolicyCounts, ns) ? networkPolicyCounts[ns]! : 0) + 1;
   return { target: conn.target, namespaces: namespaces.items, defaultServiceAccounts, networkPolicyCounts };
 }

@@ -1,11 +1,13 @@
 /**
  * Undo one Kubernetes step from the journal.
- *   - Created (no prior object): delete it, with the uid as a precondition — the uid the apply
- *     returned, or, for an interrupted step, the object's if rke-harden manages it.
+ *   - Created (no prior object): delete it, with the uid as a precondition — the uid the create
+ *     returned, or, for an interrupted step, the object's if rke-harden manages it — unless someone
+ *     changed what rke-harden set in it since (a conflict, left in place unless forced).
  *   - Changed: for each field the step set, the prior value comes back (a JSON merge patch; `null`
  *     removes a field that was absent), with the current resourceVersion as precondition. A field
  *     that now holds neither the prior nor our value was changed by someone else: a conflict, left
- *     alone unless forced.
+ *     alone unless forced. An object deleted (or replaced) since took rke-harden's change with it:
+ *     nothing is left to undo.
  */
 import { KubeApiError } from '../../collectors/cluster/kube-api.js';
 import type { JournalEntry } from '../journal.js';
@@ -25,6 +27,9 @@ async function revertCreate(client: KubeClient, entry: JournalEntry, step: KubeA
   const uid = cur.metadata?.uid as string;
   const ours = entry.result?.uid ? entry.result.uid === uid : managedByUs(cur);
   if (!ours && !force) return { conflict: `${step.id}: exists but is not the object rke-harden created (uid ${uid}); left in place` };
+  const untouched = entry.result?.resourceVersion !== undefined && entry.result.resourceVersion === cur.metadata?.resourceVersion;
+  const changed = untouched ? [] : step.fields.filter((f) => !jsonEqual(getPath(cur, f.path), f.value)).map((f) => f.path.join('.'));
+  if (changed.length && !force) return { conflict: `${step.id}: ${changed.join(', ')} changed since rke-harden created it; left in place (--force deletes it)` };
   const r = await client.delete(path, uid);
   return { outcome: r === 'deleted' ? 'deleted' : 'absent' };
 }
@@ -40,8 +45,8 @@ async function revertPatch(client: KubeClient, step: KubeApplyStep, force: boole
   const path = objectPath(step.ref);
   for (let attempt = 1; ; attempt++) {
     const cur = await client.get(path);
-    if (!cur) return { conflict: `${step.id}: deleted since rke-harden changed it; not recreated` };
-    if (cur.metadata?.uid !== step.prior.uid) return { conflict: `${step.id}: replaced by another object since (uid ${String(cur.metadata?.uid)}); left alone` };
+    if (!cur) return { outcome: 'absent', detail: 'deleted since: the change went with it' };
+    if (cur.metadata?.uid !== step.prior.uid) return { outcome: 'absent', detail: `replaced by another object since (uid ${String(cur.metadata?.uid)}): the change went with the old one; the new one is left alone` };
     const patch: Record<string, unknown> = {};
     const conflicts: string[] = [];
     for (const f of step.fields) {

@@ -47,6 +47,12 @@ export const PodSchema = z.strictObject({
   os: str.optional(),
   serviceAccountName: str.optional(),
   automountServiceAccountToken: z.boolean().optional(),
+  /**
+   * Whether a container mounts something at /var/run/secrets/kubernetes.io/serviceaccount: the token
+   * the pod really has (added at its creation; a later ServiceAccount change does not remove it).
+   * Absent in snapshots taken before it was collected.
+   */
+  apiTokenMounted: z.boolean().optional(),
   hostPID: z.boolean().optional(),
   hostIPC: z.boolean().optional(),
   hostNetwork: z.boolean().optional(),

@@ -36,7 +36,8 @@ export class Exemptions {
 
   /** Why a namespace is exempt, or undefined. */
   namespace(name: string | undefined): string | undefined {
-    return name === undefined ? undefined : this.namespaces[name];
+    // Own keys only: a namespace named `constructor` is not exempt by Object's prototype.
+    return name !== undefined && Object.hasOwn(this.namespaces, name) ? this.namespaces[name] : undefined;
   }
 
   subject(s: Subject): string | undefined {
@@ -48,7 +49,7 @@ export class Exemptions {
   }
 
   clusterRole(name: string): string | undefined {
-    return this.clusterRoles[name];
+    return Object.hasOwn(this.clusterRoles, name) ? this.clusterRoles[name] : undefined;
   }
 }
 
