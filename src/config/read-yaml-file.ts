@@ -29,13 +29,14 @@ function nodeAt(doc: Document.Parsed, path: (string | number)[]): Node | undefin
 
 /**
  * Parse YAML text; every problem becomes one clear line naming file:line:column. `allowEmpty`: an empty
- * file is an empty document (value null), as RKE2 reads an empty drop-in; otherwise an error.
+ * file is an empty document (value null), as RKE2 reads an empty drop-in; otherwise an error. `yaml11`:
+ * YAML 1.1 scalars (`on`/`yes` are booleans), as Go's sigs.k8s.io/yaml reads them.
  */
-export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean } = {}): LocatedYaml {
+export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean; yaml11?: boolean } = {}): LocatedYaml {
   if (text.includes('\u0000')) throw inputError(`${file}: binary file, not YAML`);
   if (text.trim() === '' && !opts.allowEmpty) throw inputError(`${file}: file is empty`);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true, ...(opts.yaml11 ? { version: '1.1' as const } : {}) });
   const loc = (offset: number): Location => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, column: p.col };

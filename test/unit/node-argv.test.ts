@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { identifyComponent, parseFlags, valueLooksSecret } from '../../src/collectors/node/argv.js';
+import { componentFlags, identifyComponent, parseFlags, valueLooksSecret } from '../../src/collectors/node/argv.js';
 import { splitCmdline, uidFromStatus } from '../../src/collectors/node/proc-table.js';
 
 describe('/proc/<pid>/cmdline', () => {
@@ -63,6 +63,22 @@ describe('parseFlags: every flag form, as pflag and Go flag read them', () => {
 
   it('stops at --', () => {
     expect(parseFlags(['--a=1', '--', '--b=2'])).toEqual({ flags: [{ flag: 'a', value: '1' }], positional: ['--b=2'] });
+  });
+});
+
+describe('componentFlags: names and boolean values as the component reads them', () => {
+  const flags = (component: Parameters<typeof componentFlags>[0], args: string[]) => componentFlags(component, args).map((f) => `${f.flag}=${f.value}`);
+
+  it('Kubernetes components normalise _ to - in flag names (component-base); etcd does not', () => {
+    expect(flags('kubelet', ['--anonymous_auth=false', '--read_only_port=0'])).toEqual(['anonymous-auth=false', 'read-only-port=0']);
+    expect(flags('etcd', ['--client_cert_auth=true'])).toEqual(['client_cert_auth=true']);
+  });
+
+  it('boolean flags take what strconv.ParseBool takes; other flags keep 0 and 1 as numbers', () => {
+    expect(flags('kube-apiserver', ['--profiling=0', '--anonymous-auth=F', '--allow-privileged=T', '--service-account-lookup=1', '--secure-port=0'])).toEqual([
+      'profiling=false', 'anonymous-auth=false', 'allow-privileged=true', 'service-account-lookup=true', 'secure-port=0',
+    ]);
+    expect(flags('kube-scheduler', ['--profiling=nope'])).toEqual(['profiling=nope']); // not a bool: the component refuses it; shown as written
   });
 });
 

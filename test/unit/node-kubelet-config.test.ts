@@ -58,16 +58,18 @@ describe('kubelet: --config file, --config-dir drop-ins, command line', () => {
     expect(k.args.get('protect-kernel-defaults')).toBe('true');
   });
 
-  it('reads drop-ins (*.conf only) in lexical order after the config file; maps merge, scalars replace', () => {
+  it('reads drop-ins (*.conf only) in kubelet\'s walk order after the config file, subdirectories too; maps merge, scalars replace', () => {
     const k = run({
       'c.yaml': CONFIG,
       'd/20-b.conf': 'readOnlyPort: 10255\nfeatureGates:\n  SeccompDefault: false\n',
       'd/10-a.conf': 'readOnlyPort: 0\nstreamingConnectionIdleTimeout: 5m\n',
       'd/30-c.conf.disabled': 'readOnlyPort: 1\n',
-      'd/sub/40-d.conf': 'readOnlyPort: 2\n',
+      // filepath.WalkDir: a subdirectory's files where its name sorts (15-ops after 10-a.conf).
+      'd/15-ops/50-operator.conf': 'readOnlyPort: 2\nprotectKernelDefaults: true\n',
     }, ['--config=/c.yaml', '--config-dir=/d']);
-    expect(k.files).toEqual(['/c.yaml', '/d/10-a.conf', '/d/20-b.conf']);
+    expect(k.files).toEqual(['/c.yaml', '/d/10-a.conf', '/d/15-ops/50-operator.conf', '/d/20-b.conf']);
     expect(k.args.get('read-only-port')).toBe('10255');
+    expect(k.args.get('protect-kernel-defaults')).toBe('true');
     expect(k.args.get('streaming-connection-idle-timeout')).toBe('5m');
     expect(k.args.get('feature-gates')).toBe('RotateKubeletServerCertificate=true,SeccompDefault=false');
     expect(k.args.get('client-ca-file')).toBe('/etc/kubernetes/pki/ca.crt'); // untouched by the drop-ins
@@ -87,6 +89,17 @@ describe('kubelet: --config file, --config-dir drop-ins, command line', () => {
     expect(run({ 'c.yaml': 'a: [unclosed\n' }, ['--config=/c.yaml']).error).toMatch(/\/c\.yaml:\d+:\d+: invalid YAML/);
     expect(run({}, ['--config-dir=/nowhere']).error).toMatch(/--config-dir \/nowhere does not exist/);
     expect(run({ 'd/1.conf': '- a list\n' }, ['--config-dir=/d']).error).toMatch(/not a KubeletConfiguration/);
+  });
+
+  it('reads YAML 1.1 as kubelet does (sigs.k8s.io/yaml): `seccompDefault: on` is true', () => {
+    const k = run({ 'd/10-a.conf': 'seccompDefault: on\nprotectKernelDefaults: yes\nmakeIPTablesUtilChains: off\n' }, ['--config-dir=/d']);
+    expect([k.args.get('seccomp-default'), k.args.get('protect-kernel-defaults'), k.args.get('make-iptables-util-chains')]).toEqual(['true', 'true', 'false']);
+  });
+
+  it('repeated map flags keep the last value per key: Gate=false then Gate=true is true', () => {
+    const k = run({}, ['--feature-gates=RotateKubeletServerCertificate=false', '--feature-gates=RotateKubeletServerCertificate=true,SeccompDefault=true', '--node-labels=a=1,b=2', '--node-labels=a=3']);
+    expect(k.args.get('feature-gates')).toBe('RotateKubeletServerCertificate=true,SeccompDefault=true');
+    expect(k.args.get('node-labels')).toBe('b=2,a=3');
   });
 
   it('with neither flag: plain command-line flags, repeated ones accumulating where kubelet accumulates', () => {
@@ -121,6 +134,11 @@ describe('etcd config file (RKE2)', () => {
     const e = etcdConfigArgs(fs('client-cert-auth: false\nclient-transport-security: {client-cert-auth: true}\n'), FILE);
     expect(e.args.get('client-cert-auth')).toBe('true');
     expect(e.warnings.join()).toMatch(/top-level client-cert-auth is not read by etcd/);
+  });
+
+  it('reads YAML 1.1 as etcd does (sigs.k8s.io/yaml): yes/on are true, no/off false', () => {
+    const e = etcdConfigArgs(fs('client-transport-security: {client-cert-auth: yes, auto-tls: off}\npeer-transport-security: {client-cert-auth: on}\n'), FILE);
+    expect([e.args.get('client-cert-auth'), e.args.get('auto-tls'), e.args.get('peer-client-cert-auth')]).toEqual(['true', 'false', 'true']);
   });
 
   it('a missing or broken file is an error', () => {

@@ -32,6 +32,17 @@ describe('RKE2 profile on a node', () => {
     expect(f).toMatchObject({ value: 'cis', source: 'process' });
   });
 
+  it('the config file named by the rke2 process (--config / -c) is read, with its drop-ins, instead of the default path', () => {
+    const files = {
+      '/etc/rancher/rke2/config.yaml': 'profile: etcd\n',
+      '/etc/rke2/custom.yaml': 'node-ip: 1.2.3.4\n',
+      '/etc/rke2/custom.yaml.d/10-cis.YML': 'profile: cis\n',
+    };
+    for (const argv of [['/usr/local/bin/rke2', 'agent', '--config', '/etc/rke2/custom.yaml'], ['rke2', 'server', '-c=/etc/rke2/custom.yaml']]) {
+      expect(rke2ProfileFact(fsOf(files), [{ pid: 9, argv }])).toMatchObject({ value: 'cis', layer: "/etc/rke2/custom.yaml.d/10-cis.YML (the rke2 process's --config) profile" });
+    }
+  });
+
   it('no config at all: no fact (the check says the profile is not set)', () => {
     expect(rke2ProfileFact(fsOf({}), [])).toBeUndefined();
   });

@@ -97,6 +97,25 @@ export function parseFlags(args: string[], booleans: ReadonlySet<string> = BOOLE
   return { flags, positional };
 }
 
+// strconv.ParseBool, which pflag uses for boolean flags.
+const PARSE_BOOL: Record<string, string> = {
+  1: 'true', t: 'true', T: 'true', TRUE: 'true', true: 'true', True: 'true',
+  0: 'false', f: 'false', F: 'false', FALSE: 'false', false: 'false', False: 'false',
+};
+
+/**
+ * A component's flags as it reads them: parseFlags, then what the component's flag library does with
+ * names and values. Kubernetes components (component-base's word-separator normaliser) read
+ * `--anonymous_auth` as `--anonymous-auth`; etcd (Go's flag package) does not. A boolean flag's value
+ * is whatever strconv.ParseBool accepts (`--profiling=0`, `=f`, `=F`, …), written here as true/false.
+ */
+export function componentFlags(component: NodeComponent, args: string[]): FlagOccurrence[] {
+  return parseFlags(args).flags.map(({ flag, value }) => {
+    const name = component === 'etcd' ? flag : flag.replace(/_/g, '-');
+    return { flag: name, value: BOOLEAN_FLAGS.has(name) ? PARSE_BOOL[value] ?? value : value };
+  });
+}
+
 /** A URL carrying a password (`scheme://user:pass@host`, also inside a list) is secret whatever the flag is called. */
 export function valueLooksSecret(value: string): boolean {
   return value.split(',').some((v) => /^\s*[a-z][a-z0-9+.-]*:\/\/[^/@\s:]+:[^/@\s]+@/i.test(v));

@@ -2,7 +2,7 @@ import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
 import { emptySnapshot, type Fact, type FactSnapshot } from '../../model/fact.js';
 import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFacts } from './apiserver-files.js';
 import { structuredAuthFacts } from './structured-auth-files.js';
-import { identifyComponent, NODE_COMPONENTS, parseFlags, valueLooksSecret, type FlagOccurrence, type NodeComponent } from './argv.js';
+import { componentFlags, identifyComponent, NODE_COMPONENTS, valueLooksSecret, type FlagOccurrence, type NodeComponent } from './argv.js';
 import { detectDistro, detectK8sVersion, dockerComponentContainers, exists, RKE1_SSL, RKE2_AGENT, RKE2_MANIFESTS, RKE2_SERVER, type Distro } from './detect.js';
 import { etcdConfigArgs } from './etcd-config.js';
 import { collectSet, membersFacts, setFacts, setFactsAcross, singleFileFacts, type FileContext, type FileFacts, type Member } from './file-facts.js';
@@ -127,7 +127,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   for (const [c, list] of found) {
     const chosen = list[0]!;
     if (list.length > 1) warnings.push(`${list.length} ${c} processes (pids ${list.map((p) => p.pid).join(', ')}): auditing pid ${chosen.pid}, the oldest`);
-    running.set(c, { proc: chosen, flags: parseFlags(identifyComponent(chosen.argv)!.args).flags });
+    running.set(c, { proc: chosen, flags: componentFlags(c, identifyComponent(chosen.argv)!.args) });
   }
   const declared = opts.roles ? new Set<NodeRole>([...opts.roles, 'worker']) : undefined;
   const present = new Set<NodeComponent>();
@@ -369,7 +369,8 @@ interface KubeletFiles {
  * has its mode and owner checked.
  */
 function kubeletConfigFacts(ctx: FileContext, rke2: boolean, kubelet: KubeletFiles | undefined, kubeletError: string | undefined): FileFacts {
-  const conf = { recursive: false, match: (r: string) => r.endsWith('.conf') };
+  // kubelet reads the drop-ins of subdirectories too (kubeletDropIns).
+  const conf = { recursive: true, match: (r: string) => r.endsWith('.conf') };
   const rke2Dir = `${RKE2_AGENT}/etc/kubelet.conf.d`;
   if (!kubelet) {
     // The kubelet's command line is unknown: RKE2's drop-in directory is the only place to look.

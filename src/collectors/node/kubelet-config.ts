@@ -105,9 +105,24 @@ export function readKubeletConfigFile(fs: HostFs, p: string, what: string): { se
   return { settings, warnings };
 }
 
+const MAX_DROP_IN_DEPTH = 8;
+
+/**
+ * The `*.conf` drop-ins of a --config-dir in the order kubelet applies them: it walks the directory
+ * (Go's filepath.WalkDir: names in byte order, a subdirectory's files where the subdirectory sorts).
+ */
+export function kubeletDropIns(fs: HostFs, dir: string, depth = 0): string[] {
+  const entries = fs.list(dir).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return entries.flatMap((e) => {
+    const p = path.posix.join(dir, e.name);
+    if (e.kind === 'dir') return depth < MAX_DROP_IN_DEPTH ? kubeletDropIns(fs, p, depth + 1) : [];
+    return e.kind === 'file' && e.name.endsWith('.conf') ? [p] : [];
+  });
+}
+
 /**
  * The kubelet's effective flags: the `--config` file (with its defaults), then the `--config-dir`
- * drop-ins (`*.conf`, in lexical order; maps merge, other values replace), then the command line,
+ * drop-ins (`*.conf`, subdirectories too, in kubelet's walk order; maps merge, other values replace), then the command line,
  * which wins (feature gates merge, the command line winning per gate), as kubelet does.
  */
 export function kubeletArgs(fs: HostFs, flags: FlagOccurrence[], argvProvenance: Provenance): KubeletArgs {
@@ -144,16 +159,16 @@ export function kubeletArgs(fs: HostFs, flags: FlagOccurrence[], argvProvenance:
     if (err) return { args: m, files, ...(configDir ? { configDir } : {}), error: err, warnings };
   }
   if (configDir !== undefined) {
-    let names: string[];
+    let dropIns: string[];
     try {
-      names = fs.list(configDir).filter((e) => e.kind === 'file' && e.name.endsWith('.conf')).map((e) => e.name);
+      dropIns = kubeletDropIns(fs, configDir);
     } catch (e) {
       const reason = e instanceof HostNotFound ? `kubelet --config-dir ${configDir} does not exist on the host` : e instanceof HostReadError ? `kubelet --config-dir: ${e.message}` : undefined;
       if (!reason) throw e;
       return { args: m, files, configDir, error: `${reason}: kubelet settings unknown`, warnings };
     }
-    for (const name of names) {
-      const err = apply(path.posix.join(configDir, name), 'drop-in');
+    for (const file of dropIns) {
+      const err = apply(file, 'drop-in');
       if (err) return { args: m, files, configDir, error: err, warnings };
     }
   }

@@ -8,6 +8,24 @@ export const ACCUMULATING_FLAGS = new Set([
 ]);
 
 /**
+ * Accumulating flags that are maps of `key=value` (component-base MapStringBool / MapStringString /
+ * ConfigurationMap): a later occurrence of a key replaces its value, `Gate=false,Gate=true` is true.
+ */
+const MAP_FLAGS = new Set(['feature-gates', 'runtime-config', 'node-labels']);
+
+/** Items of a map flag, each key once with its last value, in the order of their last setting. */
+function lastPerKey(items: string[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const key = (eq < 0 ? item : item.slice(0, eq)).trim();
+    byKey.delete(key);
+    byKey.set(key, item);
+  }
+  return [...byKey.values()];
+}
+
+/**
  * Whether repeated occurrences of a component's flag accumulate. The kubelet's --authorization-mode is
  * a plain string (the last one wins), unlike kube-apiserver's list of modes.
  */
@@ -72,7 +90,7 @@ export class ArgMap {
     if (!e || e.length === 0) return undefined;
     if (accumulates(this.component, flag)) {
       const items = e.flatMap((x) => x.value.split(',').map((s) => s.trim()).filter(Boolean));
-      return [...new Set(items)].join(',');
+      return (MAP_FLAGS.has(flag) ? lastPerKey(items) : [...new Set(items)]).join(',');
     }
     return e[e.length - 1]!.value;
   }
