@@ -52,6 +52,9 @@ export interface AggregatorDeps {
   now?: () => Date;
 }
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class Aggregator {
   readonly state: AggregatorState = { version: TOOL_VERSION, scans: { success: 0, failure: 0 }, running: false };
   private readonly store: ScanStore;
@@ -169,15 +172,42 @@ export class Aggregator {
     return renderMetrics(buildMetrics(this.state), opts);
   }
 
+  /**
+   * Run `fn` at `when`. setTimeout takes at most 2^31-1 ms (~24.8 days; a longer delay fires at once), so
+   * a later time (`@monthly`, `0 0 1 1 *`) is reached in steps.
+   */
+  private at(when: Date, fn: () => void): void {
+    if (this.stopped) return;
+    const wait = when.getTime() - this.now().getTime();
+    this.timer = wait > MAX_TIMER_MS ? setTimeout(() => this.at(when, fn), MAX_TIMER_MS) : setTimeout(fn, Math.max(0, wait));
+  }
+
+  /**
+   * The newest stored run, as the last successful scan until this process makes its own: a restart
+   * (an upgrade, a rescheduled pod) keeps the control metrics and the last-scan time instead of
+   * dropping them until the next scan, which made alerts resolve and fire again. Node states are not
+   * stored: their metrics wait for the first scan.
+   */
+  async restore(): Promise<void> {
+    try {
+      const run = await this.store.load('latest');
+      const finishedAt = new Date(run.finishedAt);
+      this.state.lastSuccess = { run, nodes: [], durationSeconds: Math.max(0, (finishedAt.getTime() - Date.parse(run.startedAt)) / 1000), finishedAt };
+      this.d.log(`restored the last stored scan (finished ${run.finishedAt}): its results are served until the next scan`);
+    } catch (e) {
+      this.d.log(`no stored scan restored: ${(e as Error).message}`);
+    }
+  }
+
   /** Start the schedule. */
   start(): void {
     const plan = (after: Date) => {
       if (this.stopped) return;
       const next = nextRun(this.o.schedule, after);
       this.state.nextScanAt = next;
-      this.timer = setTimeout(() => {
+      this.at(next, () => {
         void this.scan().then(() => plan(next.getTime() > this.now().getTime() ? next : this.now()));
-      }, Math.max(0, next.getTime() - this.now().getTime()));
+      });
     };
     if (this.o.scanOnStart) {
       const first = new Date(this.now().getTime() + this.o.initialDelayMs);

@@ -74,21 +74,27 @@ const sleep = (ms: number, stopped: Promise<void>): Promise<boolean> =>
 export async function runNodeAgent(o: NodeAgentOptions, d: NodeAgentDeps): Promise<'ok' | 'timeout' | 'error' | 'publish-failed'> {
   const random = d.random ?? Math.random;
   const stopped = d.stopped ?? new Promise<void>(() => undefined);
+  // The Node owns the snapshot, so that deleting the node deletes it. A lookup that fails (the API out
+  // of reach as the pod starts) is tried again before each publish until it answers.
   let owner: { name: string; uid: string } | undefined;
-  if (o.publish === 'configmap' && d.kube) {
+  let ownerKnown = !(o.publish === 'configmap' && d.kube);
+  const lookUpOwner = async (): Promise<void> => {
+    if (ownerKnown) return;
     try {
-      const uid = await d.kube.getNodeUid(o.request.node);
+      const uid = await d.kube!.getNodeUid(o.request.node);
+      ownerKnown = true;
       if (uid) owner = { name: o.request.node, uid };
       else d.log(`no Node named ${o.request.node} in the cluster: publishing without an owner (check --node-name / spec.nodeName)`);
     } catch (e) {
-      d.log(`cannot read Node ${o.request.node} (${(e as Error).message}): publishing without an owner`);
+      d.log(`cannot read Node ${o.request.node} (${(e as Error).message}): publishing without an owner for now; trying again before the next publish`);
     }
-  }
+  };
   // A DaemonSet rollout starts every node's agent at once: spread the first writes too (at most a minute).
   if (!o.once && o.jitter > 0 && (await sleep(Math.round(random() * Math.min(60_000, o.jitter * o.intervalMs)), stopped))) return 'ok';
   let last: 'ok' | 'timeout' | 'error' | 'publish-failed' = 'ok';
   for (;;) {
     try {
+      await lookUpOwner();
       last = (await nodeCycle(o, d, owner)).status;
     } catch (e) {
       last = 'publish-failed';

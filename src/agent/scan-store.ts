@@ -74,9 +74,35 @@ export function configMapsToScan(objects: ConfigMapObject[], scanId: string): Sc
   }
 }
 
+/** A scan id's time and sequence: `20261127-120000z-2` → ['20261127-120000z', 2]. */
+function idParts(id: string): [string, number] {
+  const m = /^(\d{8}-\d{6}z)(?:-(\d+))?$/.exec(id);
+  return m ? [m[1]!, Number(m[2] ?? 0)] : [id, 0];
+}
+
+/** Ids in the order their runs were stored (`-10` after `-9`). */
+export function compareScanIds(a: string, b: string): number {
+  const [ta, na] = idParts(a);
+  const [tb, nb] = idParts(b);
+  return ta < tb ? -1 : ta > tb ? 1 : na - nb;
+}
+
+/**
+ * The id of a run stored at `at`: its time, after every stored id. A second run in the same second (or
+ * an earlier time: the clock went back) continues after the newest id with `-N`, so ids keep the
+ * order runs were stored in, which `latest` and pruning follow.
+ */
+export function nextScanId(at: Date, taken: Iterable<string>): string {
+  const base = scanIdFor(at);
+  const newest = [...taken].filter((id) => SCAN_ID.test(id)).sort(compareScanIds).at(-1);
+  if (!newest || compareScanIds(newest, base) < 0) return base;
+  const [t, n] = idParts(newest);
+  return `${t}-${n + 1}`;
+}
+
 /** Complete scans (index present) by id, oldest first. */
 export function completeScanIds(objects: ConfigMapObject[]): string[] {
-  return [...new Set(objects.filter((o) => partOf(o) === 0 && idOf(o) && SCAN_ID.test(idOf(o)!)).map((o) => idOf(o)!))].sort();
+  return [...new Set(objects.filter((o) => partOf(o) === 0 && idOf(o) && SCAN_ID.test(idOf(o)!)).map((o) => idOf(o)!))].sort(compareScanIds);
 }
 
 /**
@@ -113,12 +139,9 @@ export class ScanStore {
     return this.kube.listConfigMaps(this.namespace, selectorFor(SCAN_COMPONENT));
   }
 
-  /** Store a run; ids are unique (a second run in the same second gets `-1`, `-2`…). */
+  /** Store a run under a new id after every stored one (nextScanId). */
   async save(run: ScanRun, at: Date, existing?: ConfigMapObject[]): Promise<StoredScan> {
-    const taken = new Set((existing ?? (await this.list())).map(idOf));
-    const base = scanIdFor(at);
-    let id = base;
-    for (let n = 1; taken.has(id); n++) id = `${base}-${n}`;
+    const id = nextScanId(at, (existing ?? (await this.list())).flatMap((o) => idOf(o) ?? []));
     const objects = scanToConfigMaps(run, id, this.namespace);
     for (const o of objects) await this.kube.applyConfigMap(o);
     return { id, name: scanConfigMapName(id), parts: objects.length };

@@ -18,6 +18,15 @@ import type { TargetKind } from '../model/status.js';
 import type { CollectStatus, SnapshotEnvelope } from './snapshot-envelope.js';
 
 /** ok: evaluated from a fresh snapshot; the others name why the node's node controls are errors. */
+/**
+ * The cluster target's name in every run, audited or failed: the same from run to run (waivers, SARIF
+ * fingerprints and `diff` follow target names), and no node can have it (node names are DNS names).
+ */
+export const CLUSTER_TARGET = 'cluster (Kubernetes API)';
+
+/** How far ahead of the aggregator a node's clock may be before its snapshot's time is not believed. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 export type NodeState = 'ok' | 'missing' | 'stale' | 'timeout' | 'error' | 'invalid';
 export const NODE_STATES: readonly NodeState[] = ['ok', 'missing', 'stale', 'timeout', 'error', 'invalid'];
 
@@ -147,9 +156,14 @@ export function assembleScan(inp: ScanInputs): ScanOutcome {
       continue;
     }
     const age = inp.now.getTime() - Date.parse(env.collectedAt);
-    if (age > inp.maxSnapshotAgeMs) {
+    if (age > inp.maxSnapshotAgeMs || -age > CLOCK_SKEW_MS) {
       const report: NodeReport = { ...base, state: 'stale' };
-      pending.push({ node, reason: `the snapshot of node ${node} is ${describeAge(age)} old (collected ${env.collectedAt}; limit ${describeAge(inp.maxSnapshotAgeMs)}): is its node agent running?`, report });
+      // A time ahead of ours says nothing about freshness: the node's clock is wrong (a stamp far ahead
+      // would otherwise stay "fresh" long after its agent stopped).
+      const reason = age > 0
+        ? `the snapshot of node ${node} is ${describeAge(age)} old (collected ${env.collectedAt}; limit ${describeAge(inp.maxSnapshotAgeMs)}): is its node agent running?`
+        : `the snapshot of node ${node} says it was collected at ${env.collectedAt}, ${describeAge(-age)} ahead of this aggregator's clock: its freshness cannot be told; check the node's time (NTP)`;
+      pending.push({ node, reason, report });
       reports.push(report);
       continue;
     }
@@ -188,11 +202,12 @@ export function assembleScan(inp: ScanInputs): ScanOutcome {
   nodeParts.sort((a, b) => a.snapshot.target.name.localeCompare(b.snapshot.target.name));
 
   if (clusterOk) {
-    parts.push({ benchmark: clusterOk.benchmark, snapshot: clusterOk.snapshot, results: clusterOk.results });
+    const snapshot: FactSnapshot = { ...clusterOk.snapshot, target: { kind: 'cluster', name: CLUSTER_TARGET } };
+    parts.push({ benchmark: clusterOk.benchmark, snapshot, results: clusterOk.results.map((r) => ({ ...r, target: CLUSTER_TARGET })) });
   } else if (clusterError !== undefined) {
     if (fallback) {
-      const snap = emptySnapshot({ kind: 'cluster', name: 'cluster' }, fallback.distro);
-      parts.push({ benchmark: fallback, snapshot: snap, results: unavailableResults(catalog, fallback, 'cluster', 'cluster', `the cluster audit failed: ${clusterError}`) });
+      const snap = emptySnapshot({ kind: 'cluster', name: CLUSTER_TARGET }, fallback.distro);
+      parts.push({ benchmark: fallback, snapshot: snap, results: unavailableResults(catalog, fallback, 'cluster', CLUSTER_TARGET, `the cluster audit failed: ${clusterError}`) });
     } else {
       warnings.push(`the cluster audit failed: ${clusterError}`);
     }

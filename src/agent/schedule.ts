@@ -1,6 +1,6 @@
 /**
  * When the aggregator scans: a five-field cron expression evaluated in UTC (`0 * * * *`), a macro
- * (`@hourly`, `@daily`, `@weekly`, `@monthly`) or a fixed period (`@every 30m`). Pure.
+ * (`@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`) or a fixed period (`@every 30m`). Pure.
  *
  * Cron fields: minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-7 (0 and 7 are
  * Sunday); each a `*`, a value, a range `a-b`, a step `*\/n` or `a-b/n`, or a comma list of those.
@@ -18,6 +18,8 @@ const MACROS: Record<string, string> = {
   '@midnight': '0 0 * * *',
   '@weekly': '0 0 * * 0',
   '@monthly': '0 0 1 * *',
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
 };
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

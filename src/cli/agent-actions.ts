@@ -139,6 +139,7 @@ export async function runAggregator(o: AggregateFlags): Promise<number> {
       return EXIT.ok;
     }
     const signal = onStopSignal();
+    await agg.restore(); // before serving: the first scrape already has the last results
     const { server, url } = await serve(agg, listen);
     log(`serving ${url}/metrics and /healthz; schedule ${schedule.text} (UTC), keeping ${o.keep} runs in namespace ${namespace}`);
     agg.start();

@@ -10,8 +10,11 @@ import type { ScanRun } from '../model/result.js';
 import { expireSavedWaivers, unwaiveSaved } from '../waivers/apply-waivers.js';
 import { summarise } from '../engine/scan-run.js';
 
-/** A scan report is a few megabytes at most; this bounds memory on a wrong file. */
-export const MAX_SCAN_BYTES = 64 * 1024 * 1024;
+/**
+ * Bounds memory on a wrong file. A run of the in-cluster aggregator grows with the nodes (~70 MB of
+ * JSON at 1,000 nodes, twice that as `agent scans --show` prints it): the bound leaves room for ~1,800.
+ */
+export const MAX_SCAN_BYTES = 256 * 1024 * 1024;
 
 let validator: ValidateFunction | undefined;
 

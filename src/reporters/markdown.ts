@@ -8,7 +8,7 @@ export const MARKDOWN_LIMIT = 60_000;
 /** Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML. */
 export function cell(s: string): string {
   return s
-    .replace(/\r?\n/g, ' ')
+    .replace(/\r\n|\r|\n/g, ' ') // a lone CR is a line break to CommonMark too
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

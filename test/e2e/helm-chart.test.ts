@@ -114,6 +114,18 @@ describe('helm chart', () => {
     expect(rke1[1]!.spec.template.spec.nodeSelector).toEqual({ 'node-role.kubernetes.io/etcd': 'true' });
     expect(rke1[1]!.spec.template.spec.volumes.map((v: { hostPath: { path: string } }) => v.hostPath.path)).toContain('/var/lib/etcd');
     expect(rke1[0]!.spec.template.spec.volumes.map((v: { hostPath: { path: string } }) => v.hostPath.path)).not.toContain('/var/lib/etcd');
+    // RKE1: "not etcd" is added to each of the user's required affinity terms (it replaced them), which the etcd DaemonSet keeps as they are.
+    const userTerms = [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] }, { matchExpressions: [{ key: 'pool', operator: 'In', values: ['infra'] }] }];
+    const withAffinity = objectsOf(template(path.join(CHART, 'ci', 'rke1-values.yaml'), ['--set-json', `node.affinity=${JSON.stringify({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: userTerms } } })}`]))
+      .filter((o) => o.kind === 'DaemonSet') as unknown as { spec: { template: { spec: Record<string, Loose> } } }[];
+    const notEtcd = { key: 'node-role.kubernetes.io/etcd', operator: 'NotIn', values: ['true'] };
+    expect(withAffinity[0]!.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual(
+      userTerms.map((t) => ({ matchExpressions: [...t.matchExpressions, notEtcd] })),
+    );
+    expect(withAffinity[1]!.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual(userTerms);
+    expect(rke1[0]!.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{ matchExpressions: [notEtcd] }]);
+    // The alerts follow the aggregator: without it, its metrics are absent for good.
+    expect(objectsOf(template(path.join(CHART, 'ci', 'nodes-only-values.yaml'), ['--set', 'prometheusRule.enabled=true'])).some((o) => o.kind === 'PrometheusRule')).toBe(false);
     // node.hostLocalIpam: host-local IPAM's reservations, mounted only where asked (a Directory hostPath must exist).
     expect(rke1[0]!.spec.template.spec.volumes.map((v: { hostPath: { path: string; type: string } }) => `${v.hostPath.path} ${v.hostPath.type}`)).toContain('/var/lib/cni/networks Directory');
   });
@@ -159,6 +171,8 @@ describe('helm chart', () => {
       [['--set', 'node.intervall=5m'], /additional properties 'intervall'/],
       [['--set', 'node.interval=soon'], /interval/],
       [['--set', 'aggregator.keep=0'], /keep/],
+      [['--set', 'aggregator.schedule=@fortnightly'], /schedule/],
+      [['--set', 'aggregator.schedule=0 * * *'], /schedule/],
       [['--set', 'image.digest=latest'], /digest/],
       [['--set-json', 'aggregator.waivers=[{"check":"x","control":"1.1","target":"*","reason":"r","owner":"o","expires":"2027-01-01"}]'], /waivers/],
     ];
@@ -236,6 +250,23 @@ describe('rendered manifests on a real API server (server-side dry run)', () => 
     expect(count).toBeGreaterThan(60);
     // Nothing was created: the dry run leaves the namespace empty.
     expect((await cp.request('GET', `/apis/apps/v1/namespaces/${NAMESPACE}/daemonsets`)).json<{ items: unknown[] }>().items).toEqual([]);
+  });
+
+  it('a release name as long as Helm allows (53) still gives names the API server accepts (CronJob ≤ 52, Service ≤ 63)', async () => {
+    const release = 'cis-audit-team-platform-production-cluster-eu-west-01';
+    expect(release).toHaveLength(53);
+    const r = helm(['template', release, CHART, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, '-f', path.join(CHART, 'ci', 'remediation-values.yaml'), '--set', 'distro=rke1']);
+    expect(r.code, r.stderr).toBe(0);
+    const objects = objectsOf(r.stdout);
+    expect(objects.some((o) => o.kind === 'CronJob')).toBe(true);
+    for (const o of objects) {
+      const res = await resourceOf(o.apiVersion, o.kind);
+      const base = o.apiVersion.includes('/') ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+      const ns = res.namespaced ? `/namespaces/${o.metadata.namespace ?? NAMESPACE}` : '';
+      const q = new URLSearchParams({ dryRun: 'All', fieldManager: 'helm-chart-test', fieldValidation: 'Strict', force: 'true' });
+      const put = await cp.request('PATCH', `${base}${ns}/${res.name}/${o.metadata.name}?${q}`, JSON.stringify(o), { 'content-type': 'application/apply-patch+yaml' });
+      expect(put.status, `${o.kind} ${o.metadata.name}: ${put.body}`).toBeLessThan(300);
+    }
   });
 
   it('the API server refuses a manifest with a mistake (the dry run is a real check)', async () => {

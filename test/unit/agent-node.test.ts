@@ -122,6 +122,31 @@ describe('node agent', () => {
     expect(kube.configMaps.get('ns/rke-harden-snapshot-rke1-worker-2')?.metadata.ownerReferences).toBeUndefined();
   });
 
+  it('a Node lookup that failed at start is tried again: the next snapshot is owned by its Node (deleted with it)', async () => {
+    const kube = new MemoryAgentKube();
+    kube.nodes.set('rke1-worker-2', 'uid-42');
+    kube.failures.set('get node', new Error('connection refused'));
+    const owners: unknown[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    let cycles = 0;
+    await runNodeAgent(
+      { request: req, namespace: 'ns', timeoutMs: 5_000, intervalMs: 20, jitter: 0, once: false, publish: 'configmap' },
+      {
+        collector: async (r, t) => {
+          owners.push(kube.configMaps.get('ns/rke-harden-snapshot-rke1-worker-2')?.metadata.ownerReferences);
+          if (++cycles === 2) stop();
+          return inProcessCollector()(r, t);
+        },
+        kube,
+        log: () => undefined,
+        stopped,
+      },
+    );
+    expect(owners[1]).toBeUndefined(); // the first publish had no owner
+    expect(kube.configMaps.get('ns/rke-harden-snapshot-rke1-worker-2')!.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: 'rke1-worker-2', uid: 'uid-42' }]);
+  });
+
   it('`agent node --once --publish stdout` prints the envelope', async () => {
     const r = await runCli(['agent', 'node', '--host-root', root, '--proc-dir', path.join(root, 'proc'), '--node-name', 'w2', '--publish', 'stdout', '--once', '--in-process']);
     expect(r.code, r.stderr).toBe(0);

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectSnapshot } from '../../src/agent/collect.js';
 import { MemoryAgentKube } from '../../src/agent/memory-kube.js';
-import { assembleScan, unavailableResults, type ScanInputs } from '../../src/agent/scan.js';
-import { configMapsToScan, planPrune, ScanStore, scanToConfigMaps } from '../../src/agent/scan-store.js';
+import { assembleScan, CLUSTER_TARGET, unavailableResults, type ScanInputs } from '../../src/agent/scan.js';
+import { compareScanIds, configMapsToScan, nextScanId, planPrune, ScanStore, scanToConfigMaps } from '../../src/agent/scan-store.js';
 import type { SnapshotEnvelope } from '../../src/agent/snapshot-envelope.js';
 import { catalogSysctls } from '../../src/agent/sysctls.js';
 import { loadCatalog, type Catalog } from '../../src/catalog/load-catalog.js';
@@ -67,6 +67,9 @@ describe('aggregator scan', () => {
     expect(errorsOf('gone-1')[0]!.reason).toMatch(/node gone-1 published no snapshot/);
     expect(errorsOf('server-old')[0]!.reason).toMatch(/is 3 h old/);
     expect(errorsOf('slow-1')[0]!.reason).toMatch(/timed out .*did not finish within 120 s/);
+    // A node whose clock runs ahead: its snapshot's time says nothing about freshness.
+    const ahead = assembleScan(inputs({ envelopes: [env('agent-1'), env('server-1', { collectedAt: new Date(NOW.getTime() + 30 * 24 * 3600_000).toISOString() })], nodes: ['agent-1', 'server-1'] }));
+    expect(ahead.nodes[1]).toMatchObject({ node: 'server-1', state: 'stale', reason: expect.stringMatching(/ahead of this aggregator's clock: its freshness cannot be told; check the node's time/) });
     expect(errorsOf('bad-1')[0]!.reason).toMatch(/cannot be read: does not gunzip/);
     // Same controls for every target; the statuses other than error are what a node target gives.
     const controls = (node: string) => out.run.results.filter((r) => r.target === node).map((r) => r.controlId);
@@ -89,11 +92,14 @@ describe('aggregator scan', () => {
     const bench = catalog.benchmarks.get('rke2-cis-1.12')!;
     const clusterSnap: FactSnapshot = { target: { kind: 'cluster', name: 'in-cluster' }, distro: 'rke2', k8sVersion: 'v1.32.10+rke2r1', facts: {}, errors: {}, absent: {}, warnings: [] };
     const ok = assembleScan(inputs({ envelopes: [env('server-1')], nodes: ['server-1'], cluster: { snapshot: clusterSnap, benchmark: bench, results: evaluateBenchmark(bench, catalog.checks, clusterSnap) } }));
-    expect(ok.run.targets.map((t) => [t.kind, t.name])).toEqual([['cluster', 'in-cluster'], ['node', 'server-1']]);
+    expect(ok.run.targets.map((t) => [t.kind, t.name])).toEqual([['cluster', CLUSTER_TARGET], ['node', 'server-1']]);
+    expect(ok.run.results.filter((r) => r.target === CLUSTER_TARGET)).toHaveLength(bench.controls.length);
 
     const failed = assembleScan(inputs({ envelopes: [env('server-1')], nodes: ['server-1'], cluster: { error: 'HTTP 403: forbidden' } }));
     expect(failed.clusterError).toBe('HTTP 403: forbidden');
-    const clusterResults = failed.run.results.filter((r) => r.target === 'cluster');
+    // The same name as an audited cluster, and no node can be called so (a node named `cluster` was mixed with it).
+    expect(failed.run.targets[0]).toEqual(expect.objectContaining({ kind: 'cluster', name: CLUSTER_TARGET }));
+    const clusterResults = failed.run.results.filter((r) => r.target === CLUSTER_TARGET);
     expect(clusterResults.some((r) => r.status === 'error' && r.reason === 'the cluster audit failed: HTTP 403: forbidden')).toBe(true);
     expect(clusterResults.filter((r) => r.status === 'error').every((r) => catalog.checks.get(r.checkId!)!.decidedBy.includes('cluster'))).toBe(true);
   });
@@ -135,6 +141,16 @@ describe('aggregator scan', () => {
       'ns/rke-harden-scan-20261127-120000z-3', 'ns/rke-harden-scan-20261127-120000z-4', 'ns/rke-harden-scan-20261127-130000z',
     ]);
     expect(await store.load('latest')).toEqual(out.run);
+  });
+
+  it('ids keep the order runs were stored in: -10 after -9, a freed id is not reused, a clock that went back continues after the newest', () => {
+    expect(nextScanId(new Date('2026-11-27T12:00:00Z'), [])).toBe('20261127-120000z');
+    expect(nextScanId(new Date('2026-11-27T12:00:00Z'), ['20261127-120000z-9'])).toBe('20261127-120000z-10'); // the base itself was pruned
+    expect(['20261127-120000z-10', '20261127-120000z-9', '20261127-115959z', '20261127-120000z'].sort(compareScanIds)).toEqual([
+      '20261127-115959z', '20261127-120000z', '20261127-120000z-9', '20261127-120000z-10',
+    ]);
+    // The aggregator's clock went back an hour: the new run still comes after the stored ones (latest, prune).
+    expect(nextScanId(new Date('2026-11-27T11:00:00Z'), ['20261127-120000z', '20261127-120200z'])).toBe('20261127-120200z-1');
   });
 
   it('prune removes parts whose index is gone, but not those of the run being written', () => {

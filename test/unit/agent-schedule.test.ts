@@ -49,6 +49,7 @@ describe('agent schedule', () => {
     expect(() => parseSchedule('0 0 * 13 *')).toThrow(/month field/);
     expect(() => parseSchedule('*/0 * * * *')).toThrow(/step/);
     expect(() => parseSchedule('@yearly-ish')).toThrow(/unknown macro/);
+    expect(nextRun(parseSchedule('@yearly'), at('2026-11-28T00:00:00Z')).toISOString()).toBe('2027-01-01T00:00:00.000Z');
     expect(() => nextRun(parseSchedule('0 0 31 2 *'), at('2026-01-01T00:00:00Z'))).toThrow(/never fires/);
   });
 

@@ -164,6 +164,44 @@ describe('aggregator metrics', () => {
     expect(agg.healthy().ok).toBe(true);
   });
 
+  it('a new aggregator (a restarted pod) serves the last stored run until its first scan', async () => {
+    const first = new Aggregator(
+      { namespace: NS, schedule: parseSchedule('@every 1h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 },
+      { kube, catalog, auditCluster: clusterAudit, log: () => undefined },
+    );
+    const rec = (await first.scan())!;
+    const logs: string[] = [];
+    const restarted = new Aggregator(
+      { namespace: NS, schedule: parseSchedule('@every 1h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 },
+      { kube, catalog, auditCluster: clusterAudit, log: (l) => logs.push(l) },
+    );
+    await restarted.restore();
+    const m = parseExposition(await restarted.metricsText());
+    expect(m.get('rke_harden_control_status')!.samples.length).toBe(rec.run.results.length);
+    expect(m.get('rke_harden_last_successful_scan_timestamp_seconds')!.samples[0]!.value).toBe(Math.round(Date.parse(rec.run.finishedAt)) / 1000);
+    expect(logs.join()).toMatch(/restored the last stored scan/);
+    // Nothing stored: nothing restored, and said so.
+    const empty = new Aggregator(
+      { namespace: 'elsewhere', schedule: parseSchedule('@every 1h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 },
+      { kube, catalog, auditCluster: clusterAudit, log: (l) => logs.push(l) },
+    );
+    await empty.restore();
+    expect(empty.state.lastSuccess).toBeUndefined();
+    expect(logs.at(-1)).toMatch(/no stored scan restored: no scans stored in namespace elsewhere/);
+  });
+
+  it('a schedule further away than setTimeout can wait (~24.8 days) waits, instead of firing at once', async () => {
+    const agg = new Aggregator(
+      { namespace: NS, schedule: parseSchedule('@every 720h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 },
+      { kube, catalog, auditCluster: clusterAudit, log: () => undefined },
+    );
+    agg.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await agg.stop();
+    expect(agg.state.scans.success + agg.state.scans.failure).toBe(0);
+    expect(agg.state.nextScanAt!.getTime() - Date.now()).toBeGreaterThan(29 * 24 * 3600_000);
+  });
+
   it('runs on its schedule and stops cleanly', async () => {
     const agg = new Aggregator(
       { namespace: NS, schedule: parseSchedule('@every 1s'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: true, initialDelayMs: 10 },

@@ -113,6 +113,7 @@ describe('Markdown', () => {
 
   it('cells cannot break the table or inject HTML; code spans survive backticks', () => {
     expect(cell('a|b\nc <b>x</b>')).toBe('a\\|b c &lt;b&gt;x&lt;/b&gt;');
+    expect(cell('one\rtwo\r\nthree')).toBe('one two three'); // a lone CR would end the table row too
     expect(code('a`b')).toBe('``a`b``');
     expect(code('`x`')).toBe('`` `x` ``');
     const md = renderMarkdown(run([{ ...sample[0]!, title: HOSTILE }]), ctx);

@@ -3,16 +3,20 @@
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* Release-scoped name: the release name, with the chart name unless the release already has it. */}}
+{{/*
+Release-scoped name: the release name, with the chart name unless the release already has it. Cut to
+42 characters, so that every name made from it stays valid with its suffix: the longest is the
+CronJob's `-remediate` (a CronJob name may have 52), then `-node-etcd` and `-metrics` (63).
+*/}}
 {{- define "rke-harden.fullname" -}}
 {{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | trunc 42 | trimSuffix "-" -}}
 {{- else -}}
 {{- $name := default .Chart.Name .Values.nameOverride -}}
 {{- if contains $name .Release.Name -}}
-{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- .Release.Name | trunc 42 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 42 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
