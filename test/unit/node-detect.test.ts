@@ -129,3 +129,37 @@ describe('roles', () => {
     expect(run.warnings.join()).toMatch(/etcd user uid 52034 differs from etcd group gid 52035: RKE runs etcd as 52034:52034/);
   });
 });
+
+describe('RKE2 data-dir', () => {
+  /** The fixture with RKE2's data directory moved to `to`: every path in files, links and argv. */
+  const moved = (to: string, tellWith: 'config' | 'flag' | 'nothing') => (s: Parameters<Parameters<typeof tree>[1] & object>[0]) => {
+    const from = '/var/lib/rancher/rke2';
+    const swap = (t: string) => t.split(from).join(to);
+    s.files = Object.fromEntries(Object.entries(s.files).map(([p, f]) => [swap(p), typeof f === 'string' ? swap(f) : { ...f, ...(f.content !== undefined ? { content: swap(f.content) } : {}), ...(f.symlink ? { symlink: swap(f.symlink) } : {}) }]));
+    s.processes = s.processes.map((p) => ({ ...p, argv: p.argv.map(swap) }));
+    const config = s.files['/etc/rancher/rke2/config.yaml'];
+    if (tellWith === 'config' && config && typeof config !== 'string') config.content = `${config.content}\ndata-dir: ${to}\n`;
+    if (tellWith === 'flag') s.processes = s.processes.map((p) => (/(^|\/)rke2$/.test(p.argv[0]!) ? { ...p, argv: [...p.argv, '--data-dir', to] } : p));
+  };
+  const verdicts = (root: string) => Object.fromEntries(auditNode({ hostRoot: root }).run.results.map((r) => [r.controlId, r.status]));
+
+  it('a server whose data-dir moved is audited where RKE2 keeps its files: the same verdicts as at the default place', () => {
+    const base = verdicts(tree('rke2-server-hardened'));
+    for (const how of ['config', 'flag', 'nothing'] as const) {
+      const root = tree('rke2-server-hardened', moved('/opt/rke2', how));
+      const { snapshot } = auditNode({ hostRoot: root });
+      expect(snapshot.warnings.join('\n'), how).toMatch(/RKE2 data directory \/opt\/rke2 \(from /);
+      expect(verdicts(root), how).toEqual(base);
+    }
+  });
+
+  it('a crash-looping kube-apiserver under a moved data-dir is an error (configured, no process), not notApplicable', () => {
+    const root = tree('rke2-server-hardened', (s) => {
+      moved('/opt/rke2', 'config')(s);
+      s.processes = s.processes.filter((p) => p.argv[0] !== 'kube-apiserver' && !p.argv[0]!.endsWith('/kube-apiserver'));
+    });
+    const r = auditNode({ hostRoot: root }).run.results.find((x) => x.controlId === '1.2.1')!;
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/configured on this node \(\/opt\/rke2\/agent\/pod-manifests\/kube-apiserver\.yaml\)/);
+  });
+});

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { rke2ProfileFact } from '../../src/collectors/node/rke2-profile.js';
+import { readRke2NodeConfig } from '../../src/collectors/node/rke2-node-config.js';
+import type { ProcessInfo } from '../../src/collectors/node/ports.js';
+
+const profileOf = (fs: HostFs, procs: Pick<ProcessInfo, 'pid' | 'argv'>[]) => rke2ProfileFact(readRke2NodeConfig(fs, procs as ProcessInfo[]));
 import { HostNotFound, type HostFs } from '../../src/collectors/node/ports.js';
 
 function fsOf(files: Record<string, string>): HostFs {
@@ -20,7 +24,7 @@ function fsOf(files: Record<string, string>): HostFs {
 
 describe('RKE2 profile on a node', () => {
   it('a drop-in wins over config.yaml, with the drop-in\'s position', () => {
-    const f = rke2ProfileFact(fsOf({
+    const f = profileOf(fsOf({
       '/etc/rancher/rke2/config.yaml': 'profile: cis-1.23\n',
       '/etc/rancher/rke2/config.yaml.d/50-rancher.yaml': 'node-ip: 1.2.3.4\nprofile: cis\n',
     }), []);
@@ -28,7 +32,7 @@ describe('RKE2 profile on a node', () => {
   });
 
   it('--profile on the rke2 process wins over the files', () => {
-    const f = rke2ProfileFact(fsOf({ '/etc/rancher/rke2/config.yaml': 'profile: etcd\n' }), [{ pid: 7, argv: ['/usr/local/bin/rke2', 'server', '--profile', 'cis'] }]);
+    const f = profileOf(fsOf({ '/etc/rancher/rke2/config.yaml': 'profile: etcd\n' }), [{ pid: 7, argv: ['/usr/local/bin/rke2', 'server', '--profile', 'cis'] }]);
     expect(f).toMatchObject({ value: 'cis', source: 'process' });
   });
 
@@ -39,11 +43,11 @@ describe('RKE2 profile on a node', () => {
       '/etc/rke2/custom.yaml.d/10-cis.YML': 'profile: cis\n',
     };
     for (const argv of [['/usr/local/bin/rke2', 'agent', '--config', '/etc/rke2/custom.yaml'], ['rke2', 'server', '-c=/etc/rke2/custom.yaml']]) {
-      expect(rke2ProfileFact(fsOf(files), [{ pid: 9, argv }])).toMatchObject({ value: 'cis', layer: "/etc/rke2/custom.yaml.d/10-cis.YML (the rke2 process's --config) profile" });
+      expect(profileOf(fsOf(files), [{ pid: 9, argv }])).toMatchObject({ value: 'cis', layer: "/etc/rke2/custom.yaml.d/10-cis.YML (the rke2 process's --config) profile" });
     }
   });
 
   it('no config at all: no fact (the check says the profile is not set)', () => {
-    expect(rke2ProfileFact(fsOf({}), [])).toBeUndefined();
+    expect(profileOf(fsOf({}), [])).toBeUndefined();
   });
 });

@@ -3,12 +3,14 @@ import { emptySnapshot, type Fact, type FactSnapshot } from '../../model/fact.js
 import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFacts } from './apiserver-files.js';
 import { structuredAuthFacts } from './structured-auth-files.js';
 import { componentFlags, identifyComponent, NODE_COMPONENTS, valueLooksSecret, type FlagOccurrence, type NodeComponent } from './argv.js';
-import { detectDistro, detectK8sVersion, dockerComponentContainers, exists, RKE1_SSL, RKE2_AGENT, RKE2_MANIFESTS, RKE2_SERVER, type Distro } from './detect.js';
+import { detectDistro, detectK8sVersion, dockerComponentContainers, exists, RKE1_SSL, type Distro } from './detect.js';
 import { etcdConfigArgs } from './etcd-config.js';
 import { collectSet, membersFacts, setFacts, setFactsAcross, singleFileFacts, type FileContext, type FileFacts, type Member } from './file-facts.js';
 import { loadHostIds } from './host-ids.js';
 import { kubeletArgs } from './kubelet-config.js';
 import { rke2ProfileFact } from './rke2-profile.js';
+import { findRke2Layout, rke2LayoutAt, DEFAULT_RKE2_DATA_DIR, type Rke2Layout } from './rke2-layout.js';
+import { readRke2NodeConfig, type Rke2NodeConfig } from './rke2-node-config.js';
 import { NODE_ROLES, type NodeRole } from './node-roles.js';
 import { HostNotFound, HostReadError, type HostFs, type HostStat, type ProcessInfo, type ProcTable } from './ports.js';
 
@@ -102,11 +104,23 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
     if (id) found.set(id.component, [...(found.get(id.component) ?? []), p]);
   }
 
-  // 2. Distro and version.
+  // 2. Distro, RKE2's own configuration and data directory, and version.
   const distro = opts.distro ?? detectDistro(fs, procs, found).distro;
+  let rke2Config: Rke2NodeConfig | undefined;
+  let rke2ConfigError: string | undefined;
+  if (distro === 'rke2') {
+    try {
+      rke2Config = readRke2NodeConfig(fs, procs);
+    } catch (e) {
+      if (e instanceof HostReadError || (e as { code?: string }).code === 'input') rke2ConfigError = (e as Error).message;
+      else throw e;
+    }
+  }
+  const layout: Rke2Layout = distro === 'rke2' ? findRke2Layout(rke2Config, [...found.values()].flat()) : rke2LayoutAt(DEFAULT_RKE2_DATA_DIR, 'the default');
+  if (layout.dataDir !== DEFAULT_RKE2_DATA_DIR) warnings.push(`RKE2 data directory ${layout.dataDir} (from ${layout.why}): its files are read there`);
   let k8sVersion = opts.k8sVersion;
   if (!k8sVersion) {
-    const v = detectK8sVersion(distro, fs, found, warnings);
+    const v = detectK8sVersion(distro, fs, found, warnings, layout);
     if (v) {
       k8sVersion = v.version;
       warnings.push(`Kubernetes ${v.version} (from ${v.why})`);
@@ -117,7 +131,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   const configured = new Map<NodeComponent, string>();
   if (distro === 'rke2') {
     for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd', 'kube-proxy'] as NodeComponent[]) {
-      const m = `${RKE2_MANIFESTS}/${c}.yaml`;
+      const m = `${layout.manifests}/${c}.yaml`;
       if (exists(fs, m)) configured.set(c, m);
     }
   } else {
@@ -235,7 +249,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   const etcdProc = running.get('etcd')?.proc;
   const etcdUids = new Set<number>([etcdUid, etcdProc?.uid].filter((u): u is number => u !== undefined && u !== 0));
   const ctx: FileContext = { fs, ids };
-  for (const part of fileFacts(ctx, distro, args, etcdUids, kubeletFiles, errors['kubelet.args'])) {
+  for (const part of fileFacts(ctx, distro, layout, args, etcdUids, kubeletFiles, errors['kubelet.args'])) {
     facts.push(...part.facts);
     Object.assign(errors, part.errors);
   }
@@ -256,15 +270,10 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
     }
   }
 
-  if (distro === 'rke2') {
-    try {
-      const profile = rke2ProfileFact(fs, procs);
-      if (profile) facts.push(profile);
-    } catch (e) {
-      if (e instanceof HostReadError) errors['rke2.profile'] = e.message;
-      else if ((e as { code?: string }).code === 'input') errors['rke2.profile'] = (e as Error).message;
-      else throw e;
-    }
+  if (rke2ConfigError) errors['rke2.profile'] = rke2ConfigError;
+  else if (rke2Config) {
+    const profile = rke2ProfileFact(rke2Config);
+    if (profile) facts.push(profile);
   }
 
   const hostname = proc.hostname() ?? readHostname(fs);
@@ -300,6 +309,7 @@ const SYSTEMD_KUBELET_UNITS = [
 function fileFacts(
   ctx: FileContext,
   distro: Distro,
+  layout: Rke2Layout,
   args: Map<NodeComponent, ArgMap>,
   etcdUids: Set<number>,
   kubelet: KubeletFiles | undefined,
@@ -315,7 +325,7 @@ function fileFacts(
 
   for (const [name, c] of [['apiserver-manifest', 'kube-apiserver'], ['controller-manager-manifest', 'kube-controller-manager'], ['scheduler-manifest', 'kube-scheduler'], ['etcd-manifest', 'etcd']] as const) {
     // RKE1 runs components as containers: there are no pod spec files to look for.
-    out.push(singleFileFacts(ctx, name, rke2 ? [`${RKE2_MANIFESTS}/${c}.yaml`] : []));
+    out.push(singleFileFacts(ctx, name, rke2 ? [`${layout.manifests}/${c}.yaml`] : []));
   }
   const cniDir = flag('kubelet', 'cni-conf-dir')[0] ?? '/etc/cni/net.d';
   // The CNI files as Rancher's 1.1.9/1.1.10 read them: every regular file of the configuration
@@ -330,12 +340,12 @@ function fileFacts(
       opts: { recursive: true, match: () => true, exclude: { test: (rel) => /^[^/]+\/lock$/.test(rel), why: 'host-local IPAM lock files, 0750 by design and empty' } },
     },
   ]));
-  out.push(singleFileFacts(ctx, 'etcd-data-dir', rke2 ? [`${RKE2_SERVER}/db/etcd`] : ['/var/lib/etcd']));
-  out.push(singleFileFacts(ctx, 'admin-kubeconfig', rke2 ? [`${RKE2_SERVER}/cred/admin.kubeconfig`] : []));
-  out.push(singleFileFacts(ctx, 'scheduler-kubeconfig', [...flag('kube-scheduler', 'kubeconfig'), rke2 ? `${RKE2_SERVER}/cred/scheduler.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-scheduler.yaml`]));
-  out.push(singleFileFacts(ctx, 'controller-manager-kubeconfig', [...flag('kube-controller-manager', 'kubeconfig'), rke2 ? `${RKE2_SERVER}/cred/controller.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-controller-manager.yaml`]));
+  out.push(singleFileFacts(ctx, 'etcd-data-dir', rke2 ? [`${layout.server}/db/etcd`] : ['/var/lib/etcd']));
+  out.push(singleFileFacts(ctx, 'admin-kubeconfig', rke2 ? [`${layout.server}/cred/admin.kubeconfig`] : []));
+  out.push(singleFileFacts(ctx, 'scheduler-kubeconfig', [...flag('kube-scheduler', 'kubeconfig'), rke2 ? `${layout.server}/cred/scheduler.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-scheduler.yaml`]));
+  out.push(singleFileFacts(ctx, 'controller-manager-kubeconfig', [...flag('kube-controller-manager', 'kubeconfig'), rke2 ? `${layout.server}/cred/controller.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-controller-manager.yaml`]));
 
-  const pki = rke2 ? `${RKE2_SERVER}/tls` : RKE1_SSL;
+  const pki = rke2 ? `${layout.server}/tls` : RKE1_SSL;
   // Files the distro hands to etcd on purpose (RKE2 profile cis: server/tls/etcd; RKE1 etcd uid/gid:
   // kube-etcd-*.pem) would fail every hardened cluster's root:root ownership check.
   const etcdOwned = rke2 ? (rel: string) => rel === 'etcd' || rel.startsWith('etcd/') : (rel: string) => /^kube-etcd-.*\.pem$/.test(rel);
@@ -349,10 +359,10 @@ function fileFacts(
   out.push(setFacts(ctx, 'pki-keys', pki, { recursive: true, match: rke2 ? (r) => r.endsWith('.key') : (r) => r.endsWith('-key.pem') }));
 
   out.push(singleFileFacts(ctx, 'kubelet-service', SYSTEMD_KUBELET_UNITS));
-  out.push(singleFileFacts(ctx, 'proxy-kubeconfig', [...flag('kube-proxy', 'kubeconfig'), rke2 ? `${RKE2_AGENT}/kubeproxy.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-proxy.yaml`]));
-  out.push(singleFileFacts(ctx, 'kubelet-kubeconfig', [...flag('kubelet', 'kubeconfig'), rke2 ? `${RKE2_AGENT}/kubelet.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-node.yaml`]));
-  out.push(singleFileFacts(ctx, 'kubelet-ca', [...flag('kubelet', 'client-ca-file'), rke2 ? `${RKE2_AGENT}/client-ca.crt` : `${RKE1_SSL}/kube-ca.pem`]));
-  out.push(kubeletConfigFacts(ctx, rke2, kubelet, kubeletError));
+  out.push(singleFileFacts(ctx, 'proxy-kubeconfig', [...flag('kube-proxy', 'kubeconfig'), rke2 ? `${layout.agent}/kubeproxy.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-proxy.yaml`]));
+  out.push(singleFileFacts(ctx, 'kubelet-kubeconfig', [...flag('kubelet', 'kubeconfig'), rke2 ? `${layout.agent}/kubelet.kubeconfig` : `${RKE1_SSL}/kubecfg-kube-node.yaml`]));
+  out.push(singleFileFacts(ctx, 'kubelet-ca', [...flag('kubelet', 'client-ca-file'), rke2 ? `${layout.agent}/client-ca.crt` : `${RKE1_SSL}/kube-ca.pem`]));
+  out.push(kubeletConfigFacts(ctx, rke2 ? layout : undefined, kubelet, kubeletError));
   return out;
 }
 
@@ -368,13 +378,13 @@ interface KubeletFiles {
  * the directory when there is one. Only stat is needed, so a drop-in that cannot be parsed still
  * has its mode and owner checked.
  */
-function kubeletConfigFacts(ctx: FileContext, rke2: boolean, kubelet: KubeletFiles | undefined, kubeletError: string | undefined): FileFacts {
+function kubeletConfigFacts(ctx: FileContext, rke2: Rke2Layout | undefined, kubelet: KubeletFiles | undefined, kubeletError: string | undefined): FileFacts {
   // kubelet reads the drop-ins of subdirectories too (kubeletDropIns).
   const conf = { recursive: true, match: (r: string) => r.endsWith('.conf') };
-  const rke2Dir = `${RKE2_AGENT}/etc/kubelet.conf.d`;
+  const rke2Dir = rke2 ? `${rke2.agent}/etc/kubelet.conf.d` : undefined;
   if (!kubelet) {
     // The kubelet's command line is unknown: RKE2's drop-in directory is the only place to look.
-    if (rke2 && exists(ctx.fs, rke2Dir)) return setFacts(ctx, 'kubelet-config', rke2Dir, conf);
+    if (rke2Dir && exists(ctx.fs, rke2Dir)) return setFacts(ctx, 'kubelet-config', rke2Dir, conf);
     if (kubeletError) return { facts: [], errors: { 'file.kubelet-config': kubeletError } };
     return { facts: [{ key: 'file.kubelet-config.exists', value: 'false', source: 'file', layer: 'kubelet not running here' }], errors: {} };
   }

@@ -4,10 +4,8 @@ import { NODE_COMPONENTS, type NodeComponent } from './argv.js';
 import { isMap, readHostYaml } from './host-yaml.js';
 import { HostNotFound, HostReadError, type HostFs, type ProcessInfo } from './ports.js';
 import { oncePerObject } from '../../once-per-object.js';
+import type { Rke2Layout } from './rke2-layout.js';
 
-export const RKE2_SERVER = '/var/lib/rancher/rke2/server';
-export const RKE2_AGENT = '/var/lib/rancher/rke2/agent';
-export const RKE2_MANIFESTS = `${RKE2_AGENT}/pod-manifests`;
 export const RKE1_SSL = '/etc/kubernetes/ssl';
 const DOCKER_CONTAINERS = '/var/lib/docker/containers';
 const MAX_CONTAINERS = 1000;
@@ -112,14 +110,14 @@ function compareTags(a: string, b: string): number {
  * (`/var/lib/rancher/rke2/data/v1.31.4-rke2r1-<hash>/bin/kubelet`), the static pod images, or the
  * data directory; RKE1 from the component containers' images (`rancher/hyperkube:v1.28.9-rancher1`).
  */
-export function detectK8sVersion(distro: Distro, fs: HostFs, components: Map<NodeComponent, ProcessInfo[]>, warnings: string[]): { version: string; why: string } | undefined {
+export function detectK8sVersion(distro: Distro, fs: HostFs, components: Map<NodeComponent, ProcessInfo[]>, warnings: string[], rke2: Rke2Layout): { version: string; why: string } | undefined {
   if (distro === 'rke2') {
     for (const p of components.get('kubelet') ?? []) {
       const m = RKE2_TAG.exec(p.argv[0] ?? '');
       if (m) return { version: `${m[1]}+${m[2]}`, why: `kubelet binary ${p.argv[0]}` };
     }
     for (const c of ['kube-apiserver', 'kube-proxy', 'kube-controller-manager', 'kube-scheduler']) {
-      const file = `${RKE2_MANIFESTS}/${c}.yaml`;
+      const file = `${rke2.manifests}/${c}.yaml`;
       for (const image of imagesOfManifest(fs, file)) {
         const m = RKE2_TAG.exec(image);
         if (m) return { version: `${m[1]}+${m[2]}`, why: `image ${image} in ${file}` };
@@ -127,15 +125,15 @@ export function detectK8sVersion(distro: Distro, fs: HostFs, components: Map<Nod
     }
     let dirs: string[] = [];
     try {
-      dirs = fs.list('/var/lib/rancher/rke2/data').map((e) => e.name).filter((n) => RKE2_TAG.test(n)).sort(compareTags);
+      dirs = fs.list(`${rke2.dataDir}/data`).map((e) => e.name).filter((n) => RKE2_TAG.test(n)).sort(compareTags);
     } catch {
       dirs = [];
     }
     const newest = dirs.at(-1);
     if (newest) {
       const m = RKE2_TAG.exec(newest)!;
-      if (dirs.length > 1) warnings.push(`several RKE2 releases under /var/lib/rancher/rke2/data (${dirs.join(', ')}): assuming the newest; pass --k8s-version if the node runs another`);
-      return { version: `${m[1]}+${m[2]}`, why: `/var/lib/rancher/rke2/data/${newest}` };
+      if (dirs.length > 1) warnings.push(`several RKE2 releases under ${rke2.dataDir}/data (${dirs.join(', ')}): assuming the newest; pass --k8s-version if the node runs another`);
+      return { version: `${m[1]}+${m[2]}`, why: `${rke2.dataDir}/data/${newest}` };
     }
     return undefined;
   }
