@@ -163,3 +163,20 @@ describe('RKE2 data-dir', () => {
     expect(r.reason).toMatch(/configured on this node \(\/opt\/rke2\/agent\/pod-manifests\/kube-apiserver\.yaml\)/);
   });
 });
+
+describe('RKE1 prefix_path', () => {
+  it('a node with prefix_path /opt/rke (files under the prefix, container paths in the flags) gets the verdicts of the default layout', () => {
+    const verdicts = (root: string) => Object.fromEntries(auditNode({ hostRoot: root }).run.results.map((r) => [r.controlId, r.status]));
+    for (const fixture of ['rke1-etcd-controlplane-hardened', 'rke1-worker-hardened'] as const) {
+      const base = verdicts(tree(fixture));
+      const root = tree(fixture, (s) => {
+        const moved = ['/etc/kubernetes', '/var/lib/etcd', '/var/lib/kubelet'];
+        s.files = Object.fromEntries(Object.entries(s.files).map(([p, f]) => [moved.some((d) => p === d || p.startsWith(`${d}/`)) ? `/opt/rke${p}` : p, f]));
+        s.processes = s.processes.map((p) => ({ ...p, argv: p.argv.map((a) => (a.startsWith('--root-dir=') ? '--root-dir=/opt/rke/var/lib/kubelet' : a)) }));
+      });
+      const { snapshot } = auditNode({ hostRoot: root });
+      expect(snapshot.warnings.join('\n'), fixture).toMatch(/RKE1 prefix_path \/opt\/rke \(from the kubelet's --root-dir\)/);
+      expect(verdicts(root), fixture).toEqual(base);
+    }
+  });
+});

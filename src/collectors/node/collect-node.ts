@@ -9,6 +9,7 @@ import { collectSet, membersFacts, setFacts, setFactsAcross, singleFileFacts, ty
 import { loadHostIds } from './host-ids.js';
 import { kubeletArgs } from './kubelet-config.js';
 import { rke2ProfileFact } from './rke2-profile.js';
+import { PrefixedHostFs, rke1PrefixPath } from './rke1-prefix-path.js';
 import { findRke2Layout, rke2LayoutAt, DEFAULT_RKE2_DATA_DIR, type Rke2Layout } from './rke2-layout.js';
 import { readRke2NodeConfig, type Rke2NodeConfig } from './rke2-node-config.js';
 import { NODE_ROLES, type NodeRole } from './node-roles.js';
@@ -175,6 +176,11 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   }
   for (const [c, reason] of unknown) errors[`${c}.args`] = reason;
 
+  // RKE1 with prefix_path: the flags name paths inside the containers, found under the prefix on the host.
+  const prefix = distro === 'rke1' ? rke1PrefixPath(running.get('kubelet')?.flags ?? []) : undefined;
+  const files: HostFs = prefix ? new PrefixedHostFs(fs, prefix) : fs;
+  if (prefix) warnings.push(`RKE1 prefix_path ${prefix} (from the kubelet's --root-dir): /etc/kubernetes and /var/lib/etcd are read under it`);
+
   // 4. Component flags.
   const args = new Map<NodeComponent, ArgMap>();
   const searched: Record<string, string> = {};
@@ -183,7 +189,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
     if (!present.has(c)) continue;
     const prov = argvProvenance(r.proc);
     if (c === 'kubelet') {
-      const k = kubeletArgs(fs, r.flags, prov);
+      const k = kubeletArgs(files, r.flags, prov);
       warnings.push(...k.warnings);
       const configFile = r.flags.filter((f) => f.flag === 'config').at(-1)?.value;
       kubeletFiles = { ...(configFile ? { configFile } : {}), ...(k.configDir ? { configDir: k.configDir } : {}) };
@@ -195,7 +201,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
       searched['kubelet.args'] = [prov.layer, ...k.files].join(', ');
     } else if (c === 'etcd' && r.flags.some((f) => f.flag === 'config-file')) {
       const file = r.flags.filter((f) => f.flag === 'config-file').at(-1)!.value;
-      const e = etcdConfigArgs(fs, file);
+      const e = etcdConfigArgs(files, file);
       warnings.push(...e.warnings);
       if (e.error) {
         errors['etcd.args'] = e.error;
@@ -216,10 +222,10 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   const api = args.get('kube-apiserver');
   if (api) {
     const parts: ApiServerFileFacts[] = [
-      auditPolicyFacts(fs, api.get('audit-policy-file')),
-      encryptionFacts(fs, api.get('encryption-provider-config')),
-      admissionFacts(fs, api.get('admission-control-config-file')),
-      structuredAuthFacts(fs, api),
+      auditPolicyFacts(files, api.get('audit-policy-file')),
+      encryptionFacts(files, api.get('encryption-provider-config')),
+      admissionFacts(files, api.get('admission-control-config-file')),
+      structuredAuthFacts(files, api),
     ];
     for (const p of parts) {
       facts.push(...p.facts);
@@ -248,7 +254,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   // 7. Files.
   const etcdProc = running.get('etcd')?.proc;
   const etcdUids = new Set<number>([etcdUid, etcdProc?.uid].filter((u): u is number => u !== undefined && u !== 0));
-  const ctx: FileContext = { fs, ids };
+  const ctx: FileContext = { fs: files, ids };
   for (const part of fileFacts(ctx, distro, layout, args, etcdUids, kubeletFiles, errors['kubelet.args'])) {
     facts.push(...part.facts);
     Object.assign(errors, part.errors);

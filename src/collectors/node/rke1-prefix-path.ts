@@ -1,0 +1,47 @@
+/**
+ * RKE1's `prefix_path` (e.g. /opt/rke where /etc is read-only, as on Flatcar): RKE binds
+ * <prefix>/etc/kubernetes and <prefix>/var/lib/etcd into the component containers at /etc/kubernetes
+ * and /var/lib/etcd, and starts the kubelet with --root-dir=<prefix>/var/lib/kubelet. The components'
+ * flags name the paths inside their containers; on the host the files are under the prefix.
+ */
+import path from 'node:path';
+import type { FlagOccurrence } from './argv.js';
+import type { DirEntry, HostFs, HostStat } from './ports.js';
+
+/** Host directories RKE1 moves under prefix_path (the kubelet's root dir comes prefixed in its flag). */
+const MOVED = ['/etc/kubernetes', '/var/lib/etcd'];
+
+/** The prefix, from the kubelet's --root-dir (`<prefix>/var/lib/kubelet`); undefined for the default `/`. */
+export function rke1PrefixPath(kubeletFlags: FlagOccurrence[]): string | undefined {
+  const rootDir = kubeletFlags.filter((f) => f.flag === 'root-dir').at(-1)?.value;
+  const m = rootDir ? /^(\/.+?)\/var\/lib\/kubelet\/?$/.exec(path.posix.normalize(rootDir)) : null;
+  return m ? m[1] : undefined;
+}
+
+/** The host as RKE1's containers see it: /etc/kubernetes and /var/lib/etcd are read under the prefix. */
+export class PrefixedHostFs implements HostFs {
+  readonly description: string;
+  constructor(
+    private readonly inner: HostFs,
+    readonly prefix: string,
+  ) {
+    this.description = inner.description;
+  }
+
+  private map(p: string): string {
+    const moved = MOVED.some((d) => p === d || p.startsWith(`${d}/`));
+    return moved ? `${this.prefix}${p}` : p;
+  }
+
+  stat(p: string): HostStat {
+    return this.inner.stat(this.map(p));
+  }
+
+  readText(p: string, maxBytes?: number): string {
+    return this.inner.readText(this.map(p), maxBytes);
+  }
+
+  list(p: string): DirEntry[] {
+    return this.inner.list(this.map(p));
+  }
+}
