@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import { inputError } from '../errors/rke-harden-error.js';
 import type { Location } from '../model/fact.js';
 import { readTextFile } from '../read-text-file.js';
@@ -27,16 +27,23 @@ function nodeAt(doc: Document.Parsed, path: (string | number)[]): Node | undefin
   return n && typeof n === 'object' && 'range' in n ? (n as Node) : undefined;
 }
 
+function firstDocument(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed {
+  const docs = parseAllDocuments(text, options);
+  return Array.isArray(docs) && docs[0] ? docs[0] : parseDocument(text, options);
+}
+
 /**
  * Parse YAML text; every problem becomes one clear line naming file:line:column. `allowEmpty`: an empty
- * file is an empty document (value null), as RKE2 reads an empty drop-in; otherwise an error. `yaml11`:
- * YAML 1.1 scalars (`on`/`yes` are booleans), as Go's sigs.k8s.io/yaml reads them.
+ * file is an empty document (value null), as RKE2 reads an empty drop-in; otherwise an error. `asGo`: as
+ * the Kubernetes components read their files (sigs.k8s.io/yaml over go-yaml v2): YAML 1.1 scalars
+ * (`on`/`yes` are booleans), and the first document only (a trailing `---` is no second configuration).
  */
-export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean; yaml11?: boolean } = {}): LocatedYaml {
+export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean; asGo?: boolean } = {}): LocatedYaml {
   if (text.includes('\u0000')) throw inputError(`${file}: binary file, not YAML`);
   if (text.trim() === '' && !opts.allowEmpty) throw inputError(`${file}: file is empty`);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true, ...(opts.yaml11 ? { version: '1.1' as const } : {}) });
+  const options = { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true } as const;
+  const doc = opts.asGo ? firstDocument(text, { ...options, version: '1.1' }) : parseDocument(text, options);
   const loc = (offset: number): Location => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, column: p.col };

@@ -141,6 +141,13 @@ describe('etcd config file (RKE2)', () => {
     expect([e.args.get('client-cert-auth'), e.args.get('auto-tls'), e.args.get('peer-client-cert-auth')]).toEqual(['true', 'false', 'true']);
   });
 
+  it('only the first document counts, as etcd reads it (a trailing --- is no error)', () => {
+    const e = etcdConfigArgs(fs('client-transport-security: {client-cert-auth: true}\n---\n'), FILE);
+    expect(e.error).toBeUndefined();
+    expect(e.args.get('client-cert-auth')).toBe('true');
+    expect(etcdConfigArgs(fs('---\nname: n1\n---\nname: n2\n'), FILE).args.get('name')).toBe('n1');
+  });
+
   it('a missing or broken file is an error', () => {
     expect(etcdConfigArgs(new LocalHostFs(tempTree({})), FILE).error).toMatch(/does not exist on the host/);
     expect(etcdConfigArgs(fs('{{{'), FILE).error).toMatch(/invalid YAML/);

@@ -23,8 +23,8 @@ export function readHostYaml(fs: HostFs, p: string): HostYaml {
   if (text.trim() === '') text = '{}';
   try {
     // The components read these files with sigs.k8s.io/yaml (go-yaml v2, YAML 1.1): `seccompDefault: on`
-    // and `client-cert-auth: yes` are booleans to them.
-    return { kind: 'ok', y: parseYamlText(p, text, { yaml11: true }) };
+    // and `client-cert-auth: yes` are booleans to them, and only the first document counts.
+    return { kind: 'ok', y: parseYamlText(p, text, { asGo: true }) };
   } catch (e) {
     if (e instanceof RkeHardenError) return { kind: 'error', path: p, reason: e.message };
     throw e;
