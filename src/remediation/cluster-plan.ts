@@ -203,5 +203,8 @@ export function planCluster(obs: ClusterObservation, opts: ClusterPlanOptions): 
     if (step) plan.steps.push(step);
     if (warning) plan.warnings.push(warning);
   }
+  // A name that matches nothing is most often a typo: the namespace meant is being changed.
+  const names = new Set(namespaces.map((ns) => str(meta(ns).name)));
+  for (const name of excluded) if (!names.has(name)) plan.warnings.push(`--exclude-namespace ${name}: no such namespace in the cluster`);
   return plan;
 }

@@ -198,9 +198,14 @@ describe('cluster plan', () => {
       { subject: 'namespace/skipme', reason: 'excluded (--exclude-namespace)' },
     ]);
     expect(plan.warnings).toEqual(['namespace loose already enforces Pod Security "privileged" (weaker than restricted): left as it is']);
+    // A namespace named after a property of Object is planned like any other; an exclusion that matches nothing is said.
+    const odd = planCluster({ ...obs, namespaces: [...obs.namespaces, ns('constructor')] }, { ...opts, exclude: ['skipme', 'skip-me'] });
+    expect(odd.steps.map((s) => s.id)).toContain('namespaces/constructor');
+    expect(odd.steps.map((s) => s.id)).toContain('networkpolicies/constructor/rke-harden-allow-same-namespace');
+    expect(odd.warnings).toContain('--exclude-namespace skip-me: no such namespace in the cluster');
   });
 
-  it('builds server-side apply bodies with resourceVersion preconditions, and prior objects without managedFields', () => {
+  it('builds create and merge-patch bodies with resourceVersion preconditions, and prior objects without managedFields', () => {
     const plan = planCluster(obs, opts);
     const byId = new Map(plan.steps.map((s) => [s.id, s]));
     const saStep = byId.get('serviceaccounts/app/default')!;
