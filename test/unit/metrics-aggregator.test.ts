@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Aggregator, serve, type ClusterAudit } from '../../src/agent/aggregator.js';
+import { Aggregator, serve, type AggregatorDeps, type AggregatorOptions, type ClusterAudit } from '../../src/agent/aggregator.js';
 import { inProcessCollector } from '../../src/agent/collect.js';
 import { MemoryAgentKube } from '../../src/agent/memory-kube.js';
 import { buildMetrics } from '../../src/agent/metrics.js';
@@ -51,6 +51,10 @@ describe('aggregator metrics', () => {
     const snapshot: FactSnapshot = { target: { kind: 'cluster', name: 'test-cluster' }, distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', facts: {}, errors: {}, absent: {}, warnings: [] };
     return { snapshot, benchmark, results: evaluateBenchmark(benchmark, catalog.checks, snapshot) };
   };
+
+  /** An aggregator on the in-memory API with this file's usual options; `over` and `deps` change some. */
+  const aggregator = (over: Partial<AggregatorOptions> = {}, deps: Partial<AggregatorDeps> = {}) =>
+    new Aggregator({ ...{ namespace: NS, schedule: parseSchedule('@every 1h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 }, ...over }, { kube, catalog, auditCluster: clusterAudit, log: () => undefined, ...deps });
 
   it('scans, stores, and serves every control per node with counts, duration and timestamps', async () => {
     const logs: string[] = [];
@@ -165,36 +169,24 @@ describe('aggregator metrics', () => {
   });
 
   it('a new aggregator (a restarted pod) serves the last stored run until its first scan', async () => {
-    const first = new Aggregator(
-      { namespace: NS, schedule: parseSchedule('@every 1h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 },
-      { kube, catalog, auditCluster: clusterAudit, log: () => undefined },
-    );
+    const first = aggregator();
     const rec = (await first.scan())!;
     const logs: string[] = [];
-    const restarted = new Aggregator(
-      { namespace: NS, schedule: parseSchedule('@every 1h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 },
-      { kube, catalog, auditCluster: clusterAudit, log: (l) => logs.push(l) },
-    );
+    const restarted = aggregator({}, { log: (l) => logs.push(l) });
     await restarted.restore();
     const m = parseExposition(await restarted.metricsText());
     expect(m.get('rke_harden_control_status')!.samples.length).toBe(rec.run.results.length);
     expect(m.get('rke_harden_last_successful_scan_timestamp_seconds')!.samples[0]!.value).toBe(Math.round(Date.parse(rec.run.finishedAt)) / 1000);
     expect(logs.join()).toMatch(/restored the last stored scan/);
     // Nothing stored: nothing restored, and said so.
-    const empty = new Aggregator(
-      { namespace: 'elsewhere', schedule: parseSchedule('@every 1h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 },
-      { kube, catalog, auditCluster: clusterAudit, log: (l) => logs.push(l) },
-    );
+    const empty = aggregator({ namespace: 'elsewhere' }, { log: (l) => logs.push(l) });
     await empty.restore();
     expect(empty.state.lastSuccess).toBeUndefined();
     expect(logs.at(-1)).toMatch(/no stored scan restored: no scans stored in namespace elsewhere/);
   });
 
   it('a schedule further away than setTimeout can wait (~24.8 days) waits, instead of firing at once', async () => {
-    const agg = new Aggregator(
-      { namespace: NS, schedule: parseSchedule('@every 720h'), keep: 2, maxSnapshotAgeMs: 3_600_000, scanTimeoutMs: 60_000, scanOnStart: false, initialDelayMs: 0 },
-      { kube, catalog, auditCluster: clusterAudit, log: () => undefined },
-    );
+    const agg = aggregator({ schedule: parseSchedule('@every 720h') });
     agg.start();
     await new Promise((r) => setTimeout(r, 300));
     await agg.stop();
