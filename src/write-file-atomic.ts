@@ -13,23 +13,62 @@ const REASONS: Record<string, string> = {
 };
 
 /**
+ * Where a write of `file` goes. A regular file (or none yet) is replaced atomically; through a symbolic
+ * link, the file it points to (the link stays a link); a device, FIFO or pipe (`/dev/null`,
+ * `/dev/stdout`, `>(cmd)`) is written to as it is — a rename would put a plain file in its place.
+ */
+function destination(file: string): { atomic: string } | { stream: string } {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return { atomic: file }; // not there yet (or its directory is not: the write says so)
+  }
+  if (st.isSymbolicLink()) {
+    let real: string;
+    try {
+      real = fs.realpathSync(file);
+    } catch {
+      return { stream: file }; // a link to nothing yet, or to a pipe (/dev/fd/N): write through it
+    }
+    return destination(real);
+  }
+  return st.isFile() || st.isDirectory() ? { atomic: file } : { stream: file };
+}
+
+/**
  * Write a whole file atomically: a temporary file beside it, then a rename, so a reader never sees half
- * a file. `mkdir` creates missing parent directories. A path that cannot be written is an input error
- * naming it (exit 2), and no temporary file is left behind.
+ * a file (see destination() for links, devices and pipes). `mkdir` creates missing parent directories.
+ * A path that cannot be written is an input error naming it (exit 2), and no temporary file is left
+ * behind.
  */
 export function writeFileAtomic(file: string, text: string, opts: { mode?: number; mkdir?: boolean } = {}): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const to = destination(file);
+  if ('stream' in to) {
+    try {
+      fs.writeFileSync(to.stream, text);
+    } catch (e) {
+      throw cannotWrite(file, e);
+    }
+    return;
+  }
+  const target = to.atomic;
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
   try {
-    if (opts.mkdir) fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (opts.mkdir) fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(tmp, text, opts.mode !== undefined ? { mode: opts.mode } : {});
-    fs.renameSync(tmp, file);
+    fs.renameSync(tmp, target);
   } catch (e) {
     try {
       fs.rmSync(tmp, { force: true });
     } catch {
       // The temporary file's directory is not one (ENOTDIR): there is no temporary file to remove.
     }
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw inputError(`${file}: cannot write: ${REASONS[code] ?? (e as Error).message}${code ? ` (${code})` : ''}`);
+    throw cannotWrite(file, e);
   }
+}
+
+function cannotWrite(file: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return inputError(`${file}: cannot write: ${REASONS[code] ?? (e as Error).message}${code ? ` (${code})` : ''}`);
 }

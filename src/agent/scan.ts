@@ -17,7 +17,6 @@ import type { ControlResult, ScanRun } from '../model/result.js';
 import type { TargetKind } from '../model/status.js';
 import type { CollectStatus, SnapshotEnvelope } from './snapshot-envelope.js';
 
-/** ok: evaluated from a fresh snapshot; the others name why the node's node controls are errors. */
 /**
  * The cluster target's name in every run, audited or failed: the same from run to run (waivers, SARIF
  * fingerprints and `diff` follow target names), and no node can have it (node names are DNS names).
@@ -27,6 +26,7 @@ export const CLUSTER_TARGET = 'cluster (Kubernetes API)';
 /** How far ahead of the aggregator a node's clock may be before its snapshot's time is not believed. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
+/** ok: evaluated from a fresh snapshot; the others name why the node's node controls are errors. */
 export type NodeState = 'ok' | 'missing' | 'stale' | 'timeout' | 'error' | 'invalid';
 export const NODE_STATES: readonly NodeState[] = ['ok', 'missing', 'stale', 'timeout', 'error', 'invalid'];
 

@@ -114,8 +114,13 @@ export function assertSnapshot(v: unknown, where: string): FactSnapshot {
     if (f.secret !== undefined && typeof f.secret !== 'boolean') throw new EnvelopeError(`${where}: fact ${key}: secret is not true or false`);
     if (f.location !== undefined && !isLocation(f.location)) throw new EnvelopeError(`${where}: fact ${key}: location is not {file, line?, column?}`);
   }
-  if (v.searched !== undefined && !isRecord(v.searched)) throw new EnvelopeError(`${where}: the snapshot's searched is not an object`);
-  for (const k of ['errors', 'absent', 'searched'] as const) {
+  for (const k of ['searched', 'elsewhere'] as const) {
+    if (v[k] !== undefined && !isRecord(v[k])) throw new EnvelopeError(`${where}: the snapshot's ${k} is not an object`);
+  }
+  for (const k of ['settingsIn', 'benchmark'] as const) {
+    if (v[k] !== undefined && typeof v[k] !== 'string') throw new EnvelopeError(`${where}: the snapshot's ${k} is not a string`);
+  }
+  for (const k of ['errors', 'absent', 'searched', 'elsewhere'] as const) {
     for (const [key, reason] of Object.entries((v[k] ?? {}) as Record<string, unknown>)) {
       if (typeof reason !== 'string') throw new EnvelopeError(`${where}: ${k}.${key} is not a string`);
     }

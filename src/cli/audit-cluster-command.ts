@@ -81,6 +81,7 @@ export async function auditCluster(
     if (!benchmark) throw inputError(`${e.message} (with --benchmark, its controls are reported as errors instead: exit 3)`);
     snapshot = unreachableClusterSnapshot(e, targetName ?? e.server, benchmark.distro);
   }
+  if (chosen) snapshot.benchmark = chosen.id; // saved with --snapshot-out: the replay uses it too
   benchmark ??= selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion!);
   const run = buildScanRun([{ benchmark, snapshot, results: evaluateBenchmark(benchmark, catalog.checks, snapshot) }], started);
   return { run, sectionTitles: benchmark.sectionTitles, snapshot };

@@ -7,6 +7,7 @@ import { buildScanRun } from '../engine/scan-run.js';
 import type { Benchmark } from '../model/benchmark.js';
 import type { FactSnapshot } from '../model/fact.js';
 import type { ControlResult, ScanRun } from '../model/result.js';
+import { mergeSectionTitles } from '../reporters/report-context.js';
 
 export interface AuditConfigOptions extends ConfigOptions {
   benchmark?: string;
@@ -33,6 +34,6 @@ export function auditConfig(paths: string[], opts: AuditConfigOptions): { run: S
   });
   const run = buildScanRun(parts, started);
   if (skipped.length) run.warnings.push(...skipped.map((f) => `${f}: not a cluster configuration, skipped`));
-  const sectionTitles = Object.assign({}, ...parts.map((p) => p.benchmark.sectionTitles)) as Record<string, string>;
+  const sectionTitles = mergeSectionTitles(parts.map((p) => p.benchmark.sectionTitles));
   return { run, sectionTitles };
 }

@@ -78,6 +78,7 @@ export function auditNode(opts: AuditNodeOptions = {}): { run: ScanRun; sectionT
     if (benchmark.distro !== snapshot.distro) {
       throw usageError(`--benchmark ${benchmark.id} is an ${benchmark.distro.toUpperCase()} profile but this node runs ${snapshot.distro.toUpperCase()}${opts.distro ? ' (--distro)' : ' (pass --distro if detection is wrong)'}`);
     }
+    snapshot.benchmark = benchmark.id; // saved with --snapshot-out: the replay uses it too
   } else if (snapshot.k8sVersion) {
     benchmark = selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion);
   } else {

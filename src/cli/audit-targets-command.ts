@@ -4,6 +4,7 @@ import { usageError } from '../errors/rke-harden-error.js';
 import { auditCluster, type AuditClusterOptions } from './audit-cluster-command.js';
 import { auditConfig, type AuditConfigOptions } from './audit-config-command.js';
 import { auditNode, type AuditNodeOptions } from './audit-node-command.js';
+import { mergeSectionTitles } from '../reporters/report-context.js';
 
 export interface AuditTargetsOptions {
   config?: string[];
@@ -27,5 +28,5 @@ export async function auditTargets(o: AuditTargetsOptions): Promise<{ run: ScanR
     parts.push(await auditCluster({ ...(others.length === 1 ? { benchmarkIfUnreachable: others[0] } : {}), ...o.clusterOptions }));
   }
   if (parts.length === 0) throw usageError('audit: name at least one target: --config FILE…, --node [HOST_ROOT] or --cluster (or use audit config|node|cluster)');
-  return { run: mergeRuns(parts.map((p) => p.run)), sectionTitles: Object.assign({}, ...parts.map((p) => p.sectionTitles)) as Record<string, string> };
+  return { run: mergeRuns(parts.map((p) => p.run)), sectionTitles: mergeSectionTitles(parts.map((p) => p.sectionTitles)) };
 }

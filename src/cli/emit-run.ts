@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { FactSnapshot } from '../model/fact.js';
 import type { ScanRun } from '../model/result.js';
+import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { writeSnapshotFile } from './snapshot-file.js';
 import { withWaivers } from '../waivers/waivers-option.js';
 import { EXIT, exitCodeFor, type FailOn } from './exit-codes.js';
@@ -15,11 +18,46 @@ export interface ReportFlags {
   snapshotOut?: string;
 }
 
-/** The end of every audit and of `report`: facts saved if asked, waivers applied, rendered, written; returns the exit code. */
-export function emitRun(audited: { run: ScanRun; sectionTitles: Record<string, string>; snapshot?: FactSnapshot }, o: ReportFlags): number {
-  if (o.snapshotOut && audited.snapshot) writeSnapshotFile(audited.snapshot, o.snapshotOut);
+const realPath = (p: string): string => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+};
+
+/**
+ * Before anything is written: the files to write are not what the command read (a report written over
+ * the cluster.yml it audited) nor each other, and their directories exist — so a bad option (or
+ * waivers file) ends with nothing written at all.
+ */
+function checkOutputs(o: ReportFlags, inputs: string[]): void {
+  const outs = [...(o.output ? [['--output', o.output]] : []), ...(o.snapshotOut ? [['--snapshot-out', o.snapshotOut]] : [])] as [string, string][];
+  const read = new Set(inputs.map(realPath));
+  for (const [flag, file] of outs) {
+    if (read.has(realPath(file))) throw usageError(`${flag} ${file}: that is a file this command reads; write elsewhere`);
+    let dir: fs.Stats | undefined;
+    try {
+      dir = fs.statSync(path.dirname(path.resolve(file)));
+    } catch {
+      dir = undefined;
+    }
+    if (!dir?.isDirectory()) throw inputError(`${file}: cannot write: no such directory (ENOENT)`);
+  }
+  if (outs.length === 2 && realPath(outs[0]![1]) === realPath(outs[1]![1])) throw usageError(`--output and --snapshot-out name the same file ${outs[0]![1]}`);
+}
+
+/**
+ * The end of every audit and of `report`: waivers applied, rendered, then the facts saved if asked and
+ * the report written; returns the exit code. `inputs`: the files the command read (and the waivers file),
+ * never written over.
+ */
+export function emitRun(audited: { run: ScanRun; sectionTitles: Record<string, string>; snapshot?: FactSnapshot }, o: ReportFlags, inputs: string[] = []): number {
+  checkOutputs(o, [...inputs, ...(o.waivers ? [o.waivers] : [])]);
   const run = withWaivers(audited.run, o.waivers);
   const colour = !o.output && o.format === 'text' && process.stdout.isTTY === true;
-  emit(render(run, o.format, colour, audited.sectionTitles), o.output);
+  const text = render(run, o.format, colour, audited.sectionTitles);
+  if (o.snapshotOut && audited.snapshot) writeSnapshotFile(audited.snapshot, o.snapshotOut);
+  emit(text, o.output);
   return o.failOn ? exitCodeFor(run, o.failOn) : EXIT.ok;
 }

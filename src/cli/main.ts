@@ -18,6 +18,23 @@ function reportOptions(cmd: Command): Command {
     .addOption(new Option('--fail-on <level>', 'exit 1 on scored fail, on scored manual too, or never').choices(['fail', 'manual', 'never']).default('fail'));
 }
 
+/**
+ * `audit -o json config …`: report options written before the sub-command are parsed by `audit` (they
+ * were silently dropped). They count, unless the sub-command sets its own; `audit`'s target options
+ * (--config, --node, --cluster, …) make no sense with a sub-command.
+ */
+function withAuditOptions<T extends object>(o: T, cmd: Command): T {
+  const audit = cmd.parent!;
+  const given = (name: string) => audit.getOptionValueSource(name) === 'cli';
+  const misplaced = ['config', 'node', 'cluster', 'k8sVersion', 'kubeconfig', 'context'].filter(given);
+  if (misplaced.length) throw usageError(`audit ${cmd.name()}: ${misplaced.map((m) => `--${m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} belong${misplaced.length === 1 ? 's' : ''} to \`audit\` without a sub-command`);
+  const out = { ...o } as Record<string, unknown>;
+  for (const name of ['format', 'output', 'failOn', 'waivers']) {
+    if (given(name) && cmd.getOptionValueSource(name) !== 'cli') out[name] = audit.opts()[name];
+  }
+  return out as T;
+}
+
 function program(setExit: (code: number) => void): Command {
   const root = new Command('rke-harden')
     .description('Audit and harden Rancher RKE1/RKE2 clusters against the CIS Kubernetes Benchmark')
@@ -39,9 +56,10 @@ function program(setExit: (code: number) => void): Command {
       .option('--benchmark <id>', 'benchmark profile (default: chosen from distro and version)')
       .addOption(new Option('--role <role>', 'RKE2 node role of config.yaml').choices(['server', 'agent']).default('server'))
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (paths: string[], o: ReportFlags & { distro?: 'rke1' | 'rke2'; k8sVersion?: string; benchmark?: string; role: 'server' | 'agent' }) => {
+  ).action(async (paths: string[], flags: ReportFlags & { distro?: 'rke1' | 'rke2'; k8sVersion?: string; benchmark?: string; role: 'server' | 'agent' }, cmd: Command) => {
+    const o = withAuditOptions(flags, cmd);
     const [{ auditConfig }, { emitRun }] = await Promise.all([import('./audit-config-command.js'), import('./emit-run.js')]);
-    setExit(emitRun(auditConfig(paths, o), o));
+    setExit(emitRun(auditConfig(paths, o), o, paths));
   });
 
   reportOptions(
@@ -60,9 +78,10 @@ function program(setExit: (code: number) => void): Command {
       .option('--concurrency <n>', 'lists in flight', Number, 4)
       .option('--snapshot-out <file>', 'also save the collected facts (JSON, no secrets) for `audit snapshot`')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (o: ReportFlags & AuditClusterOptions) => {
+  ).action(async (flags: ReportFlags & AuditClusterOptions, cmd: Command) => {
+    const o = withAuditOptions(flags, cmd);
     const [{ auditCluster }, { emitRun }] = await Promise.all([import('./audit-cluster-command.js'), import('./emit-run.js')]);
-    setExit(emitRun(await auditCluster({ ...o, ...(process.stderr.isTTY ? { progress: (l: string) => process.stderr.write(`${l}\n`) } : {}) }), o));
+    setExit(emitRun(await auditCluster({ ...o, ...(process.stderr.isTTY ? { progress: (l: string) => process.stderr.write(`${l}\n`) } : {}) }), o, o.kubeconfig ? [o.kubeconfig] : []));
   });
 
   reportOptions(
@@ -78,7 +97,8 @@ function program(setExit: (code: number) => void): Command {
       .option('--node-name <name>', 'target name in the report')
       .option('--snapshot-out <file>', 'also save the collected facts (JSON, no secrets) for `audit snapshot`')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (o: ReportFlags & AuditNodeOptions) => {
+  ).action(async (flags: ReportFlags & AuditNodeOptions, cmd: Command) => {
+    const o = withAuditOptions(flags, cmd);
     const [{ auditNode }, { emitRun }] = await Promise.all([import('./audit-node-command.js'), import('./emit-run.js')]);
     setExit(emitRun(auditNode(o), o));
   });
@@ -90,9 +110,10 @@ function program(setExit: (code: number) => void): Command {
       .argument('<files...>', 'snapshot files (JSON)')
       .option('--benchmark <id>', 'benchmark profile (default: chosen from the snapshot\'s distro and version)')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (files: string[], o: ReportFlags & { benchmark?: string }) => {
+  ).action(async (files: string[], flags: ReportFlags & { benchmark?: string }, cmd: Command) => {
+    const o = withAuditOptions(flags, cmd);
     const [{ auditSnapshots }, { emitRun }] = await Promise.all([import('./audit-snapshot-command.js'), import('./emit-run.js')]);
-    setExit(emitRun(auditSnapshots(files, o), o));
+    setExit(emitRun(auditSnapshots(files, o), o, files));
   });
 
   // `audit --config … --node … --cluster`: several targets, one report.
@@ -113,7 +134,7 @@ function program(setExit: (code: number) => void): Command {
         configOptions: o.k8sVersion ? { k8sVersion: o.k8sVersion } : {},
         clusterOptions: { ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}) },
       });
-      setExit(emitRun(audited, o));
+      setExit(emitRun(audited, o, o.config ?? []));
     });
 
   const harden = root.command('harden').description('generate hardened configuration and apply host and cluster fixes');
@@ -215,7 +236,7 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--fail-on <level>', 'exit as `audit` would (default: exit 0 once rendered)').choices(['fail', 'manual', 'never']))
     .action(async (scan: string, o: { format: string; output?: string; waivers?: string; failOn?: FailOn }) => {
       const [{ reportSaved }, { emitRun }] = await Promise.all([import('./report-command.js'), import('./emit-run.js')]);
-      setExit(emitRun(reportSaved(scan, Boolean(o.waivers)), o));
+      setExit(emitRun(reportSaved(scan, Boolean(o.waivers)), o, [scan]));
     });
 
   root

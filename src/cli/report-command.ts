@@ -9,6 +9,7 @@ import { readJsonFile } from './read-json-file.js';
 import type { ScanRun } from '../model/result.js';
 import { expireSavedWaivers, unwaiveSaved } from '../waivers/apply-waivers.js';
 import { summarise } from '../engine/scan-run.js';
+import { mergeSectionTitles } from '../reporters/report-context.js';
 
 /**
  * Bounds memory on a wrong file. A run of the in-cluster aggregator grows with the nodes (~70 MB of
@@ -50,7 +51,7 @@ export function readScanFile(file: string): ScanRun {
 /** Section titles of the benchmarks a run names, where this catalog knows them. */
 export function sectionTitlesFor(run: ScanRun): Record<string, string> {
   const catalog = loadCatalog();
-  return Object.assign({}, ...run.benchmarks.map((b) => catalog.benchmarks.get(b.id)?.sectionTitles ?? {})) as Record<string, string>;
+  return mergeSectionTitles(run.benchmarks.map((b) => catalog.benchmarks.get(b.id)?.sectionTitles ?? {}));
 }
 
 /**

@@ -58,6 +58,8 @@ function kindFor(y: LocatedYaml, opts: ConfigOptions): ConfigKind | undefined {
 const CONTROL_PLANE_ROLE = 'rke.cattle.io/control-plane-role';
 const ETCD_ROLE = 'rke.cattle.io/etcd-role';
 const WORKER_ROLE = 'rke.cattle.io/worker-role';
+/** What an RKE2 agent does not run (its other absences, e.g. disable-kube-proxy, keep their own reason). */
+const SERVER_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
 
 function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: string) => SourceObjects): FactSnapshot[] {
   const warnings: string[] = [];
@@ -116,7 +118,7 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
     }
     const workers = build(maps.forScoped(i).map((at) => ({ y, at })), label, 'agent');
     if (!opts.role) {
-      for (const c of Object.keys(workers.absent)) workers.absent[c] = `machineSelectorConfig[${i}] selects ${WORKER_ROLE}=true: Rancher runs worker machines as RKE2 agents, with no ${c} (a worker that also has the control-plane or etcd role is audited in that role's target)`;
+      for (const c of SERVER_COMPONENTS) workers.absent[c] = `machineSelectorConfig[${i}] selects ${WORKER_ROLE}=true: Rancher runs worker machines as RKE2 agents, with no ${c} (a worker that also has the control-plane or etcd role is audited in that role's target)`;
     }
     snaps.push(workers);
   }

@@ -1,5 +1,6 @@
 import type { ScanRun } from '../model/result.js';
 import { summarise } from './scan-run.js';
+import { usageError } from '../errors/rke-harden-error.js';
 
 /**
  * One report from the runs of several targets (`audit --config … --node … --cluster …`). Results
@@ -22,7 +23,8 @@ export function mergeRuns(runs: ScanRun[]): ScanRun {
   );
   const names = new Set<string>();
   for (const t of runs.flatMap((r) => r.targets)) {
-    if (names.has(t.name)) throw new Error(`mergeRuns: two targets named ${t.name}`);
+    // Results are told apart by target name: two of one name would mix (a config file named like the node).
+    if (names.has(t.name)) throw usageError(`two targets are named ${t.name} (${t.kind}): their results would mix in one report; audit them apart`);
     names.add(t.name);
   }
   const benchmarks = [...new Map(runs.flatMap((r) => r.benchmarks).map((b) => [b.id, b])).values()];

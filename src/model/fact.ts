@@ -47,6 +47,11 @@ export interface FactSnapshot {
    * Cluster: its rkeConfig maps): remediations name it instead.
    */
   settingsIn?: string;
+  /**
+   * The profile an audit was told to use (`--benchmark`), saved with its snapshot so that
+   * `audit snapshot` replays the same report; absent when the audit chose it from distro and version.
+   */
+  benchmark?: string;
   warnings: string[];
 }
 

@@ -72,6 +72,17 @@ export function targetOf(run: ScanRun, r: ControlResult): Target | undefined {
   return run.targets.find((t) => t.name === r.target);
 }
 
+/**
+ * One section-title map for a report of several benchmarks. Profiles number their sections alike but
+ * may title them differently (RKE1's "Master Node Configuration Files", RKE2's "Control Plane Node
+ * Configuration Files"): such a section gets every title, so no target is labelled with another's.
+ */
+export function mergeSectionTitles(maps: Record<string, string>[]): Record<string, string> {
+  const titles = new Map<string, string[]>();
+  for (const m of maps) for (const [section, title] of Object.entries(m)) titles.set(section, [...new Set([...(titles.get(section) ?? []), title])]);
+  return Object.fromEntries([...titles].map(([section, list]) => [section, list.join(' / ')]));
+}
+
 export function sectionLabel(section: string, ctx: ReportContext): string {
   const t = ctx.sectionTitles[section];
   return t ? `${section} ${t}` : section;

@@ -9,48 +9,57 @@ const COLOUR: Record<Status, number> = { pass: 32, fail: 31, manual: 33, notAppl
 
 function where(r: ControlResult): string {
   const l = r.evidence.find((e) => e.location?.line)?.location;
-  return l ? ` (${l.file}:${l.line}:${l.column})` : '';
+  return l ? ` (${formatLocation(l)})` : '';
 }
+
+/**
+ * Text from the data (target names, evidence, reasons — a saved snapshot may come from anyone) cannot
+ * drive the terminal: control characters are shown as \xNN, and a line break inside a value is a space.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+const clean = (s: string): string => s.replace(/\r?\n/g, ' ').replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 /** Human report: per target, grouped by section, one line per control, then remediations and a summary. */
 export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?: Record<string, string> }): string {
   const paint = (s: Status, t: string) => (opts.colour ? `\u001b[${COLOUR[s]}m${t}\u001b[0m` : t);
   const out: string[] = [];
-  out.push(`rke-harden ${run.tool.version}: ${run.benchmarks.map((b) => b.id).join(', ')}`);
+  const push = (...lines: string[]) => out.push(...lines.map(clean));
+  push(`rke-harden ${run.tool.version}: ${run.benchmarks.map((b) => b.id).join(', ')}`);
   for (const t of run.targets) {
     const results = run.results.filter((r) => r.target === t.name);
-    out.push('', `Target (${t.kind}): ${t.name}${t.k8sVersion ? ` — Kubernetes ${t.k8sVersion}` : ''} — benchmark ${t.benchmark}`);
+    push('', `Target (${t.kind}): ${t.name}${t.k8sVersion ? ` — Kubernetes ${t.k8sVersion}` : ''} — benchmark ${t.benchmark}`);
     let section = '';
     for (const r of results) {
       if (r.section !== section) {
         section = r.section;
-        out.push(`-- ${section} ${opts.sectionTitles?.[section] ?? ''}`.trimEnd());
+        push(`-- ${section} ${opts.sectionTitles?.[section] ?? ''}`.trimEnd());
       }
       const tag = paint(r.status, `[${LABEL[r.status]}]`.padEnd(9));
       const scored = r.scored ? '' : ' (not scored)';
-      out.push(`${tag} ${r.controlId} ${r.title}${scored}`);
+      out.push(`${tag} ${clean(`${r.controlId} ${r.title}${scored}`)}`);
       if (r.status === 'fail' || r.status === 'error') {
         for (const e of r.evidence) {
-          const loc = e.location?.line ? ` at ${e.location.file}:${e.location.line}:${e.location.column}` : '';
+          const loc = e.location?.line ? ` at ${formatLocation(e.location)}` : '';
           const layer = e.layer ? ` [${e.layer}]` : '';
-          out.push(`          ${e.fact} = ${e.observed ?? '?'}; expected ${e.expected ?? '?'}${layer}${loc}`);
+          push(`          ${e.fact} = ${e.observed ?? '?'}; expected ${e.expected ?? '?'}${layer}${loc}`);
         }
       }
-      if (r.reason && r.status !== 'pass') out.push(`          ${r.reason}`);
-      if (r.waiver) out.push(`          waived until ${r.waiver.expires} by ${r.waiver.owner}: ${r.waiver.reason}${r.waiver.location ? ` (${formatLocation(r.waiver.location)})` : ''}`);
+      if (r.reason && r.status !== 'pass') push(`          ${r.reason}`);
+      if (r.waiver) push(`          waived until ${r.waiver.expires} by ${r.waiver.owner}: ${r.waiver.reason}${r.waiver.location ? ` (${formatLocation(r.waiver.location)})` : ''}`);
     }
     const failing = results.filter((r) => r.status === 'fail' && r.remediation);
     if (failing.length > 0) {
-      out.push('', '== Remediations');
-      for (const r of failing) out.push(`${r.controlId}${where(r)}: ${r.remediation}`);
+      push('', '== Remediations');
+      for (const r of failing) push(`${r.controlId}${where(r)}: ${r.remediation}`);
     }
   }
   const s = run.summary;
   const scoredFails = run.results.filter((r) => r.status === 'fail' && r.scored).length;
-  out.push('', `== Summary: ${s.pass} pass, ${s.fail} fail (${scoredFails} scored), ${s.manual} manual, ${s.notApplicable} not applicable, ${s.error} error, ${s.waived} waived`);
+  push('', `== Summary: ${s.pass} pass, ${s.fail} fail (${scoredFails} scored), ${s.manual} manual, ${s.notApplicable} not applicable, ${s.error} error, ${s.waived} waived`);
   if (run.warnings.length > 0) {
-    out.push('', '== Warnings');
-    for (const w of run.warnings) out.push(`- ${w}`);
+    push('', '== Warnings');
+    for (const w of run.warnings) push(`- ${w}`);
   }
   return out.join('\n') + '\n';
 }

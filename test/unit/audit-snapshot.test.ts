@@ -48,6 +48,25 @@ describe('audit snapshot: a saved node replays to the same report', () => {
     expect(run.results.filter((r) => r.target === 'rke2-agent-1').every((r) => r.benchmark === undefined)).toBe(true);
   });
 
+  it('a node audited with --benchmark replays with that benchmark (the same report, the same waivers)', async () => {
+    const file = path.join(tempTree({}), 's.json');
+    const live = JSON.parse((await runCli(['audit', 'node', '--host-root', tree('rke2-server-hardened'), '--benchmark', 'rke2-cis-1.8', '-o', 'json', '--snapshot-out', file])).stdout) as ScanRun;
+    const replay = JSON.parse((await runCli(['audit', 'snapshot', file, '-o', 'json'])).stdout) as ScanRun;
+    expect(live.benchmark.id).toBe('rke2-cis-1.8-hardened');
+    expect(replay.benchmark.id).toBe('rke2-cis-1.8-hardened');
+    expect(replay.results).toEqual(live.results);
+  });
+
+  it('a bad waivers file or output path: exit 2, and no snapshot written either', async () => {
+    const dir = tempTree({ 'w.yaml': 'waivers: [oops\n' });
+    const root = tree('rke2-agent');
+    for (const extra of [['--waivers', path.join(dir, 'w.yaml')], ['--output', path.join(dir, 'missing', 'r.txt')]]) {
+      const r = await runCli(['audit', 'node', '--host-root', root, '--snapshot-out', path.join(dir, 's.json'), ...extra]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(fs.existsSync(path.join(dir, 's.json'))).toBe(false);
+    }
+  });
+
   it('another benchmark of the same distro may be asked for; one of the other distro is refused', async () => {
     const file = path.join(tempTree({}), 's.json');
     await runCli(['audit', 'node', '--host-root', tree('rke2-agent'), '-o', 'json', '--snapshot-out', file]);

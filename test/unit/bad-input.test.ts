@@ -56,6 +56,36 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     expect(r.stderr.trim()).toBe('rke-harden: --benchmark rke2-cis-1.11 is an RKE2 profile, but --distro says RKE1');
   });
 
+  it('--output writes through a symbolic link, to a device or pipe as it is, and never over a file the command reads', async () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\n', 'target.json': 'before' });
+    const cfg = path.join(dir, 'cluster.yml');
+    fs.symlinkSync('target.json', path.join(dir, 'link.json'));
+    expect((await runCli(['audit', 'config', cfg, '-o', 'json', '--output', path.join(dir, 'link.json'), '--fail-on', 'never'])).code).toBe(0);
+    expect(fs.lstatSync(path.join(dir, 'link.json')).isSymbolicLink()).toBe(true); // still a link,
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'target.json'), 'utf8')).schemaVersion).toBe('1'); // its file has the report
+    // A character device stays one (as root, a rename would have put a plain file at /dev/null).
+    expect((await runCli(['audit', 'config', cfg, '--output', '/dev/null', '--fail-on', 'never'])).code).toBe(0);
+    expect(fs.statSync('/dev/null').isCharacterDevice()).toBe(true);
+    // The file audited, or the waivers read, is not written over; nor are --output and --snapshot-out one file.
+    const same = await runCli(['audit', 'config', cfg, '--output', cfg]);
+    expect(same.code).toBe(2);
+    expect(same.stderr.trim()).toBe(`rke-harden: --output ${cfg}: that is a file this command reads; write elsewhere`);
+    expect(fs.readFileSync(cfg, 'utf8')).toBe('kubernetes_version: v1.28.15-rancher1-1\n');
+  });
+
+  it('report options before the sub-command count (they were dropped); target options there are refused', async () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\n' });
+    const cfg = path.join(dir, 'cluster.yml');
+    const json = await runCli(['audit', '-o', 'json', '--fail-on', 'never', 'config', cfg]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).schemaVersion).toBe('1');
+    // The sub-command's own option wins.
+    expect((await runCli(['audit', '-o', 'json', 'config', cfg, '-o', 'markdown', '--fail-on', 'never'])).stdout).toMatch(/^## rke-harden: /);
+    const misplaced = await runCli(['audit', '--node', '/', 'config', cfg]);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr.trim()).toBe('rke-harden: audit config: --node belongs to `audit` without a sub-command');
+  });
+
   it('an output path that cannot be written: exit 2 naming it, no temporary file left', async () => {
     const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\n', 'afile': 'x' });
     const cfg = path.join(dir, 'cluster.yml');

@@ -186,6 +186,11 @@ describe('Rancher machine sets by role', () => {
     expect(at(workers!, '2.1').status).toBe('notApplicable'); // no etcd either
     // The worker entry's own kubelet setting is judged there.
     expect(at(workers!, '4.2.4').status).toBe('fail');
+    // An absence the configuration gives keeps its own reason (RKE2 agents do run kube-proxy).
+    const noProxy = tempTree({ 'c.yaml': 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: prod }\nspec:\n  kubernetesVersion: v1.30.8+rke2r1\n  rkeConfig:\n    machineGlobalConfig: { profile: cis, disable-kube-proxy: true }\n    machineSelectorConfig:\n      - config: { kubelet-arg: [max-pods=200] }\n        machineLabelSelector: { matchLabels: { rke.cattle.io/worker-role: "true" } }\n' });
+    const [, pool] = loadConfigTargets([path.join(noProxy, 'c.yaml')], {}).snapshots;
+    expect(pool!.absent['kube-proxy']).not.toMatch(/worker machines as RKE2 agents/);
+    expect(pool!.absent['kube-apiserver']).toMatch(/worker machines as RKE2 agents/);
     // --role says what the user knows: it is kept.
     const asServers = auditConfig([path.join(dir, 'c.yaml')], { role: 'server' }).run;
     expect(asServers.results.find((r) => r.target === workers && r.controlId === '1.2.11')!.status).toBe('fail');

@@ -170,7 +170,7 @@ describe('RKE1 prefix_path', () => {
     for (const fixture of ['rke1-etcd-controlplane-hardened', 'rke1-worker-hardened'] as const) {
       const base = verdicts(tree(fixture));
       const root = tree(fixture, (s) => {
-        const moved = ['/etc/kubernetes', '/var/lib/etcd', '/var/lib/kubelet'];
+        const moved = ['/etc/kubernetes', '/var/lib/etcd', '/var/lib/kubelet', '/var/lib/cni'];
         s.files = Object.fromEntries(Object.entries(s.files).map(([p, f]) => [moved.some((d) => p === d || p.startsWith(`${d}/`)) ? `/opt/rke${p}` : p, f]));
         s.processes = s.processes.map((p) => ({ ...p, argv: p.argv.map((a) => (a.startsWith('--root-dir=') ? '--root-dir=/opt/rke/var/lib/kubelet' : a)) }));
       });

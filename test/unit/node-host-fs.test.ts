@@ -27,7 +27,7 @@ describe('LocalHostFs: the host seen through its root', () => {
       '/etc/alias-of-passwd': { symlink: '/etc/passwd' },
     });
     expect(h.stat('/etc/cni/net.d/10-calico.conflist')).toMatchObject({ mode: 0o640, kind: 'file' });
-    expect(h.list('/etc/cni/net.d')).toEqual([{ name: '10-calico.conflist', kind: 'file' }]);
+    expect(h.list('/etc/cni/net.d')).toEqual([{ name: '10-calico.conflist', kind: 'file', link: true }]);
     expect(() => h.stat('/etc/alias-of-passwd')).toThrow(HostNotFound);
   });
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Provenance } from '../../src/engine/effective/arg-map.js';
 import { parseFlags } from '../../src/collectors/node/argv.js';
@@ -68,6 +70,10 @@ describe('kubelet: --config file, --config-dir drop-ins, command line', () => {
       'd/15-ops/50-operator.conf': 'readOnlyPort: 2\nprotectKernelDefaults: true\n',
     }, ['--config=/c.yaml', '--config-dir=/d']);
     expect(k.files).toEqual(['/c.yaml', '/d/10-a.conf', '/d/15-ops/50-operator.conf', '/d/20-b.conf']);
+    // A symbolic link to a directory is not walked into (WalkDir does not follow links).
+    const root = tempTree({ 'd/10-a.conf': 'readOnlyPort: 0\n', 'elsewhere/50-x.conf': 'readOnlyPort: 10255\n' });
+    fs.symlinkSync('/elsewhere', path.join(root, 'd/20-link')); // a host path: resolved inside the root
+    expect(kubeletArgs(new LocalHostFs(root), parseFlags(['--config-dir=/d']).flags, argv).args.get('read-only-port')).toBe('0');
     expect(k.args.get('read-only-port')).toBe('10255');
     expect(k.args.get('protect-kernel-defaults')).toBe('true');
     expect(k.args.get('streaming-connection-idle-timeout')).toBe('5m');

@@ -61,7 +61,8 @@ describe('mergeRuns', () => {
     trees.push(t);
     const run = auditNode({ hostRoot: t }).run;
     expect(mergeRuns([run])).toBe(run);
-    expect(() => mergeRuns([run, run])).toThrow(/two targets named rke1-worker-1/);
+    // A usage error (exit 2), not an internal one (exit 70).
+    expect(() => mergeRuns([run, run])).toThrow(expect.objectContaining({ code: 'usage', message: expect.stringMatching(/two targets are named rke1-worker-1 \(node\)/) }));
     expect(() => mergeRuns([])).toThrow(/no runs/);
   });
 });

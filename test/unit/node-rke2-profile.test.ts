@@ -47,6 +47,10 @@ describe('RKE2 profile on a node', () => {
     }
   });
 
+  it('an empty config.yaml or drop-in sets nothing (RKE2 accepts it): the others still count', () => {
+    expect(profileOf(fsOf({ '/etc/rancher/rke2/config.yaml': '', '/etc/rancher/rke2/config.yaml.d/10-empty.yaml': '', '/etc/rancher/rke2/config.yaml.d/20-cis.yaml': 'profile: cis\n' }), [])).toMatchObject({ value: 'cis' });
+  });
+
   it('no config at all: no fact (the check says the profile is not set)', () => {
     expect(profileOf(fsOf({}), [])).toBeUndefined();
   });

@@ -23,7 +23,7 @@ function auditWithSecrets() {
     // A made-up secret flag and a credential inside a URL, in both flag forms.
     api.argv.push(`--oidc-client-secret=${PASSWORD}`, '--etcd-servers', `https://root:${PASSWORD}@10.0.0.1:2379`);
     const kubelet = spec.processes.find((p) => p.argv[0]!.endsWith('/bin/kubelet'))!;
-    kubelet.argv.push('--bootstrap-token', PASSWORD);
+    kubelet.argv.push('--bootstrap-token', PASSWORD, `--manifest-url-header=Authorization:Bearer ${PASSWORD}`);
   });
   trees.push(root);
   return auditNode({ hostRoot: root });
@@ -34,6 +34,8 @@ describe('secrets on a node', () => {
     const { snapshot } = auditWithSecrets();
     expect(snapshot.facts['kube-apiserver.args.oidc-client-secret']).toMatchObject({ value: '<redacted>', secret: true });
     expect(snapshot.facts['kubelet.args.bootstrap-token']).toMatchObject({ value: '<redacted>', secret: true });
+    // The header the kubelet sends with each manifest fetch carries a bearer token.
+    expect(snapshot.facts['kubelet.args.manifest-url-header']).toMatchObject({ value: '<redacted>', secret: true });
     // etcd-servers accumulates: the URL with a password makes the whole value secret.
     expect(snapshot.facts['kube-apiserver.args.etcd-servers']).toMatchObject({ value: '<redacted>', secret: true });
     expect(JSON.stringify(snapshot)).not.toContain(PASSWORD);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 import type { ControlResult, ScanRun } from '../../src/model/result.js';
 import { renderJunit } from '../../src/reporters/junit.js';
+import { renderText } from '../../src/reporters/text.js';
 import { cell, code, renderMarkdown } from '../../src/reporters/markdown.js';
 import { renderHtml } from '../../src/reporters/html/html-report.js';
 import { CLIENT_SCRIPT } from '../../src/reporters/html/client-script.js';
@@ -93,6 +94,18 @@ describe('JUnit', () => {
     expect(xml).not.toContain('<img');
     expect(xml).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; &apos;apos&apos;');
     expect(xml).toContain('\uFFFD');
+  });
+});
+
+describe('text', () => {
+  it('data cannot drive the terminal or break lines: control characters shown as \\xNN, line breaks as spaces', () => {
+    const evil = 'evil\u001b]0;pwned\u0007\u001b[2J\nFAKE LINE';
+    const text = renderText(run([{ ...sample[0]!, target: evil, reason: evil, evidence: [{ fact: 'f', observed: evil, location: { file: 'c.yml', line: 3 } }] }], [{ kind: 'config', name: evil, benchmark: 'b' }]), { colour: true });
+    expect(text.includes('\u0007') || text.includes('\u001b]') || text.includes('\u001b[2J')).toBe(false);
+    expect(text).toContain('evil\\x1b]0;pwned\\x07\\x1b[2J FAKE LINE');
+    expect(text.split('\n').some((l) => l.startsWith('FAKE LINE'))).toBe(false);
+    expect(text).toContain(' at c.yml:3'); // no ":undefined" for a location without a column
+    expect(text).toContain('\u001b[31m[FAIL]'); // its own colours still work
   });
 });
 

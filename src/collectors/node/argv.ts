@@ -112,7 +112,7 @@ const PARSE_BOOL: Record<string, string> = {
 export function componentFlags(component: NodeComponent, args: string[]): FlagOccurrence[] {
   return parseFlags(args).flags.map(({ flag, value }) => {
     const name = component === 'etcd' ? flag : flag.replace(/_/g, '-');
-    return { flag: name, value: BOOLEAN_FLAGS.has(name) ? PARSE_BOOL[value] ?? value : value };
+    return { flag: name, value: BOOLEAN_FLAGS.has(name) && Object.hasOwn(PARSE_BOOL, value) ? PARSE_BOOL[value]! : value };
   });
 }
 

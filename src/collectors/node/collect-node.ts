@@ -179,7 +179,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   // RKE1 with prefix_path: the flags name paths inside the containers, found under the prefix on the host.
   const prefix = distro === 'rke1' ? rke1PrefixPath(running.get('kubelet')?.flags ?? []) : undefined;
   const files: HostFs = prefix ? new PrefixedHostFs(fs, prefix) : fs;
-  if (prefix) warnings.push(`RKE1 prefix_path ${prefix} (from the kubelet's --root-dir): /etc/kubernetes and /var/lib/etcd are read under it`);
+  if (prefix) warnings.push(`RKE1 prefix_path ${prefix} (from the kubelet's --root-dir): /etc/kubernetes, /var/lib/etcd and /var/lib/cni are read under it`);
 
   // 4. Component flags.
   const args = new Map<NodeComponent, ArgMap>();

@@ -105,18 +105,18 @@ export function readKubeletConfigFile(fs: HostFs, p: string, what: string): { se
   return { settings, warnings };
 }
 
-const MAX_DROP_IN_DEPTH = 8;
-
 /**
- * The `*.conf` drop-ins of a --config-dir in the order kubelet applies them: it walks the directory
- * (Go's filepath.WalkDir: names in byte order, a subdirectory's files where the subdirectory sorts).
+ * The `*.conf` drop-ins of a --config-dir in the order kubelet applies them. It walks the directory with
+ * Go's filepath.WalkDir: names in byte order, a subdirectory's files where the subdirectory sorts, and
+ * symbolic links not followed (a link is read as a file when its name ends in .conf; without following
+ * links the walk cannot loop).
  */
-export function kubeletDropIns(fs: HostFs, dir: string, depth = 0): string[] {
+export function kubeletDropIns(fs: HostFs, dir: string): string[] {
   const entries = fs.list(dir).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return entries.flatMap((e) => {
     const p = path.posix.join(dir, e.name);
-    if (e.kind === 'dir') return depth < MAX_DROP_IN_DEPTH ? kubeletDropIns(fs, p, depth + 1) : [];
-    return e.kind === 'file' && e.name.endsWith('.conf') ? [p] : [];
+    if (e.kind === 'dir' && !e.link) return kubeletDropIns(fs, p);
+    return e.name.endsWith('.conf') ? [p] : [];
   });
 }
 

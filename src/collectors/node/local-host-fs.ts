@@ -101,9 +101,9 @@ export class LocalHostFs implements HostFs {
       .map((d): DirEntry => {
         if (!d.isSymbolicLink()) return { name: d.name, kind: d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other' };
         try {
-          return { name: d.name, kind: this.stat(path.posix.join(hostPath, d.name)).kind };
+          return { name: d.name, kind: this.stat(path.posix.join(hostPath, d.name)).kind, link: true };
         } catch {
-          return { name: d.name, kind: 'other' }; // dangling or unreadable link
+          return { name: d.name, kind: 'other', link: true }; // dangling or unreadable link
         }
       })
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

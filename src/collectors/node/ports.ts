@@ -4,7 +4,10 @@
 /** One entry of a directory listing. */
 export interface DirEntry {
   name: string;
+  /** What the entry is, a symbolic link followed. */
   kind: 'file' | 'dir' | 'other';
+  /** The entry itself is a symbolic link (a walk that does not follow links, as Go's WalkDir, skips it as a directory). */
+  link?: true;
 }
 
 /** What the collector needs of a stat: permission bits and numeric owner. */

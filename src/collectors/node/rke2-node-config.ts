@@ -35,7 +35,8 @@ export function readRke2NodeConfig(fs: HostFs, processes: ProcessInfo[]): Rke2No
   const docs = [];
   for (const file of [config.file, ...dropIns(fs, config.file)]) {
     try {
-      docs.push(parseYamlText(file, fs.readText(file, 1024 * 1024)));
+      // RKE2 reads an empty file (or drop-in) as setting nothing.
+      docs.push(parseYamlText(file, fs.readText(file, 1024 * 1024), { allowEmpty: true }));
     } catch (e) {
       if (e instanceof HostNotFound) continue;
       throw e;

@@ -34,7 +34,8 @@ export function accumulates(component: string | undefined, flag: string): boolea
 }
 
 /** Flags whose values are secret material and never reach a report. */
-export const SECRET_FLAGS = new Set(['token', 'bootstrap-token', 'password', 'basic-auth-password', 'client-key-data']);
+// manifest-url-header: the kubelet sends it with each static pod manifest fetch (`Authorization:Bearer …`).
+export const SECRET_FLAGS = new Set(['token', 'bootstrap-token', 'password', 'basic-auth-password', 'client-key-data', 'manifest-url-header']);
 
 const secretFlag = new Map<string, boolean>();
 

@@ -96,7 +96,15 @@ async function applyOne(client: KubeClient, first: KubeApplyStep, opts: ClusterA
     } catch (e) {
       const status = e instanceof KubeApiError ? e.status : undefined;
       if (status === 409 && !step.prior.exists) {
-        const ours = await createdByUs(client, step).catch(() => undefined);
+        let ours: KubeObject | undefined;
+        try {
+          ours = await createdByUs(client, step);
+        } catch (e2) {
+          // Whose it is cannot be told: rollback judges it by its field managers.
+          const error = `${step.id} exists already, and reading it failed (${message(e2)}): it may be ours from a retried request`;
+          await journal.append({ type: 'failed', seq, error, written: 'unknown' });
+          return { step, status: 'failed', warnings: [], error };
+        }
         if (ours) return await done(ours, []);
         const error = `${step.id} exists already: created by someone else since the plan; left alone`;
         await journal.append({ type: 'failed', seq, error, written: false });
@@ -104,7 +112,8 @@ async function applyOne(client: KubeClient, first: KubeApplyStep, opts: ClusterA
       }
       const error = status === 404 && step.prior.exists ? `${step.id} was deleted meanwhile: not recreated` : message(e);
       await journal.append({ type: 'failed', seq, error, written: refused(e) ? false : 'unknown' });
-      const conflict = status === 409 && step.prior.exists;
+      // (A create's 409 returned above: here a 409 is a stale resourceVersion.)
+      const conflict = status === 409;
       if (!conflict || attempt >= MAX_CONFLICT_RETRIES) return { step, status: 'failed', warnings: [], error };
       // Changed since it was read: read it again and plan this object afresh.
       let fresh: KubeObject | undefined;

@@ -3,20 +3,16 @@
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/*
-Release-scoped name: the release name, with the chart name unless the release already has it. Cut to
-42 characters, so that every name made from it stays valid with its suffix: the longest is the
-CronJob's `-remediate` (a CronJob name may have 52), then `-node-etcd` and `-metrics` (63).
-*/}}
+{{/* Release-scoped name: the release name, with the chart name unless the release already has it. */}}
 {{- define "rke-harden.fullname" -}}
 {{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 42 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
 {{- $name := default .Chart.Name .Values.nameOverride -}}
 {{- if contains $name .Release.Name -}}
-{{- .Release.Name | trunc 42 | trimSuffix "-" -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name $name | trunc 42 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -47,6 +43,14 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s:%s" .Values.image.repository $tag -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+Names with a tighter limit than most (DNS label, 63): the metrics Service, and the remediation CronJob
+(52, its Jobs add a suffix). The release-scoped name is cut before the suffix only there, so that a long
+release name still installs and no other object is renamed.
+*/}}
+{{- define "rke-harden.metricsService" -}}{{ include "rke-harden.fullname" . | trunc 55 | trimSuffix "-" }}-metrics{{- end -}}
+{{- define "rke-harden.remediateCronJob" -}}{{ include "rke-harden.fullname" . | trunc 42 | trimSuffix "-" }}-remediate{{- end -}}
 
 {{- define "rke-harden.nodeServiceAccount" -}}{{ include "rke-harden.fullname" . }}-node{{- end -}}
 {{- define "rke-harden.aggregatorServiceAccount" -}}{{ include "rke-harden.fullname" . }}-aggregator{{- end -}}
