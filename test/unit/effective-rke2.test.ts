@@ -200,13 +200,17 @@ describe('Rancher machine sets by role', () => {
 describe('a later list replaces an earlier one', () => {
   it('warns with both places when a drop-in or a Rancher entry replaces a list and leaves items out (the hardening flags of a base file get lost that way)', () => {
     const dir = tempTree({
-      'config.yaml': 'kube-apiserver-arg:\n  - profiling=false\n  - audit-log-maxage=30\nkubelet-arg: [read-only-port=0]\ntls-san: [a.example]\n',
-      // Overrides a value (seen, not lost), drops profiling; kubelet-arg+ appends; tls-san repeats its item.
-      'config.yaml.d/50-x.yaml': 'kube-apiserver-arg:\n  - audit-log-maxage=60\nkubelet-arg+: [max-pods=200]\ntls-san: [a.example, b.example]\n',
+      'config.yaml': 'kube-apiserver-arg:\n  - profiling=false\n  - audit-log-maxage=30\nkubelet-arg: [read-only-port=0]\ntls-san: [a.example]\nkube-controller-manager-arg: [feature-gates=RotateKubeletServerCertificate=true]\n',
+      // Overrides a value (seen, not lost), drops profiling; kubelet-arg+ appends; tls-san repeats its item;
+      // another gate under the same flag loses the first one.
+      'config.yaml.d/50-x.yaml': 'kube-apiserver-arg:\n  - audit-log-maxage=60\nkubelet-arg+: [max-pods=200]\ntls-san: [a.example, b.example]\nkube-controller-manager-arg: [feature-gates=SeccompDefault=true]\n',
     });
     const [snap] = loadConfigTargets([path.join(dir, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' }).snapshots;
     const replaced = snap!.warnings.filter((w) => w.includes(' replaces the list'));
-    expect(replaced).toEqual([expect.stringMatching(/50-x\.yaml:2:3: kube-apiserver-arg replaces the list set at .*config\.yaml:2:5: profiling=false no longer applies \(write kube-apiserver-arg\+: to append instead\)$/)]);
+    expect(replaced).toEqual([
+      expect.stringMatching(/50-x\.yaml:2:3: kube-apiserver-arg replaces the list set at .*config\.yaml:2:5: profiling=false no longer applies \(write kube-apiserver-arg\+: to append instead\)$/),
+      expect.stringMatching(/kube-controller-manager-arg replaces the list set at .*: feature-gates=RotateKubeletServerCertificate=true no longer applies/),
+    ]);
 
     const rancher = tempTree({ 'c.yaml': 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: prod }\nspec:\n  kubernetesVersion: v1.31.4+rke2r1\n  rkeConfig:\n    machineGlobalConfig:\n      kubelet-arg: [protect-kernel-defaults=true, event-qps=0]\n    machineSelectorConfig:\n      - config: { kubelet-arg: [max-pods=200] }\n      - config: { max-pods: 100 }\n        machineLabelSelector: { matchLabels: { pool: big } }\n' });
     const { run } = auditConfig([path.join(rancher, 'c.yaml')], {});

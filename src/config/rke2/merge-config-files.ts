@@ -4,6 +4,7 @@ import type { Location } from '../../model/fact.js';
 import { readYamlFile, type LocatedYaml } from '../read-yaml-file.js';
 import { isRecord, valueAtPath } from '../yaml-access.js';
 import { inputError } from '../../errors/rke-harden-error.js';
+import { MAP_FLAGS } from '../../engine/effective/arg-map.js';
 
 /** One value of a merged key, with the file position it came from. */
 export interface SettingItem {
@@ -28,8 +29,19 @@ export interface MergedConfig {
 
 /** `file:line:column` of a setting (a YAML position always has both). */
 export const locationText = (l: Location): string => `${l.file}:${l.line ?? 1}:${l.column ?? 1}`;
-// The flag an `*-arg` item sets (`flag=value`, `flag+=…`), or the whole item for other lists.
-const itemName = (key: string, value: string) => (key.endsWith('-arg') ? value.replace(/^-+/, '').split('=')[0]!.replace(/[+-]$/, '') : value);
+/**
+ * What an item sets: for an `*-arg` item its flag (`flag=value`, `flag+=…`), and for a map flag each
+ * key too (`feature-gates=A=true,B=false` sets feature-gates:A and feature-gates:B); for other lists the
+ * whole item.
+ */
+function itemNames(key: string, value: string): string[] {
+  if (!key.endsWith('-arg')) return [value];
+  const text = value.replace(/^-+/, '');
+  const eq = text.indexOf('=');
+  const flag = (eq < 0 ? text : text.slice(0, eq)).replace(/[+-]$/, '');
+  if (!MAP_FLAGS.has(flag) || eq < 0) return [flag];
+  return text.slice(eq + 1).split(',').map((kv) => `${flag}:${kv.split('=')[0]!.trim()}`);
+}
 
 /**
  * A warning when `next` replaces a list of `prev` and leaves some of its items out: RKE2 and Rancher
@@ -38,8 +50,8 @@ const itemName = (key: string, value: string) => (key.endsWith('-arg') ? value.r
  */
 function lostItems(key: string, prev: Setting, next: SettingItem[], keyAt: Location, rancher: boolean): string | undefined {
   if (!prev.list || prev.items.length === 0) return undefined;
-  const names = new Set(next.map((i) => itemName(key, i.value)));
-  const lost = prev.items.filter((i) => !names.has(itemName(key, i.value)));
+  const names = new Set(next.flatMap((i) => itemNames(key, i.value)));
+  const lost = prev.items.filter((i) => itemNames(key, i.value).some((n) => !names.has(n)));
   if (lost.length === 0) return undefined;
   const shown = lost.slice(0, 5).map((i) => i.value).join(', ') + (lost.length > 5 ? `, … (${lost.length} items)` : '');
   const how = rancher ? 'Rancher merges the config maps key by key: repeat them in this list' : `write ${key}+: to append instead`;

@@ -11,7 +11,7 @@ export const ACCUMULATING_FLAGS = new Set([
  * Accumulating flags that are maps of `key=value` (component-base MapStringBool / MapStringString /
  * ConfigurationMap): a later occurrence of a key replaces its value, `Gate=false,Gate=true` is true.
  */
-const MAP_FLAGS = new Set(['feature-gates', 'runtime-config', 'node-labels']);
+export const MAP_FLAGS = new Set(['feature-gates', 'runtime-config', 'node-labels']);
 
 /** Items of a map flag, each key once with its last value, in the order of their last setting. */
 function lastPerKey(items: string[]): string[] {
