@@ -34,8 +34,9 @@ function assertionLines(a: Assertion, indent: string): string[] {
   if ('any' in a) return [`${indent}any of:`, ...a.any.flatMap((x) => assertionLines(x, indent + '  '))];
   if ('not' in a) return [`${indent}not:`, ...assertionLines(a.not, indent + '  ')];
   const expectation = a.valueFact !== undefined ? `${describeExpectation(a.op, '').trim()} the value of ${a.valueFact}`.trim() : describeExpectation(a.op, a.value);
+  // An empty default (a list flag not set) reads as "empty", not as a blank.
   const ifUnset = a.default !== undefined
-    ? ` (not set: ${a.default}, ${a.defaultFrom ?? 'the component default'})`
+    ? ` (not set: ${a.default === '' ? 'empty' : a.default}, ${a.defaultFrom ?? 'the component default'})`
     : a.op === 'notSet' ? '' : a.ifMissing ? ` (not set: ${a.ifMissing})` : '';
   return [`${indent}${a.fact}: ${expectation}${ifUnset}`];
 }
@@ -102,7 +103,8 @@ function explainCheck(catalog: Catalog, check: Check, bindings: Binding[]): stri
 function explainUnboundControl(bindings: Binding[]): string {
   const c = bindings[0]!.control;
   const out = [`${c.id} ${c.title}`, ''];
-  const reason = c.manual !== undefined ? `No check can decide it; reported manual: ${c.manual}` : `The profile accepts it as not applicable: ${c.notApplicable ?? ''}`;
+  // Profiles often start their own text with "Not applicable:": said once.
+  const reason = c.manual !== undefined ? `No check can decide it; reported manual: ${c.manual}` : `The profile accepts it as not applicable: ${(c.notApplicable ?? '').replace(/^not applicable:\s*/i, '')}`;
   out.push(...wrap(reason, '  '), '', 'In benchmarks', ...bindingLines(bindings));
   return out.join('\n') + '\n';
 }

@@ -33,6 +33,12 @@ describe('explain', () => {
     }
   });
 
+  it('an empty default reads as empty, not as a blank', () => {
+    const out = explain('apiserver-admission-pod-security-control-enabled');
+    expect(out).not.toContain('(not set: ,');
+    expect(out).toContain('(not set: empty, kube-apiserver default');
+  });
+
   it('an evaluator check says it is decided from the API', () => {
     const out = explain('rbac-wildcards-minimized');
     expect(out).toMatch(/- the Kubernetes API \(`rke-harden audit cluster`\)/);
@@ -49,6 +55,7 @@ describe('explain', () => {
     expect(all).toMatch(/^Control 1\.1\.1 means different things in different profiles \(\d+ different bindings\); pass --benchmark to pick one\./);
     expect(all).toMatch(/^== Control 1\.1\.1 in .*rke-cis-1\.23-hardened/m);
     expect(all).toMatch(/The profile accepts it as not applicable: /);
+    expect(all).not.toMatch(/not applicable:\s+not applicable/i); // the profile's own "Not applicable:" is said once
     const one = explain('1.1.1', { benchmark: 'rke2-cis-1.11' });
     expect(one).toMatch(/^Control 1\.1\.1 is checked by apiserver-manifest-mode-600 in rke2-cis-1\.11\./);
     expect(one).not.toMatch(/different bindings/);
