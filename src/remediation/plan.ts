@@ -180,3 +180,8 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
   return ak.length === bk.length && ak.every((k) => jsonEqual(ao[k], bo[k]));
 }
+
+/** The fields of a step that `object` no longer holds as the step set them (dotted paths). */
+export function changedFields(step: Pick<KubeApplyStep, 'fields'>, object: unknown): string[] {
+  return step.fields.filter((f) => !jsonEqual(getPath(object, f.path), f.value)).map((f) => f.path.join('.'));
+}

@@ -11,7 +11,7 @@ import { mapLimit } from '../../collectors/cluster/bounded-concurrency.js';
 import { KubeApiError } from '../../collectors/cluster/kube-api.js';
 import { planNamespaceLabels, planServiceAccount, stepDiff, type ClusterPlanOptions } from '../cluster-plan.js';
 import { journalStep, type JournalWriter } from '../journal.js';
-import { getPath, jsonEqual, type KubeApplyStep, type KubeObject, type RemediationPlan } from '../plan.js';
+import { changedFields, type KubeApplyStep, type KubeObject, type RemediationPlan } from '../plan.js';
 import { FIELD_MANAGER, objectPath, type KubeClient, type WriteResult } from './kube-client.js';
 
 export interface KubeStepOutcome {
@@ -53,8 +53,7 @@ async function createdByUs(client: KubeClient, step: KubeApplyStep): Promise<Kub
   const cur = await client.get(objectPath(step.ref));
   if (!cur) return undefined;
   const managers = (cur.metadata?.managedFields ?? []) as { manager?: string }[];
-  const same = step.fields.every((f) => jsonEqual(getPath(cur, f.path), f.value));
-  return managers.length === 1 && managers[0]!.manager === FIELD_MANAGER && same ? cur : undefined;
+  return managers.length === 1 && managers[0]!.manager === FIELD_MANAGER && changedFields(step, cur).length === 0 ? cur : undefined;
 }
 
 export interface ClusterApplyOptions {

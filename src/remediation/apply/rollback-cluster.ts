@@ -11,7 +11,7 @@
  */
 import { KubeApiError } from '../../collectors/cluster/kube-api.js';
 import type { JournalEntry } from '../journal.js';
-import { getPath, jsonEqual, type KubeApplyStep, type KubeObject } from '../plan.js';
+import { changedFields, getPath, jsonEqual, type KubeApplyStep, type KubeObject } from '../plan.js';
 import { FIELD_MANAGER, objectPath, type KubeClient } from './kube-client.js';
 import type { RevertResult } from './rollback-node.js';
 
@@ -28,7 +28,7 @@ async function revertCreate(client: KubeClient, entry: JournalEntry, step: KubeA
   const ours = entry.result?.uid ? entry.result.uid === uid : managedByUs(cur);
   if (!ours && !force) return { conflict: `${step.id}: exists but is not the object rke-harden created (uid ${uid}); left in place` };
   const untouched = entry.result?.resourceVersion !== undefined && entry.result.resourceVersion === cur.metadata?.resourceVersion;
-  const changed = untouched ? [] : step.fields.filter((f) => !jsonEqual(getPath(cur, f.path), f.value)).map((f) => f.path.join('.'));
+  const changed = untouched ? [] : changedFields(step, cur);
   if (changed.length && !force) return { conflict: `${step.id}: ${changed.join(', ')} changed since rke-harden created it; left in place (--force deletes it)` };
   const r = await client.delete(path, uid);
   return { outcome: r === 'deleted' ? 'deleted' : 'absent' };
