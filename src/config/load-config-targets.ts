@@ -108,19 +108,15 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
   }
   const snaps = [base];
   for (const i of maps.scoped) {
-    const label = `${name} machines matching machineSelectorConfig[${i}]`;
     // An entry selecting exactly the worker role is a worker pool: Rancher runs those machines as RKE2
     // agents (kubelet and kube-proxy only). A worker that also has the control-plane or etcd role runs
     // those components with that role's configuration, audited in that role's target.
-    if (!selectsRole(i, WORKER_ROLE)) {
-      snaps.push(build(maps.forScoped(i).map((at) => ({ y, at })), label));
-      continue;
+    const pool = selectsRole(i, WORKER_ROLE);
+    const snap = build(maps.forScoped(i).map((at) => ({ y, at })), `${name} machines matching machineSelectorConfig[${i}]`, pool ? 'agent' : 'server');
+    if (pool && !opts.role) {
+      for (const c of SERVER_COMPONENTS) snap.absent[c] = `machineSelectorConfig[${i}] selects ${WORKER_ROLE}=true: Rancher runs worker machines as RKE2 agents, with no ${c} (a worker that also has the control-plane or etcd role is audited in that role's target)`;
     }
-    const workers = build(maps.forScoped(i).map((at) => ({ y, at })), label, 'agent');
-    if (!opts.role) {
-      for (const c of SERVER_COMPONENTS) workers.absent[c] = `machineSelectorConfig[${i}] selects ${WORKER_ROLE}=true: Rancher runs worker machines as RKE2 agents, with no ${c} (a worker that also has the control-plane or etcd role is audited in that role's target)`;
-    }
-    snaps.push(workers);
+    snaps.push(snap);
   }
   return snaps;
 }

@@ -4,7 +4,7 @@
  * drop-ins merged as RKE2 does. Read once per node audit by the profile and the data directory.
  */
 import { parseYamlText } from '../../config/read-yaml-file.js';
-import { mergeRke2Config, type MergedConfig } from '../../config/rke2/merge-config-files.js';
+import { mergeRke2Config, rke2DropInNames, type MergedConfig } from '../../config/rke2/merge-config-files.js';
 import { parseFlags, type FlagOccurrence } from './argv.js';
 import { HostNotFound, type HostFs, type ProcessInfo } from './ports.js';
 
@@ -46,10 +46,10 @@ export function readRke2NodeConfig(fs: HostFs, processes: ProcessInfo[]): Rke2No
   return config;
 }
 
-/** Drop-ins as RKE2 finds them (k3s dotDFiles): *.yaml / *.yml in any letter case, not directories, in name order. */
+/** The drop-ins of `main` on the host, as RKE2 finds them (rke2DropInNames). */
 function dropIns(fs: HostFs, main: string): string[] {
   try {
-    return fs.list(`${main}.d`).filter((e) => e.kind !== 'dir' && /\.ya?ml$/i.test(e.name)).map((e) => `${main}.d/${e.name}`).sort();
+    return rke2DropInNames(fs.list(`${main}.d`).map((e) => ({ name: e.name, dir: e.kind === 'dir' }))).map((n) => `${main}.d/${n}`);
   } catch (e) {
     if (e instanceof HostNotFound) return [];
     throw e;

@@ -121,11 +121,12 @@ export function rke2DropInFiles(mainFile: string): string[] {
     if (code === 'ENOENT' || code === 'ENOTDIR') return []; // no drop-in directory
     throw e;
   }
-  return entries
-    .filter((e) => !e.isDirectory() && /\.ya?ml$/i.test(e.name))
-    .map((e) => e.name)
-    .sort()
-    .map((n) => path.join(`${mainFile}.d`, n));
+  return rke2DropInNames(entries.map((e) => ({ name: e.name, dir: e.isDirectory() }))).map((n) => path.join(`${mainFile}.d`, n));
+}
+
+/** Which entries of a `.d` directory RKE2 reads, in its order: not directories, *.yaml or *.yml in any letter case, by name. */
+export function rke2DropInNames(entries: { name: string; dir: boolean }[]): string[] {
+  return entries.filter((e) => !e.dir && /\.ya?ml$/i.test(e.name)).map((e) => e.name).sort();
 }
 
 /** A drop-in parsed; an empty one sets nothing (RKE2 accepts it). */
