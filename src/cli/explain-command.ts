@@ -47,6 +47,8 @@ function changeLine(c: NonNullable<Check['remediation']['rke1']['changes']>[numb
   return `${c.key}: ${typeof c.value === 'object' ? JSON.stringify(c.value) : JSON.stringify(c.value)}`;
 }
 
+const scoring = (c: Control): string => `${c.scored ? 'scored' : 'not scored'}, ${c.automation}`;
+
 interface Binding {
   benchmark: Benchmark;
   control: Control;
@@ -64,11 +66,16 @@ function bindingLines(bindings: Binding[]): string[] {
   const sorted = [...groups.values()].sort((x, y) => compareControlIds(x.control.id, y.control.id));
   return sorted.flatMap((g) => [
     `  ${g.control.id} ${g.control.title}`,
-    ...wrap(`${g.control.scored ? 'scored' : 'not scored'}, ${g.control.automation}: ${g.profiles.join(', ')}`, '      '),
+    ...wrap(`${scoring(g.control)}: ${g.profiles.join(', ')}`, '      '),
   ]);
 }
 
-function explainCheck(catalog: Catalog, check: Check, bindings: Binding[]): string {
+/**
+ * One check explained. With `chosen` (explain --benchmark), the remediation is that profile's distro
+ * only and its control is named first; the other profiles stay listed so a renumbered control can be
+ * found.
+ */
+function explainCheck(catalog: Catalog, check: Check, bindings: Binding[], chosen?: Benchmark): string {
   const out: string[] = [];
   out.push(`${check.id}: ${check.title}`, `  component ${check.component} · severity ${check.severity}`, '');
   out.push('Why', ...wrap(check.rationale, '  '), '');
@@ -84,12 +91,16 @@ function explainCheck(catalog: Catalog, check: Check, bindings: Binding[]): stri
   out.push(...wrap(`When the facts are missing: ${check.onMissing.status}: ${check.onMissing.reason}`, '  '), '');
   out.push('Remediation');
   const where = { rke1: 'RKE1 (cluster.yml)', rke2: 'RKE2 (/etc/rancher/rke2/config.yaml)' } as const;
-  for (const distro of ['rke1', 'rke2'] as const) {
+  for (const distro of chosen ? [chosen.distro] : (['rke1', 'rke2'] as const)) {
     const r = check.remediation[distro];
     out.push(`  ${where[distro]}`, ...wrap(r.text, '    '));
     if (r.changes?.length) out.push('    Keys:', ...r.changes.map((c) => `      ${changeLine(c)}`));
   }
   out.push('');
+  const own = chosen && bindings.find((b) => b.benchmark.id === chosen.id);
+  if (own) {
+    out.push(`In ${chosen.id}`, `  ${own.control.id} ${own.control.title}`, `      ${scoring(own.control)}`, '');
+  }
   if (bindings.length > 0) {
     out.push('In benchmarks (control id, then profiles; CIS renumbers controls between versions)', ...bindingLines(bindings));
   } else {
@@ -132,7 +143,7 @@ export function explain(id: string, opts: { benchmark?: string } = {}): string {
     if (opts.benchmark && !benchmarks[0]!.controls.some((c) => c.check === check.id)) {
       throw usageError(`check ${id} is not in benchmark ${benchmarks[0]!.id}`);
     }
-    return explainCheck(catalog, check, bindingsOf(catalog, check.id));
+    return explainCheck(catalog, check, bindingsOf(catalog, check.id), opts.benchmark ? benchmarks[0] : undefined);
   }
   if (!/^\d+(\.\d+)*$/.test(id)) throw usageError(`${id}: no check or control with this id${suggestions(catalog, id)}`);
   const bindings = benchmarks.flatMap((b) => b.controls.filter((c) => c.id === id).map((control) => ({ benchmark: b, control })));
@@ -152,7 +163,7 @@ export function explain(id: string, opts: { benchmark?: string } = {}): string {
     const scope = opts.benchmark ? `in ${benchmarks[0]!.id}` : 'in every profile that has it';
     const lead = byCheck.size > 1 ? '' : `Control ${id} is checked by ${c.id} ${scope}.\n\n`;
     // Every place the check is bound, in all profiles, so a renumbered control can be found.
-    return header + lead + explainCheck(catalog, c, bindingsOf(catalog, c.id));
+    return header + lead + explainCheck(catalog, c, bindingsOf(catalog, c.id), opts.benchmark ? benchmarks[0] : undefined);
   });
   const note = byCheck.size > 1 ? `Control ${id} means different things in different profiles (${byCheck.size} different bindings); pass --benchmark to pick one.\n\n` : '';
   return note + parts.join('\n');

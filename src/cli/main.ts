@@ -258,7 +258,7 @@ function program(setExit: (code: number) => void): Command {
     .command('explain')
     .description('why a control or check matters, how it is audited, how to fix it on RKE1 and RKE2, and where it is in each benchmark')
     .argument('<id>', 'a control id (1.2.1) or a check id (apiserver-anonymous-auth-disabled)')
-    .option('--benchmark <id>', 'only this benchmark profile')
+    .option('--benchmark <id>', "this profile's meaning of a control id, its control first and its distro's remediation only")
     .action(async (id: string, o: { benchmark?: string }) => {
       const { explain } = await import('./explain-command.js');
       process.stdout.write(explain(id, o));

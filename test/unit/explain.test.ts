@@ -61,6 +61,22 @@ describe('explain', () => {
     expect(one).not.toMatch(/different bindings/);
   });
 
+  it('--benchmark: the remediation of that profile\'s distro only, its control named first', () => {
+    const rke2 = explain('1.1.1', { benchmark: 'rke2-cis-1.11' });
+    expect(rke2).toMatch(/^ {2}RKE2 \(\/etc\/rancher\/rke2\/config\.yaml\)$/m);
+    expect(rke2).not.toMatch(/^ {2}RKE1 \(cluster\.yml\)$/m);
+    expect(rke2).toMatch(/^In rke2-cis-1\.11\n {2}1\.1\.1 Ensure that the API server pod specification file permissions are set to 600 or more restrictive\n {6}scored, automated\n\nIn benchmarks/m);
+    const rke1 = explain('kubelet-anonymous-auth-disabled', { benchmark: 'rke-cis-1.8-hardened' });
+    expect(rke1).toMatch(/^ {2}RKE1 \(cluster\.yml\)$/m);
+    expect(rke1).not.toMatch(/^ {2}RKE2 /m);
+    expect(rke1).toMatch(/^In rke-cis-1\.8-hardened\n {2}4\.2\.1 /m);
+    // Without --benchmark: both distros, no profile singled out.
+    const both = explain('kubelet-anonymous-auth-disabled');
+    expect(both).toMatch(/^ {2}RKE1 \(cluster\.yml\)$/m);
+    expect(both).toMatch(/^ {2}RKE2 /m);
+    expect(both).not.toMatch(/^In rke/m);
+  });
+
   it('unknown ids are usage errors with a hint', async () => {
     const r = await runCli(['explain', 'anonymous']);
     expect(r.code).toBe(2);
