@@ -19,18 +19,19 @@ function reportOptions(cmd: Command): Command {
 }
 
 /**
- * `audit -o json config …`: report options written before the sub-command are parsed by `audit` (they
- * were silently dropped). They count, unless the sub-command sets its own; `audit`'s target options
- * (--config, --node, --cluster, …) make no sense with a sub-command.
+ * `audit -o json config …`: options written before the sub-command are parsed by `audit` (they were
+ * silently dropped). One the sub-command also has counts, unless the sub-command sets its own;
+ * others (--config, --node, --cluster, or --kubeconfig before `config`) make no sense there.
  */
 function withAuditOptions<T extends object>(o: T, cmd: Command): T {
   const audit = cmd.parent!;
-  const given = (name: string) => audit.getOptionValueSource(name) === 'cli';
-  const misplaced = ['config', 'node', 'cluster', 'k8sVersion', 'kubeconfig', 'context'].filter(given);
+  const given = audit.options.map((opt) => opt.attributeName()).filter((name) => audit.getOptionValueSource(name) === 'cli');
+  const takes = new Set(cmd.options.map((opt) => opt.attributeName()));
+  const misplaced = given.filter((name) => !takes.has(name));
   if (misplaced.length) throw usageError(`audit ${cmd.name()}: ${misplaced.map((m) => `--${m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} belong${misplaced.length === 1 ? 's' : ''} to \`audit\` without a sub-command`);
   const out = { ...o } as Record<string, unknown>;
-  for (const name of ['format', 'output', 'failOn', 'waivers']) {
-    if (given(name) && cmd.getOptionValueSource(name) !== 'cli') out[name] = audit.opts()[name];
+  for (const name of given) {
+    if (cmd.getOptionValueSource(name) !== 'cli') out[name] = audit.opts()[name];
   }
   return out as T;
 }
@@ -116,23 +117,30 @@ function program(setExit: (code: number) => void): Command {
     setExit(emitRun(auditSnapshots(files, o), o, files));
   });
 
-  // `audit --config … --node … --cluster`: several targets, one report.
+  // `audit --config … --node … --cluster`: several targets, one report. --distro, --benchmark and
+  // --k8s-version are said once for every target that takes them (the node and the cluster of one
+  // cluster share distro and version); the cluster's version always comes from its API server.
   reportOptions(audit)
     .option('--config <paths...>', 'configuration files or directories (as `audit config`)')
     .option('--node [host-root]', 'audit this node (host root, default /)')
     .option('--cluster', 'audit the cluster through the API (as `audit cluster`)')
-    .option('--k8s-version <version>', 'for config files that do not name one')
+    .addOption(new Option('--distro <distro>', 'every target is this distro (skips detection)').choices(['rke1', 'rke2']))
+    .option('--benchmark <id>', 'benchmark profile for every target (default: chosen per target from distro and version)')
+    .option('--k8s-version <version>', 'for config files that do not name one, and the node (skips version detection)')
     .option('--kubeconfig <file>', 'kubeconfig for --cluster')
     .option('--context <name>', 'kubeconfig context for --cluster')
     .option('--waivers <file>', 'YAML file of accepted risks')
-    .action(async (o: ReportFlags & { config?: string[]; node?: string | boolean; cluster?: boolean; k8sVersion?: string; kubeconfig?: string; context?: string }) => {
+    .action(async (o: ReportFlags & { config?: string[]; node?: string | boolean; cluster?: boolean; distro?: 'rke1' | 'rke2'; benchmark?: string; k8sVersion?: string; kubeconfig?: string; context?: string }) => {
       const [{ auditTargets }, { emitRun }] = await Promise.all([import('./audit-targets-command.js'), import('./emit-run.js')]);
+      const shared = { ...(o.distro ? { distro: o.distro } : {}), ...(o.benchmark ? { benchmark: o.benchmark } : {}) };
+      const version = o.k8sVersion ? { k8sVersion: o.k8sVersion } : {};
       const audited = await auditTargets({
         ...(o.config ? { config: o.config } : {}),
         ...(o.node !== undefined ? { node: o.node } : {}),
         ...(o.cluster ? { cluster: true } : {}),
-        configOptions: o.k8sVersion ? { k8sVersion: o.k8sVersion } : {},
-        clusterOptions: { ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}) },
+        configOptions: { ...shared, ...version },
+        nodeOptions: { ...shared, ...version },
+        clusterOptions: { ...shared, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.context ? { context: o.context } : {}) },
       });
       setExit(emitRun(audited, o, o.config ?? []));
     });

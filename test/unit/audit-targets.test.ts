@@ -64,6 +64,22 @@ describe('audit with several targets: one report, shared checks', () => {
     });
   });
 
+  it('--distro, --benchmark and --k8s-version are said once for every target that takes them', async () => {
+    const root = fixtureTree('rke2-agent');
+    try {
+      const r = await runCli(['audit', '--config', 'examples/rke2-server/config.yaml', '--node', root, '--benchmark', 'rke2-cis-1.9', '--k8s-version', 'v1.29.9+rke2r1', '-o', 'json', '--fail-on', 'never']);
+      expect(r.code).toBe(0);
+      const run = JSON.parse(r.stdout) as ScanRun;
+      expect(run.targets.map((t) => [t.kind, t.benchmark])).toEqual([['config', 'rke2-cis-1.9'], ['node', 'rke2-cis-1.9']]);
+      expect(run.targets.find((t) => t.kind === 'node')!.k8sVersion).toBe('v1.29.9+rke2r1');
+      // --distro skips the node's detection (this RKE2 node is read as RKE1 because it was told so).
+      const rke1 = await runCli(['audit', '--node', root, '--distro', 'rke1', '-o', 'json', '--fail-on', 'never', '--k8s-version', 'v1.28.15-rancher1-1']);
+      expect((JSON.parse(rke1.stdout) as ScanRun).targets[0]!.benchmark).toBe('rke-cis-1.8-hardened');
+    } finally {
+      removeHostTree(root);
+    }
+  });
+
   it('no target is a usage error', async () => {
     const r = await runCli(['audit']);
     expect(r.code).toBe(2);

@@ -84,6 +84,10 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     const misplaced = await runCli(['audit', '--node', '/', 'config', cfg]);
     expect(misplaced.code).toBe(2);
     expect(misplaced.stderr.trim()).toBe('rke-harden: audit config: --node belongs to `audit` without a sub-command');
+    // Options the sub-command also takes count the same before it: --benchmark, --k8s-version, …
+    const bench = await runCli(['audit', '--benchmark', 'rke-cis-1.7-hardened', '-o', 'json', 'config', cfg, '--fail-on', 'never']);
+    expect(JSON.parse(bench.stdout).targets[0].benchmark).toBe('rke-cis-1.7-hardened');
+    expect((await runCli(['audit', '--kubeconfig', cfg, 'config', cfg])).stderr.trim()).toBe('rke-harden: audit config: --kubeconfig belongs to `audit` without a sub-command');
   });
 
   it('an output path that cannot be written: exit 2 naming it, no temporary file left', async () => {
