@@ -64,6 +64,7 @@ function harnessProcTable(pids: number[]): ProcTable {
     description: real.description,
     list: () => real.list().filter((p) => pids.includes(p.pid)),
     sysctl: (name) => real.sysctl(name),
+    environ: (pid, names) => real.environ(pid, names),
     hostname: () => real.hostname(),
   };
 }

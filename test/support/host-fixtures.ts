@@ -1,6 +1,6 @@
 // Builds node fixture trees (used as --host-root) in a temp directory: files with real modes and
 // owners (chown needs root), etc/passwd and etc/group, proc/<pid>/cmdline with NUL-separated argv,
-// proc/<pid>/status, and proc/sys/... kernel parameters. Specs live in test/fixtures/hosts/.
+// proc/<pid>/environ, proc/<pid>/status, and proc/sys/... kernel parameters. Specs live in test/fixtures/hosts/.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,8 @@ export interface ProcessSpec {
   pid: number;
   argv: string[];
   uid?: number;
+  /** Its environment (proc/<pid>/environ), added to what it inherits when it really runs. */
+  env?: Record<string, string>;
 }
 
 export interface HostSpec {
@@ -67,6 +69,7 @@ export function buildHostTree(spec: HostSpec, prefix = 'rke-harden-host-'): stri
     const dir = local(`/proc/${p.pid}`);
     ensureDir(dir);
     fs.writeFileSync(path.join(dir, 'cmdline'), p.argv.join('\u0000') + '\u0000');
+    fs.writeFileSync(path.join(dir, 'environ'), Object.entries(p.env ?? {}).map(([k, v]) => `${k}=${v}\u0000`).join(''));
     const uid = p.uid ?? 0;
     fs.writeFileSync(path.join(dir, 'status'), `Name:\t${path.basename(p.argv[0] ?? '')}\nState:\tS (sleeping)\nPid:\t${p.pid}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t${uid}\t${uid}\t${uid}\t${uid}\n`);
   }

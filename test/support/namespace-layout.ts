@@ -246,7 +246,8 @@ export function layoutScript(spec: HostSpec, opts: LayoutBase): LayoutScript {
     const comm = path.basename(argv0);
     const link = path.join(work, 'bin', comm);
     if (!fs.existsSync(link)) fs.symlinkSync(idle, link);
-    const exec = `bash -c 'exec -a "$0" "$@"' ${[argv0, link, ...p.argv.slice(1)].map(q).join(' ')}`;
+    const env = Object.entries(p.env ?? {}).map(([k, v]) => `${k}=${q(v)}`);
+    const exec = `${env.length ? `env ${env.join(' ')} ` : ''}bash -c 'exec -a "$0" "$@"' ${[argv0, link, ...p.argv.slice(1)].map(q).join(' ')}`;
     const uid = p.uid ?? 0;
     lines.push(`${uid === 0 ? '' : `setpriv --reuid=${uid} --regid=${uid} --clear-groups -- `}${exec} </dev/null >/dev/null 2>&1 &`, 'pids+=($!)');
   }

@@ -132,7 +132,7 @@ describe('roles', () => {
 
 describe('RKE2 data-dir', () => {
   /** The fixture with RKE2's data directory moved to `to`: every path in files, links and argv. */
-  const moved = (to: string, tellWith: 'config' | 'flag' | 'nothing') => (s: Parameters<Parameters<typeof tree>[1] & object>[0]) => {
+  const moved = (to: string, tellWith: 'config' | 'flag' | 'env' | 'nothing') => (s: Parameters<Parameters<typeof tree>[1] & object>[0]) => {
     const from = '/var/lib/rancher/rke2';
     const swap = (t: string) => t.split(from).join(to);
     s.files = Object.fromEntries(Object.entries(s.files).map(([p, f]) => [swap(p), typeof f === 'string' ? swap(f) : { ...f, ...(f.content !== undefined ? { content: swap(f.content) } : {}), ...(f.symlink ? { symlink: swap(f.symlink) } : {}) }]));
@@ -140,12 +140,13 @@ describe('RKE2 data-dir', () => {
     const config = s.files['/etc/rancher/rke2/config.yaml'];
     if (tellWith === 'config' && config && typeof config !== 'string') config.content = `${config.content}\ndata-dir: ${to}\n`;
     if (tellWith === 'flag') s.processes = s.processes.map((p) => (/(^|\/)rke2$/.test(p.argv[0]!) ? { ...p, argv: [...p.argv, '--data-dir', to] } : p));
+    if (tellWith === 'env') s.processes = s.processes.map((p) => (/(^|\/)rke2$/.test(p.argv[0]!) ? { ...p, env: { RKE2_DATA_DIR: to } } : p));
   };
   const verdicts = (root: string) => Object.fromEntries(auditNode({ hostRoot: root }).run.results.map((r) => [r.controlId, r.status]));
 
   it('a server whose data-dir moved is audited where RKE2 keeps its files: the same verdicts as at the default place', () => {
     const base = verdicts(tree('rke2-server-hardened'));
-    for (const how of ['config', 'flag', 'nothing'] as const) {
+    for (const how of ['config', 'flag', 'env', 'nothing'] as const) {
       const root = tree('rke2-server-hardened', moved('/opt/rke2', how));
       const { snapshot } = auditNode({ hostRoot: root });
       expect(snapshot.warnings.join('\n'), how).toMatch(/RKE2 data directory \/opt\/rke2 \(from /);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +64,18 @@ describe('ProcFsTable', () => {
     expect(t.sysctl('vm.overcommit_memory')).toBe('1');
     expect(() => t.sysctl('vm.nope')).toThrow(HostNotFound);
     expect(t.hostname()).toBe('node-a');
+  });
+
+  it('environ: the variables asked for of a real running process, no others; a gone process is HostNotFound', async () => {
+    const child = spawn('sleep', ['30'], { env: { PATH: process.env.PATH ?? '', RKE2_CIS_PROFILE: 'cis', RKE2_TOKEN: 'secret' }, stdio: 'ignore' });
+    try {
+      const t = new ProcFsTable('/proc');
+      expect(t.environ(child.pid!, ['RKE2_CIS_PROFILE', 'RKE2_DATA_DIR'])).toEqual({ RKE2_CIS_PROFILE: 'cis' });
+    } finally {
+      child.kill();
+    }
+    await new Promise((r) => child.once('exit', r));
+    expect(() => new ProcFsTable('/proc').environ(child.pid!, ['RKE2_CIS_PROFILE'])).toThrow(HostNotFound);
   });
 
   it('a missing /proc is a HostReadError naming it', () => {

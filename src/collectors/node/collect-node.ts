@@ -111,7 +111,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   let rke2ConfigError: string | undefined;
   if (distro === 'rke2') {
     try {
-      rke2Config = readRke2NodeConfig(fs, procs);
+      rke2Config = readRke2NodeConfig(fs, procs, proc);
     } catch (e) {
       if (e instanceof HostReadError || (e as { code?: string }).code === 'input') rke2ConfigError = (e as Error).message;
       else throw e;

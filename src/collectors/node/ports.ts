@@ -90,4 +90,10 @@ export interface ProcTable {
   sysctl(name: string): string;
   /** The kernel's host name (/proc/sys/kernel/hostname), if readable. */
   hostname(): string | undefined;
+  /**
+   * The variables `names` in a process's initial environment (/proc/<pid>/environ); others are never
+   * returned (the environment can hold tokens). HostReadError when it cannot be read (not root),
+   * HostNotFound when the process is gone.
+   */
+  environ(pid: number, names: readonly string[]): Record<string, string>;
 }

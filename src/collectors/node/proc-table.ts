@@ -15,6 +15,17 @@ export function splitCmdline(raw: Buffer | string): string[] {
   return parts;
 }
 
+/** The variables `names` of a /proc/<pid>/environ text (NUL-separated NAME=value; of a name set twice the first wins, as Go's os.Getenv). */
+export function environOf(raw: string, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of raw.split('\u0000')) {
+    const eq = entry.indexOf('=');
+    const name = eq > 0 ? entry.slice(0, eq) : '';
+    if (names.includes(name) && !Object.hasOwn(out, name)) out[name] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
 /** The real uid of a /proc/<pid>/status text. */
 export function uidFromStatus(status: string): number | undefined {
   const m = /^Uid:\s+(\d+)/m.exec(status);
@@ -72,6 +83,19 @@ export class ProcFsTable implements ProcTable {
       if (code === 'ENOENT' || code === 'ENOTDIR') throw new HostNotFound(file);
       throw new HostReadError(file, code);
     }
+  }
+
+  environ(pid: number, names: readonly string[]): Record<string, string> {
+    const file = path.join(this.procDir, String(pid), 'environ');
+    let raw: string;
+    try {
+      raw = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      const code = errno(e);
+      if (code === 'ENOENT') throw new HostNotFound(file);
+      throw new HostReadError(file, code);
+    }
+    return environOf(raw, names);
   }
 
   hostname(): string | undefined {

@@ -4,7 +4,7 @@
  * credentials, the agent's kubeconfigs, the etcd data, the release binaries.
  */
 import type { ProcessInfo } from './ports.js';
-import { rke2Flag, type Rke2NodeConfig } from './rke2-node-config.js';
+import { rke2Env, rke2Flag, type Rke2NodeConfig } from './rke2-node-config.js';
 
 export const DEFAULT_RKE2_DATA_DIR = '/var/lib/rancher/rke2';
 
@@ -27,14 +27,16 @@ const UNDER_DATA_DIR = /^(\/.*?)\/(?:agent\/(?:pod-manifests|kubelet\.kubeconfig
 
 /**
  * The data directory: the rke2 process's `--data-dir` (`-d`), else `data-dir` in its config file, else
- * the directory the component processes' own paths point into (RKE2 passes them under it), else the
+ * RKE2_DATA_DIR in its environment, else the directory the component processes' own paths point into (RKE2 passes them under it), else the
  * default. `config` is undefined when the config file could not be read.
  */
 export function findRke2Layout(config: Rke2NodeConfig | undefined, components: ProcessInfo[]): Rke2Layout {
   const flag = config && rke2Flag(config, 'data-dir', 'd');
-  if (flag) return rke2LayoutAt(flag.value, `--data-dir of rke2 process ${flag.pid}`);
+  if (flag) return rke2LayoutAt(flag.value, `${flag.how} of rke2 process ${flag.pid}`);
   const item = config?.merged.settings.get('data-dir')?.items.at(-1);
   if (item) return rke2LayoutAt(item.value, `data-dir in ${item.file}`);
+  const env = config && rke2Env(config, 'RKE2_DATA_DIR');
+  if (env) return rke2LayoutAt(env.value, `${env.how} of rke2 process ${env.pid}`);
   for (const p of components) {
     for (const a of p.argv) {
       const m = UNDER_DATA_DIR.exec(a.slice(a.indexOf('=') + 1));
