@@ -39,6 +39,8 @@ export interface AggregatorOptions {
   initialDelayMs: number;
   /** Skip the cluster audit (nodes only). */
   skipCluster?: boolean;
+  /** The node agents' nodeSelector as a label selector: only the nodes it selects are expected to publish. */
+  nodeSelector?: string;
 }
 
 export interface AggregatorDeps {
@@ -88,6 +90,15 @@ export class Aggregator {
     return { envelopes, invalid };
   }
 
+  /** The nodes the node agents run on, and (with a node selector) the others. */
+  private async listNodes(): Promise<{ n: string[]; unselected: string[] }> {
+    const selector = this.o.nodeSelector;
+    if (!selector) return { n: await this.d.kube.listNodeNames(), unselected: [] };
+    const [selected, all] = await Promise.all([this.d.kube.listNodeNames(selector), this.d.kube.listNodeNames()]);
+    const chosen = new Set(selected);
+    return { n: selected, unselected: all.filter((x) => !chosen.has(x)) };
+  }
+
   /** One scan; never throws (a failure is recorded in the state). Concurrent calls share one scan. */
   scan(): Promise<ScanRecord | undefined> {
     this.current ??= this.scanNow().finally(() => {
@@ -104,7 +115,7 @@ export class Aggregator {
     try {
       const [snaps, nodes, cluster] = await Promise.all([
         this.readSnapshots(),
-        this.d.kube.listNodeNames().then((n) => ({ n }), (e: Error) => ({ e: e.message })),
+        this.listNodes().then((n) => n, (e: Error) => ({ e: e.message })),
         this.o.skipCluster ? Promise.resolve(undefined) : this.d.auditCluster().then((c) => c, (e: Error) => ({ error: e.message })),
       ]);
       const outcome = assembleScan({
@@ -113,6 +124,7 @@ export class Aggregator {
         invalid: snaps.invalid,
         nodes: 'n' in nodes ? nodes.n : undefined,
         ...('e' in nodes ? { nodesError: nodes.e } : {}),
+        ...('unselected' in nodes && nodes.unselected.length ? { unselected: { selector: this.o.nodeSelector!, nodes: nodes.unselected } } : {}),
         cluster,
         ...(this.o.benchmark ? { benchmark: this.o.benchmark } : {}),
         maxSnapshotAgeMs: this.o.maxSnapshotAgeMs,

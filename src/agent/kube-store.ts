@@ -28,8 +28,8 @@ export interface AgentKube {
   deleteConfigMap(namespace: string, name: string): Promise<void>;
   /** The node's uid, or undefined when there is no such node. */
   getNodeUid(name: string): Promise<string | undefined>;
-  /** Names of every Node. */
-  listNodeNames(): Promise<string[]>;
+  /** Names of every Node, or of those matching a label selector. */
+  listNodeNames(labelSelector?: string): Promise<string[]>;
 }
 
 interface Reply {
@@ -121,11 +121,11 @@ export class RestAgentKube implements AgentKube {
     return (json as { metadata?: { uid?: string } }).metadata?.uid;
   }
 
-  async listNodeNames(): Promise<string[]> {
+  async listNodeNames(labelSelector?: string): Promise<string[]> {
     const out: string[] = [];
     let cont: string | undefined;
     do {
-      const q = new URLSearchParams({ limit: '500', ...(cont ? { continue: cont } : {}) });
+      const q = new URLSearchParams({ limit: '500', ...(labelSelector ? { labelSelector } : {}), ...(cont ? { continue: cont } : {}) });
       const { json } = await this.call('GET', `/api/v1/nodes?${q}`);
       const list = json as { items?: { metadata?: { name?: string } }[]; metadata?: { continue?: string } };
       for (const n of list.items ?? []) if (n.metadata?.name) out.push(n.metadata.name);

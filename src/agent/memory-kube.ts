@@ -10,6 +10,8 @@ export class MemoryAgentKube implements AgentKube {
   readonly server = 'memory://';
   readonly configMaps = new Map<string, ConfigMapObject>();
   nodes = new Map<string, string>();
+  /** Labels of the nodes (for listNodeNames with a selector). */
+  nodeLabels = new Map<string, Record<string, string>>();
   calls: string[] = [];
   /** Throw this from the next call whose description starts with the key. */
   failures = new Map<string, Error>();
@@ -33,9 +35,8 @@ export class MemoryAgentKube implements AgentKube {
 
   async listConfigMaps(namespace: string, labelSelector: string): Promise<ConfigMapObject[]> {
     this.hit(`list ${namespace} ${labelSelector}`);
-    const want = labelSelector.split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]);
     return [...this.configMaps.values()]
-      .filter((c) => c.metadata.namespace === namespace && want.every(([k, v]) => c.metadata.labels?.[k] === v))
+      .filter((c) => c.metadata.namespace === namespace && selects(labelSelector, c.metadata.labels))
       .map((c) => structuredClone(c));
   }
 
@@ -49,8 +50,15 @@ export class MemoryAgentKube implements AgentKube {
     return this.nodes.get(name);
   }
 
-  async listNodeNames(): Promise<string[]> {
-    this.hit('list nodes');
-    return [...this.nodes.keys()].sort();
+  async listNodeNames(labelSelector?: string): Promise<string[]> {
+    this.hit(`list nodes${labelSelector ? ` ${labelSelector}` : ''}`);
+    return [...this.nodes.keys()].filter((n) => !labelSelector || selects(labelSelector, this.nodeLabels.get(n))).sort();
   }
+}
+
+function selects(labelSelector: string, labels: Record<string, string> | undefined): boolean {
+  return labelSelector.split(',').filter(Boolean).every((kv) => {
+    const [k, v] = kv.split('=') as [string, string];
+    return labels?.[k] === v;
+  });
 }

@@ -50,9 +50,11 @@ export interface ScanInputs {
   envelopes: SnapshotEnvelope[];
   /** Snapshot objects that could not be read, by node when known (else by object name). */
   invalid: { node?: string; object: string; error: string }[];
-  /** Names of the cluster's nodes; undefined when they could not be listed. */
+  /** Names of the cluster's nodes the node agents run on; undefined when they could not be listed. */
   nodes: string[] | undefined;
   nodesError?: string;
+  /** Nodes outside the node agents' nodeSelector (Windows nodes by default): not audited, said once. */
+  unselected?: { selector: string; nodes: string[] };
   /** The cluster audit: its snapshot and the benchmark it was evaluated against, or why it failed. */
   cluster: { snapshot: FactSnapshot; benchmark: Benchmark; results: ControlResult[] } | { error: string } | undefined;
   /** --benchmark: one profile for every target. */
@@ -124,6 +126,11 @@ export function assembleScan(inp: ScanInputs): ScanOutcome {
   const invalidByNode = new Map(inp.invalid.filter((i) => i.node).map((i) => [i.node!, i]));
   for (const i of inp.invalid) warnings.push(`snapshot ${i.object} ignored: ${i.error}`);
 
+  const unselected = new Set(inp.unselected?.nodes);
+  if (inp.unselected?.nodes.length) {
+    const n = inp.unselected.nodes;
+    warnings.push(`${n.length} node${n.length === 1 ? '' : 's'} outside the node agents' selector ${inp.unselected.selector} ${n.length === 1 ? 'is' : 'are'} not audited: ${n.slice(0, 10).join(', ')}${n.length > 10 ? `, … (${n.length - 10} more)` : ''}`);
+  }
   const listed = inp.nodes ? new Set(inp.nodes) : undefined;
   if (!listed && inp.nodesError) warnings.push(`nodes could not be listed (${inp.nodesError}): nodes that published no snapshot cannot be told apart from nodes that do not exist`);
   const names = [...new Set([...(inp.nodes ?? []), ...byNode.keys(), ...invalidByNode.keys()])].sort();
@@ -132,6 +139,7 @@ export function assembleScan(inp: ScanInputs): ScanOutcome {
   const nodeParts: typeof parts = [];
   const pending: { node: string; reason: string; report: NodeReport }[] = [];
   for (const node of names) {
+    if (unselected.has(node)) continue;
     const env = byNode.get(node);
     const isListed = listed ? listed.has(node) : true;
     if (listed && !isListed) {

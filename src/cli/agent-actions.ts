@@ -62,7 +62,7 @@ async function kubeOf(o: KubeFlags): Promise<RestAgentKube> {
 }
 
 export type NodeFlags = KubeFlags & { hostRoot: string; procDir: string; nodeName?: string; namespace?: string; publish: 'configmap' | 'stdout'; interval: number; timeout: number; jitter: number; once: boolean; inProcess: boolean; distro?: 'rke1' | 'rke2'; k8sVersion?: string; role?: string };
-export type AggregateFlags = KubeFlags & { namespace?: string; schedule: string; keep: number; listen: string; maxSnapshotAge: number; scanTimeout: number; initialDelay: number; scanOnStart: boolean; once: boolean; skipCluster: boolean; benchmark?: string; distro?: 'rke1' | 'rke2'; waivers?: string; exemptions?: string[]; exemptNamespace?: string[] };
+export type AggregateFlags = KubeFlags & { namespace?: string; schedule: string; keep: number; listen: string; maxSnapshotAge: number; scanTimeout: number; initialDelay: number; scanOnStart: boolean; once: boolean; skipCluster: boolean; nodeSelector?: string; benchmark?: string; distro?: 'rke1' | 'rke2'; waivers?: string; exemptions?: string[]; exemptNamespace?: string[] };
 export type ScansFlags = KubeFlags & { namespace?: string; show?: string };
 export type CollectFlags = { hostRoot: string; procDir: string; nodeName: string; distro?: 'rke1' | 'rke2'; k8sVersion?: string; role?: string; sysctl: string };
 
@@ -108,7 +108,7 @@ export async function runAggregator(o: AggregateFlags): Promise<number> {
   const kube = await kubeOf(o);
   const log = logger('aggregator');
   const agg = new Aggregator(
-    { namespace, schedule, keep: o.keep, maxSnapshotAgeMs: o.maxSnapshotAge, scanTimeoutMs: o.scanTimeout, scanOnStart: o.scanOnStart, initialDelayMs: o.initialDelay, skipCluster: o.skipCluster, ...(o.benchmark ? { benchmark: o.benchmark } : {}) },
+    { namespace, schedule, keep: o.keep, maxSnapshotAgeMs: o.maxSnapshotAge, scanTimeoutMs: o.scanTimeout, scanOnStart: o.scanOnStart, initialDelayMs: o.initialDelay, skipCluster: o.skipCluster, ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}), ...(o.benchmark ? { benchmark: o.benchmark } : {}) },
     {
       kube,
       catalog,

@@ -58,6 +58,7 @@ export function registerAgentCommand(root: Command, setExit: (code: number) => v
     .option('--no-scan-on-start', 'wait for the schedule before the first scan')
     .option('--once', 'scan once, store the run, print its summary and exit (no server)', false)
     .option('--skip-cluster', 'nodes only: no cluster (section 5) audit', false)
+    .option('--node-selector <selector>', 'label selector of the nodes the node agents run on (their nodeSelector, e.g. kubernetes.io/os=linux): others are not expected to publish')
     .option('--benchmark <id>', 'one benchmark profile for every target (default: from the cluster\'s distro and version)')
     .addOption(new Option('--distro <distro>', 'the cluster\'s distro, when the server version does not say (+rke2rN / -rancherN)').choices(['rke1', 'rke2']))
     .option('--waivers <file>', 'YAML file of accepted risks, applied to every run')

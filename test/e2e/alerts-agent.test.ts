@@ -111,7 +111,10 @@ describe('agent on a real API server with the chart\'s RBAC', () => {
       if (!plural) throw new Error(`unexpected kind ${o.kind}`);
       await ok('POST', `${base}${o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : ''}/${plural}`, o);
     }
-    for (const n of ['server-1', 'agent-1', 'missing-1']) await ok('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: n } });
+    // Linux nodes, and a Windows node the chart's node agents (nodeSelector kubernetes.io/os: linux) skip.
+    for (const [n, os] of [['server-1', 'linux'], ['agent-1', 'linux'], ['missing-1', 'linux'], ['win-1', 'windows']]) {
+      await ok('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: n, labels: { 'kubernetes.io/os': os } } });
+    }
     kubeconfigs.set('server-1', await tokenKubeconfig('rke-harden-node', 'server-1'));
     kubeconfigs.set('agent-1', await tokenKubeconfig('rke-harden-node', 'agent-1'));
     kubeconfigs.set('aggregator', await tokenKubeconfig('rke-harden-aggregator'));
@@ -180,17 +183,19 @@ describe('agent on a real API server with the chart\'s RBAC', () => {
     const kubeconfig = kubeconfigs.get('aggregator')!;
     // Three one-shot scans: --keep 2 leaves two.
     for (let i = 0; i < 3; i++) {
-      const r = await runCli(['agent', 'aggregate', '--once', '--kubeconfig', kubeconfig, '--namespace', NS, '--keep', '2', '--distro', 'rke2']);
+      const r = await runCli(['agent', 'aggregate', '--once', '--kubeconfig', kubeconfig, '--namespace', NS, '--keep', '2', '--distro', 'rke2', '--node-selector', 'kubernetes.io/os=linux']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^rke-harden-scan-\d{8}-\d{6}z(-\d+)?: 4 targets;/);
       expect(r.stdout).toMatch(/node missing-1: missing \(node missing-1 published no snapshot/);
+      expect(r.stdout).not.toMatch(/win-1/);
+      expect(r.stderr).toContain("warning: 1 node outside the node agents' selector kubernetes.io/os=linux is not audited: win-1");
       if (i < 2) await new Promise((res) => setTimeout(res, 1100));
     }
     const scans = await ok('GET', `/api/v1/namespaces/${NS}/configmaps?labelSelector=app.kubernetes.io/component%3Dscan-run`);
     expect(scans.items.length).toBe(2);
 
     // The long-running server, as the chart runs it.
-    aggregator = spawn(CLI[0]!, [...CLI.slice(1), 'agent', 'aggregate', '--kubeconfig', kubeconfig, '--namespace', NS, '--keep', '2', '--distro', 'rke2', '--listen', '127.0.0.1:0', '--initial-delay', '1s', '--schedule', '@every 1h'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    aggregator = spawn(CLI[0]!, [...CLI.slice(1), 'agent', 'aggregate', '--kubeconfig', kubeconfig, '--namespace', NS, '--keep', '2', '--distro', 'rke2', '--node-selector', 'kubernetes.io/os=linux', '--listen', '127.0.0.1:0', '--initial-delay', '1s', '--schedule', '@every 1h'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     aggregator.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     const url = await waitFor('aggregator listening', async () => /serving (http:\/\/[^/\s]+)\/metrics/.exec(stderr)?.[1], { deadline: Date.now() + 90_000 });

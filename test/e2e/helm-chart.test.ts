@@ -111,7 +111,13 @@ describe('helm chart', () => {
     expect(all.some((o) => o.metadata.name.includes('remediate'))).toBe(false);
     const rke1 = objectsOf(template(path.join(CHART, 'ci', 'rke1-values.yaml'))).filter((o) => o.kind === 'DaemonSet') as unknown as { metadata: { name: string }; spec: { template: { spec: Record<string, Loose> } } }[];
     expect(rke1.map((d) => d.metadata.name)).toEqual(['rke-harden-node', 'rke-harden-node-etcd']);
-    expect(rke1[1]!.spec.template.spec.nodeSelector).toEqual({ 'node-role.kubernetes.io/etcd': 'true' });
+    expect(rke1[1]!.spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/etcd': 'true' });
+    expect(rke1[0]!.spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    // The aggregator expects snapshots from the nodes the node agents select, and only those.
+    const aggArgs = (values: string, extra: string[] = []) => (objectsOf(template(values, extra)).find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0]!.args;
+    expect(aggArgs(path.join(CHART, 'ci', 'rke1-values.yaml'))).toContain('--node-selector=kubernetes.io/os=linux');
+    expect(aggArgs(path.join(CHART, 'ci', 'rke1-values.yaml'), ['--set-json', 'node.nodeSelector={"pool":"infra","kubernetes.io/os":"linux"}'])).toContain('--node-selector=kubernetes.io/os=linux,pool=infra');
+    expect(aggArgs(path.join(CHART, 'ci', 'rke1-values.yaml'), ['--set-json', 'node.nodeSelector={"kubernetes.io/os":null}']).some((a) => a.startsWith('--node-selector'))).toBe(false);
     expect(rke1[1]!.spec.template.spec.volumes.map((v: { hostPath: { path: string } }) => v.hostPath.path)).toContain('/var/lib/etcd');
     expect(rke1[0]!.spec.template.spec.volumes.map((v: { hostPath: { path: string } }) => v.hostPath.path)).not.toContain('/var/lib/etcd');
     // RKE1: "not etcd" is added to each of the user's required affinity terms (it replaced them), which the etcd DaemonSet keeps as they are.

@@ -88,6 +88,14 @@ describe('aggregator scan', () => {
     expect(b.warnings[0]).toMatch(/nodes could not be listed \(HTTP 403\)/);
   });
 
+  it('nodes outside the node agents\' selector (Windows) are not missing: not audited, named once', () => {
+    const out = assembleScan(inputs({ envelopes: [env('server-1'), env('win-1')], nodes: ['server-1'], unselected: { selector: 'kubernetes.io/os=linux', nodes: ['win-1', 'win-2'] } }));
+    expect(out.run.targets.map((t) => t.name)).toEqual(['server-1']);
+    expect(out.nodes.map((n) => [n.node, n.state])).toEqual([['server-1', 'ok']]);
+    expect(out.warnings).toContain("2 nodes outside the node agents' selector kubernetes.io/os=linux are not audited: win-1, win-2");
+    expect(out.warnings.join('\n')).not.toMatch(/win-1 ignored|no such node/);
+  });
+
   it('puts the cluster target first, and makes its controls errors when the cluster audit fails', () => {
     const bench = catalog.benchmarks.get('rke2-cis-1.12')!;
     const clusterSnap: FactSnapshot = { target: { kind: 'cluster', name: 'in-cluster' }, distro: 'rke2', k8sVersion: 'v1.32.10+rke2r1', facts: {}, errors: {}, absent: {}, warnings: [] };
