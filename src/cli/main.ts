@@ -195,18 +195,25 @@ function program(setExit: (code: number) => void): Command {
     .option('--exclude-namespace <ns...>', 'namespaces to leave alone', [])
     .option('--journal <file>', 'journal of the changes for `rollback` (default: ./rke-harden-cluster-<time>.journal.jsonl; an existing one is continued)')
     .option('--concurrency <n>', 'writes in flight', positiveInt, 16)
-    .action(async (o: { kubeconfig?: string; context?: string; apply: boolean; networkPolicy: 'allow-same-namespace' | 'default-deny'; psaLevel: 'restricted' | 'baseline'; psaVersion: string; exemptions?: string[]; distro?: 'rke1' | 'rke2'; excludeNamespace: string[]; journal?: string; concurrency: number }) => {
+    .option('--print-journal', 'with --apply: end the output with the journal (for a pod whose files are thrown away: `rollback` reads it from the saved log)', false)
+    .action(async (o: { kubeconfig?: string; context?: string; apply: boolean; networkPolicy: 'allow-same-namespace' | 'default-deny'; psaLevel: 'restricted' | 'baseline'; psaVersion: string; exemptions?: string[]; distro?: 'rke1' | 'rke2'; excludeNamespace: string[]; journal?: string; concurrency: number; printJournal: boolean }) => {
       const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
-      const { runHardenCluster } = await import('./harden-cluster-command.js');
-      const r = await runHardenCluster({ ...o, ...(progress ? { progress } : {}) });
-      process.stdout.write(r.text);
-      setExit(r.code === 0 ? EXIT.ok : EXIT.failed);
+      const [{ runHardenCluster }, { defaultJournalPath }, { printJournal }] = await Promise.all([import('./harden-cluster-command.js'), import('../remediation/journal.js'), import('../remediation/journal-in-log.js')]);
+      const journal = o.journal ?? defaultJournalPath('cluster');
+      try {
+        const r = await runHardenCluster({ ...o, journal, ...(progress ? { progress } : {}) });
+        process.stdout.write(r.text);
+        setExit(r.code === 0 ? EXIT.ok : EXIT.failed);
+      } finally {
+        // Also when the run failed half-way: what it wrote must stay undoable.
+        if (o.printJournal && o.apply) printJournal(journal);
+      }
     });
 
   root
     .command('rollback')
     .description('undo the changes a `harden node|cluster --apply` journal records, newest first (a journal rolled back already: no-op)')
-    .argument('<journal>', 'the journal file')
+    .argument('<journal>', 'the journal file, or a saved log of `harden cluster --print-journal`')
     .option('--kubeconfig <file>', 'cluster journals: kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'cluster journals: kubeconfig context')
     .option('--host-root <dir>', 'node journals: the host root, when it is mounted elsewhere now')

@@ -6,12 +6,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadKubeConfig } from '../collectors/cluster/load-kube-config.js';
+import type { KubeTarget } from '../collectors/cluster/kube-target.js';
 import { usageError } from '../errors/rke-harden-error.js';
 import { spawnRunner, type CommandRunner } from '../remediation/apply/apply-node.js';
 import { HostRoot } from '../remediation/apply/host-fs.js';
 import { KubeClient } from '../remediation/apply/kube-client.js';
 import { readJournal } from '../remediation/journal.js';
+import { journalFileFor } from '../remediation/journal-in-log.js';
 import { describeTarget } from '../remediation/render-plan.js';
+import { sameTarget, type ClusterTarget } from '../remediation/plan.js';
 import { rollbackJournal } from '../remediation/rollback.js';
 import type { CommandOutput } from './harden-node-command.js';
 
@@ -24,6 +27,27 @@ export interface RollbackOptions {
   /** Tests: fake commands, and treat the host root as this machine's `/`. */
   run?: CommandRunner;
   live?: boolean;
+}
+
+/**
+ * The cluster the kubeconfig reaches. At another URL than the journal's, its kube-system uid is read
+ * (when the journal has one to compare): the same cluster reached another way (in the cluster, through
+ * Rancher's proxy) is the same target.
+ */
+async function clusterHere(kc: KubeTarget, server: string, journaled: ClusterTarget): Promise<ClusterTarget> {
+  const here: ClusterTarget = { kind: 'cluster', server, context: '', gitVersion: '' };
+  if (!journaled.clusterUid) return here;
+  // The journal's own URL: its cluster, as before (no request).
+  if (server === journaled.server.replace(/\/+$/, '')) return { ...here, clusterUid: journaled.clusterUid };
+  const probe = new KubeClient(kc, { requestTimeoutMs: 5_000, retryDeadlineMs: 10_000 });
+  try {
+    const uid = (await probe.get('/api/v1/namespaces/kube-system'))?.metadata?.uid;
+    return typeof uid === 'string' ? { ...here, clusterUid: uid } : here;
+  } catch {
+    return here; // unreachable or not allowed to read it: the URL decides
+  } finally {
+    probe.close();
+  }
 }
 
 /**
@@ -40,6 +64,8 @@ function nodeRootToUndo(given: string | undefined, journaled: string): string {
 
 export async function runRollback(file: string, o: RollbackOptions): Promise<CommandOutput> {
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw usageError(`--concurrency ${o.concurrency}: a positive integer`);
+  const fromLog = journalFileFor(file);
+  file = fromLog.file;
   const journal = readJournal(file);
   const t = journal.header.target;
   let kube: KubeClient | undefined;
@@ -48,15 +74,17 @@ export async function runRollback(file: string, o: RollbackOptions): Promise<Com
     if (o.hostRoot) throw usageError('--host-root is for node journals; this journal records cluster changes');
     const { kc } = await loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.context });
     kube = new KubeClient(kc, { maxSockets: o.concurrency });
-    if (kube.server !== t.server.replace(/\/+$/, '') && !o.force) {
+    const here = await clusterHere(kc, kube.server, t);
+    if (!sameTarget(t, here) && !o.force) {
       kube.close();
-      throw usageError(`journal ${file} records changes to ${t.server}, but the kubeconfig points at ${kube.server} (pass --force to roll back there anyway)`);
+      const what = (c: ClusterTarget) => `${c.clusterUid ? `cluster ${c.clusterUid} (kube-system uid) at ` : ''}${c.server}`;
+      throw usageError(`journal ${file} records changes to ${what(t)}, but the kubeconfig points at ${what(here)} (pass --force to roll back there anyway)`);
     }
   } else {
     if (o.kubeconfig || o.context) throw usageError('--kubeconfig/--context are for cluster journals; this journal records node changes');
     host = new HostRoot(nodeRootToUndo(o.hostRoot, t.hostRoot), o.live);
   }
-  const out = [`rollback ${file}: ${describeTarget(t)}${journal.interrupted ? ' — an apply run was interrupted; its unfinished steps are judged by the current state' : ''}`];
+  const out = [...(fromLog.note ? [`Journal: ${fromLog.note}.`] : []), `rollback ${file}: ${describeTarget(t)}${journal.interrupted ? ' — an apply run was interrupted; its unfinished steps are judged by the current state' : ''}`];
   try {
     const report = await rollbackJournal(file, {
       ...(kube ? { kube } : {}),

@@ -21,13 +21,13 @@ import type { FileHandle } from 'node:fs/promises';
 import * as z from 'zod';
 import { inputError } from '../errors/rke-harden-error.js';
 import { TOOL_VERSION } from '../version.js';
-import { RemediationStepSchema, type RemediationStep, type Target } from './plan.js';
+import { RemediationStepSchema, sameTarget, type RemediationStep, type Target } from './plan.js';
 
 export const JOURNAL_SCHEMA_VERSION = 1;
 
 const TargetSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('node'), hostRoot: z.string(), distro: z.enum(['rke1', 'rke2']), live: z.boolean() }),
-  z.strictObject({ kind: z.literal('cluster'), server: z.string(), context: z.string(), gitVersion: z.string() }),
+  z.strictObject({ kind: z.literal('cluster'), server: z.string(), context: z.string(), gitVersion: z.string(), clusterUid: z.string().optional() }),
 ]);
 
 const HeaderSchema = z.strictObject({
@@ -305,9 +305,6 @@ export class JournalWriter {
     this.unlock();
   }
 }
-
-const sameTarget = (a: Target, b: Target): boolean =>
-  a.kind === 'node' && b.kind === 'node' ? a.hostRoot === b.hostRoot : a.kind === 'cluster' && b.kind === 'cluster' ? a.server === b.server : false;
 
 /**
  * The journal of an apply run: a new file, or — when `file` exists — the same journal continued

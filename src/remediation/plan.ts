@@ -141,6 +141,18 @@ export interface ClusterTarget {
   server: string;
   context: string;
   gitVersion: string;
+  /**
+   * The uid of namespace kube-system: the cluster's identity wherever it is reached from (in the
+   * cluster https://10.43.0.1, through Rancher's proxy, directly), when it could be read.
+   */
+  clusterUid?: string;
+}
+
+/** Whether two targets are the same cluster or host root: the cluster uid when both know it, else the server URL. */
+export function sameTarget(a: Target, b: Target): boolean {
+  if (a.kind === 'node' && b.kind === 'node') return a.hostRoot === b.hostRoot;
+  if (a.kind === 'cluster' && b.kind === 'cluster') return a.clusterUid && b.clusterUid ? a.clusterUid === b.clusterUid : a.server.replace(/\/+$/, '') === b.server.replace(/\/+$/, '');
+  return false;
 }
 
 export type Target = NodeTarget | ClusterTarget;

@@ -287,7 +287,7 @@ describe('harden cluster on a real control plane', () => {
     writeFileSync(other, text);
     const r = await runCli(['rollback', file, '--kubeconfig', other]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`records changes to ${cp.server}`);
+    expect(r.stderr).toMatch(new RegExp(`records changes to cluster [0-9a-f-]{36} \\(kube-system uid\\) at ${cp.server.replace(/[.]/g, '\\.')}, but the kubeconfig points at https://127\\.0\\.0\\.1:1 `));
   });
 });
 
@@ -322,6 +322,30 @@ describe('harden cluster leaves what others own alone', () => {
     expect(after[`${PSA}warn`]).toBeUndefined();
     expect(after[`${PSA}enforce`]).toBe('restricted');
     expect(after[`${PSA}audit`]).toBe('restricted');
+  });
+
+  it('--print-journal (the chart\'s Job, whose files are thrown away): rollback from the saved log, through another URL of the same cluster', async () => {
+    await createNamespaces(['e2e-printed']);
+    await refreshNamespaces();
+    const file = journalPath('printed');
+    const r = await runCli(['harden', 'cluster', ...kubeconfig(), ...only(['e2e-printed']), '--journal', file, '--apply', '--print-journal']);
+    expect(r.code, r.stdout).toBe(0);
+    const uid = (await api('GET', '/api/v1/namespaces/kube-system')).metadata.uid as string;
+    expect(r.stdout).toMatch(new RegExp(`\\n-----BEGIN RKE-HARDEN JOURNAL-----\\n\\{"type":"journal",[^\\n]*"clusterUid":"${uid}"[^]*\\n-----END RKE-HARDEN JOURNAL-----\\n$`));
+    // The pod is gone with its files; its log was saved (`kubectl logs job/… > remediate.log`).
+    rmSync(file);
+    const log = join(work, 'remediate.log');
+    writeFileSync(log, r.stdout);
+    // The same cluster at another URL (localhost instead of 127.0.0.1): its kube-system uid says so.
+    const elsewhere = join(work, 'localhost.kubeconfig');
+    writeFileSync(elsewhere, readFileSync(cp.kubeconfigPath, 'utf8').replace(cp.server, cp.server.replace('127.0.0.1', 'localhost')));
+    const back = await runCli(['rollback', log, '--kubeconfig', elsewhere]);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(back.stdout).toContain(`Journal: the journal in ${log}, extracted to ${log}.journal.jsonl`);
+    expect((await labelsOf('e2e-printed'))[`${PSA}enforce`]).toBeUndefined();
+    expect(readFileSync(log, 'utf8')).toBe(r.stdout); // the log is never written
+    const again = await runCli(['rollback', log, '--kubeconfig', elsewhere]);
+    expect(again.stdout).toContain('Rolled back already');
   });
 
   it('rollback leaves in place a NetworkPolicy rke-harden created that someone changed since (conflict) unless --force; an object deleted since is nothing to undo', async () => {

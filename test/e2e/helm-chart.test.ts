@@ -15,6 +15,7 @@ import { startControlPlane, type ControlPlane } from '../support/control-plane.j
 import { findControlPlaneBinaries } from '../support/controlplane-bin.js';
 import { helmPath } from '../support/helm.js';
 import { waitFor } from '../support/wait.js';
+import { runCli } from '../support/run-cli.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const CHART = path.join(REPO, 'deploy/helm/rke-harden');
@@ -145,6 +146,17 @@ describe('helm chart', () => {
     } finally {
       fs.rmSync(file);
     }
+  });
+
+  it('the remediation Job runs a command line the CLI takes, printing its journal to the log', async () => {
+    const cron = objectsOf(template(path.join(CHART, 'ci', 'remediation-values.yaml'))).find((o) => o.kind === 'CronJob') as unknown as { spec: { jobTemplate: { spec: { template: { spec: { containers: { args: string[]; resources: object }[] } } } } } };
+    const container = cron.spec.jobTemplate.spec.template.spec.containers[0]!;
+    expect(container.args).toEqual(expect.arrayContaining(['harden', 'cluster', '--apply', '--print-journal', '--distro=rke2']));
+    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+    // Every option is known: the run gets as far as the kubeconfig.
+    const r = await runCli([...container.args, '--kubeconfig', '/nonexistent/kubeconfig']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\/nonexistent\/kubeconfig/);
   });
 
   it('the Fleet bundle points at the chart, and its values render for every target customization', () => {

@@ -45,6 +45,9 @@ export async function observeCluster(conn: ClusterConnection): Promise<ClusterOb
       { ...opts(), metadataOnly: true },
     ),
   ]);
+  // The cluster's identity for the journal (rollback from elsewhere: another URL, the same cluster).
+  const kubeSystemUid = metaOf(namespaces.items.find((n) => metaOf(n).name === 'kube-system') ?? {}).uid;
+  if (typeof kubeSystemUid === 'string') conn.target.clusterUid = kubeSystemUid;
   const defaultServiceAccounts: Record<string, KubeObject> = {};
   for (const sa of serviceAccounts.items) defaultServiceAccounts[metaOf(sa).namespace as string] = sa;
   const networkPolicyCounts: Record<string, number> = {};
