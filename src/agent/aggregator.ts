@@ -133,8 +133,9 @@ export class Aggregator {
       });
       const run = this.d.applyWaivers ? this.d.applyWaivers(outcome.run, this.now()) : outcome.run;
       const existing = await this.store.list();
-      const stored = await this.store.save(run, startedAt, existing);
-      const pruned = await this.store.prune(this.o.keep, stored.id);
+      const stored = await this.store.save(run, startedAt, existing, outcome.nodes);
+      const written = new Set(stored.objects.map((o) => o.metadata.name));
+      const pruned = await this.store.prune(this.o.keep, stored.id, [...existing.filter((o) => !written.has(o.metadata.name)), ...stored.objects]);
       const finishedAt = this.now();
       const durationSeconds = (performance.now() - t0) / 1000;
       const record: ScanRecord = { run, nodes: outcome.nodes, durationSeconds, finishedAt, storedAs: stored.name };
@@ -197,14 +198,14 @@ export class Aggregator {
   /**
    * The newest stored run, as the last successful scan until this process makes its own: a restart
    * (an upgrade, a rescheduled pod) keeps the control metrics and the last-scan time instead of
-   * dropping them until the next scan, which made alerts resolve and fire again. Node states are not
-   * stored: their metrics wait for the first scan.
+   * dropping them until the next scan, which made alerts resolve and fire again. The node states
+   * stored with it come back too (a run stored before they were has none: they wait for the scan).
    */
   async restore(): Promise<void> {
     try {
-      const run = await this.store.load('latest');
+      const { run, nodes } = await this.store.loadWithNodes('latest');
       const finishedAt = new Date(run.finishedAt);
-      this.state.lastSuccess = { run, nodes: [], durationSeconds: Math.max(0, (finishedAt.getTime() - Date.parse(run.startedAt)) / 1000), finishedAt };
+      this.state.lastSuccess = { run, nodes, durationSeconds: Math.max(0, (finishedAt.getTime() - Date.parse(run.startedAt)) / 1000), finishedAt };
       this.d.log(`restored the last stored scan (finished ${run.finishedAt}): its results are served until the next scan`);
     } catch (e) {
       this.d.log(`no stored scan restored: ${(e as Error).message}`);

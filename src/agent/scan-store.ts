@@ -4,15 +4,18 @@
  * cluster's run with every node's evidence) is split: `rke-harden-scan-<id>-part-N` hold the next
  * pieces of the same gzip stream, and the index object `rke-harden-scan-<id>` (written last,
  * deleted first) says how many parts there are, so a reader never sees half a run. The index also
- * carries the summary in annotations, for `kubectl get cm -L` and quick looks.
+ * carries the summary in annotations, for `kubectl get cm -L` and quick looks, and the nodes' states
+ * (gzipped JSON), which a restarted aggregator serves until its first scan.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ScanRun } from '../model/result.js';
 import type { AgentKube } from './kube-store.js';
+import type { NodeReport } from './scan.js';
 import { A, baseLabels, SCAN_COMPONENT, SCAN_ID, scanConfigMapName, scanIdFor, selectorFor } from './labels.js';
 import type { ConfigMapObject } from './snapshot-envelope.js';
 
 export const SCAN_KEY = 'scan.json.gz';
+export const NODES_KEY = 'nodes.json.gz';
 /** Bytes of gzip per object: base64 makes 700 KiB about 930 KiB, within the API server's limits. */
 export const PART_BYTES = 700 * 1024;
 const MAX_RUN_JSON = 512 * 1024 * 1024;
@@ -22,7 +25,7 @@ export class ScanStoreError extends Error {
 }
 
 /** The objects of one run, parts first and the index last (the order to write them in). */
-export function scanToConfigMaps(run: ScanRun, scanId: string, namespace: string, partBytes = PART_BYTES): ConfigMapObject[] {
+export function scanToConfigMaps(run: ScanRun, scanId: string, namespace: string, partBytes = PART_BYTES, nodes: NodeReport[] = []): ConfigMapObject[] {
   const gz = gzipSync(JSON.stringify(run), { level: 9 });
   const chunks: Buffer[] = [];
   for (let i = 0; i < gz.length; i += partBytes) chunks.push(gz.subarray(i, i + partBytes));
@@ -45,7 +48,11 @@ export function scanToConfigMaps(run: ScanRun, scanId: string, namespace: string
           }
         : {},
     },
-    binaryData: { [SCAN_KEY]: chunk.toString('base64') },
+    binaryData: {
+      [SCAN_KEY]: chunk.toString('base64'),
+      // ~30 bytes of gzip per node: far within the object's limit next to a full part.
+      ...(part === 0 ? { [NODES_KEY]: gzipSync(JSON.stringify(nodes), { level: 9 }).toString('base64') } : {}),
+    },
   }));
   return [...objects.slice(1), objects[0]!];
 }
@@ -71,6 +78,18 @@ export function configMapsToScan(objects: ConfigMapObject[], scanId: string): Sc
     return JSON.parse(gunzipSync(Buffer.concat(chunks), { maxOutputLength: MAX_RUN_JSON }).toString('utf8')) as ScanRun;
   } catch (e) {
     throw new ScanStoreError(`scan ${scanId}: cannot read: ${(e as Error).message}`);
+  }
+}
+
+/** The node states stored with a scan ([] for a run stored before they were, or unreadable ones). */
+export function configMapsToNodes(objects: ConfigMapObject[], scanId: string): NodeReport[] {
+  const b64 = objects.find((o) => idOf(o) === scanId && partOf(o) === 0)?.binaryData?.[NODES_KEY];
+  if (b64 === undefined) return [];
+  try {
+    const nodes = JSON.parse(gunzipSync(Buffer.from(b64, 'base64'), { maxOutputLength: MAX_RUN_JSON }).toString('utf8')) as unknown;
+    return Array.isArray(nodes) ? (nodes as NodeReport[]) : [];
+  } catch {
+    return [];
   }
 }
 
@@ -127,6 +146,8 @@ export interface StoredScan {
   id: string;
   name: string;
   parts: number;
+  /** The objects written (with the list before, what prune needs: no second list). */
+  objects: ConfigMapObject[];
 }
 
 export class ScanStore {
@@ -140,16 +161,19 @@ export class ScanStore {
   }
 
   /** Store a run under a new id after every stored one (nextScanId). */
-  async save(run: ScanRun, at: Date, existing?: ConfigMapObject[]): Promise<StoredScan> {
+  async save(run: ScanRun, at: Date, existing?: ConfigMapObject[], nodes: NodeReport[] = []): Promise<StoredScan> {
     const id = nextScanId(at, (existing ?? (await this.list())).flatMap((o) => idOf(o) ?? []));
-    const objects = scanToConfigMaps(run, id, this.namespace);
+    const objects = scanToConfigMaps(run, id, this.namespace, PART_BYTES, nodes);
     for (const o of objects) await this.kube.applyConfigMap(o);
-    return { id, name: scanConfigMapName(id), parts: objects.length };
+    return { id, name: scanConfigMapName(id), parts: objects.length, objects };
   }
 
-  /** Delete all but the newest `keep` scans. Returns how many complete scans remain. */
-  async prune(keep: number, writing?: string): Promise<{ deleted: string[]; kept: number }> {
-    const objects = await this.list();
+  /**
+   * Delete all but the newest `keep` scans. Returns how many complete scans remain. `known`: the
+   * stored objects when the caller has them (the list before a save, plus what it wrote), else listed.
+   */
+  async prune(keep: number, writing?: string, known?: ConfigMapObject[]): Promise<{ deleted: string[]; kept: number }> {
+    const objects = known ?? (await this.list());
     const deleted = planPrune(objects, keep, writing);
     for (const name of deleted) await this.kube.deleteConfigMap(this.namespace, name);
     const gone = new Set(deleted);
@@ -157,9 +181,14 @@ export class ScanStore {
   }
 
   async load(scanId: string | 'latest'): Promise<ScanRun> {
+    return (await this.loadWithNodes(scanId)).run;
+  }
+
+  /** A stored run with the node states stored with it. */
+  async loadWithNodes(scanId: string | 'latest'): Promise<{ run: ScanRun; nodes: NodeReport[] }> {
     const objects = await this.list();
     const id = scanId === 'latest' ? completeScanIds(objects).at(-1) : scanId;
     if (!id) throw new ScanStoreError(`no scans stored in namespace ${this.namespace}`);
-    return configMapsToScan(objects, id);
+    return { run: configMapsToScan(objects, id), nodes: configMapsToNodes(objects, id) };
   }
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectSnapshot } from '../../src/agent/collect.js';
 import { MemoryAgentKube } from '../../src/agent/memory-kube.js';
 import { assembleScan, CLUSTER_TARGET, unavailableResults, type ScanInputs } from '../../src/agent/scan.js';
-import { compareScanIds, configMapsToScan, nextScanId, planPrune, ScanStore, scanToConfigMaps } from '../../src/agent/scan-store.js';
+import { compareScanIds, configMapsToNodes, configMapsToScan, nextScanId, planPrune, ScanStore, scanToConfigMaps } from '../../src/agent/scan-store.js';
 import type { SnapshotEnvelope } from '../../src/agent/snapshot-envelope.js';
 import { catalogSysctls } from '../../src/agent/sysctls.js';
 import { loadCatalog, type Catalog } from '../../src/catalog/load-catalog.js';
@@ -136,6 +136,13 @@ describe('aggregator scan', () => {
     expect(configMapsToScan([...objects].reverse(), '20261127-120000z')).toEqual(out.run);
     expect(() => configMapsToScan(objects.slice(1), '20261127-120000z')).toThrow(/part 0 of|part \d+ of \d+ is missing/);
     expect(() => configMapsToScan(objects.slice(0, -1), '20261127-120000z')).toThrow(/no index object/);
+    // The node states ride in the index object; a run stored before they were has none.
+    const withNodes = scanToConfigMaps(out.run, '20261127-120000z', 'ns', 4096, out.nodes);
+    expect(configMapsToNodes(withNodes, '20261127-120000z')).toEqual(out.nodes);
+    expect(out.nodes.length).toBe(2);
+    const old = withNodes.map((o) => ({ ...o, binaryData: Object.fromEntries(Object.entries(o.binaryData ?? {}).filter(([k]) => k !== 'nodes.json.gz')) }));
+    expect(configMapsToNodes(old, '20261127-120000z')).toEqual([]);
+    expect(configMapsToScan(old, '20261127-120000z')).toEqual(out.run);
 
     const kube = new MemoryAgentKube();
     const store = new ScanStore(kube, 'ns');

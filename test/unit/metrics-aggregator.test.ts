@@ -178,11 +178,23 @@ describe('aggregator metrics', () => {
     expect(m.get('rke_harden_control_status')!.samples.length).toBe(rec.run.results.length);
     expect(m.get('rke_harden_last_successful_scan_timestamp_seconds')!.samples[0]!.value).toBe(Math.round(Date.parse(rec.run.finishedAt)) / 1000);
     expect(logs.join()).toMatch(/restored the last stored scan/);
+    // The node states stored with the run come back: per-node series (and their alerts) do not wait.
+    expect(restarted.state.lastSuccess!.nodes).toEqual(rec.nodes);
+    const states = m.get('rke_harden_node_state')!.samples.filter((x) => x.value === 1).map((x) => `${x.labels.node}=${x.labels.state}`).sort();
+    expect(states).toEqual(['agent-1=ok', 'missing-1=missing', 'server-1=ok']);
     // Nothing stored: nothing restored, and said so.
     const empty = aggregator({ namespace: 'elsewhere' }, { log: (l) => logs.push(l) });
     await empty.restore();
     expect(empty.state.lastSuccess).toBeUndefined();
     expect(logs.at(-1)).toMatch(/no stored scan restored: no scans stored in namespace elsewhere/);
+  });
+
+  it('a scan lists the stored runs once: saving and pruning share that list', async () => {
+    const agg = aggregator();
+    kube.calls = [];
+    expect(await agg.scan()).toBeDefined();
+    expect(kube.calls.filter((c) => c.startsWith(`list ${NS} `) && c.includes('scan-run'))).toHaveLength(1);
+    expect([...kube.configMaps.keys()].filter((k) => k.includes('rke-harden-scan-'))).toHaveLength(2); // still pruned to keep 2
   });
 
   it('a schedule further away than setTimeout can wait (~24.8 days) waits, instead of firing at once', async () => {
