@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
+import { flagItems, mapItem } from '../../engine/effective/flag-items.js';
 import type { FlagOccurrence } from './argv.js';
 import { isMap, readHostYaml, scalarText } from './host-yaml.js';
 import { HostNotFound, HostReadError, type HostFs } from './ports.js';
@@ -65,9 +66,9 @@ function at(v: unknown, p: string[]): unknown {
 
 /** A --feature-gates value as [gate, value] pairs (`Gate` alone means true). */
 export function gatesOf(text: string): [string, string][] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    const eq = s.indexOf('=');
-    return eq < 0 ? [s, 'true'] : [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];
+  return flagItems(text).map((s) => {
+    const { key, value } = mapItem(s);
+    return [key, value ?? 'true'];
   });
 }
 

@@ -5,6 +5,7 @@ import { readYamlFile, type LocatedYaml } from '../read-yaml-file.js';
 import { isRecord, valueAtPath } from '../yaml-access.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import { MAP_FLAGS } from '../../engine/effective/arg-map.js';
+import { flagItems, mapItem } from '../../engine/effective/flag-items.js';
 
 /** One value of a merged key, with the file position it came from. */
 export interface SettingItem {
@@ -40,7 +41,7 @@ function itemNames(key: string, value: string): string[] {
   const eq = text.indexOf('=');
   const flag = (eq < 0 ? text : text.slice(0, eq)).replace(/[+-]$/, '');
   if (!MAP_FLAGS.has(flag) || eq < 0) return [flag];
-  return text.slice(eq + 1).split(',').map((kv) => `${flag}:${kv.split('=')[0]!.trim()}`);
+  return flagItems(text.slice(eq + 1)).map((kv) => `${flag}:${mapItem(kv).key}`);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Fact, FactSource, Location } from '../../model/fact.js';
+import { flagItems, mapItem } from './flag-items.js';
 
 /** Flags whose repeated occurrences accumulate (StringSlice/map flags); every other flag: last wins. */
 export const ACCUMULATING_FLAGS = new Set([
@@ -17,8 +18,7 @@ export const MAP_FLAGS = new Set(['feature-gates', 'runtime-config', 'node-label
 function lastPerKey(items: string[]): string[] {
   const byKey = new Map<string, string>();
   for (const item of items) {
-    const eq = item.indexOf('=');
-    const key = (eq < 0 ? item : item.slice(0, eq)).trim();
+    const { key } = mapItem(item);
     byKey.delete(key);
     byKey.set(key, item);
   }
@@ -90,7 +90,7 @@ export class ArgMap {
     const e = this.entries.get(flag);
     if (!e || e.length === 0) return undefined;
     if (accumulates(this.component, flag)) {
-      const items = e.flatMap((x) => x.value.split(',').map((s) => s.trim()).filter(Boolean));
+      const items = e.flatMap((x) => flagItems(x.value));
       return (MAP_FLAGS.has(flag) ? lastPerKey(items) : [...new Set(items)]).join(',');
     }
     return e[e.length - 1]!.value;
