@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../write-file-atomic.js';
 import { keepCommentSpacing } from './keep-comment-spacing.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
 import type { Evidence } from '../model/result.js';
-import { formatLocation } from '../reporters/report-context.js';
+import { formatLocation } from '../model/fact.js';
 
 export interface HardenConfigOptions {
   distro: 'rke1' | 'rke2';

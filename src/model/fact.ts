@@ -7,6 +7,12 @@ export interface Location {
   column?: number;
 }
 
+/** `file:line:column`, as far as it is known (`file` alone for a file-wide fact). */
+export function formatLocation(l: Location | undefined): string {
+  if (!l) return '';
+  return l.line !== undefined ? `${l.file}:${l.line}${l.column !== undefined ? `:${l.column}` : ''}` : l.file;
+}
+
 export interface Fact {
   key: string;
   /** Scalar facts are strings (flags as written); list facts are string arrays; maps are plain objects. */

@@ -1,6 +1,7 @@
 import type { ControlResult, Evidence, ScanRun } from '../model/result.js';
 import type { Status } from '../model/status.js';
-import { benchmarkOf, formatLocation, primaryLocation, STATUS_LABEL, targetOf } from './report-context.js';
+import { benchmarkOf, primaryLocation, STATUS_LABEL, targetOf } from './report-context.js';
+import { formatLocation } from '../model/fact.js';
 import { cell, code } from './markdown.js';
 
 /** One control on one target, before and after. */

@@ -1,5 +1,6 @@
 import type { ControlResult, ScanRun } from '../model/result.js';
-import { benchmarkOf, describeEvidence, formatLocation, primaryLocation, sectionLabel, targetOf, type ReportContext } from './report-context.js';
+import { benchmarkOf, describeEvidence, primaryLocation, sectionLabel, targetOf, type ReportContext } from './report-context.js';
+import { formatLocation } from '../model/fact.js';
 import { xmlEscape as x } from './xml.js';
 
 function seconds(run: ScanRun): string {

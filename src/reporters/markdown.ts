@@ -1,6 +1,7 @@
 import type { ControlResult, ScanRun } from '../model/result.js';
 import { STATUSES, type Status } from '../model/status.js';
-import { describeEvidence, formatLocation, primaryLocation, sectionLabel, targetOf, type ReportContext } from './report-context.js';
+import { describeEvidence, primaryLocation, sectionLabel, targetOf, type ReportContext } from './report-context.js';
+import { formatLocation } from '../model/fact.js';
 
 /** GitHub rejects comments over 65,536 characters; stay below with room for a header added by the CI job. */
 export const MARKDOWN_LIMIT = 60_000;

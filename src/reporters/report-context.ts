@@ -1,5 +1,5 @@
 import type { ControlResult, Evidence, ScanRun } from '../model/result.js';
-import type { Location } from '../model/fact.js';
+import { formatLocation, type Location } from '../model/fact.js';
 import type { Status } from '../model/status.js';
 
 /** What a reporter may know about a check beyond the results (from the catalog; absent for unknown ids). */
@@ -48,10 +48,6 @@ export function primaryLocation(r: ControlResult, target: Target | undefined): L
   return file ? { file } : undefined;
 }
 
-export function formatLocation(l: Location | undefined): string {
-  if (!l) return '';
-  return l.line !== undefined ? `${l.file}:${l.line}${l.column !== undefined ? `:${l.column}` : ''}` : l.file;
-}
 
 /** One line for an evidence item: `fact = observed; expected X [layer] at file:line:col`. */
 export function describeEvidence(e: Evidence): string {

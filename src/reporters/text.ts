@@ -1,6 +1,6 @@
 import type { ControlResult, ScanRun } from '../model/result.js';
 import type { Status } from '../model/status.js';
-import { formatLocation } from './report-context.js';
+import { formatLocation } from '../model/fact.js';
 
 const LABEL: Record<Status, string> = {
   pass: 'PASS', fail: 'FAIL', manual: 'MANUAL', notApplicable: 'N/A', error: 'ERROR', waived: 'WAIVED',

@@ -1,4 +1,4 @@
-import type { Location } from '../model/fact.js';
+import { formatLocation } from '../model/fact.js';
 import type { ControlResult, ScanRun } from '../model/result.js';
 import type { Status } from '../model/status.js';
 import { summarise } from '../engine/scan-run.js';
@@ -33,8 +33,7 @@ export function isExpired(w: Pick<Waiver, 'expires'>, now: Date): boolean {
 }
 
 /** A waiver's entry in its file, `file:line:column`. */
-const entryAt = (l: Location) => `${l.file}${l.line !== undefined ? `:${l.line}:${l.column ?? 1}` : ''}`;
-const where = (w: Waiver) => entryAt(w.location);
+const where = (w: Waiver) => formatLocation(w.location);
 const subject = (w: Waiver) => (w.check !== undefined ? `check ${w.check}` : `control ${w.control}`);
 
 function matcher(w: Waiver, run: ScanRun): (r: ControlResult) => boolean {
@@ -121,7 +120,7 @@ function noticeSavedExpiries(run: ScanRun, now: Date): ScanRun {
   const soon = new Map<string, { expires: string; owner: string; where: string; count: number }>();
   for (const r of run.results) {
     if (r.status !== 'waived' || !r.waiver) continue;
-    const at = r.waiver.location ? entryAt(r.waiver.location) : '';
+    const at = r.waiver.location ? formatLocation(r.waiver.location) : '';
     const key = `${at}\0${r.waiver.owner}\0${r.waiver.expires}`;
     const s = soon.get(key) ?? { expires: r.waiver.expires, owner: r.waiver.owner, where: at, count: 0 };
     s.count++;

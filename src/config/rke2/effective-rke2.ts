@@ -1,10 +1,10 @@
 import type { Fact, FactSnapshot } from '../../model/fact.js';
-import { emptySnapshot } from '../../model/fact.js';
+import { emptySnapshot, formatLocation } from '../../model/fact.js';
 import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
 import { distroData } from '../../engine/effective/distro-data.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import { assertDistroRelease, parseK8sVersion, type K8sVersion } from '../k8s-version.js';
-import { locationText, type MergedConfig, type Setting, type SettingItem } from './merge-config-files.js';
+import { type MergedConfig, type Setting, type SettingItem } from './merge-config-files.js';
 import { ARG_KEYS, RKE2_KEYS } from './rke2-keys.js';
 import { acceptedProfiles } from './rke2-profiles.js';
 import { fromPatchRelease, inVersionRange } from './version-range.js';
@@ -66,7 +66,7 @@ function defaultFlags(data: Rke2Data, version: K8sVersion): [string, [string, st
 export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapshot {
   const data = distroData<Rke2Data>('rke2/defaults.yaml');
   const warnings: string[] = [...cfg.warnings];
-  const where = (i: SettingItem) => locationText(i.location);
+  const where = (i: SettingItem) => formatLocation(i.location);
   const get = (k: string): Setting | undefined => cfg.settings.get(k);
   const scalar = (k: string): SettingItem | undefined => get(k)?.items.at(-1);
 

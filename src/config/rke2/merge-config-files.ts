@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Location } from '../../model/fact.js';
+import { formatLocation, type Location } from '../../model/fact.js';
 import { readYamlFile, type LocatedYaml } from '../read-yaml-file.js';
 import { isRecord, valueAtPath } from '../yaml-access.js';
 import { inputError } from '../../errors/rke-harden-error.js';
@@ -29,7 +29,6 @@ export interface MergedConfig {
 }
 
 /** `file:line:column` of a setting (a YAML position always has both). */
-export const locationText = (l: Location): string => `${l.file}:${l.line ?? 1}:${l.column ?? 1}`;
 /**
  * What an item sets: for an `*-arg` item its flag (`flag=value`, `flag+=…`), and for a map flag each
  * key too (`feature-gates=A=true,B=false` sets feature-gates:A and feature-gates:B); for other lists the
@@ -56,7 +55,7 @@ function lostItems(key: string, prev: Setting, next: SettingItem[], keyAt: Locat
   if (lost.length === 0) return undefined;
   const shown = lost.slice(0, 5).map((i) => i.value).join(', ') + (lost.length > 5 ? `, … (${lost.length} items)` : '');
   const how = rancher ? 'Rancher merges the config maps key by key: repeat them in this list' : `write ${key}+: to append instead`;
-  return `${locationText(keyAt)}: ${key} replaces the list set at ${locationText(prev.items[0]!.location)}: ${shown} ${lost.length === 1 ? 'no longer applies' : 'no longer apply'} (${how})`;
+  return `${formatLocation(keyAt)}: ${key} replaces the list set at ${formatLocation(prev.items[0]!.location)}: ${shown} ${lost.length === 1 ? 'no longer applies' : 'no longer apply'} (${how})`;
 }
 
 function scalarText(y: LocatedYaml, p: (string | number)[], v: unknown, key: string): string {
@@ -80,7 +79,7 @@ export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: 
     const map = valueAtPath(y.value, at) ?? {};
     if (!isRecord(map)) {
       const l = y.locate(at);
-      throw inputError(`${locationText(l)}: ${at.length ? at.join('.') : 'an RKE2 config file'} must be a map of settings`);
+      throw inputError(`${formatLocation(l)}: ${at.length ? at.join('.') : 'an RKE2 config file'} must be a map of settings`);
     }
     into.files.push(y.file);
     for (const [rawKey, v] of Object.entries(map)) {

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ControlResult, ScanRun } from '../../model/result.js';
 import { STATUSES, type Status } from '../../model/status.js';
 import {
-  benchmarkOf, compareDotted, formatLocation, primaryLocation, sectionLabel, STATUS_LABEL, STATUS_ORDER, targetOf, type ReportContext, type Target,
+  benchmarkOf, compareDotted, primaryLocation, sectionLabel, STATUS_LABEL, STATUS_ORDER, targetOf, type ReportContext, type Target,
 } from '../report-context.js';
+import { formatLocation } from '../../model/fact.js';
 import { CLIENT_SCRIPT } from './client-script.js';
 import { h } from './escape.js';
 import { statusChart, type ChartRow } from './status-chart.js';
