@@ -22,18 +22,17 @@ function reportOptions(cmd: Command): Command {
  * `audit -o json config …`: options written before the sub-command are parsed by `audit` (they were
  * silently dropped). One the sub-command also has counts, unless the sub-command sets its own;
  * others (--config, --node, --cluster, or --kubeconfig before `config`) make no sense there.
+ * Run as `audit`'s preAction hook: the sub-command's action then sees them as its own.
  */
-function withAuditOptions<T extends object>(o: T, cmd: Command): T {
-  const audit = cmd.parent!;
+function forwardAuditOptions(audit: Command, cmd: Command): void {
+  if (cmd === audit) return;
   const given = audit.options.map((opt) => opt.attributeName()).filter((name) => audit.getOptionValueSource(name) === 'cli');
   const takes = new Set(cmd.options.map((opt) => opt.attributeName()));
   const misplaced = given.filter((name) => !takes.has(name));
   if (misplaced.length) throw usageError(`audit ${cmd.name()}: ${misplaced.map((m) => `--${m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} belong${misplaced.length === 1 ? 's' : ''} to \`audit\` without a sub-command`);
-  const out = { ...o } as Record<string, unknown>;
   for (const name of given) {
-    if (cmd.getOptionValueSource(name) !== 'cli') out[name] = audit.opts()[name];
+    if (cmd.getOptionValueSource(name) !== 'cli') cmd.setOptionValueWithSource(name, audit.getOptionValue(name), 'cli');
   }
-  return out as T;
 }
 
 function program(setExit: (code: number) => void): Command {
@@ -46,7 +45,7 @@ function program(setExit: (code: number) => void): Command {
 
   // Positional options (here and on the root): `audit config … -o json` gives -o to `config`, though
   // `audit` (several targets in one report) has the same options.
-  const audit = root.command('audit').enablePositionalOptions().description('audit configuration files, nodes or clusters');
+  const audit = root.command('audit').enablePositionalOptions().description('audit configuration files, nodes or clusters').hook('preAction', forwardAuditOptions);
   reportOptions(
     audit
       .command('config')
@@ -57,8 +56,7 @@ function program(setExit: (code: number) => void): Command {
       .option('--benchmark <id>', 'benchmark profile (default: chosen from distro and version)')
       .addOption(new Option('--role <role>', 'RKE2 node role of config.yaml').choices(['server', 'agent']).default('server'))
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (paths: string[], flags: ReportFlags & { distro?: 'rke1' | 'rke2'; k8sVersion?: string; benchmark?: string; role: 'server' | 'agent' }, cmd: Command) => {
-    const o = withAuditOptions(flags, cmd);
+  ).action(async (paths: string[], o: ReportFlags & { distro?: 'rke1' | 'rke2'; k8sVersion?: string; benchmark?: string; role: 'server' | 'agent' }) => {
     const [{ auditConfig }, { emitRun }] = await Promise.all([import('./audit-config-command.js'), import('./emit-run.js')]);
     setExit(emitRun(auditConfig(paths, o), o, paths));
   });
@@ -79,8 +77,7 @@ function program(setExit: (code: number) => void): Command {
       .option('--concurrency <n>', 'lists in flight', Number, 4)
       .option('--snapshot-out <file>', 'also save the collected facts (JSON, no secrets) for `audit snapshot`')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (flags: ReportFlags & AuditClusterOptions, cmd: Command) => {
-    const o = withAuditOptions(flags, cmd);
+  ).action(async (o: ReportFlags & AuditClusterOptions) => {
     const [{ auditCluster }, { emitRun }] = await Promise.all([import('./audit-cluster-command.js'), import('./emit-run.js')]);
     setExit(emitRun(await auditCluster({ ...o, ...(process.stderr.isTTY ? { progress: (l: string) => process.stderr.write(`${l}\n`) } : {}) }), o, o.kubeconfig ? [o.kubeconfig] : []));
   });
@@ -98,8 +95,7 @@ function program(setExit: (code: number) => void): Command {
       .option('--node-name <name>', 'target name in the report')
       .option('--snapshot-out <file>', 'also save the collected facts (JSON, no secrets) for `audit snapshot`')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (flags: ReportFlags & AuditNodeOptions, cmd: Command) => {
-    const o = withAuditOptions(flags, cmd);
+  ).action(async (o: ReportFlags & AuditNodeOptions) => {
     const [{ auditNode }, { emitRun }] = await Promise.all([import('./audit-node-command.js'), import('./emit-run.js')]);
     setExit(emitRun(auditNode(o), o));
   });
@@ -111,8 +107,7 @@ function program(setExit: (code: number) => void): Command {
       .argument('<files...>', 'snapshot files (JSON)')
       .option('--benchmark <id>', 'benchmark profile (default: chosen from the snapshot\'s distro and version)')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (files: string[], flags: ReportFlags & { benchmark?: string }, cmd: Command) => {
-    const o = withAuditOptions(flags, cmd);
+  ).action(async (files: string[], o: ReportFlags & { benchmark?: string }) => {
     const [{ auditSnapshots }, { emitRun }] = await Promise.all([import('./audit-snapshot-command.js'), import('./emit-run.js')]);
     setExit(emitRun(auditSnapshots(files, o), o, files));
   });
