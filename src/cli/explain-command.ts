@@ -88,6 +88,7 @@ function explainCheck(catalog: Catalog, check: Check, bindings: Binding[], chose
   } else {
     out.push(...wrap(`Evaluated by the \`${check.evaluator}\` evaluator over the objects collected from the API (cluster facts).`, '  '));
   }
+  if (check.whileFileExists) out.push(...wrap(`Judged whenever the file exists, even on a node where ${check.component} does not run (CIS: "if the file exists").`, '  '));
   out.push(...wrap(`When the facts are missing: ${check.onMissing.status}: ${check.onMissing.reason}`, '  '), '');
   out.push('Remediation');
   const where = { rke1: 'RKE1 (cluster.yml)', rke2: 'RKE2 (/etc/rancher/rke2/config.yaml)' } as const;

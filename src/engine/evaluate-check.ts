@@ -132,7 +132,7 @@ export function evaluateCheck(check: Check, snap: FactSnapshot): CheckOutcome {
     return { status: 'manual', evidence: [], reason: `decided by ${by}: a ${kind} target cannot show it` };
   }
   const absentReason = snap.absent[check.component];
-  if (absentReason !== undefined) {
+  if (absentReason !== undefined && !(check.whileFileExists && factsOf(check).some((k) => snap.facts[k] !== undefined))) {
     return { status: 'notApplicable', evidence: [], reason: absentReason };
   }
   if (check.evaluator) return findEvaluator(check.evaluator)(snap, check);

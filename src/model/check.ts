@@ -78,6 +78,11 @@ export const CheckSchema = z
       status: z.enum(['pass', 'fail', 'manual', 'notApplicable']),
       reason: z.string().min(1),
     }),
+    /**
+     * CIS's "if the file exists" checks: a file the check reads that is there is judged even when its
+     * component does not run (kube-proxy replaced by the CNI, its kubeconfig with credentials left).
+     */
+    whileFileExists: z.boolean().optional(),
     remediation: z.strictObject({
       rke1: DistroRemediationSchema,
       rke2: DistroRemediationSchema,

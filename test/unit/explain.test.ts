@@ -39,6 +39,11 @@ describe('explain', () => {
     expect(out).toContain('(not set: empty, kube-apiserver default');
   });
 
+  it('an "if the file exists" check says it is judged without its component', () => {
+    expect(explain('proxy-kubeconfig-mode-600')).toMatch(/^ {2}Judged whenever the file exists, even on a node where kube-proxy does not run/m);
+    expect(explain('kubelet-anonymous-auth-disabled')).not.toMatch(/Judged whenever the file exists/);
+  });
+
   it('an evaluator check says it is decided from the API', () => {
     const out = explain('rbac-wildcards-minimized');
     expect(out).toMatch(/- the Kubernetes API \(`rke-harden audit cluster`\)/);
