@@ -214,10 +214,13 @@ export class Aggregator {
 
   /** Start the schedule. */
   start(): void {
+    // The period the stale alert counts in (an hourly schedule's scans are stale after hours, a daily one's after days).
+    const afterNext = (next: Date) => (nextRun(this.o.schedule, next).getTime() - next.getTime()) / 1000;
     const plan = (after: Date) => {
       if (this.stopped) return;
       const next = nextRun(this.o.schedule, after);
       this.state.nextScanAt = next;
+      this.state.scanIntervalSeconds = afterNext(next);
       this.at(next, () => {
         void this.scan().then(() => plan(next.getTime() > this.now().getTime() ? next : this.now()));
       });
@@ -225,6 +228,7 @@ export class Aggregator {
     if (this.o.scanOnStart) {
       const first = new Date(this.now().getTime() + this.o.initialDelayMs);
       this.state.nextScanAt = first;
+      this.state.scanIntervalSeconds = afterNext(nextRun(this.o.schedule, first));
       this.timer = setTimeout(() => void this.scan().then(() => plan(this.now())), this.o.initialDelayMs);
     } else {
       plan(this.now());

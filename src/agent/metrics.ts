@@ -35,6 +35,8 @@ export interface AggregatorState {
   storedScans?: number;
   running: boolean;
   nextScanAt?: Date;
+  /** Time between the next scheduled scan and the one after it: what "stale" is measured in. */
+  scanIntervalSeconds?: number;
 }
 
 const seconds = (d: Date): number => Math.round(d.getTime()) / 1000;
@@ -107,6 +109,7 @@ export function buildMetrics(st: AggregatorState): MetricFamily[] {
     ]),
     family('rke_harden_scan_in_progress', 'gauge', '1 while a scan runs.', [{ labels: {}, value: st.running ? 1 : 0 }]),
     family('rke_harden_next_scan_timestamp_seconds', 'gauge', 'When the next scan is due (Unix time).', st.nextScanAt ? [{ labels: {}, value: seconds(st.nextScanAt) }] : []),
+    family('rke_harden_scan_interval_seconds', 'gauge', 'Time between two scheduled scans (the schedule\'s period after the next scan).', st.scanIntervalSeconds !== undefined ? [{ labels: {}, value: st.scanIntervalSeconds }] : []),
     family('rke_harden_stored_scans', 'gauge', 'Scan runs kept in the cluster (ConfigMaps rke-harden-scan-*).', st.storedScans !== undefined ? [{ labels: {}, value: st.storedScans }] : []),
     family('rke_harden_node_snapshot_present', 'gauge', '1 if the node had a fresh, readable snapshot from a successful collection in the last successful scan, else 0.', nodes.map((n) => ({ labels: { node: n.node }, value: n.state === 'ok' ? 1 : 0 }))),
     family('rke_harden_node_state', 'gauge', 'State of each node in the last successful scan: 1 for its state (ok, missing, stale, timeout, error, invalid).', nodes.map((n) => ({ labels: { node: n.node, state: n.state }, value: 1 }))),

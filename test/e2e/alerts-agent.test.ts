@@ -205,6 +205,8 @@ describe('agent on a real API server with the chart\'s RBAC', () => {
     const res = await fetch(`${url}/metrics`);
     expect(res.status).toBe(200);
     scraped = await res.text();
+    // The schedule's period (@every 1h), which the stale alert counts in.
+    expect(scraped).toMatch(/^rke_harden_scan_interval_seconds 3600$/m);
     aggregator.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => aggregator!.on('exit', (c) => r(c)));
     expect(code, stderr).toBe(0);

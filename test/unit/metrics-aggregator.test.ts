@@ -204,6 +204,14 @@ describe('aggregator metrics', () => {
     await agg.stop();
     expect(agg.state.scans.success + agg.state.scans.failure).toBe(0);
     expect(agg.state.nextScanAt!.getTime() - Date.now()).toBeGreaterThan(29 * 24 * 3600_000);
+    expect(parseExposition(await agg.metricsText()).get('rke_harden_scan_interval_seconds')!.samples[0]!.value).toBe(720 * 3600);
+  });
+
+  it('the schedule\'s period is exported for the stale alert: a daily cron is 86400 s', async () => {
+    const agg = aggregator({ schedule: parseSchedule('0 3 * * *') });
+    agg.start();
+    await agg.stop();
+    expect(parseExposition(await agg.metricsText()).get('rke_harden_scan_interval_seconds')!.samples[0]!.value).toBe(86_400);
   });
 
   it('runs on its schedule and stops cleanly', async () => {
