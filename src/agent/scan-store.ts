@@ -27,9 +27,13 @@ export class ScanStoreError extends Error {
 /** The objects of one run, parts first and the index last (the order to write them in). */
 export function scanToConfigMaps(run: ScanRun, scanId: string, namespace: string, partBytes = PART_BYTES, nodes: NodeReport[] = []): ConfigMapObject[] {
   const gz = gzipSync(JSON.stringify(run), { level: 9 });
+  // The node states ride in the index object (~30 bytes of gzip per node): its piece of the run is
+  // that much smaller, so that no object outgrows partBytes.
+  const nodesGz = gzipSync(JSON.stringify(nodes), { level: 9 });
   const chunks: Buffer[] = [];
-  for (let i = 0; i < gz.length; i += partBytes) chunks.push(gz.subarray(i, i + partBytes));
-  if (chunks.length === 0) chunks.push(Buffer.alloc(0));
+  const first = Math.max(1, partBytes - nodesGz.length);
+  chunks.push(gz.subarray(0, first));
+  for (let i = first; i < gz.length; i += partBytes) chunks.push(gz.subarray(i, i + partBytes));
   const labels = { ...baseLabels(SCAN_COMPONENT), [A.scanId]: scanId };
   const objects = chunks.map((chunk, part): ConfigMapObject => ({
     apiVersion: 'v1',
@@ -50,8 +54,7 @@ export function scanToConfigMaps(run: ScanRun, scanId: string, namespace: string
     },
     binaryData: {
       [SCAN_KEY]: chunk.toString('base64'),
-      // ~30 bytes of gzip per node: far within the object's limit next to a full part.
-      ...(part === 0 ? { [NODES_KEY]: gzipSync(JSON.stringify(nodes), { level: 9 }).toString('base64') } : {}),
+      ...(part === 0 ? { [NODES_KEY]: nodesGz.toString('base64') } : {}),
     },
   }));
   return [...objects.slice(1), objects[0]!];

@@ -139,6 +139,10 @@ describe('aggregator scan', () => {
     // The node states ride in the index object; a run stored before they were has none.
     const withNodes = scanToConfigMaps(out.run, '20261127-120000z', 'ns', 4096, out.nodes);
     expect(configMapsToNodes(withNodes, '20261127-120000z')).toEqual(out.nodes);
+    expect(configMapsToScan(withNodes, '20261127-120000z')).toEqual(out.run);
+    // No object outgrows the part size with them: the index carries that much less of the run.
+    const gzBytes = (o: (typeof withNodes)[number]) => Object.values(o.binaryData ?? {}).reduce((n, b64) => n + Buffer.from(b64, 'base64').length, 0);
+    expect(Math.max(...withNodes.map(gzBytes))).toBeLessThanOrEqual(4096);
     expect(out.nodes.length).toBe(2);
     const old = withNodes.map((o) => ({ ...o, binaryData: Object.fromEntries(Object.entries(o.binaryData ?? {}).filter(([k]) => k !== 'nodes.json.gz')) }));
     expect(configMapsToNodes(old, '20261127-120000z')).toEqual([]);
