@@ -27,8 +27,9 @@ const UNDER_DATA_DIR = /^(\/.*?)\/(?:agent\/(?:pod-manifests|kubelet\.kubeconfig
 
 /**
  * The data directory: the rke2 process's `--data-dir` (`-d`), else `data-dir` in its config file, else
- * RKE2_DATA_DIR in its environment, else the directory the component processes' own paths point into (RKE2 passes them under it), else the
- * default. `config` is undefined when the config file could not be read.
+ * RKE2_DATA_DIR in its environment, else the directory the component processes' own paths point into
+ * (RKE2 passes them under it), else the default. `config` is undefined when the config file could not
+ * be read.
  */
 export function findRke2Layout(config: Rke2NodeConfig | undefined, components: ProcessInfo[]): Rke2Layout {
   const flag = config && rke2Flag(config, 'data-dir', 'd');
