@@ -74,9 +74,18 @@ export function targetOf(run: ScanRun, r: ControlResult): Target | undefined {
  * Configuration Files"): such a section gets every title, so no target is labelled with another's.
  */
 export function mergeSectionTitles(maps: Record<string, string>[]): Record<string, string> {
-  const titles = new Map<string, string[]>();
-  for (const m of maps) for (const [section, title] of Object.entries(m)) titles.set(section, [...new Set([...(titles.get(section) ?? []), title])]);
-  return Object.fromEntries([...titles].map(([section, list]) => [section, list.join(' / ')]));
+  // A run over a directory merges one map per file (thousands): each profile's map is read once.
+  const unique = [...new Set(maps)];
+  if (unique.length === 1) return unique[0]!;
+  const titles = new Map<string, Set<string>>();
+  for (const m of unique) {
+    for (const [section, title] of Object.entries(m)) {
+      const set = titles.get(section) ?? new Set<string>();
+      set.add(title);
+      titles.set(section, set);
+    }
+  }
+  return Object.fromEntries([...titles].map(([section, set]) => [section, [...set].join(' / ')]));
 }
 
 export function sectionLabel(section: string, ctx: ReportContext): string {
