@@ -76,6 +76,8 @@ export function reducePod(raw: unknown): Pod | undefined {
       runAsUser: sc.runAsUser,
       seccompProfile: sc.seccompProfile?.type,
       seccompAnnotation: p.metadata?.annotations?.['seccomp.security.alpha.kubernetes.io/pod'],
+      // Set by the PodSecurityPolicy admission plugin (< 1.25) on each pod it admits: the plugin is on.
+      pspAnnotation: p.metadata?.annotations?.['kubernetes.io/psp'],
       windowsHostProcess: trueOnly(sc.windowsOptions?.hostProcess),
       hostPathVolumes: nonEmpty((spec.volumes ?? []).flatMap((v) => (v.hostPath ? [`${v.name}:${v.hostPath.path}`] : []))),
     },

@@ -61,6 +61,7 @@ export const PodSchema = z.strictObject({
   seccompProfile: str.optional(),
   /** The legacy seccomp.security.alpha.kubernetes.io/pod annotation, when present. */
   seccompAnnotation: str.optional(),
+  pspAnnotation: str.optional(),
   windowsHostProcess: z.boolean().optional(),
   /** "volume-name:/host/path" for each hostPath volume. */
   hostPathVolumes: names.optional(),

@@ -2,10 +2,14 @@
  * 5.2.1: every namespace that is not exempt has an active policy control: a Pod Security Admission
  * enforce level of baseline or restricted, from its label or from the cluster-wide admission default
  * (fact admission.PodSecurity.defaults.enforce, known from audit config/node, not visible through the
- * API). PodSecurityPolicy objects (Kubernetes < 1.25) count as a cluster-wide mechanism. Namespaces left
+ * API). PodSecurityPolicy objects (Kubernetes < 1.25) count as a cluster-wide mechanism when the
+ * admission plugin is on: pods it admitted carry `kubernetes.io/psp`; objects left behind after the
+ * plugin was turned off (no pod carries it) are manual, not a pass. Namespaces left
  * unprotected fail; when a pod-validating webhook (Kyverno, Gatekeeper, …) exists or the default is
  * unknown, the result is manual with the namespaces named.
  */
+import type { Check } from '../../../model/check.js';
+import type { FactSnapshot } from '../../../model/fact.js';
 import type { Evidence } from '../../../model/result.js';
 import { registerEvaluator } from '../registry.js';
 import { apiEvidence, capList } from './evidence.js';
@@ -15,6 +19,17 @@ import { readFacts } from './read-facts.js';
 export const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 const DEFAULTS = 'admission.PodSecurity.defaults.enforce';
 const restrictive = (level: string | undefined): boolean => level === 'baseline' || level === 'restricted';
+
+/** Whether the PodSecurityPolicy plugin admitted the pods; undefined when the pods were not collected (or none run). */
+function pspAdmission(snap: FactSnapshot, check: Check): { observed: string; none: boolean } | undefined {
+  const read = readFacts(snap, check, ['cluster.pods']);
+  if ('outcome' in read || read.facts['cluster.pods'].length === 0) return undefined;
+  const pods = read.facts['cluster.pods'];
+  const annotated = pods.filter((p) => p.pspAnnotation !== undefined);
+  return annotated.length
+    ? { observed: `${annotated.length} of ${pods.length} pods carry kubernetes.io/psp (${capList([...new Set(annotated.map((p) => p.pspAnnotation!))])})`, none: false }
+    : { observed: `none of ${pods.length} pods carries kubernetes.io/psp`, none: true };
+}
 
 registerEvaluator('psa-policy-enforced-in-every-namespace', (snap, check) => {
   const read = readFacts(snap, check, ['cluster.namespaces'], [
@@ -53,7 +68,14 @@ registerEvaluator('psa-policy-enforced-in-every-namespace', (snap, check) => {
   if (webhooks.length) evidence.push(apiEvidence('cluster.validatingwebhookconfigurations', `pod-validating webhooks: ${capList(webhooks)}`, 'a policy engine may cover the namespaces above'));
 
   const gaps = [...privileged, ...unprotected];
-  if (psps.length) return { status: 'pass', evidence };
+  if (psps.length) {
+    const admitted = pspAdmission(snap, check);
+    if (admitted) evidence.push(apiEvidence('cluster.pods', admitted.observed, 'pods admitted under a PodSecurityPolicy (kubernetes.io/psp)'));
+    if (admitted?.none) {
+      return { status: 'manual', evidence, reason: 'PodSecurityPolicy objects exist but no pod carries kubernetes.io/psp: the admission plugin looks off; check --enable-admission-plugins (audit node or audit config)' };
+    }
+    return { status: 'pass', evidence };
+  }
   if (gaps.length && !webhooks.length) return { status: 'fail', evidence };
   if (gaps.length) {
     return { status: 'manual', evidence, reason: `no PSA enforcement in ${capList(gaps)}: confirm the policy webhook(s) ${capList(webhooks)} cover them` };
