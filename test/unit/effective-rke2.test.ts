@@ -84,6 +84,10 @@ describe('RKE2 effective configuration', () => {
     expect(rke2({ 'config.yaml': 'profile: cis-1.23\n' }, 'v1.31.4+rke2r1').warnings.join('\n')).toMatch(/profile: cis-1\.23 is rejected by RKE2 v1\.31\.4\+rke2r1/);
     expect(rke2({ 'config.yaml': 'profile: cis-1.23\n' }, 'v1.25.9+rke2r1').warnings.join('\n')).not.toMatch(/rejected/);
     expect(rke2({ 'config.yaml': 'profile: cis\n' }, 'v1.24.9+rke2r1').warnings.join('\n')).toMatch(/rejected/);
+    // A release newer than the profile data: not known, never "rejected".
+    const future = rke2({ 'config.yaml': 'profile: cis\n' }, 'v1.45.0+rke2r1').warnings.join('\n');
+    expect(future).not.toMatch(/rejected|will not start/);
+    expect(future).toMatch(/which profile values RKE2 v1\.45\.0\+rke2r1 accepts is not known to this rke-harden: check profile: cis against its release notes/);
   });
 
   it('an agent has no control plane components', () => {

@@ -194,8 +194,11 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
 function checkProfile(profile: string | undefined, item: SettingItem | undefined, version: K8sVersion, warnings: string[], where: (i: SettingItem) => string): void {
   if (profile === undefined || !item) return;
   const accepted = acceptedProfiles(version);
-  if (!accepted || !accepted.includes(profile)) {
-    warnings.push(`${where(item)}: profile: ${profile} is rejected by RKE2 ${version.text} (accepts ${accepted?.join(', ') ?? 'none'}): the server will not start`);
+  if (!accepted) {
+    // A release the profile data does not cover: say so rather than claim it refuses the value.
+    warnings.push(`${where(item)}: which profile values RKE2 ${version.text} accepts is not known to this rke-harden: check profile: ${profile} against its release notes`);
+  } else if (!accepted.includes(profile)) {
+    warnings.push(`${where(item)}: profile: ${profile} is rejected by RKE2 ${version.text} (accepts ${accepted.join(', ')}): the server will not start`);
   } else if (profile === 'cis-1.23' && version.minor >= 26) {
     warnings.push(`${where(item)}: profile: cis-1.23 is deprecated (use cis); it becomes fatal on RKE2 ≥ v1.30`);
   }
