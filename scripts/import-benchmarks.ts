@@ -24,15 +24,22 @@ const errors: string[] = [];
 const { checks } = loadChecks(dataDir('checks'), errors);
 if (errors.length) throw new Error(errors.join('\n'));
 
-/** (group|normalised title) → check id */
-const byTitle = new Map<string, string>();
+/** (group|normalised title) → the checks claiming it: one for every profile, others for some (ref.profiles). */
+const byTitle = new Map<string, { id: string; profiles?: string[] }[]>();
 for (const c of checks.values()) {
   for (const ref of c.cis) {
     const key = `${ref.group}|${normaliseTitle(ref.title)}`;
-    const other = byTitle.get(key);
-    if (other) throw new Error(`title claimed twice: ${key} by ${other} and ${c.id}`);
-    byTitle.set(key, c.id);
+    const claims = byTitle.get(key) ?? [];
+    const clash = claims.find((o) => (!o.profiles && !ref.profiles) || o.profiles?.some((p) => ref.profiles?.includes(p)));
+    if (clash) throw new Error(`title claimed twice: ${key} by ${clash.id} and ${c.id}`);
+    byTitle.set(key, [...claims, { id: c.id, ...(ref.profiles ? { profiles: ref.profiles } : {}) }]);
   }
+}
+
+/** The check a profile binds a title to: the one naming the profile, else the one for every profile. */
+function checkFor(key: string, profile: string): string | undefined {
+  const claims = byTitle.get(key) ?? [];
+  return (claims.find((c) => c.profiles?.includes(profile)) ?? claims.find((c) => !c.profiles))?.id;
 }
 
 const unbound = new Map<string, Set<string>>();
@@ -51,8 +58,8 @@ function readProfile(profile: string): { controls: Control[]; sectionTitles: Rec
       for (const u of group.checks ?? []) {
         const automation = /\(Manual\)\s*$/.test(u.text) ? 'manual' : 'automated';
         const title = u.text.replace(/\s*\((Automated|Manual)\)\s*$/, '').trim();
-        const checkId = byTitle.get(`${group.id}|${normaliseTitle(title)}`)
-          ?? byTitle.get(`${u.id.split('.').slice(0, 2).join('.')}|${normaliseTitle(title)}`);
+        const checkId = checkFor(`${group.id}|${normaliseTitle(title)}`, profile)
+          ?? checkFor(`${u.id.split('.').slice(0, 2).join('.')}|${normaliseTitle(title)}`, profile);
         const upstreamType = group.type === 'skip' ? 'skip' : u.type;
         const decision = bindingDecision({ profile, id: u.id, upstreamType, remediation: u.remediation ?? '', checkId });
         if (decision.kind === 'manual' && !checkId) {

@@ -60,6 +60,12 @@ export const CisRefSchema = z.strictObject({
   /** CIS group the title belongs to, e.g. "1.2" or "4.2": titles repeat across components. */
   group: z.string(),
   title: z.string(),
+  /**
+   * Only these profiles bind the title to this check: CIS sometimes changes what a recommendation
+   * accepts without changing its title (1.12 narrowed the cipher lists). A ref without profiles binds
+   * the title in every other profile.
+   */
+  profiles: z.array(z.string()).optional(),
 });
 
 export const CheckSchema = z
