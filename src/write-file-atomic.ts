@@ -25,15 +25,25 @@ function destination(file: string): { atomic: string } | { stream: string } {
     return { atomic: file }; // not there yet (or its directory is not: the write says so)
   }
   if (st.isSymbolicLink()) {
-    let real: string;
+    let target: fs.Stats;
     try {
-      real = fs.realpathSync(file);
+      target = fs.statSync(file);
     } catch {
-      return { stream: file }; // a link to nothing yet, or to a pipe (/dev/fd/N): write through it
+      return { stream: file }; // a link to nothing yet: write through it
     }
-    return destination(real);
+    // A pipe or terminal behind /dev/stdout or /dev/fd/N: realpath names /proc/<pid>/fd/pipe:[N],
+    // which cannot be opened; the link itself can.
+    if (!target.isFile() && !target.isDirectory()) return { stream: file };
+    return destination(fs.realpathSync(file));
   }
   return st.isFile() || st.isDirectory() ? { atomic: file } : { stream: file };
+}
+
+/** The descriptor number /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N names. */
+function ownDescriptor(file: string): number | undefined {
+  const m = /^\/dev\/(stdout|stderr)$|^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(file);
+  if (!m) return undefined;
+  return m[1] === 'stdout' ? 1 : m[1] === 'stderr' ? 2 : Number(m[2]);
 }
 
 /**
@@ -48,7 +58,15 @@ export function writeFileAtomic(file: string, text: string, opts: { mode?: numbe
     try {
       fs.writeFileSync(to.stream, text);
     } catch (e) {
-      throw cannotWrite(file, e);
+      // A socket behind /dev/stdout (a parent process's pipe made by socketpair) cannot be opened by
+      // name (ENXIO): write to our own descriptor instead.
+      const fd = ownDescriptor(to.stream);
+      if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || fd === undefined) throw cannotWrite(file, e);
+      try {
+        fs.writeFileSync(fd, text);
+      } catch (e2) {
+        throw cannotWrite(file, e2);
+      }
     }
     return;
   }

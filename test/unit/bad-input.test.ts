@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +67,10 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     // A character device stays one (as root, a rename would have put a plain file at /dev/null).
     expect((await runCli(['audit', 'config', cfg, '--output', '/dev/null', '--fail-on', 'never'])).code).toBe(0);
     expect(fs.statSync('/dev/null').isCharacterDevice()).toBe(true);
+    // /dev/stdout when stdout is a pipe: a link whose realpath (/proc/<pid>/fd/pipe:[N]) cannot be opened.
+    const piped = spawnSync(process.execPath, ['bin/rke-harden.js', 'audit', 'config', cfg, '-o', 'json', '--output', '/dev/stdout', '--fail-on', 'never'], { encoding: 'utf8' });
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout).schemaVersion).toBe('1');
     // The file audited, or the waivers read, is not written over; nor are --output and --snapshot-out one file.
     const same = await runCli(['audit', 'config', cfg, '--output', cfg]);
     expect(same.code).toBe(2);
