@@ -35,6 +35,15 @@ function forwardAuditOptions(audit: Command, cmd: Command): void {
   }
 }
 
+/** A parser of a positive number option: a typo is a usage error naming the flag and what was given. */
+function positive(flag: string, kind: 'number' | 'whole' = 'number'): (v: string) => number {
+  return (v) => {
+    const ok = kind === 'whole' ? /^\d+$/.test(v) : /^\d+(\.\d+)?$/.test(v);
+    if (!ok || Number(v) <= 0) throw usageError(`${flag} ${v}: ${kind === 'whole' ? 'a whole number' : 'a number'} greater than 0`);
+    return Number(v);
+  };
+}
+
 function program(setExit: (code: number) => void): Command {
   const root = new Command('rke-harden')
     .description('Audit and harden Rancher RKE1/RKE2 clusters against the CIS Kubernetes Benchmark')
@@ -54,9 +63,9 @@ function program(setExit: (code: number) => void): Command {
       .addOption(new Option('--distro <distro>', 'treat the files as this distro').choices(['rke1', 'rke2']))
       .option('--k8s-version <version>', 'Kubernetes version for files that do not name one (RKE2 config.yaml)')
       .option('--benchmark <id>', 'benchmark profile (default: chosen from distro and version)')
-      .addOption(new Option('--role <role>', 'RKE2 node role of config.yaml').choices(['server', 'agent']).default('server'))
+      .addOption(new Option('--role <role>', 'RKE2 node role of config.yaml (default: server; a Rancher worker-pool entry: agent)').choices(['server', 'agent']))
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
-  ).action(async (paths: string[], o: ReportFlags & { distro?: 'rke1' | 'rke2'; k8sVersion?: string; benchmark?: string; role: 'server' | 'agent' }) => {
+  ).action(async (paths: string[], o: ReportFlags & { distro?: 'rke1' | 'rke2'; k8sVersion?: string; benchmark?: string; role?: 'server' | 'agent' }) => {
     const [{ auditConfig }, { emitRun }] = await Promise.all([import('./audit-config-command.js'), import('./emit-run.js')]);
     setExit(emitRun(auditConfig(paths, o), o, paths));
   });
@@ -71,10 +80,10 @@ function program(setExit: (code: number) => void): Command {
       .addOption(new Option('--distro <distro>', 'distribution when the server version does not say').choices(['rke1', 'rke2']))
       .option('--exemptions <lists...>', 'namespace exemption lists: rke2, rke1, rancher-restricted, docs-sample, none (default: the distro\'s)')
       .option('--exempt-namespace <ns...>', 'more exempt namespaces')
-      .option('--timeout <seconds>', 'deadline for the whole collection, retries included', Number, 120)
-      .option('--request-timeout <seconds>', 'deadline for one request', Number, 30)
-      .option('--page-size <n>', 'items per list request', Number, 500)
-      .option('--concurrency <n>', 'lists in flight', Number, 4)
+      .option('--timeout <seconds>', 'deadline for the whole collection, retries included', positive('--timeout'), 120)
+      .option('--request-timeout <seconds>', 'deadline for one request', positive('--request-timeout'), 30)
+      .option('--page-size <n>', 'items per list request', positive('--page-size', 'whole'), 500)
+      .option('--concurrency <n>', 'lists in flight', positive('--concurrency', 'whole'), 4)
       .option('--snapshot-out <file>', 'also save the collected facts (JSON, no secrets) for `audit snapshot`')
       .option('--waivers <file>', 'YAML file of accepted risks: matching fail/manual results become waived'),
   ).action(async (o: ReportFlags & AuditClusterOptions) => {
@@ -161,7 +170,6 @@ function program(setExit: (code: number) => void): Command {
       setExit(o.check && r.notHardened ? EXIT.failed : EXIT.ok);
     });
 
-  const positiveInt = (v: string): number => (/^\d+$/.test(v) && Number(v) > 0 ? Number(v) : NaN);
   harden
     .command('node')
     .description('plan (default) or --apply the host fixes: sysctl drop-in (loaded on a live host), etcd user and group; journaled')
@@ -189,7 +197,7 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--distro <distro>', 'when the server version names none (+rke2rN / -rancherN)').choices(['rke1', 'rke2']))
     .option('--exclude-namespace <ns...>', 'namespaces to leave alone', [])
     .option('--journal <file>', 'journal of the changes for `rollback` (default: ./rke-harden-cluster-<time>.journal.jsonl; an existing one is continued)')
-    .option('--concurrency <n>', 'writes in flight', positiveInt, 16)
+    .option('--concurrency <n>', 'writes in flight', positive('--concurrency', 'whole'), 16)
     .option('--print-journal', 'with --apply: end the output with the journal (for a pod whose files are thrown away: `rollback` reads it from the saved log)', false)
     .action(async (o: { kubeconfig?: string; context?: string; apply: boolean; networkPolicy: 'allow-same-namespace' | 'default-deny'; psaLevel: 'restricted' | 'baseline'; psaVersion: string; exemptions?: string[]; distro?: 'rke1' | 'rke2'; excludeNamespace: string[]; journal?: string; concurrency: number; printJournal: boolean }) => {
       const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
@@ -213,7 +221,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--context <name>', 'cluster journals: kubeconfig context')
     .option('--host-root <dir>', 'node journals: the host root, when it is mounted elsewhere now')
     .option('--force', 'also undo changes that were modified since (and roll back on another server)', false)
-    .option('--concurrency <n>', 'reverts in flight (cluster)', positiveInt, 16)
+    .option('--concurrency <n>', 'reverts in flight (cluster)', positive('--concurrency', 'whole'), 16)
     .action(async (journal: string, o: { kubeconfig?: string; context?: string; hostRoot?: string; force: boolean; concurrency: number }) => {
       const { runRollback } = await import('./rollback-command.js');
       const r = await runRollback(journal, o);

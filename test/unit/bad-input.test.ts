@@ -95,6 +95,19 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     expect((await runCli(['audit', '--kubeconfig', cfg, 'config', cfg])).stderr.trim()).toBe('rke-harden: audit config: --kubeconfig belongs to `audit` without a sub-command');
   });
 
+  it('a numeric option that is not a positive number: exit 2 naming the flag and the value, before any request', async () => {
+    for (const [args, msg] of [
+      [['audit', 'cluster', '--distro', 'rke2', '--timeout', 'abc'], '--timeout abc: a number greater than 0'],
+      [['audit', 'cluster', '--distro', 'rke2', '--request-timeout', '-5'], '--request-timeout -5: a number greater than 0'],
+      [['audit', 'cluster', '--distro', 'rke2', '--page-size', '1.5'], '--page-size 1.5: a whole number greater than 0'],
+      [['harden', 'cluster', '--concurrency', 'abc'], '--concurrency abc: a whole number greater than 0'],
+    ] as const) {
+      const r = await runCli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim()).toBe(`rke-harden: ${msg}`);
+    }
+  });
+
   it('an output path that cannot be written: exit 2 naming it, no temporary file left', async () => {
     const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\n', 'afile': 'x' });
     const cfg = path.join(dir, 'cluster.yml');

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigTargets } from '../../src/config/load-config-targets.js';
 import { auditConfig } from '../../src/cli/audit-config-command.js';
 import { tempTree } from '../support/temp-files.js';
+import { runCli } from '../support/run-cli.js';
+import type { ScanRun } from '../../src/model/result.js';
 
 function rke2(files: Record<string, string>, k8sVersion = 'v1.31.4+rke2r1', role: 'server' | 'agent' = 'server') {
   const dir = tempTree(files);
@@ -178,6 +180,16 @@ describe('Rancher machine sets by role', () => {
     expect(at(base!, '1.2.11')).toMatchObject({ status: 'notApplicable', reason: expect.stringMatching(/every machine with rke\.cattle\.io\/control-plane-role=true takes machineSelectorConfig\[0\]/) });
     expect(at(cp!, '1.2.11').status).toBe('pass');
     expect(at(base!, '4.2.1').status).not.toBe('notApplicable'); // the kubelet still runs there
+  });
+
+  it('the CLI too (no --role): a worker pool is audited as agents, as with `audit --config`', async () => {
+    const dir = tempTree({ 'c.yaml': 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: prod }\nspec:\n  kubernetesVersion: v1.30.8+rke2r1\n  rkeConfig:\n    machineSelectorConfig:\n      - config: { kubelet-arg: [max-pods=200] }\n        machineLabelSelector: { matchLabels: { rke.cattle.io/worker-role: "true" } }\n' });
+    for (const argv of [['audit', 'config', path.join(dir, 'c.yaml')], ['audit', '--config', path.join(dir, 'c.yaml')]]) {
+      const r = await runCli([...argv, '-o', 'json', '--fail-on', 'never']);
+      const run = JSON.parse(r.stdout) as ScanRun;
+      const workers = run.targets.find((t) => t.name.includes('machineSelectorConfig[0]'))!.name;
+      expect(run.results.find((x) => x.target === workers && x.controlId === '1.2.1')!.status, argv.join(' ')).toBe('notApplicable');
+    }
   });
 
   it('an entry selecting the worker role is a worker pool: its machines are RKE2 agents, so the control-plane settings of another entry are not false FAILs there', () => {
