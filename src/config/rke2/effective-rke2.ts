@@ -164,7 +164,14 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
   // A flag not set anywhere: the evidence names the files and keys that could have set it.
   const files = [...new Set(cfg.files.map((f) => f.split('/').slice(-2).join('/')))].join(', ') || opts.name;
   snap.searched = Object.fromEntries(Object.entries(ARG_KEYS).map(([key, component]) => [`${component}.args`, `${key} in ${files}, RKE2 ${version.text} defaults`]));
-  if (profileItem) put({ key: 'rke2.profile', value: profileItem.value, source: 'config', layer: 'config profile', location: profileItem.location });
+  if (profileItem) {
+    put({ key: 'rke2.profile', value: profileItem.value, source: 'config', layer: 'config profile', location: profileItem.location });
+    // A value this release refuses is no CIS mode: the server does not start with it (0.7 fails).
+    const accepted = acceptedProfiles(version);
+    if (accepted && !accepted.includes(profileItem.value)) {
+      put({ key: 'rke2.profile.rejected', value: `RKE2 ${version.text} accepts ${accepted.join(', ')}`, source: 'config', layer: 'RKE2 profile validation (distros/rke2/defaults.yaml)', location: profileItem.location });
+    }
+  }
 
   // Secrets encryption is forced on servers; RKE2 writes aescbc first.
   if (api.get('encryption-provider-config') === `${S}/cred/encryption-config.json`) {
