@@ -95,7 +95,9 @@ export async function runHardenCluster(o: HardenClusterOptions): Promise<Command
       const { failures, warnings } = summarise(outcomes);
       out.push(renderPlan({ ...plan, warnings: [...plan.warnings, ...warnings] }, { diffs }));
       if (failures.length) out.push('The server refused (dry run):', ...failures);
-      out.push('Dry run (server-side, dryRun=All): nothing was changed. Run again with --apply to make these changes.');
+      out.push(failures.length
+        ? 'Dry run (server-side, dryRun=All): nothing was changed. The server refused the changes above: --apply would fail the same way (fix the cause first, e.g. the credentials\' write rights).'
+        : 'Dry run (server-side, dryRun=All): nothing was changed. Run again with --apply to make these changes.');
       return { text: out.join('\n') + '\n', code: failures.length || plan.blockers.length ? 1 : 0 };
     }
 

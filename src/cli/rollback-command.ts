@@ -105,7 +105,12 @@ export async function runRollback(file: string, o: RollbackOptions): Promise<Com
     }
     const reverted = count((r) => 'outcome' in r.result);
     out.push(`Reverted ${reverted} of ${report.results.length} changes (newest first).`);
-    if (!report.complete) out.push('Not everything was rolled back: fix the conflicts above (or pass --force) and run rollback again.');
+    if (!report.complete) {
+      const conflicts = count((r) => 'conflict' in r.result);
+      const errors = count((r) => 'error' in r.result);
+      const what = [conflicts ? `resolve the ${conflicts} conflict${conflicts === 1 ? '' : 's'} above (or pass --force)` : '', errors ? `fix the cause of the ${errors} error${errors === 1 ? '' : 's'} above (--force does not help there)` : ''].filter(Boolean).join(' and ');
+      out.push(`Not everything was rolled back: ${what}, then run rollback again.`);
+    }
     return { text: out.join('\n') + '\n', code: report.complete ? 0 : 1 };
   } finally {
     kube?.close();
