@@ -11,6 +11,7 @@ import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
 import { acceptedProfiles, cisProfileFor } from '../config/rke2/rke2-profiles.js';
+import { detectDistro } from '../collectors/cluster/detect-distro.js';
 import { removedUpstream } from './removed-upstream.js';
 import type { UpgradeFinding } from './upgrade-finding.js';
 
@@ -137,7 +138,9 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
     before = loadConfigTargets([o.config], { ...(distro ? { distro } : {}), k8sVersion: from.text, overrideVersion: true }).snapshots[0]!;
     distro = before.distro;
   }
-  if (!distro) throw inputError('upgrade-check: pass --distro or a configuration file');
+  // Release versions name their distro (v1.31.4+rke2r1, v1.28.15-rancher1-1); assertDistroRelease below checks both agree.
+  distro ??= detectDistro(to.text) ?? (o.from ? detectDistro(from.text) : undefined);
+  if (!distro) throw inputError('upgrade-check: pass --distro or a configuration file (the versions name no distro)');
   assertDistroRelease(from, distro, o.from ? '--from' : `${o.config}: version`);
   assertDistroRelease(to, distro, '--to');
   if (distro === 'rke1' && to.minor > rke1LastMinor()) return blockedRke1(from, to, catalog);

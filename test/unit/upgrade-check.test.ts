@@ -8,6 +8,15 @@ import { tempTree } from '../support/temp-files.js';
 const cfg = (name: string, text: string) => path.join(tempTree({ [name]: text }), name);
 
 describe('upgrade-check', () => {
+  it('versions that name their distro need no --distro; bare versions do', async () => {
+    const named = await runCli(['upgrade-check', '--from', 'v1.24.17+rke2r1', '--to', 'v1.25.16+rke2r2']);
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stdout).toMatch(/^Upgrade RKE2 v1\.24\.17\+rke2r1 → v1\.25\.16\+rke2r2/);
+    const bare = await runCli(['upgrade-check', '--from', 'v1.24.17', '--to', 'v1.25.16']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/pass --distro or a configuration file \(the versions name no distro\)/);
+  });
+
   it('RKE2: profile cis-1.23 is fatal from v1.30 (the Rancher guide value) → blocking, exit 1, with the fix', async () => {
     const file = cfg('config.yaml', 'profile: cis-1.23\n');
     const r = upgradeCheck({ from: 'v1.28.9+rke2r1', to: 'v1.30.2+rke2r1', config: file });
