@@ -18,7 +18,7 @@ export const SYSCTL_DROP_IN = {
   },
 } as const;
 
-const HEADER = '# Kernel parameters required by the kubelet with protect-kernel-defaults (CIS 4.2.6). Written by rke-harden.\n';
+const HEADER = '# Kernel parameters the kubelet requires with protect-kernel-defaults and RKE2 checks in CIS mode (controls 0.1-0.4; 4.2.6 in profiles before CIS 1.9). Written by rke-harden.\n';
 
 export interface SysctlAssignment {
   /** Dotted key (`kernel/panic` is normalised to `kernel.panic`). */
