@@ -1,6 +1,6 @@
 import type { ControlResult, Evidence, ScanRun } from '../model/result.js';
 import type { Status } from '../model/status.js';
-import { benchmarkOf, primaryLocation, STATUS_LABEL, targetOf } from './report-context.js';
+import { benchmarkOf, evidenceValue, primaryLocation, STATUS_LABEL, targetOf } from './report-context.js';
 import { formatLocation } from '../model/fact.js';
 import { cell, code } from './markdown.js';
 
@@ -137,7 +137,7 @@ function line(c: Change, run: ScanRun): string {
 
 function evidenceLines(c: Change & { evidence?: EvidenceChange[] }): string[] {
   if (c.evidence) return c.evidence.map((e) => `      ${e.fact}: ${e.old ?? '(none)'} -> ${e.new ?? '(none)'}`);
-  return (c.new?.evidence ?? []).map((e) => `      ${e.fact} = ${e.observed ?? '?'}; expected ${e.expected ?? '?'}`);
+  return (c.new?.evidence ?? []).map((e) => `      ${evidenceValue(e)}`);
 }
 
 export function countLine(d: ScanDiff): string {
@@ -179,7 +179,7 @@ export function renderDiffMarkdown(d: ScanDiff, _a: ScanRun, b: ScanRun): string
       const loc = formatLocation(primaryLocation(r, targetOf(b, r)));
       const ev = c.evidence
         ? c.evidence.map((e) => `${e.fact}: ${e.old ?? '(none)'} → ${e.new ?? '(none)'}`).join('; ')
-        : r.evidence.map((e) => `${e.fact} = ${e.observed ?? '?'}; expected ${e.expected ?? '?'}`).join('; ');
+        : r.evidence.map((e) => evidenceValue(e)).join('; ');
       out.push(`| ${code(r.controlId)}${r.scored ? '' : ' (not scored)'} | ${cell(r.title)} | ${cell(r.target)} | ${loc ? code(loc) : ''} | ${label(c.old?.status)} | ${label(c.new?.status)} |${withEvidence ? ` ${cell(ev)} |` : ''}`);
     }
     out.push('');

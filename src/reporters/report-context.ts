@@ -49,11 +49,15 @@ export function primaryLocation(r: ControlResult, target: Target | undefined): L
 }
 
 
+/** `fact = observed; expected X`; a fact not read says so, an expectation not stated is left out (no `?`). */
+export function evidenceValue(e: Evidence): string {
+  const seen = e.observed !== undefined ? `${e.fact} = ${e.observed}` : `${e.fact} (not read)`;
+  return e.expected !== undefined ? `${seen}; expected ${e.expected}` : seen;
+}
+
 /** One line for an evidence item: `fact = observed; expected X [layer] at file:line:col`. */
 export function describeEvidence(e: Evidence): string {
-  const parts = [`${e.fact} = ${e.observed ?? '?'}`];
-  if (e.expected !== undefined) parts.push(`expected ${e.expected}`);
-  let s = parts.join('; ');
+  let s = evidenceValue(e);
   if (e.layer) s += ` [${e.layer}]`;
   if (e.location) s += ` at ${formatLocation(e.location)}`;
   return s;

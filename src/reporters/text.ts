@@ -1,6 +1,7 @@
 import type { ControlResult, ScanRun } from '../model/result.js';
 import type { Status } from '../model/status.js';
 import { formatLocation } from '../model/fact.js';
+import { evidenceValue } from './report-context.js';
 
 const LABEL: Record<Status, string> = {
   pass: 'PASS', fail: 'FAIL', manual: 'MANUAL', notApplicable: 'N/A', error: 'ERROR', waived: 'WAIVED',
@@ -42,7 +43,7 @@ export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?
         for (const e of r.evidence) {
           const loc = e.location?.line ? ` at ${formatLocation(e.location)}` : '';
           const layer = e.layer ? ` [${e.layer}]` : '';
-          push(`          ${e.fact} = ${e.observed ?? '?'}; expected ${e.expected ?? '?'}${layer}${loc}`);
+          push(`          ${evidenceValue(e)}${layer}${loc}`);
         }
       }
       if (r.reason && r.status !== 'pass') push(`          ${r.reason}`);

@@ -67,3 +67,12 @@ describe('reports', () => {
     expect(JSON.parse(r.stdout).benchmark.id).toBe('rke2-cis-1.8-hardened');
   });
 });
+
+describe('evidence lines', () => {
+  it('a fact not read says so and an unstated expectation is left out (no "?" placeholders)', async () => {
+    const { evidenceValue } = await import('../../src/reporters/report-context.js');
+    expect(evidenceValue({ fact: 'sysctl.vm.overcommit_memory', source: 'process' })).toBe('sysctl.vm.overcommit_memory (not read)');
+    expect(evidenceValue({ fact: 'cluster.roles', observed: 'forbidden', source: 'api' })).toBe('cluster.roles = forbidden');
+    expect(evidenceValue({ fact: 'a', observed: '1', expected: '2', source: 'config' })).toBe('a = 1; expected 2');
+  });
+});
