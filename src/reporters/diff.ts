@@ -38,8 +38,12 @@ export interface ScanDiff {
 
 const k = (...parts: (string | undefined)[]) => parts.map((p) => p ?? '').join('\u0000');
 
+/**
+ * What makes evidence differ. A distro default's layer, and the places searched for a fact not set,
+ * name the release ("RKE2 v1.31.4+rke2r1 defaults"): the same value after an upgrade is no change.
+ */
 function evidenceKey(e: Evidence): string {
-  return k(e.fact, e.observed, e.expected, e.source, e.layer);
+  return k(e.fact, e.observed, e.expected, e.source, e.source === 'default' || e.source === undefined ? undefined : e.layer);
 }
 
 function evidenceChanges(a: Evidence[], b: Evidence[]): EvidenceChange[] {

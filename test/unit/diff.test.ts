@@ -103,6 +103,19 @@ describe('rke-harden diff', () => {
     return out;
   }
 
+  it('the same distro default of another release is no changed evidence (a version bump is not noise)', async () => {
+    const dir = tempTree({ 'config.yaml': 'profile: cis\n' });
+    const cfg = path.join(dir, 'config.yaml');
+    const at = async (version: string, name: string) => {
+      const out = path.join(dir, name);
+      expect((await runCli(['audit', 'config', cfg, '--k8s-version', version, '--benchmark', 'rke2-cis-1.11', '-o', 'json', '--output', out, '--fail-on', 'never'])).code).toBe(0);
+      return out;
+    };
+    const r = await runCli(['diff', await at('v1.31.4+rke2r1', 'a.json'), await at('v1.31.5+rke2r1', 'b.json'), '-o', 'json']);
+    const diff = JSON.parse(r.stdout) as { changed?: unknown[]; evidenceChanged?: unknown[] };
+    expect(JSON.stringify(diff)).not.toMatch(/v1\.31\.5\+rke2r1 defaults/);
+  });
+
   it('exit 1 on a new scored failure, 0 when the change only fixes; json and markdown formats', async () => {
     const dir = tempTree({});
     const good = await scan(dir, 'good.json', 'profile: cis\n');
