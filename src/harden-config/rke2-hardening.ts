@@ -95,7 +95,13 @@ export function hardenRke2(ctx: HardeningContext, place: Rke2Placement): void {
     if (currentProfile !== undefined) ctx.notes.push(`profile: ${String(currentProfile)} → ${profile} (the value RKE2 ${v.text} accepts for CIS mode)`);
     scalar('profile', profile);
   }
+  const protect = current('protect-kernel-defaults');
   if (v.minor <= 24) scalar('protect-kernel-defaults', true);
+  else if (protect !== undefined && String(protect).toLowerCase() === 'false') {
+    // From v1.25 the CIS profile sets it itself and refuses to start with an explicit false.
+    ctx.notes.push('protect-kernel-defaults: false → true (RKE2 refuses to start with false and profile cis)');
+    scalar('protect-kernel-defaults', true);
+  }
 
   // A path we chose on an earlier run is ours: its file is written again (hardening is idempotent).
   const auditPolicyFile = current('audit-policy-file');
@@ -105,7 +111,11 @@ export function hardenRke2(ctx: HardeningContext, place: Rke2Placement): void {
   }
   if (v.minor >= 25 && !place.psaElsewhere) {
     const admissionFile = current('pod-security-admission-config-file');
-    if (admissionFile === undefined || admissionFile === ADMISSION) {
+    // kube-apiserver's own --admission-control-config-file replaces the one RKE2 writes from ours.
+    const ownAdmission = lastArgValue(place.effectiveItems('kube-apiserver-arg'), 'admission-control-config-file');
+    if (ownAdmission !== undefined) {
+      ctx.notes.push(`kube-apiserver-arg admission-control-config-file=${ownAdmission} is yours and replaces RKE2's admission configuration: give it PodSecurity (CIS 5.2) and EventRateLimit (CIS 1.2.9) configurations and add EventRateLimit to enable-admission-plugins`);
+    } else if (admissionFile === undefined || admissionFile === ADMISSION) {
       scalar('pod-security-admission-config-file', ADMISSION);
       ctx.companions.push({ nodePath: ADMISSION, text: admissionConfig({ psa: ctx.psa, exemptNamespaces: ctx.exemptNamespaces, minor: v.minor }), mode: 0o600, purpose: `Pod Security Admission ${ctx.psa} with ${ctx.exemptNamespaces.length} exempt namespaces, and EventRateLimit limits` });
       argItem('kube-apiserver-arg', 'enable-admission-plugins', 'NodeRestriction,EventRateLimit', true);

@@ -249,6 +249,29 @@ kube-apiserver-arg:
   });
 });
 
+describe('harden config: RKE2 settings that would stop the hardened server from starting', () => {
+  it('protect-kernel-defaults: false on v1.25+ becomes true (RKE2 refuses false with profile cis); the output re-audits without that warning', () => {
+    const dir = tempTree({ 'config.yaml': 'node-ip: 10.0.0.31\nprotect-kernel-defaults: false\n' });
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.30.6+rke2r1', from: path.join(dir, 'config.yaml') });
+    expect(parse(h.after)).toMatchObject({ profile: 'cis', 'protect-kernel-defaults': true });
+    expect(h.notes.join('\n')).toMatch(/protect-kernel-defaults: false → true/);
+    fs.writeFileSync(path.join(dir, 'out.yaml'), h.after);
+    const { run } = auditConfig([path.join(dir, 'out.yaml')], { distro: 'rke2', k8sVersion: 'v1.30.6+rke2r1' });
+    expect(run.warnings.join('\n')).not.toMatch(/refuses to start/);
+    // Not set: left to the profile (no key written).
+    const unset = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.30.6+rke2r1', from: path.join(tempTree({ 'config.yaml': 'node-ip: 10.0.0.31\n' }), 'config.yaml') });
+    expect(parse(unset.after)['protect-kernel-defaults']).toBeUndefined();
+  });
+
+  it('a kube-apiserver admission-control-config-file of the user: no PSA file or EventRateLimit of ours that it would make unused, a note instead', () => {
+    const dir = tempTree({ 'config.yaml': 'profile: cis\nkube-apiserver-arg:\n  - "admission-control-config-file=/etc/rancher/rke2/my-admission.yaml"\n' });
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') });
+    expect(h.after).not.toContain('pod-security-admission-config-file');
+    expect(h.after).not.toContain('EventRateLimit');
+    expect(h.notes.join('\n')).toMatch(/admission-control-config-file=\/etc\/rancher\/rke2\/my-admission\.yaml is yours and replaces RKE2's admission configuration/);
+  });
+});
+
 describe('harden config --exemptions: lists merged, as audit cluster and harden cluster take them', () => {
   const exempted = (o: { exemptions?: string[]; exemptNamespaces?: string[] }) => {
     const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', ...o });
