@@ -14,7 +14,7 @@ import { KubeClient } from '../remediation/apply/kube-client.js';
 import { readJournal } from '../remediation/journal.js';
 import { journalFileFor } from '../remediation/journal-in-log.js';
 import { describeTarget } from '../remediation/render-plan.js';
-import { sameTarget, type ClusterTarget } from '../remediation/plan.js';
+import { sameServer, sameTarget, type ClusterTarget } from '../remediation/plan.js';
 import { rollbackJournal } from '../remediation/rollback.js';
 import type { CommandOutput } from './harden-node-command.js';
 
@@ -38,7 +38,7 @@ async function clusterHere(kc: KubeTarget, server: string, journaled: ClusterTar
   const here: ClusterTarget = { kind: 'cluster', server, context: '', gitVersion: '' };
   if (!journaled.clusterUid) return here;
   // The journal's own URL: its cluster, as before (no request).
-  if (server === journaled.server.replace(/\/+$/, '')) return { ...here, clusterUid: journaled.clusterUid };
+  if (sameServer(server, journaled.server)) return { ...here, clusterUid: journaled.clusterUid };
   const probe = new KubeClient(kc, { requestTimeoutMs: 5_000, retryDeadlineMs: 10_000 });
   try {
     const uid = (await probe.get('/api/v1/namespaces/kube-system'))?.metadata?.uid;

@@ -151,9 +151,12 @@ export interface ClusterTarget {
 /** Whether two targets are the same cluster or host root: the cluster uid when both know it, else the server URL. */
 export function sameTarget(a: Target, b: Target): boolean {
   if (a.kind === 'node' && b.kind === 'node') return a.hostRoot === b.hostRoot;
-  if (a.kind === 'cluster' && b.kind === 'cluster') return a.clusterUid && b.clusterUid ? a.clusterUid === b.clusterUid : a.server.replace(/\/+$/, '') === b.server.replace(/\/+$/, '');
+  if (a.kind === 'cluster' && b.kind === 'cluster') return a.clusterUid && b.clusterUid ? a.clusterUid === b.clusterUid : sameServer(a.server, b.server);
   return false;
 }
+
+/** Two API server URLs naming the same place (a trailing slash aside). */
+export const sameServer = (a: string, b: string): boolean => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
 export type Target = NodeTarget | ClusterTarget;
 

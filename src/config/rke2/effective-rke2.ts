@@ -85,7 +85,7 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
 
   const profileItem = scalar('profile');
   const profile = profileItem?.value;
-  checkProfile(profile, profileItem, version, warnings, where);
+  const rejected = checkProfile(profile, profileItem, version, warnings, where);
   const cis = profile !== undefined && CIS_PROFILES.has(profile);
   const server = (opts.role ?? 'server') === 'server';
 
@@ -167,10 +167,7 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
   if (profileItem) {
     put({ key: 'rke2.profile', value: profileItem.value, source: 'config', layer: 'config profile', location: profileItem.location });
     // A value this release refuses is no CIS mode: the server does not start with it (0.7 fails).
-    const accepted = acceptedProfiles(version);
-    if (accepted && !accepted.includes(profileItem.value)) {
-      put({ key: 'rke2.profile.rejected', value: `RKE2 ${version.text} accepts ${accepted.join(', ')}`, source: 'config', layer: 'RKE2 profile validation (distros/rke2/defaults.yaml)', location: profileItem.location });
-    }
+    if (rejected) put({ key: 'rke2.profile.rejected', value: rejected, source: 'config', layer: 'RKE2 profile validation (distros/rke2/defaults.yaml)', location: profileItem.location });
   }
 
   // Secrets encryption is forced on servers; RKE2 writes aescbc first.
@@ -198,17 +195,20 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
 }
 
 
-function checkProfile(profile: string | undefined, item: SettingItem | undefined, version: K8sVersion, warnings: string[], where: (i: SettingItem) => string): void {
-  if (profile === undefined || !item) return;
+/** Warn about the profile value for this release; returns what the release accepts when it refuses the value. */
+function checkProfile(profile: string | undefined, item: SettingItem | undefined, version: K8sVersion, warnings: string[], where: (i: SettingItem) => string): string | undefined {
+  if (profile === undefined || !item) return undefined;
   const accepted = acceptedProfiles(version);
   if (!accepted) {
     // A release the profile data does not cover: say so rather than claim it refuses the value.
     warnings.push(`${where(item)}: which profile values RKE2 ${version.text} accepts is not known to this rke-harden: check profile: ${profile} against its release notes`);
   } else if (!accepted.includes(profile)) {
     warnings.push(`${where(item)}: profile: ${profile} is rejected by RKE2 ${version.text} (accepts ${accepted.join(', ')}): the server will not start`);
+    return `RKE2 ${version.text} accepts ${accepted.join(', ')}`;
   } else if (profile === 'cis-1.23' && version.minor >= 26) {
     warnings.push(`${where(item)}: profile: cis-1.23 is deprecated (use cis); it becomes fatal on RKE2 ≥ v1.30`);
   }
+  return undefined;
 }
 
 function applyArgItems(m: ArgMap, items: SettingItem[], key: string, version: K8sVersion, warnings: string[], where: (i: SettingItem) => string, keepDefault: string[]): void {
