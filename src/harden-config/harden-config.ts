@@ -21,6 +21,7 @@ import { keepCommentSpacing } from './keep-comment-spacing.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
 import type { Evidence } from '../model/result.js';
 import { formatLocation } from '../model/fact.js';
+import { setScalar, sharingNotesOf } from './yaml-edit.js';
 
 export interface HardenConfigOptions {
   distro: 'rke1' | 'rke2';
@@ -79,7 +80,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   let fileName = o.distro === 'rke1' ? 'cluster.yml' : 'config.yaml';
   if (y) {
     before = y.text;
-    doc = parseDocument(before, { keepSourceTokens: true });
+    doc = parseDocument(before, { keepSourceTokens: true, merge: true });
     fileName = path.basename(y.file);
   } else {
     doc = new Document({});
@@ -89,10 +90,10 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   // RKE2 reads config.yaml.d/*.yaml after config.yaml: they are hardened with it (a key is edited where it wins).
   const dropIns = y && kind === 'rke2-config' ? rke2DropInFiles(y.file).map((file) => {
     const { text } = readRke2DropIn(file); // validates: one clear line on bad input
-    return { name: `${fileName}.d/${path.basename(file)}`, before: text, doc: parseDocument(text, { keepSourceTokens: true }) };
+    return { name: `${fileName}.d/${path.basename(file)}`, before: text, doc: parseDocument(text, { keepSourceTokens: true, merge: true }) };
   }) : [];
   if (o.distro === 'rke1' && !o.from) doc.setIn(['nodes'], doc.createNode([]));
-  if (writeTo) doc.setIn(writeTo, version.text);
+  if (writeTo) setScalar(doc, writeTo, version.text);
   const ctx: HardeningContext = {
     version,
     exemptNamespaces: exempt,
@@ -137,7 +138,8 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     createTwoFilesPatch(o.from ? `a/${fileName}` : '/dev/null', `b/${fileName}`, before, after, '', '', { context: 3 }),
     ...hardenedDropIns.filter((d) => d.after !== d.before).map((d) => createTwoFilesPatch(`a/${d.name}`, `b/${d.name}`, d.before, d.after, '', '', { context: 3 })),
   ].join('');
-  return { fileName, before, after, dropIns: hardenedDropIns, diff, companions: ctx.companions, manifests: ctx.manifests, notes: ctx.notes, stillFailing, benchmark: benchmark.id };
+  const notes = [...[doc, ...dropIns.map((d) => d.doc)].flatMap(sharingNotesOf), ...ctx.notes];
+  return { fileName, before, after, dropIns: hardenedDropIns, diff, companions: ctx.companions, manifests: ctx.manifests, notes, stillFailing, benchmark: benchmark.id };
 }
 
 /** The suites the kubelet cipher check allows (the same list in every benchmark that has it). */

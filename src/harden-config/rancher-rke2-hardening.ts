@@ -3,7 +3,7 @@ import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
 import { keysRancherDrops, MACHINE_GLOBAL_CONFIG, rancherConfigMaps } from '../config/rancher-config-maps.js';
 import type { Companion, HardeningContext } from './hardening-context.js';
 import { AUDIT_POLICY, hardenRke2, layeredPlacement, type Rke2Placement } from './rke2-hardening.js';
-import { ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
+import { deleteAt, ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 const SPEC = ['spec'];
 const RKE_CONFIG = [...SPEC, 'rkeConfig'];
@@ -25,7 +25,7 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
     return true;
   }
   if (valueAt(doc, PSP_TEMPLATE) !== undefined) {
-    doc.deleteIn(PSP_TEMPLATE);
+    deleteAt(doc, PSP_TEMPLATE);
     ctx.notes.push(`defaultPodSecurityPolicyTemplateName removed: PodSecurityPolicy was removed in Kubernetes 1.25 and Rancher refuses the field on ${v.text}`);
   }
   if (valueAt(doc, at('pod-security-admission-config-file')) !== undefined) return false; // theirs: the config.yaml route notes it

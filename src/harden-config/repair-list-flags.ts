@@ -13,7 +13,7 @@ import type { Check, Leaf } from '../model/check.js';
 import type { FactValue } from '../model/fact.js';
 import { parseItem } from './arg-items.js';
 import type { Rke2Placement } from './rke2-hardening.js';
-import { ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
+import { deleteAt, ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 /** What a failing check asks of one comma-list flag of a component. */
 export interface ListRule {
@@ -146,7 +146,7 @@ export function repairRke1List(doc: Document, service: Path, fix: ListRepair, ef
   let after = applyListRules(fix.rules, before);
   if (!after.length && fix.fallback !== undefined && fix.rules.some((r) => r.op === 'validElements')) after = listOf(fix.fallback);
   if (after.length) setScalar(doc, at, after.join(','));
-  else if (own !== undefined) doc.deleteIn(at);
+  else if (own !== undefined) deleteAt(doc, at);
   else return undefined;
   return `${at.join('.')}: ${listText(before)} → ${listText(after, "(removed: RKE's default applies)")}`;
 }

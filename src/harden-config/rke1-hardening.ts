@@ -3,7 +3,7 @@ import { upsertCommaFlag } from './comma-flag.js';
 import { etcdUserScript, kubeletCiphers, sysctlConf } from './companion-templates.js';
 import type { HardeningContext } from './hardening-context.js';
 import { RKE1_SERVICES } from '../config/rke1/cluster-yml-keys.js';
-import { setScalar, valueAt, type Path } from './yaml-edit.js';
+import { deleteAt, setNode, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 /** RKE's audit_log.configuration when it makes one itself (cluster/defaults.go newDefaultAuditLogConfig). */
 const AUDIT_LOG_DEFAULTS: Record<string, string | number> = { path: '/var/log/kube-audit/audit-log.json', max_age: 30, max_backup: 10, max_size: 100, format: 'json' };
@@ -73,9 +73,9 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
           exemptions: { usernames: [], runtimeClasses: [], namespaces: [...ctx.exemptNamespaces].sort() },
         },
       }]);
-      doc.setIn([...api, 'admission_configuration', 'plugins'], plugins);
+      setNode(doc, [...api, 'admission_configuration', 'plugins'], plugins);
       if (valueAt(doc, [...api, 'pod_security_configuration']) !== undefined) {
-        doc.deleteIn([...api, 'pod_security_configuration']);
+        deleteAt(doc, [...api, 'pod_security_configuration']);
         ctx.notes.push('pod_security_configuration removed: admission_configuration carries the PodSecurity policy and its exemptions');
       }
     }
@@ -92,7 +92,7 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
     setScalar(doc, [...svc, 'extra_args', 'bind-address'], '127.0.0.1');
     // A bind-address beside extra_args (Rancher's early v2.7 template) is ignored by RKE.
     if (valueAt(doc, [...svc, 'bind-address']) !== undefined) {
-      doc.deleteIn([...svc, 'bind-address']);
+      deleteAt(doc, [...svc, 'bind-address']);
       ctx.notes.push(`${[...svc, 'bind-address'].join('.')} removed: RKE ignores it there; it now sits under extra_args`);
     }
   }
