@@ -23,6 +23,7 @@ import { upsertArgItem } from './arg-items.js';
 import { listRuleOf, repairRke1List, repairRke2List, type ListRepair } from './repair-list-flags.js';
 import type { Rke2Placement } from './rke2-hardening.js';
 import { setScalar, valueAt, type Path } from './yaml-edit.js';
+import { dropExtraArgsArray } from './rke1-extra-args-array.js';
 
 /** Where a flag of a component is set: RKE2's `<component>-arg` list, or RKE1's service extra_args. */
 export type FlagTarget =
@@ -82,8 +83,11 @@ export function repairFlags(fails: ScoredFail[], catalog: Catalog, target: FlagT
       if (target.distro === 'rke2') {
         const t = target.place.at(edit.where);
         if (!upsertArgItem(t.doc, t.path, edit.flag, String(edit.value))) continue;
-      } else if (!setScalar(target.doc, [...target.servicePath(edit.where), ...edit.section, edit.flag], edit.value)) {
-        continue;
+      } else {
+        const service = target.servicePath(edit.where);
+        const set = setScalar(target.doc, [...service, ...edit.section, edit.flag], edit.value);
+        const moved = edit.section[0] === 'extra_args' && dropExtraArgsArray(target.doc, service, edit.flag);
+        if (!set && !moved) continue;
       }
       const where = target.distro === 'rke2' ? target.place.at(edit.where).path.join('.') : [...target.servicePath(edit.where), ...edit.section].join('.');
       notes.push(`${where} ${edit.flag} → ${edit.value}: the value set before failed CIS ${r.controlId} (${r.title})`);
@@ -108,15 +112,19 @@ function rke2Edit(c: { key: string; append?: string }): { where: string; section
 type Rke1Edit = NonNullable<ReturnType<typeof rke1Edit>>;
 
 /**
- * RKE1: a flag in extra_args overrides RKE's own setting for it (audit_log.configuration.max_age is
- * passed as --audit-log-maxage unless extra_args sets audit-log-maxage): the repair goes where it wins.
+ * RKE1: a flag in extra_args (or extra_args_array) overrides RKE's own setting for it
+ * (audit_log.configuration.max_age is passed as --audit-log-maxage unless extra_args sets
+ * audit-log-maxage): the repair goes to extra_args, where it wins once extra_args_array no longer
+ * repeats the flag after it.
  */
 function rke1WhereItWins(target: Extract<FlagTarget, { distro: 'rke1' }>, edit: Rke1Edit, check: Check): Rke1Edit {
   const flag = /^[a-z-]+\.args\.([a-z0-9-]+)$/.exec((check.assert as Partial<Leaf> | undefined)?.fact ?? '')?.[1];
   if (!flag || edit.section[0] === 'extra_args') return edit;
-  const inExtraArgs = valueAt(target.doc, [...target.servicePath(edit.where), 'extra_args', flag]) !== undefined;
-  return inExtraArgs ? { ...edit, section: ['extra_args'], flag, value: String(edit.value) } : edit;
+  const service = target.servicePath(edit.where);
+  const asFlag = ['extra_args', 'extra_args_array'].some((section) => valueAt(target.doc, [...service, section, flag]) !== undefined);
+  return asFlag ? { ...edit, section: ['extra_args'], flag, value: String(edit.value) } : edit;
 }
+
 
 /**
  * `{ key: services.kube-api.extra_args.anonymous-auth, value: "false" }` → the service, the section

@@ -13,6 +13,7 @@ import type { Check, Leaf } from '../model/check.js';
 import type { FactValue } from '../model/fact.js';
 import { parseItem } from './arg-items.js';
 import type { Rke2Placement } from './rke2-hardening.js';
+import { dropExtraArgsArray } from './rke1-extra-args-array.js';
 import { deleteAt, ensureSeq, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 /** What a failing check asks of one comma-list flag of a component. */
@@ -136,17 +137,20 @@ export function repairRke2List(place: Rke2Placement, fix: ListRepair, effective:
 
 /**
  * RKE1: extra_args replace RKE's value of the flag, so the user's value is edited (or, when the user
- * set none, the effective one written with the rules applied). A value left empty is removed and RKE's
- * default applies again. Returns `before → after`, or undefined.
+ * set none, the effective one written with the rules applied). Items extra_args_array adds to it are
+ * folded into that one value. A value left empty is removed and RKE's default applies again. Returns
+ * `before → after`, or undefined.
  */
 export function repairRke1List(doc: Document, service: Path, fix: ListRepair, effective: FactValue | undefined): string | undefined {
   const at = [...service, 'extra_args', fix.flag];
   const own = valueAt(doc, at);
-  const before = listOf((own ?? effective ?? []) as FactValue);
+  const added = valueAt(doc, [...service, 'extra_args_array', fix.flag]) !== undefined;
+  const before = listOf(((added ? effective : own) ?? effective ?? []) as FactValue);
   let after = applyListRules(fix.rules, before);
   if (!after.length && fix.fallback !== undefined && fix.rules.some((r) => r.op === 'validElements')) after = listOf(fix.fallback);
   if (after.length) setScalar(doc, at, after.join(','));
   else if (own !== undefined) deleteAt(doc, at);
-  else return undefined;
-  return `${at.join('.')}: ${listText(before)} → ${listText(after, "(removed: RKE's default applies)")}`;
+  else if (!added) return undefined;
+  if (added) dropExtraArgsArray(doc, service, fix.flag);
+  return `${at.join('.')}: ${listText(before)} → ${listText(after, "(removed: RKE's default applies)")}${added ? ' (its extra_args_array items folded in)' : ''}`;
 }

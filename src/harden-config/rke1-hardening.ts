@@ -3,9 +3,14 @@ import { upsertCommaFlag } from './comma-flag.js';
 import { etcdUserScript, kubeletCiphers, sysctlConf } from './companion-templates.js';
 import type { HardeningContext } from './hardening-context.js';
 import { RKE1_SERVICES } from '../config/rke1/cluster-yml-keys.js';
+import { withoutPspAddons } from '../config/rke1/psp-addons.js';
+import { dropExtraArgsArray } from './rke1-extra-args-array.js';
 import { deleteAt, setNode, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 /** RKE's audit_log.configuration when it makes one itself (cluster/defaults.go newDefaultAuditLogConfig). */
+/** Rancher's PodSecurityPolicy template for a cluster (beside rancher_kubernetes_engine_config). */
+const PSP_TEMPLATE = 'default_pod_security_policy_template_id';
+
 const AUDIT_LOG_DEFAULTS: Record<string, string | number> = { path: '/var/log/kube-audit/audit-log.json', max_age: 30, max_backup: 10, max_size: 100, format: 'json' };
 
 /** The spelling the user's file already uses for a service section (kube-api or kube_api), else the RKE CLI one. */
@@ -79,17 +84,27 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
         ctx.notes.push('pod_security_configuration removed: admission_configuration carries the PodSecurity policy and its exemptions');
       }
     }
-  } else if (valueAt(doc, [...api, 'pod_security_policy']) !== true) {
-    setScalar(doc, [...api, 'pod_security_policy'], true);
-    ctx.notes.push('pod_security_policy: true needs RKE ≤ v1.5 and a PodSecurityPolicy such as restricted-noroot bound to system:authenticated (see the RKE1 hardening guide addons)');
+    removePspLeftovers(doc, root, wrapped, ctx);
+  } else {
+    if (valueAt(doc, [...api, 'pod_security_policy']) !== true) {
+      setScalar(doc, [...api, 'pod_security_policy'], true);
+      if (!wrapped) ctx.notes.push('pod_security_policy: true needs RKE ≤ v1.5 and a PodSecurityPolicy such as restricted-noroot bound to system:authenticated (see the RKE1 hardening guide addons)');
+    }
+    // Rancher binds its built-in restricted-noroot policy itself, as its hardening guide sets it.
+    if (wrapped && valueAt(doc, [PSP_TEMPLATE]) === undefined) setScalar(doc, [PSP_TEMPLATE], 'restricted-noroot');
   }
   // extra_args replace RKE's plugin list: keep EventRateLimit in a user's own list.
   if (valueAt(doc, [...api, 'extra_args', 'enable-admission-plugins']) !== undefined) {
     upsertCommaFlag(doc, [...api, 'extra_args', 'enable-admission-plugins'], 'EventRateLimit');
   }
   upsertCommaFlag(doc, [...controller, 'extra_args', 'feature-gates'], 'RotateKubeletServerCertificate=true');
+  // A single-value flag is set in extra_args, and out of extra_args_array (whose repeat would win).
+  const setFlag = (svc: Path, flag: string, value: string) => {
+    setScalar(doc, [...svc, 'extra_args', flag], value);
+    dropExtraArgsArray(doc, svc, flag);
+  };
   for (const svc of [controller, scheduler]) {
-    setScalar(doc, [...svc, 'extra_args', 'bind-address'], '127.0.0.1');
+    setFlag(svc, 'bind-address', '127.0.0.1');
     // A bind-address beside extra_args (Rancher's early v2.7 template) is ignored by RKE.
     if (valueAt(doc, [...svc, 'bind-address']) !== undefined) {
       deleteAt(doc, [...svc, 'bind-address']);
@@ -97,7 +112,7 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
     }
   }
   upsertCommaFlag(doc, [...kubelet, 'extra_args', 'feature-gates'], 'RotateKubeletServerCertificate=true');
-  setScalar(doc, [...kubelet, 'extra_args', 'protect-kernel-defaults'], 'true');
+  setFlag(kubelet, 'protect-kernel-defaults', 'true');
   const ciphers = valueAt(doc, [...kubelet, 'extra_args', 'tls-cipher-suites']);
   setScalar(doc, [...kubelet, 'extra_args', 'tls-cipher-suites'], kubeletCiphers(ciphers === undefined ? undefined : String(ciphers), ctx.kubeletCiphersAllowed));
   setScalar(doc, [...kubelet, 'generate_serving_certificate'], true);
@@ -105,4 +120,19 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
   ctx.notes.push('CIS 2.7 stays open on RKE1: etcd trusts the cluster CA (kube-ca.pem); RKE cannot give etcd its own CA — record a waiver');
   ctx.companions.push({ nodePath: '/etc/sysctl.d/90-kubelet.conf', text: sysctlConf(), mode: 0o644, purpose: 'kernel parameters for --protect-kernel-defaults (apply with sysctl -p)' });
   ctx.companions.push({ nodePath: '/usr/local/sbin/rke-harden-etcd-user.sh', text: etcdUserScript('rke1'), mode: 0o755, purpose: 'creates the etcd user and group (uid/gid 52034) on etcd nodes' });
+}
+
+/** The PodSecurityPolicy pieces of a file carried over from 1.24 (addons, Rancher's template): RKE's addon job or Rancher fails on them from 1.25. */
+function removePspLeftovers(doc: Document, root: Path, wrapped: boolean, ctx: HardeningContext): void {
+  const addons = valueAt(doc, [...root, 'addons']);
+  const psp = typeof addons === 'string' ? withoutPspAddons(addons) : undefined;
+  if (psp?.removed.length) {
+    if (psp.text.trim()) setScalar(doc, [...root, 'addons'], psp.text);
+    else deleteAt(doc, [...root, 'addons']);
+    ctx.notes.push(`addons: ${psp.removed.join(', ')} removed (the policy/v1beta1 API is gone in Kubernetes 1.25: RKE's addon job would fail on them)`);
+  }
+  if (wrapped && valueAt(doc, [PSP_TEMPLATE]) !== undefined) {
+    deleteAt(doc, [PSP_TEMPLATE]);
+    ctx.notes.push(`${PSP_TEMPLATE} removed: PodSecurityPolicy was removed in Kubernetes 1.25 and Rancher refuses the field on ${ctx.version.text}`);
+  }
 }

@@ -12,6 +12,7 @@ import { parseK8sVersion } from '../k8s-version.js';
 import { admissionFacts } from './admission-rke1.js';
 import { rke1ServiceOptions } from './rke1-version.js';
 import { evaluatedVersion } from '../config-version.js';
+import { withoutPspAddons } from './psp-addons.js';
 
 const SSL = '/etc/kubernetes/ssl';
 
@@ -122,6 +123,7 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
     addPlugin('PodSecurityPolicy', [...api, 'pod_security_policy'], 'cluster.yml pod_security_policy');
     apiArgs.set('runtime-config', 'policy/v1beta1/podsecuritypolicy=true', prov('cluster.yml pod_security_policy', [...api, 'pod_security_policy']));
   }
+  if (version.minor >= 25) warnings.push(...pspLeftovers(a, root, wrapped));
   const auditFacts = applyAuditLog(a, api, apiArgs, prov, warnings);
 
   // extra_args replace (never append); extra_args_array adds repeated occurrences after them.
@@ -236,4 +238,16 @@ function encryptionFacts(a: YamlAccess, api: YamlPath, args: ArgMap, enabled: bo
     { key: 'encryption.providers', value: providers, source: 'config', layer, location },
     ...(providers[0] ? [{ key: 'encryption.provider.first', value: providers[0], source: 'config' as const, layer, location }] : []),
   ];
+}
+
+/** What a cluster.yml carried over from Kubernetes 1.24 still holds for PodSecurityPolicy, which RKE or Rancher then fails on. */
+function pspLeftovers(a: YamlAccess, root: YamlPath, wrapped: boolean): string[] {
+  const found: string[] = [];
+  const addons = a.string([...root, 'addons']);
+  const objects = addons ? withoutPspAddons(addons).removed : [];
+  if (objects.length) found.push(`${a.where([...root, 'addons'])}: addons hold ${objects.join(', ')}: the policy/v1beta1 API was removed in Kubernetes 1.25 and RKE's addon job fails on them`);
+  if (wrapped && a.at(['default_pod_security_policy_template_id']) !== undefined) {
+    found.push(`${a.where(['default_pod_security_policy_template_id'])}: a PodSecurityPolicy template is refused by Rancher on Kubernetes 1.25 and later`);
+  }
+  return found;
 }
