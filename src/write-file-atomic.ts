@@ -46,6 +46,90 @@ function ownDescriptor(file: string): number | undefined {
   return m[1] === 'stdout' ? 1 : m[1] === 'stderr' ? 2 : Number(m[2]);
 }
 
+/** A file written under a temporary name beside its target, put in place by commit(), or removed by abort(). */
+interface Staged {
+  commit: () => void;
+  abort: () => void;
+}
+
+const noop = () => undefined;
+
+/**
+ * Write `text` for `file` without touching `file` yet. A file already there keeps its mode and, where
+ * this process may set it, its owner; `mode` is for a new file. A device, FIFO or pipe is written at
+ * commit, as it is.
+ */
+function stage(file: string, text: string, opts: { mode?: number; mkdir?: boolean }): Staged {
+  const to = destination(file);
+  if ('stream' in to) return { commit: () => writeStream(file, to.stream, text), abort: noop };
+  const target = to.atomic;
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  const abort = () => {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // The temporary file's directory is not one (ENOTDIR): there is no temporary file to remove.
+    }
+  };
+  try {
+    if (opts.mkdir) fs.mkdirSync(path.dirname(target), { recursive: true });
+    const existing = statOrUndefined(target);
+    // Found now, not at the rename: a failure must come before any file of a set takes its place.
+    if (existing?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    const mode = existing?.isFile() ? existing.mode & 0o7777 : opts.mode;
+    fs.writeFileSync(tmp, text, mode !== undefined ? { mode } : {});
+    if (mode !== undefined) fs.chmodSync(tmp, mode); // the umask narrowed it
+    if (existing?.isFile() && (existing.uid !== process.getuid?.() || existing.gid !== process.getgid?.())) keepOwner(tmp, existing);
+  } catch (e) {
+    abort();
+    throw cannotWrite(file, e);
+  }
+  return {
+    commit: () => {
+      try {
+        fs.renameSync(tmp, target);
+      } catch (e) {
+        abort();
+        throw cannotWrite(file, e);
+      }
+    },
+    abort,
+  };
+}
+
+function statOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The owner and group of the file replaced, where this process may give them (root); otherwise ours. */
+function keepOwner(tmp: string, existing: fs.Stats): void {
+  try {
+    fs.chownSync(tmp, existing.uid, existing.gid);
+  } catch {
+    // EPERM as an ordinary user: the file is replaced with our ownership, as any editor would.
+  }
+}
+
+function writeStream(file: string, stream: string, text: string): void {
+  try {
+    fs.writeFileSync(stream, text);
+  } catch (e) {
+    // A socket behind /dev/stdout (a parent process's pipe made by socketpair) cannot be opened by
+    // name (ENXIO): write to our own descriptor instead.
+    const fd = ownDescriptor(stream);
+    if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || fd === undefined) throw cannotWrite(file, e);
+    try {
+      fs.writeFileSync(fd, text);
+    } catch (e2) {
+      throw cannotWrite(file, e2);
+    }
+  }
+}
+
 /**
  * Write a whole file atomically: a temporary file beside it, then a rename, so a reader never sees half
  * a file (see destination() for links, devices and pipes). `mkdir` creates missing parent directories.
@@ -53,37 +137,29 @@ function ownDescriptor(file: string): number | undefined {
  * behind.
  */
 export function writeFileAtomic(file: string, text: string, opts: { mode?: number; mkdir?: boolean } = {}): void {
-  const to = destination(file);
-  if ('stream' in to) {
-    try {
-      fs.writeFileSync(to.stream, text);
-    } catch (e) {
-      // A socket behind /dev/stdout (a parent process's pipe made by socketpair) cannot be opened by
-      // name (ENXIO): write to our own descriptor instead.
-      const fd = ownDescriptor(to.stream);
-      if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || fd === undefined) throw cannotWrite(file, e);
-      try {
-        fs.writeFileSync(fd, text);
-      } catch (e2) {
-        throw cannotWrite(file, e2);
-      }
-    }
-    return;
-  }
-  const target = to.atomic;
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  stage(file, text, opts).commit();
+}
+
+/**
+ * Write several files as one change: every one is written under its temporary name first, and only
+ * when all are does each take its place. A failure on the way leaves none of them written.
+ */
+export function writeFilesAtomic(files: { file: string; text: string; mode?: number }[], opts: { mkdir?: boolean } = {}): void {
+  const staged: Staged[] = [];
   try {
-    if (opts.mkdir) fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(tmp, text, opts.mode !== undefined ? { mode: opts.mode } : {});
-    fs.renameSync(tmp, target);
+    for (const f of files) staged.push(stage(f.file, f.text, { ...opts, ...(f.mode !== undefined ? { mode: f.mode } : {}) }));
   } catch (e) {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      // The temporary file's directory is not one (ENOTDIR): there is no temporary file to remove.
-    }
-    throw cannotWrite(file, e);
+    staged.forEach((s) => s.abort());
+    throw e;
   }
+  staged.forEach((s, i) => {
+    try {
+      s.commit();
+    } catch (e) {
+      staged.slice(i + 1).forEach((rest) => rest.abort());
+      throw e;
+    }
+  });
 }
 
 function cannotWrite(file: string, e: unknown): Error {

@@ -16,12 +16,13 @@ import { readRke2DropIn, rke2DropInFiles } from '../config/rke2/merge-config-fil
 import { hardenRancherRke2, rancherPlacements } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
 import { loadConfigTargets } from '../config/load-config-targets.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { writeFilesAtomic } from '../write-file-atomic.js';
 import { keepCommentSpacing } from './keep-comment-spacing.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
 import type { Evidence } from '../model/result.js';
 import { formatLocation } from '../model/fact.js';
 import { setScalar, sharingNotesOf } from './yaml-edit.js';
+import { inTextForm, plainText, textFormOf } from './text-form.js';
 
 export interface HardenConfigOptions {
   distro: 'rke1' | 'rke2';
@@ -80,7 +81,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   let fileName = o.distro === 'rke1' ? 'cluster.yml' : 'config.yaml';
   if (y) {
     before = y.text;
-    doc = parseDocument(before, { keepSourceTokens: true, merge: true });
+    doc = parseDocument(plainText(before), { keepSourceTokens: true, merge: true });
     fileName = path.basename(y.file);
   } else {
     doc = new Document({});
@@ -90,7 +91,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   // RKE2 reads config.yaml.d/*.yaml after config.yaml: they are hardened with it (a key is edited where it wins).
   const dropIns = y && kind === 'rke2-config' ? rke2DropInFiles(y.file).map((file) => {
     const { text } = readRke2DropIn(file); // validates: one clear line on bad input
-    return { name: `${fileName}.d/${path.basename(file)}`, before: text, doc: parseDocument(text, { keepSourceTokens: true, merge: true }) };
+    return { name: `${fileName}.d/${path.basename(file)}`, before: text, doc: parseDocument(plainText(text), { keepSourceTokens: true, merge: true }) };
   }) : [];
   if (o.distro === 'rke1' && !o.from) doc.setIn(['nodes'], doc.createNode([]));
   if (writeTo) setScalar(doc, writeTo, version.text);
@@ -154,23 +155,26 @@ function evidenceText(e: Evidence): string {
   return `: ${e.fact} is ${e.observed ?? '(not set)'}${at}`;
 }
 
-/** A document as text, its flow collections and comment spacing written the way the user's are (the yaml library writes them one way). */
+/** A document as text, its flow collections, comment spacing and line ends written the way the user's are (the yaml library writes them one way). */
 function render(doc: Document, before: string): string {
   const padded = (before.match(/[[{] \S/g) ?? []).length;
   const tight = (before.match(/[[{][^\s\]}]/g) ?? []).length;
-  return keepCommentSpacing(before, doc.toString({ lineWidth: 0, flowCollectionPadding: padded >= tight }));
+  const text = keepCommentSpacing(plainText(before), doc.toString({ lineWidth: 0, flowCollectionPadding: padded >= tight }));
+  return inTextForm(text, textFormOf(before));
 }
 
-/** Write the configuration (with its drop-ins) and companions under dir (host/<node path>), each atomically. */
+/**
+ * Write the configuration (with its drop-ins) and companions under dir (host/<node path>), as one
+ * change: all of them or, on an error, none. A file already there keeps its mode; a new one gets the
+ * mode given here.
+ */
 export function writeHardenedConfig(h: HardenedConfig, dir: string): string[] {
-  const written: string[] = [];
-  const write = (file: string, text: string, mode: number) => {
-    writeFileAtomic(file, text, { mode, mkdir: true });
-    written.push(file);
-  };
-  write(path.join(dir, h.fileName), h.after, 0o600);
-  for (const d of h.dropIns) write(path.join(dir, d.name), d.after, 0o600);
-  for (const m of h.manifests) write(path.join(dir, m.fileName), m.text, 0o600);
-  for (const c of h.companions) write(path.join(dir, 'host', c.nodePath), c.text, c.mode);
-  return written;
+  const files = [
+    { file: path.join(dir, h.fileName), text: h.after, mode: 0o600 },
+    ...h.dropIns.map((d) => ({ file: path.join(dir, d.name), text: d.after, mode: 0o600 })),
+    ...h.manifests.map((m) => ({ file: path.join(dir, m.fileName), text: m.text, mode: 0o600 })),
+    ...h.companions.map((c) => ({ file: path.join(dir, 'host', c.nodePath), text: c.text, mode: c.mode })),
+  ];
+  writeFilesAtomic(files, { mkdir: true });
+  return files.map((f) => f.file);
 }

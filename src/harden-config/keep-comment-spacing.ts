@@ -1,4 +1,5 @@
 import { diffLines } from 'diff';
+import { parse } from 'yaml';
 
 /** A line's text before its trailing comment, the spacing, and the comment. */
 const TRAILING_COMMENT = /^(.*\S)([ \t]+)(#.*)$/;
@@ -29,11 +30,28 @@ function sameLine(removed: (string | undefined)[], line: string): string | undef
 }
 
 /**
+ * Whether the old lines are the new ones but for the layout of a flow collection: the yaml library
+ * writes one the user spread over lines (`tls-san: [\n  a,\n  b,\n]`) on one line, without a trailing
+ * comma. The same text but for whitespace and trailing commas, the same indentation, the same data.
+ */
+function sameButFlowLayout(removed: string[], added: string[]): boolean {
+  if (removed.length === added.length || !/[[{]/.test(added.join('\n'))) return false;
+  const layoutFree = (lines: string[]) => lines.join('\n').replace(/,(\s*[\]}])/g, '$1').replace(/\s+/g, '');
+  const indent = (line: string | undefined) => /^\s*/.exec(line ?? '')![0];
+  if (indent(removed[0]) !== indent(added[0]) || layoutFree(removed) !== layoutFree(added)) return false;
+  try {
+    return JSON.stringify(parse(removed.join('\n'))) === JSON.stringify(parse(added.join('\n')));
+  } catch {
+    return false; // not a whole piece of YAML on its own
+  }
+}
+
+/**
  * The rendered document with the user's spacing before trailing comments put back: the yaml library
  * writes `profile: cis   # aligned` as `profile: cis # aligned`. Only lines the rendering changed are
  * looked at: within each changed stretch, a new line that is an old one but for that spacing is the old
- * one, and an edited line keeping the comment of the old line at its place keeps that line's spacing.
- * The diff then shows what the hardening changed and nothing else.
+ * one, and an edited line keeping the comment of the old line at its place keeps that line's spacing;
+ * a stretch that is the old one but for its layout is the old one. The diff then shows what the hardening changed and nothing else.
  */
 export function keepCommentSpacing(before: string, after: string): string {
   if (!before) return after;
@@ -42,7 +60,8 @@ export function keepCommentSpacing(before: string, after: string): string {
   for (const part of diffLines(before, after)) {
     const lines = part.value.split('\n');
     if (lines.at(-1) === '') lines.pop();
-    if (part.added) out.push(...lines.map((l, i) => sameLine(removed, l) ?? withOldSpacing(removed[i], l)));
+    if (part.added && removed.length && sameButFlowLayout(removed as string[], lines)) out.push(...(removed as string[]));
+    else if (part.added) out.push(...lines.map((l, i) => sameLine(removed, l) ?? withOldSpacing(removed[i], l)));
     else if (!part.removed) out.push(...lines);
     removed = part.removed ? lines : [];
   }
