@@ -43,6 +43,8 @@ export const WaiverSchema = z
   .strictObject(entry, { error: 'a waiver is a map of control or check, target, reason, owner and expires' })
   .refine((w) => (w.control === undefined) !== (w.check === undefined), {
     message: 'a waiver names exactly one of control or check',
+    // Said beside the entry's other errors (a missing owner), not only once they are fixed.
+    when: ({ value }) => typeof value === 'object' && value !== null,
   });
 
 export const WaiverFileSchema = z.strictObject(

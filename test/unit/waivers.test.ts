@@ -91,6 +91,14 @@ describe('waiver file', () => {
     ]);
   });
 
+  it('both control and check is said beside the entry\'s other errors', () => {
+    const lines = errorOf(ok().replace('target:', 'control: "1.2.3"\n    target:').replace('    reason: r\n', '')).split('\n');
+    expect(lines).toEqual([
+      'waivers.yaml:2:5: waivers[0].reason: reason is required',
+      'waivers.yaml:2:5: waivers[0]: a waiver names exactly one of control or check',
+    ]);
+  });
+
   it('rejects check and control ids no benchmark knows', () => {
     const known = { checks: new Set(['a-b']), controls: new Set(['1.1']) };
     const msg = errorOf(ok('  - control: "9.9"\n    target: x\n    reason: r\n    owner: o\n    expires: 2030-01-01\n'), known);
