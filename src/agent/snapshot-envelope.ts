@@ -117,7 +117,7 @@ export function assertSnapshot(v: unknown, where: string): FactSnapshot {
   for (const k of ['searched', 'elsewhere'] as const) {
     if (v[k] !== undefined && !isRecord(v[k])) throw new EnvelopeError(`${where}: the snapshot's ${k} is not an object`);
   }
-  for (const k of ['settingsIn', 'benchmark'] as const) {
+  for (const k of ['settingsIn', 'benchmark', 'collectedBy'] as const) {
     if (v[k] !== undefined && typeof v[k] !== 'string') throw new EnvelopeError(`${where}: the snapshot's ${k} is not a string`);
   }
   for (const k of ['errors', 'absent', 'searched', 'elsewhere'] as const) {

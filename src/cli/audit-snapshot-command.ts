@@ -5,6 +5,7 @@ import { buildScanRun } from '../engine/scan-run.js';
 import { usageError } from '../errors/rke-harden-error.js';
 import type { ScanRun } from '../model/result.js';
 import { readSnapshotFile } from './snapshot-file.js';
+import { TOOL_VERSION } from '../version.js';
 import { mergeSectionTitles } from '../reporters/report-context.js';
 
 /**
@@ -29,6 +30,10 @@ export function auditSnapshots(files: string[], opts: { benchmark?: string }): {
   const names = new Map<string, string>();
   const parts = files.map((file) => {
     const snapshot = readSnapshotFile(file);
+    if (snapshot.collectedBy !== undefined && snapshot.collectedBy !== TOOL_VERSION) {
+      // Checks and defaults may have changed between the two: a verdict that differs from the original report can come from that.
+      snapshot.warnings.push(`${file}: collected by rke-harden ${snapshot.collectedBy}, evaluated by ${TOOL_VERSION}`);
+    }
     const same = names.get(snapshot.target.name);
     if (same !== undefined) throw usageError(`${file}: its target ${snapshot.target.name} is also ${same}'s: one snapshot per target`);
     names.set(snapshot.target.name, file);

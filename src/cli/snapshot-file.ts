@@ -9,13 +9,14 @@ import { inputError } from '../errors/rke-harden-error.js';
 import type { FactSnapshot } from '../model/fact.js';
 import { emit } from './output.js';
 import { readJsonFile } from './read-json-file.js';
+import { TOOL_VERSION } from '../version.js';
 
 /** Far larger than a real snapshot (a cluster's holds reduced objects only): a bigger file is not one. */
 const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
 
 /** Write the snapshot atomically (a reader never sees half a file). */
 export function writeSnapshotFile(snapshot: FactSnapshot, file: string): void {
-  emit(`${JSON.stringify(snapshot, null, 1)}\n`, file);
+  emit(`${JSON.stringify({ ...snapshot, collectedBy: TOOL_VERSION }, null, 1)}\n`, file);
 }
 
 export function readSnapshotFile(file: string): FactSnapshot {

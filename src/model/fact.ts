@@ -58,6 +58,8 @@ export interface FactSnapshot {
    * `audit snapshot` replays the same report; absent when the audit chose it from distro and version.
    */
   benchmark?: string;
+  /** The rke-harden version that saved it (`--snapshot-out`), so a replay by another version says so. */
+  collectedBy?: string;
   warnings: string[];
 }
 

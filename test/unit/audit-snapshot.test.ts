@@ -48,6 +48,20 @@ describe('audit snapshot: a saved node replays to the same report', () => {
     expect(run.results.filter((r) => r.target === 'rke2-agent-1').every((r) => r.benchmark === undefined)).toBe(true);
   });
 
+  it('a snapshot names the rke-harden that saved it; a replay by another version says so in its warnings', async () => {
+    const file = path.join(tempTree({}), 's.json');
+    await runCli(['audit', 'node', '--host-root', tree('rke2-agent'), '-o', 'json', '--snapshot-out', file]);
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as FactSnapshot;
+    const version = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version;
+    expect(saved.collectedBy).toBe(version);
+    const same = JSON.parse((await runCli(['audit', 'snapshot', file, '-o', 'json'])).stdout) as ScanRun;
+    expect(same.warnings.filter((w) => w.includes('collected by'))).toEqual([]);
+    fs.writeFileSync(file, JSON.stringify({ ...saved, collectedBy: '0.0.1' }));
+    const older = JSON.parse((await runCli(['audit', 'snapshot', file, '-o', 'json'])).stdout) as ScanRun;
+    expect(older.warnings).toContainEqual(`${file}: collected by rke-harden 0.0.1, evaluated by ${version}`);
+    expect(older.results).toEqual(same.results);
+  });
+
   it('a node audited with --benchmark replays with that benchmark (the same report, the same waivers)', async () => {
     const file = path.join(tempTree({}), 's.json');
     const live = JSON.parse((await runCli(['audit', 'node', '--host-root', tree('rke2-server-hardened'), '--benchmark', 'rke2-cis-1.8', '-o', 'json', '--snapshot-out', file])).stdout) as ScanRun;
