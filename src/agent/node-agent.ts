@@ -20,6 +20,8 @@ export interface NodeAgentOptions {
   once: boolean;
   /** Where envelopes go: the cluster (ConfigMap) or stdout (JSON, for debugging). */
   publish: 'configmap' | 'stdout';
+  /** After a failed publish, the first wait before trying again (doubling, at most the interval); 30 s by default. */
+  publishRetryMs?: number;
 }
 
 export interface NodeAgentDeps {
@@ -92,16 +94,24 @@ export async function runNodeAgent(o: NodeAgentOptions, d: NodeAgentDeps): Promi
   // A DaemonSet rollout starts every node's agent at once: spread the first writes too (at most a minute).
   if (!o.once && o.jitter > 0 && (await sleep(Math.round(random() * Math.min(60_000, o.jitter * o.intervalMs)), stopped))) return 'ok';
   let last: 'ok' | 'timeout' | 'error' | 'publish-failed' = 'ok';
+  // Publishing already retries for a minute; an outage beyond that is tried again well before the
+  // next interval (an hour by default), so the node does not count as missing for a whole period.
+  let failures = 0;
   for (;;) {
+    let wait = o.intervalMs + Math.round(random() * o.jitter * o.intervalMs);
     try {
       await lookUpOwner();
       last = (await nodeCycle(o, d, owner)).status;
+      failures = 0;
     } catch (e) {
       last = 'publish-failed';
-      d.log(`publishing failed: ${(e as Error).message}`);
+      const retry = Math.min(o.intervalMs, (o.publishRetryMs ?? 30_000) * 2 ** failures++);
+      if (retry < wait) wait = retry;
+      d.log(`publishing failed: ${(e as Error).message}${o.once ? '' : `; trying again in ${formatSeconds(wait)}`}`);
     }
     if (o.once) return last;
-    const wait = o.intervalMs + Math.round(random() * o.jitter * o.intervalMs);
     if (await sleep(wait, stopped)) return last;
   }
 }
+
+const formatSeconds = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);

@@ -122,6 +122,33 @@ describe('node agent', () => {
     expect(kube.configMaps.get('ns/rke-harden-snapshot-rke1-worker-2')?.metadata.ownerReferences).toBeUndefined();
   });
 
+  it('a failed publish is tried again soon, the wait doubling, not after a whole interval', async () => {
+    const kube = new MemoryAgentKube();
+    kube.failures.set('apply', new Error('connection refused'));
+    const logs: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    let cycles = 0;
+    await runNodeAgent(
+      { request: req, namespace: 'ns', timeoutMs: 5_000, intervalMs: 3_600_000, jitter: 0, once: false, publish: 'configmap', publishRetryMs: 5 },
+      {
+        collector: async (r, t) => {
+          if (++cycles === 2) kube.failures.set('apply', new Error('service unavailable'));
+          if (cycles === 3) stop();
+          return inProcessCollector()(r, t);
+        },
+        kube,
+        log: (l) => logs.push(l),
+        stopped,
+      },
+    );
+    expect(logs.filter((l) => l.startsWith('publishing failed'))).toEqual([
+      'publishing failed: connection refused; trying again in 5 ms',
+      'publishing failed: service unavailable; trying again in 10 ms',
+    ]);
+    expect(kube.configMaps.has('ns/rke-harden-snapshot-rke1-worker-2')).toBe(true); // the third try got through
+  });
+
   it('a Node lookup that failed at start is tried again: the next snapshot is owned by its Node (deleted with it)', async () => {
     const kube = new MemoryAgentKube();
     kube.nodes.set('rke1-worker-2', 'uid-42');
