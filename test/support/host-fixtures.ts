@@ -22,6 +22,8 @@ export interface ProcessSpec {
   uid?: number;
   /** Its environment (proc/<pid>/environ), added to what it inherits when it really runs. */
   env?: Record<string, string>;
+  /** Its network namespace inode (proc/<pid>/ns/net → net:[N]); none: the link is absent. */
+  netNs?: number;
 }
 
 export interface HostSpec {
@@ -70,6 +72,10 @@ export function buildHostTree(spec: HostSpec, prefix = 'rke-harden-host-'): stri
     ensureDir(dir);
     fs.writeFileSync(path.join(dir, 'cmdline'), p.argv.join('\u0000') + '\u0000');
     fs.writeFileSync(path.join(dir, 'environ'), Object.entries(p.env ?? {}).map(([k, v]) => `${k}=${v}\u0000`).join(''));
+    if (p.netNs !== undefined) {
+      ensureDir(path.join(dir, 'ns'));
+      fs.symlinkSync(`net:[${p.netNs}]`, path.join(dir, 'ns', 'net'));
+    }
     const uid = p.uid ?? 0;
     fs.writeFileSync(path.join(dir, 'status'), `Name:\t${path.basename(p.argv[0] ?? '')}\nState:\tS (sleeping)\nPid:\t${p.pid}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t${uid}\t${uid}\t${uid}\t${uid}\n`);
   }

@@ -121,6 +121,22 @@ describe('roles', () => {
     expect(snapshot.facts['kube-apiserver.args.anonymous-auth']?.value).toBe('false');
   });
 
+  it('a component process in a network namespace of its own (a virtual cluster\'s pod) is not this node\'s', () => {
+    const HOST_NET = 4026531840;
+    const root = tree('rke2-agent', (s) => {
+      for (const p of s.processes) p.netNs = HOST_NET;
+      s.processes.push({ pid: 8100, argv: ['/binaries/kube-apiserver', '--anonymous-auth=true', '--etcd-servers=http://127.0.0.1:2379'], netNs: 4026533001 });
+      s.processes.push({ pid: 8101, argv: ['/binaries/kube-controller-manager', '--profiling=true'], netNs: 4026533001 });
+    });
+    const { run, snapshot } = auditNode({ hostRoot: root });
+    expect(run.warnings).toContainEqual('kube-apiserver (pid 8100), kube-controller-manager (pid 8101): not on the host\'s network (a pod\'s, such as a virtual cluster\'s): not this node\'s, left out');
+    expect(snapshot.facts['kube-apiserver.args.anonymous-auth']).toBeUndefined();
+    expect(run.results.find((r) => r.controlId === '1.2.1')?.status).toBe('notApplicable'); // a worker: no API server here
+    // The same process on the host's network is audited (as before: nothing tells it apart then).
+    const onHost = tree('rke2-agent', (s) => s.processes.push({ pid: 8100, argv: ['/binaries/kube-apiserver', '--anonymous-auth=true'] }));
+    expect(auditNode({ hostRoot: onHost }).snapshot.facts['kube-apiserver.args.anonymous-auth']?.value).toBe('true');
+  });
+
   it('RKE1: warns when the etcd user and group ids differ (RKE runs etcd as uid:uid)', () => {
     const root = tree('rke1-etcd-controlplane-hardened', (s) => {
       s.files['/etc/group'] = String((s.files['/etc/group'] as { content: string }).content).replace('etcd:x:52034:', 'etcd:x:52035:');

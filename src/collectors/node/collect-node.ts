@@ -100,10 +100,18 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
     warnings.push(`${e.message}: component flags and kernel parameters cannot be read; their checks are errors`);
   }
   const found = new Map<NodeComponent, ProcessInfo[]>();
+  // RKE and RKE2 run every component on the host's network (host processes, hostNetwork static pods,
+  // --net=host containers). One in a network namespace of its own is a pod's: a virtual cluster's
+  // API server, a test kubelet. It is not this node's, and auditing it would judge the wrong flags.
+  const hostNet = procs.find((p) => p.pid === 1)?.netNs;
+  const inPods: string[] = [];
   for (const p of procs) {
     const id = identifyComponent(p.argv);
-    if (id) found.set(id.component, [...(found.get(id.component) ?? []), p]);
+    if (!id) continue;
+    if (hostNet && p.netNs && p.netNs !== hostNet) inPods.push(`${id.component} (pid ${p.pid})`);
+    else found.set(id.component, [...(found.get(id.component) ?? []), p]);
   }
+  if (inPods.length) warnings.push(`${inPods.join(', ')}: not on the host's network (a pod's, such as a virtual cluster's): not this node's, left out`);
 
   // 2. Distro, RKE2's own configuration and data directory, and version.
   const distro = opts.distro ?? detectDistro(fs, procs, found).distro;

@@ -75,6 +75,8 @@ export interface ProcessInfo {
   argv: string[];
   /** Real uid from /proc/<pid>/status, when readable. */
   uid?: number;
+  /** Its network namespace (`net:[4026531840]`, the link /proc/<pid>/ns/net), when readable. */
+  netNs?: string;
 }
 
 /**

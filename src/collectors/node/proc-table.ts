@@ -66,7 +66,13 @@ export class ProcFsTable implements ProcTable {
       } catch {
         uid = undefined;
       }
-      out.push({ pid: Number(name), argv, ...(uid !== undefined ? { uid } : {}) });
+      let netNs: string | undefined;
+      try {
+        netNs = fs.readlinkSync(path.join(this.procDir, name, 'ns', 'net'));
+      } catch {
+        netNs = undefined; // another user's process without CAP_SYS_PTRACE: its namespace is unknown
+      }
+      out.push({ pid: Number(name), argv, ...(uid !== undefined ? { uid } : {}), ...(netNs !== undefined ? { netNs } : {}) });
     }
     if (!names.some((n) => /^\d+$/.test(n))) {
       throw new HostReadError(this.procDir, 'no processes', 'is the host\'s /proc mounted here (hostPID)?');
