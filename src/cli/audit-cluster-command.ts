@@ -1,4 +1,4 @@
-import { inputError, usageError } from '../errors/rke-harden-error.js';
+import { incompleteError, usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { HttpKubeApi } from '../collectors/cluster/http-kube-api.js';
@@ -78,7 +78,8 @@ export async function auditCluster(
   } catch (e) {
     if (!(e instanceof ClusterUnreachableError)) throw e;
     benchmark ??= opts.benchmarkIfUnreachable ? resolveBenchmarkId(catalog, opts.benchmarkIfUnreachable) : undefined;
-    if (!benchmark) throw inputError(`${e.message} (with --benchmark, its controls are reported as errors instead: exit 3)`);
+    // Not the user's input: the cluster is down. Exit 3 as any incomplete scan, so that a scheduled job tells the two apart.
+    if (!benchmark) throw incompleteError(`${e.message}: no report (with --benchmark, its controls are reported as errors)`);
     snapshot = unreachableClusterSnapshot(e, targetName ?? e.server, benchmark.distro);
   }
   if (chosen) snapshot.benchmark = chosen.id; // saved with --snapshot-out: the replay uses it too

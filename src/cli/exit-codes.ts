@@ -15,5 +15,6 @@ export function exitCodeFor(run: ScanRun, failOn: FailOn): number {
 }
 
 export function exitCodeForError(code: ErrorCode): number {
+  if (code === 'incomplete') return EXIT.incomplete;
   return code === 'internal' || code === 'catalog' ? 70 : EXIT.usage;
 }

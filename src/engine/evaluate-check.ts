@@ -42,11 +42,12 @@ const expectation = oncePerObject((leaf: Leaf): string => describeExpectation(le
  * (FactSnapshot.searched), so the verdict says which sources were read. Nothing when the collector did not say.
  */
 function notSetIn(snap: FactSnapshot, key: string): { layer?: string } {
-  for (let k = key; snap.searched && k.includes('.'); k = k.slice(0, k.lastIndexOf('.'))) {
+  if (!snap.searched) return {};
+  for (let k = key; ; k = k.slice(0, k.lastIndexOf('.'))) {
     const where = snap.searched[k];
     if (where !== undefined) return { layer: `not set in ${where}` };
+    if (!k.includes('.')) return {};
   }
-  return {};
 }
 
 function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth {
@@ -68,18 +69,14 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
   if (fact === undefined || fact.value === null) {
     const looked = notSetIn(snap, leaf.fact);
     if (leaf.op === 'notSet') {
-      evidence.push({ fact: leaf.fact, observed: '(not set)', expected, source: 'default', ...looked });
+      evidence.push({ fact: leaf.fact, observed: '(not set)', expected, ...looked });
       return true;
     }
     if (leaf.default !== undefined) {
+      // The value the component runs with, as a set one would read; source and layer say it is its default.
       const ok = leaf.op === 'set' ? false : applyOperator(leaf.op, leaf.default, leaf.value);
-      evidence.push({
-        fact: leaf.fact,
-        observed: `${leaf.default} (not set; ${leaf.defaultFrom ?? 'component default'})`,
-        expected,
-        source: 'default',
-        ...looked,
-      });
+      const from = leaf.defaultFrom ?? 'component default';
+      evidence.push({ fact: leaf.fact, observed: leaf.default, expected, source: 'default', layer: looked.layer ? `${from}; ${looked.layer}` : from });
       return ok;
     }
     evidence.push({ fact: leaf.fact, observed: '(not set)', expected, ...looked });

@@ -1,5 +1,5 @@
 /** One base error with a code; only src/cli maps codes to exit codes (design.md §7). */
-export type ErrorCode = 'usage' | 'input' | 'catalog' | 'internal';
+export type ErrorCode = 'usage' | 'input' | 'catalog' | 'internal' | 'incomplete';
 
 export class RkeHardenError extends Error {
   constructor(
@@ -13,3 +13,5 @@ export class RkeHardenError extends Error {
 
 export const usageError = (m: string) => new RkeHardenError('usage', m);
 export const inputError = (m: string) => new RkeHardenError('input', m);
+/** A scan that could not be made (a cluster out of reach, nothing to choose its benchmark from): exit 3, not an input error. */
+export const incompleteError = (m: string) => new RkeHardenError('incomplete', m);

@@ -89,7 +89,7 @@ describe('proof: plain configurations fail exactly what the distro defaults leav
       'kubelet-tls-cert-and-key-set',
     ]));
     const bind = run.results.find((r) => r.controlId === '1.3.7')!;
-    expect(bind.evidence[0]).toMatchObject({ observed: expect.stringMatching(/^0\.0\.0\.0 \(not set/), source: 'default' });
+    expect(bind.evidence[0]).toMatchObject({ observed: '0.0.0.0', source: 'default', layer: expect.stringMatching(/^kube-controller-manager built-in default; not set in cluster.yml services.kube-controller.extra_args/) });
     expect(bind.remediation).toMatch(/services\.kube-controller\.extra_args\.bind-address/);
   });
 

@@ -54,13 +54,14 @@ describe('audit with several targets: one report, shared checks', () => {
       expect(exitCodeFor(run, 'fail')).toBe(3);
     });
 
-    it('audit cluster: exit 3 with --benchmark; without one, exit 2 naming the server and the way out', async () => {
+    it('audit cluster: exit 3 with --benchmark; without one, exit 3 too (no report), naming the server and the way out', async () => {
       const withBenchmark = await runCli(['audit', 'cluster', '--kubeconfig', kubeconfig(), '--timeout', '1', '--benchmark', 'rke2-cis-1.11', '-o', 'json']);
       expect(withBenchmark.code).toBe(3);
       expect((JSON.parse(withBenchmark.stdout) as ScanRun).summary.error).toBeGreaterThan(10);
       const without = await runCli(['audit', 'cluster', '--kubeconfig', kubeconfig(), '--timeout', '1']);
-      expect(without.code).toBe(2);
-      expect(without.stderr).toMatch(/^rke-harden: cannot read the Kubernetes version from https:\/\/127\.0\.0\.1:1: .*\(with --benchmark, its controls are reported as errors instead: exit 3\)\n$/);
+      expect(without.code).toBe(3);
+      expect(without.stdout).toBe('');
+      expect(without.stderr).toMatch(/^rke-harden: cannot read the Kubernetes version from https:\/\/127\.0\.0\.1:1: .*: no report \(with --benchmark, its controls are reported as errors\)\n$/);
     });
   });
 

@@ -153,7 +153,11 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   const put = (f: Fact) => (snap.facts[f.key] = f);
   for (const [component, m] of Object.entries(maps)) m.toFacts(component).forEach(put);
   // A flag not set anywhere: the evidence names the layers that could have set it.
-  snap.searched = Object.fromEntries(Object.keys(maps).map((c) => [`${c}.args`, `cluster.yml ${svcPath(c).join('.')}.extra_args, ${kdmLayer}, RKE plan defaults`]));
+  snap.searched = {
+    ...Object.fromEntries(Object.keys(maps).map((c) => [`${c}.args`, `cluster.yml ${svcPath(c).join('.')}.extra_args, ${kdmLayer}, RKE plan defaults`])),
+    'rke1.etcd': `cluster.yml ${etcdPath.join('.')}.uid and .gid (RKE's default: etcd runs as root)`,
+    encryption: `cluster.yml ${api.join('.')}.secrets_encryption_config (off by default: no encryption provider configuration)`,
+  };
   auditFacts.forEach(put);
   admissionFacts(a, api, apiArgs, version.minor, warnings).forEach(put);
   // Rancher renders a cluster's Pod Security Admission template into the admission configuration.
