@@ -55,7 +55,7 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
   if (given.valueFact !== undefined) {
     const other = snap.facts[given.valueFact];
     if (other === undefined || other.value === null) {
-      evidence.push({ fact: given.valueFact, observed: '(not set)', expected: 'set (compared with ' + given.fact + ')', ...notSetIn(snap, given.valueFact) });
+      evidence.push({ fact: given.valueFact, observed: '(not set)', expected: 'set (compared with ' + given.fact + ')', ...notSetIn(snap, given.valueFact), ...(given.ifMissing ? { holds: given.ifMissing === 'pass' } : {}) });
       return given.ifMissing ? given.ifMissing === 'pass' : 'missing';
     }
     leaf = { ...given, value: other.secret ? '' : text(other.value) };
@@ -69,22 +69,22 @@ function evalLeaf(given: Leaf, snap: FactSnapshot, evidence: Evidence[]): Truth 
   if (fact === undefined || fact.value === null) {
     const looked = notSetIn(snap, leaf.fact);
     if (leaf.op === 'notSet') {
-      evidence.push({ fact: leaf.fact, observed: '(not set)', expected, ...looked });
+      evidence.push({ fact: leaf.fact, observed: '(not set)', expected, ...looked, holds: true });
       return true;
     }
     if (leaf.default !== undefined) {
       // The value the component runs with, as a set one would read; source and layer say it is its default.
       const ok = leaf.op === 'set' ? false : applyOperator(leaf.op, leaf.default, leaf.value);
       const from = leaf.defaultFrom ?? 'component default';
-      evidence.push({ fact: leaf.fact, observed: leaf.default, expected, source: 'default', layer: looked.layer ? `${from}; ${looked.layer}` : from });
+      evidence.push({ fact: leaf.fact, observed: leaf.default, expected, source: 'default', layer: looked.layer ? `${from}; ${looked.layer}` : from, holds: ok });
       return ok;
     }
-    evidence.push({ fact: leaf.fact, observed: '(not set)', expected, ...looked });
+    evidence.push({ fact: leaf.fact, observed: '(not set)', expected, ...looked, ...(leaf.ifMissing ? { holds: leaf.ifMissing === 'pass' } : {}) });
     if (leaf.ifMissing) return leaf.ifMissing === 'pass';
     return 'missing';
   }
   const ok = applyOperator(leaf.op, fact.value, leaf.value);
-  const e: Evidence = { fact: leaf.fact, observed: fact.secret ? '<redacted>' : text(fact.value), expected, source: fact.source };
+  const e: Evidence = { fact: leaf.fact, observed: fact.secret ? '<redacted>' : text(fact.value), expected, source: fact.source, holds: ok };
   if (fact.layer) e.layer = fact.layer;
   if (fact.location) e.location = fact.location;
   evidence.push(e);
@@ -106,7 +106,10 @@ function evalAssertion(a: Assertion, snap: FactSnapshot, evidence: Evidence[]): 
     return undecided(r) ?? false;
   }
   if ('not' in a) {
+    const from = evidence.length;
     const r = evalAssertion(a.not, snap, evidence);
+    // Under a `not`, a fact that meets its leaf's test goes against the check.
+    for (const e of evidence.slice(from)) if (e.holds !== undefined) e.holds = !e.holds;
     return r === 'missing' || r === 'elsewhere' ? r : !r;
   }
   return evalLeaf(a, snap, evidence);
@@ -145,5 +148,6 @@ export function evaluateCheck(check: Check, snap: FactSnapshot): CheckOutcome {
   if (truth === 'missing') {
     return { status: check.onMissing.status, evidence, reason: check.onMissing.reason };
   }
-  return { status: truth ? 'pass' : 'fail', evidence };
+  // A failing check shows first what fails: a satisfied leaf of an `all` is context, not the cause.
+  return truth ? { status: 'pass', evidence } : { status: 'fail', evidence: [...evidence.filter((e) => e.holds === false), ...evidence.filter((e) => e.holds !== false)] };
 }

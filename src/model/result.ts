@@ -8,6 +8,8 @@ export interface Evidence {
   source?: FactSource;
   layer?: string;
   location?: Location;
+  /** Whether this fact met its expectation (absent when it could not be judged): a failing result lists those that did not first. */
+  holds?: boolean;
 }
 
 export interface ControlResult {
