@@ -27,7 +27,8 @@ export interface ControlResult {
    * The waiver that accepted this result: its entry in the waivers file (location), and the status it
    * accepted (what the result is again once the waiver expires). Both absent in scans saved before they were recorded.
    */
-  waiver?: { reason: string; owner: string; expires: string; status?: 'fail' | 'manual'; location?: Location };
+  /** The waiver that matched: the check or control it names, why, whose, until when, and where it is written. */
+  waiver?: { check?: string; control?: string; reason: string; owner: string; expires: string; status?: 'fail' | 'manual'; location?: Location };
   /** Set when a report mixes benchmarks (targets of different distros or versions). */
   benchmark?: string;
 }

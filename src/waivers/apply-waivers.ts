@@ -62,7 +62,8 @@ export function applyWaivers(run: ScanRun, waivers: readonly Waiver[], now: Date
     if (i < 0) return r;
     const w = live[i]!;
     waivedBy.set(w, waivedBy.get(w)! + 1);
-    return { ...r, status: 'waived', waiver: { reason: w.reason, owner: w.owner, expires: w.expires, status: r.status as 'fail' | 'manual', location: w.location } };
+    const id = w.check !== undefined ? { check: w.check } : { control: w.control! };
+    return { ...r, status: 'waived', waiver: { ...id, reason: w.reason, owner: w.owner, expires: w.expires, status: r.status as 'fail' | 'manual', location: w.location } };
   });
   const expired = waivers.filter((w) => isExpired(w, now)).map((w) => {
     const m = matcher(w, run);

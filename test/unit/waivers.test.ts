@@ -160,7 +160,9 @@ describe('applyWaivers', () => {
   it('a matching fail or manual result becomes waived with the waiver attached; the summary is recounted', () => {
     const out = applyWaivers(run, [waiver({ check: 'a', target: 'prod/*' }), waiver({ control: '1.2' }, 8)], now);
     expect(out.run.results.map((r) => r.status)).toEqual(['waived', 'fail', 'waived', 'pass', 'error']);
-    expect(out.run.results[0]).toMatchObject({ waiver: { reason: 'accepted', owner: 'ops', expires: '2026-06-30' }, checkId: 'a' });
+    expect(out.run.results[0]).toMatchObject({ waiver: { check: 'a', reason: 'accepted', owner: 'ops', expires: '2026-06-30' }, checkId: 'a' });
+    expect(out.run.results[0]!.waiver).not.toHaveProperty('control');
+    expect(out.run.results[2]!.waiver).toMatchObject({ control: '1.2' }); // which entry matched, as it names it
     expect(out.run.results[2]!.reason).toBe('by hand');
     expect(out.run.summary).toEqual({ pass: 1, fail: 1, manual: 0, notApplicable: 0, error: 1, waived: 2 });
     expect(out.run.warnings).toEqual([]);
