@@ -14,6 +14,7 @@ import { acceptedProfiles, cisProfileFor } from '../config/rke2/rke2-profiles.js
 import { detectDistro } from '../collectors/cluster/detect-distro.js';
 import { removedUpstream } from './removed-upstream.js';
 import type { UpgradeFinding } from './upgrade-finding.js';
+import { listOf } from '../engine/operators.js';
 
 export interface ControlChange {
   kind: 'added' | 'removed' | 'renumbered';
@@ -94,6 +95,15 @@ function rke1Findings(target: FactSnapshot, to: K8sVersion): UpgradeFinding[] {
   const psp = target.facts['kube-apiserver.args.runtime-config'];
   if (to.minor >= 25 && psp && String(psp.value).includes('podsecuritypolicy')) {
     findings.push({ severity: 'blocking', what: `services.kube-api.pod_security_policy: true is rejected by RKE ≥ v1.4.3 on Kubernetes ≥ 1.25 (PodSecurityPolicy was removed)`, ...(psp.location ? { where: psp.location } : {}), fix: 'set pod_security_policy: false and configure Pod Security Admission (pod_security_configuration: restricted or admission_configuration) before upgrading' });
+  }
+  if (to.minor < 25) return findings;
+  const objects = target.facts['rke1.addons.podSecurityPolicyObjects'];
+  if (objects) {
+    findings.push({ severity: 'blocking', what: `addons hold ${listOf(objects.value).join(', ')}: the policy/v1beta1 API is gone in Kubernetes 1.25 and RKE's addon job fails on them`, ...(objects.location ? { where: objects.location } : {}), fix: 'remove them from addons (rke-harden harden config --distro rke1 --from <cluster.yml> does) after Pod Security Admission is in place' });
+  }
+  const template = target.facts['rancher.podSecurityPolicyTemplate'];
+  if (template) {
+    findings.push({ severity: 'blocking', what: `default_pod_security_policy_template_id: ${String(template.value)} names a PodSecurityPolicy template, and PodSecurityPolicy was removed in Kubernetes 1.25`, ...(template.location ? { where: template.location } : {}), fix: 'remove it and set up Pod Security Admission before upgrading: default_pod_security_admission_configuration_template_name: rancher-restricted (Rancher v2.7.2 and later) or services.kube-api.admission_configuration' });
   }
   return findings;
 }

@@ -75,6 +75,16 @@ describe('upgrade-check', () => {
     expect(r.findings.map((f) => f.what)).toEqual([expect.stringMatching(/pod_security_policy: true is rejected/)]);
   });
 
+  it('RKE1: PodSecurityPolicy objects in addons and Rancher\'s template cannot cross 1.24 → 1.25', () => {
+    const guide = upgradeCheck({ to: 'v1.25.16-rancher2-3', config: 'test/fixtures/rancher-templates/rke1-cluster-hardened-k8s-1.24-and-older.yml' });
+    expect(guide.findings).toContainEqual(expect.objectContaining({ severity: 'blocking', what: expect.stringMatching(/^addons hold PodSecurityPolicy restricted-noroot, ClusterRole psp:restricted-noroot, ClusterRoleBinding psp:restricted-noroot: /), where: expect.objectContaining({ line: 25 }) }));
+    const template = 'test/fixtures/rancher-templates/rke1-rancher-cluster-template-hardened-k8s-1.24-and-older.yml';
+    const rancher = upgradeCheck({ from: 'v1.24.17-rancher1-1', to: 'v1.25.16-rancher2-3', config: template });
+    expect(rancher.findings).toContainEqual(expect.objectContaining({ severity: 'blocking', what: expect.stringMatching(/^default_pod_security_policy_template_id: restricted-noroot names a PodSecurityPolicy template/), where: expect.objectContaining({ line: 4 }) }));
+    // Within 1.24 they are what the guide asks for.
+    expect(upgradeCheck({ from: 'v1.24.10-rancher4-1', to: 'v1.24.17-rancher1-1', config: template }).findings.filter((f) => /PodSecurityPolicy/.test(f.what))).toEqual([]);
+  });
+
   it('flags removed upstream: RKE1 extra_args and RKE2 kubelet-arg', () => {
     const rke1 = upgradeCheck({ from: 'v1.26.15-rancher1-1', to: 'v1.27.16-rancher1-1', config: cfg('cluster.yml', 'kubernetes_version: v1.26.15-rancher1-1\nservices:\n  kube-controller:\n    extra_args:\n      pod-eviction-timeout: 2m\n') });
     expect(rke1.findings).toEqual([expect.objectContaining({ severity: 'blocking', what: expect.stringMatching(/kube-controller-manager --pod-eviction-timeout was removed in Kubernetes 1\.27/), where: expect.objectContaining({ line: 5 }) })]);

@@ -123,7 +123,8 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
     addPlugin('PodSecurityPolicy', [...api, 'pod_security_policy'], 'cluster.yml pod_security_policy');
     apiArgs.set('runtime-config', 'policy/v1beta1/podsecuritypolicy=true', prov('cluster.yml pod_security_policy', [...api, 'pod_security_policy']));
   }
-  if (version.minor >= 25) warnings.push(...pspLeftovers(a, root, wrapped));
+  const psp = pspLeftovers(a, root, wrapped);
+  if (version.minor >= 25) warnings.push(...psp.map((f) => f.warning));
   const auditFacts = applyAuditLog(a, api, apiArgs, prov, warnings);
 
   // extra_args replace (never append); extra_args_array adds repeated occurrences after them.
@@ -159,6 +160,7 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
     encryption: `cluster.yml ${api.join('.')}.secrets_encryption_config (off by default: no encryption provider configuration)`,
   };
   auditFacts.forEach(put);
+  psp.forEach((f) => put(f.fact)); // upgrade-check blocks a move to 1.25 on them
   admissionFacts(a, api, apiArgs, version.minor, warnings).forEach(put);
   // Rancher renders a cluster's Pod Security Admission template into the admission configuration.
   // Rancher's built-in templates are known by content; a custom one is never guessed from its name.
@@ -244,14 +246,26 @@ function encryptionFacts(a: YamlAccess, api: YamlPath, args: ArgMap, enabled: bo
   ];
 }
 
-/** What a cluster.yml carried over from Kubernetes 1.24 still holds for PodSecurityPolicy, which RKE or Rancher then fails on. */
-function pspLeftovers(a: YamlAccess, root: YamlPath, wrapped: boolean): string[] {
-  const found: string[] = [];
+/**
+ * What a cluster.yml holds for PodSecurityPolicy beyond pod_security_policy: policy objects in addons,
+ * Rancher's template. Carried over to Kubernetes 1.25, RKE's addon job or Rancher fails on them.
+ */
+function pspLeftovers(a: YamlAccess, root: YamlPath, wrapped: boolean): { fact: Fact; warning: string }[] {
+  const found: { fact: Fact; warning: string }[] = [];
   const addons = a.string([...root, 'addons']);
   const objects = addons ? withoutPspAddons(addons).removed : [];
-  if (objects.length) found.push(`${a.where([...root, 'addons'])}: addons hold ${objects.join(', ')}: the policy/v1beta1 API was removed in Kubernetes 1.25 and RKE's addon job fails on them`);
-  if (wrapped && a.at(['default_pod_security_policy_template_id']) !== undefined) {
-    found.push(`${a.where(['default_pod_security_policy_template_id'])}: a PodSecurityPolicy template is refused by Rancher on Kubernetes 1.25 and later`);
+  if (objects.length) {
+    found.push({
+      fact: { key: 'rke1.addons.podSecurityPolicyObjects', value: objects, source: 'config', layer: 'cluster.yml addons', location: a.locate([...root, 'addons']) },
+      warning: `${a.where([...root, 'addons'])}: addons hold ${objects.join(', ')}: the policy/v1beta1 API was removed in Kubernetes 1.25 and RKE's addon job fails on them`,
+    });
+  }
+  const template = wrapped ? a.string(['default_pod_security_policy_template_id']) : undefined;
+  if (template) {
+    found.push({
+      fact: { key: 'rancher.podSecurityPolicyTemplate', value: template, source: 'config', layer: 'Rancher cluster default_pod_security_policy_template_id', location: a.locate(['default_pod_security_policy_template_id']) },
+      warning: `${a.where(['default_pod_security_policy_template_id'])}: a PodSecurityPolicy template is refused by Rancher on Kubernetes 1.25 and later`,
+    });
   }
   return found;
 }
