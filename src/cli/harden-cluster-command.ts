@@ -13,7 +13,7 @@ import { applyClusterPlan, type KubeStepOutcome } from '../remediation/apply/app
 import { KubeClient } from '../remediation/apply/kube-client.js';
 import { connect, observeCluster, type ClusterConnection } from '../remediation/apply/observe-cluster.js';
 import { planCluster, type ClusterPlanOptions, type NetworkPolicyChoice, type PsaLevel } from '../remediation/cluster-plan.js';
-import { defaultJournalPath, openJournalForRun } from '../remediation/journal.js';
+import { openJournalForRun } from '../remediation/journal.js';
 import type { KubeApplyStep, RemediationPlan } from '../remediation/plan.js';
 import { describeTarget, renderNotes, renderPlan } from '../remediation/render-plan.js';
 import type { CommandOutput } from './harden-node-command.js';
@@ -29,7 +29,8 @@ export interface HardenClusterOptions {
   exemptions?: string[];
   distro?: 'rke1' | 'rke2';
   excludeNamespace: string[];
-  journal?: string;
+  /** Where --apply journals its steps (the CLI names the default, so that --print-journal knows it too). */
+  journal: string;
   concurrency: number;
   /** Progress lines (stderr on a TTY). */
   progress?: (line: string) => void;
@@ -105,7 +106,7 @@ export async function runHardenCluster(o: HardenClusterOptions): Promise<Command
       out.push(renderPlan(plan), 'Nothing to apply; no journal written.');
       return { text: out.join('\n') + '\n', code: plan.blockers.length ? 1 : 0 };
     }
-    const file = o.journal ?? defaultJournalPath('cluster');
+    const file = o.journal;
     const { writer, note } = await openJournalForRun(file, conn.target);
     o.progress?.(`journal: ${file}`);
     let outcomes: KubeStepOutcome[];
