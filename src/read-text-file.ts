@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { inputError } from './errors/rke-harden-error.js';
+import { noteFileRead } from './files-read.js';
 
 /**
  * The text of a file a command was pointed at, bounded in size: a missing or unreadable file, a
@@ -16,7 +17,9 @@ export function readTextFile(file: string, maxBytes: number, tooLarge: (size: nu
   if (stat.isDirectory()) throw inputError(`${file}: is a directory`);
   if (stat.size > maxBytes) throw inputError(`${file}: ${tooLarge(stat.size)}`);
   try {
-    return fs.readFileSync(file, 'utf8');
+    const text = fs.readFileSync(file, 'utf8');
+    noteFileRead(file);
+    return text;
   } catch (e) {
     throw cannotRead(e);
   }

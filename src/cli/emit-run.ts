@@ -7,6 +7,7 @@ import { writeSnapshotFile } from './snapshot-file.js';
 import { withWaivers } from '../waivers/waivers-option.js';
 import { EXIT, exitCodeFor, type FailOn } from './exit-codes.js';
 import { emit, render } from './output.js';
+import { filesRead } from '../files-read.js';
 
 export interface ReportFlags {
   format: string;
@@ -31,9 +32,9 @@ const realPath = (p: string): string => {
  * the cluster.yml it audited) nor each other, and their directories exist — so a bad option (or
  * waivers file) ends with nothing written at all.
  */
-function checkOutputs(o: ReportFlags, inputs: string[]): void {
+export function checkOutputs(o: Pick<ReportFlags, 'output' | 'snapshotOut'>, inputs: string[]): void {
   const outs = [...(o.output ? [['--output', o.output]] : []), ...(o.snapshotOut ? [['--snapshot-out', o.snapshotOut]] : [])] as [string, string][];
-  const read = new Set(inputs.map(realPath));
+  const read = new Set([...inputs, ...filesRead()].map(realPath));
   for (const [flag, file] of outs) {
     if (read.has(realPath(file))) throw usageError(`${flag} ${file}: that is a file this command reads; write elsewhere`);
     let dir: fs.Stats | undefined;

@@ -6,6 +6,7 @@ import type { AuditNodeOptions } from './audit-node-command.js';
 import type { ReportFlags } from './emit-run.js';
 import { EXIT, exitCodeForError, type FailOn } from './exit-codes.js';
 import { DIFF_FORMATS, FORMATS } from './formats.js';
+import { forgetFilesRead } from '../files-read.js';
 import { registerAgentCommand } from './agent-command.js';
 
 // Each action imports the code it runs when it runs: a command loads only its own modules (start-up
@@ -266,8 +267,9 @@ function program(setExit: (code: number) => void): Command {
     .option('--output <file>', 'write the diff to a file (atomically) instead of stdout')
     .addOption(new Option('--fail-on <level>', 'exit 1 on a new scored fail, on a new scored manual too, or never').choices(['fail', 'manual', 'never']).default('fail'))
     .action(async (oldScan: string, newScan: string, o: { format: string; output?: string; failOn: FailOn }) => {
-      const [{ diffScans }, { diffFails }, { emit }] = await Promise.all([import('./diff-command.js'), import('../reporters/diff.js'), import('./output.js')]);
+      const [{ diffScans }, { diffFails }, { emit }, { checkOutputs }] = await Promise.all([import('./diff-command.js'), import('../reporters/diff.js'), import('./output.js'), import('./emit-run.js')]);
       const { diff, text, incomplete } = diffScans(oldScan, newScan, o.format);
+      checkOutputs(o, [oldScan, newScan]);
       emit(text, o.output);
       setExit(incomplete ? EXIT.incomplete : diffFails(diff, o.failOn) ? EXIT.failed : EXIT.ok);
     });
@@ -295,6 +297,7 @@ function program(setExit: (code: number) => void): Command {
 /** The only place that maps outcomes and errors to exit codes. */
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
+  forgetFilesRead();
   try {
     await program((c) => (code = c)).parseAsync(argv, { from: 'user' });
     return code;

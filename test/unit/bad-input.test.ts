@@ -78,6 +78,23 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     expect(fs.readFileSync(cfg, 'utf8')).toBe('kubernetes_version: v1.28.15-rancher1-1\n');
   });
 
+  it('--output never goes over any file the command read: one found in a directory, a drop-in, a scan diff compares', async () => {
+    const dir = tempTree({ 'rke1/cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\n', 'rke2/config.yaml': 'profile: cis\n', 'rke2/config.yaml.d/50-x.yaml': 'node-name: a\n' });
+    const refused = async (args: string[], file: string) => {
+      const before = fs.readFileSync(file, 'utf8');
+      const r = await runCli([...args, '--output', file]);
+      expect([r.code, r.stderr.trim()]).toEqual([2, `rke-harden: --output ${file}: that is a file this command reads; write elsewhere`]);
+      expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    };
+    await refused(['audit', 'config', dir, '--k8s-version', 'v1.31.4+rke2r1'], path.join(dir, 'rke1/cluster.yml'));
+    await refused(['audit', 'config', path.join(dir, 'rke2/config.yaml'), '--k8s-version', 'v1.31.4+rke2r1'], path.join(dir, 'rke2/config.yaml.d/50-x.yaml'));
+    const scan = path.join(dir, 'scan.json');
+    await runCli(['audit', 'config', path.join(dir, 'rke1'), '-o', 'json', '--output', scan, '--fail-on', 'never']);
+    await refused(['diff', scan, scan], scan);
+    // A report beside the configurations is fine.
+    expect((await runCli(['audit', 'config', dir, '--k8s-version', 'v1.31.4+rke2r1', '--output', path.join(dir, 'report.txt'), '--fail-on', 'never'])).code).toBe(0);
+  });
+
   it('report options before the sub-command count (they were dropped); target options there are refused', async () => {
     const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\n' });
     const cfg = path.join(dir, 'cluster.yml');

@@ -13,6 +13,7 @@ import { PrefixedHostFs, rke1PrefixPath } from './rke1-prefix-path.js';
 import { findRke2Layout, rke2LayoutAt, DEFAULT_RKE2_DATA_DIR, type Rke2Layout } from './rke2-layout.js';
 import { readRke2NodeConfig, type Rke2NodeConfig } from './rke2-node-config.js';
 import { NODE_ROLES, type NodeRole } from './node-roles.js';
+import { kubeProxyArgs } from './kube-proxy-config.js';
 import { HostNotFound, HostReadError, type HostFs, type HostStat, type ProcessInfo, type ProcTable } from './ports.js';
 
 export { NODE_ROLES, type NodeRole };
@@ -219,6 +220,15 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
       if (r.flags.some((f) => f.flag !== 'config-file')) warnings.push(`etcd (pid ${r.proc.pid}) has --config-file and other flags: etcd ignores the others`);
       args.set(c, e.args);
       searched['etcd.args'] = `etcd config file ${file} (--config-file on the ${prov.layer})`;
+    } else if (c === 'kube-proxy' && r.flags.some((f) => f.flag === 'config')) {
+      const p = kubeProxyArgs(files, r.flags, prov, r.proc.pid);
+      warnings.push(...p.warnings);
+      if (p.error) {
+        errors['kube-proxy.args'] = p.error;
+        continue;
+      }
+      args.set(c, p.args);
+      searched['kube-proxy.args'] = `${prov.layer}, kube-proxy config file ${r.flags.filter((f) => f.flag === 'config').at(-1)!.value}`;
     } else {
       args.set(c, argMapOf(c, r.flags, prov));
       searched[`${c}.args`] = prov.layer;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { noteFileRead } from '../../files-read.js';
 import { HostNotFound, HostReadError, type DirEntry, type HostFs, type HostStat } from './ports.js';
 
 /** Upper bound for any file the collector reads (configs and kubeconfigs are kilobytes). */
@@ -82,7 +83,9 @@ export class LocalHostFs implements HostFs {
       const s = fs.statSync(local);
       if (s.isDirectory()) throw new HostReadError(hostPath, 'EISDIR');
       if (s.size > maxBytes) throw new HostReadError(hostPath, 'EFBIG', `${s.size} bytes, limit ${maxBytes}`);
-      return fs.readFileSync(local, 'utf8');
+      const text = fs.readFileSync(local, 'utf8');
+      noteFileRead(local);
+      return text;
     } catch (e) {
       if (e instanceof HostReadError) throw e;
       fail(hostPath, e);

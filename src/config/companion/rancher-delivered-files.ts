@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isRecord } from '../yaml-access.js';
+import { noteFileRead } from '../../files-read.js';
 import type { LocatedYaml } from '../read-yaml-file.js';
 
 /** A file Rancher puts on the machines from a ConfigMap or Secret (`rkeConfig.machineSelectorFiles`). */
@@ -51,6 +52,7 @@ export function sourceObjectsIn(dir: string): SourceObjects {
     let docs;
     try {
       docs = parseAllDocuments(fs.readFileSync(file, 'utf8'));
+      noteFileRead(file);
     } catch {
       continue; // unreadable: not a source; the walk reports it if it is a configuration
     }
