@@ -1,19 +1,21 @@
 /**
- * Every file this process has read, as it was named: a report, diff or snapshot it writes must never
+ * Every file a CLI command has read, as it was named: a report, diff or snapshot it writes must never
  * go over one (`audit config dir/ --output dir/config.yaml` would replace the configuration it just
- * audited). Kept as a set: a long-running agent reads the same files again, so it stays as large as the
- * set of distinct files. Each CLI command starts with it empty (the CLI runs in-process in tests).
+ * audited). Recorded only while a CLI command runs (the library API records nothing, so a long-lived
+ * caller does not collect paths); a long-running agent reads the same files again, so the set stays as
+ * large as the set of distinct files.
  */
-const read = new Set<string>();
+let read: Set<string> | undefined;
+
+/** Called as a CLI command starts (the CLI runs in-process in tests: each command starts empty). */
+export function recordFilesRead(): void {
+  read = new Set();
+}
 
 export function noteFileRead(file: string): void {
-  read.add(file);
+  read?.add(file);
 }
 
 export function filesRead(): string[] {
-  return [...read];
-}
-
-export function forgetFilesRead(): void {
-  read.clear();
+  return read ? [...read] : [];
 }

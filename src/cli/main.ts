@@ -6,7 +6,7 @@ import type { AuditNodeOptions } from './audit-node-command.js';
 import type { ReportFlags } from './emit-run.js';
 import { EXIT, exitCodeForError, type FailOn } from './exit-codes.js';
 import { DIFF_FORMATS, FORMATS } from './formats.js';
-import { forgetFilesRead } from '../files-read.js';
+import { recordFilesRead } from '../files-read.js';
 import { registerAgentCommand } from './agent-command.js';
 
 // Each action imports the code it runs when it runs: a command loads only its own modules (start-up
@@ -297,7 +297,7 @@ function program(setExit: (code: number) => void): Command {
 /** The only place that maps outcomes and errors to exit codes. */
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
-  forgetFilesRead();
+  recordFilesRead();
   try {
     await program((c) => (code = c)).parseAsync(argv, { from: 'user' });
     return code;
