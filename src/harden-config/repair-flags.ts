@@ -125,7 +125,6 @@ function rke1WhereItWins(target: Extract<FlagTarget, { distro: 'rke1' }>, edit: 
   return asFlag ? { ...edit, section: ['extra_args'], flag, value: String(edit.value) } : edit;
 }
 
-
 /**
  * `{ key: services.kube-api.extra_args.anonymous-auth, value: "false" }` → the service, the section
  * under it, the key and value. Flags (extra_args, text in RKE's types) and the audit log's numbers

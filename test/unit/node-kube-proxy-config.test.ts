@@ -20,7 +20,7 @@ describe('kube-proxy --config file', () => {
     const { run, snapshot } = auditNode({ hostRoot: withProxyConfig('apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmetricsBindAddress: 0.0.0.0:10249\n', ['--metrics-bind-address=127.0.0.1:10249']) });
     expect(snapshot.facts['kube-proxy.args.metrics-bind-address']).toMatchObject({ value: '0.0.0.0:10249', source: 'file', layer: `kube-proxy config file ${PROXY_CONFIG}`, location: { file: PROXY_CONFIG, line: 3 } });
     expect(run.results.find((r) => r.controlId === '4.3.1')?.status).toBe('fail');
-    expect(run.warnings).toContainEqual(expect.stringMatching(/kube-proxy \(pid \d+\) has --config and --metrics-bind-address: kube-proxy ignores the flag/));
+    expect(run.warnings).toContainEqual(expect.stringMatching(/kube-proxy \(pid \d+\) has --config and --metrics-bind-address: metricsBindAddress of \/etc\/rancher\/rke2\/kube-proxy\.yaml is audited in its place/));
   });
 
   it('a field the file leaves out takes kube-proxy\'s default, not the flag; its kubeconfig comes from clientConnection', () => {

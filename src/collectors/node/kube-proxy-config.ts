@@ -4,17 +4,15 @@ import type { FlagOccurrence } from './argv.js';
 import type { HostFs } from './ports.js';
 
 /**
- * The KubeProxyConfiguration fields CIS reads, the flags they stand for, and their defaults
- * (kube-proxy's v1alpha1 defaults). With --config, kube-proxy ignores those flags on its command line
- * ("This parameter is ignored if a config file is specified by --config"): a field the file leaves
- * out takes its default, not the flag.
+ * The KubeProxyConfiguration fields CIS reads and the flags they stand for. With --config, kube-proxy
+ * ignores --metrics-bind-address ("This parameter is ignored if a config file is specified by
+ * --config"): the file's field or its default (v1alpha1: 127.0.0.1:10249) decides. Whether a
+ * --kubeconfig flag still counts beside the file has changed between releases, so the file's
+ * clientConnection.kubeconfig is taken only where it sets one.
  */
 const FIELDS: { path: string[]; flag: string; dflt?: string }[] = [
   { path: ['metricsBindAddress'], flag: 'metrics-bind-address', dflt: '127.0.0.1:10249' },
-  { path: ['healthzBindAddress'], flag: 'healthz-bind-address', dflt: '0.0.0.0:10256' },
-  { path: ['bindAddress'], flag: 'bind-address', dflt: '0.0.0.0' },
   { path: ['clientConnection', 'kubeconfig'], flag: 'kubeconfig' },
-  { path: ['hostnameOverride'], flag: 'hostname-override' },
 ];
 
 export interface KubeProxyArgs {
@@ -36,13 +34,13 @@ export function kubeProxyArgs(fs: HostFs, flags: FlagOccurrence[], argv: Provena
   const warnings: string[] = [];
   const layer = `kube-proxy config file ${file}`;
   for (const { path, flag, dflt } of FIELDS) {
-    if (args.has(flag)) warnings.push(`kube-proxy (pid ${pid}) has --config and --${flag}: kube-proxy ignores the flag and reads ${path.join('.')} from ${file}`);
     let v: unknown = doc;
     for (const k of path) v = isMap(v) ? v[k] : undefined;
     const text = scalarText(v);
-    if (text !== undefined && text !== '') args.set(flag, text, { source: 'file', layer, location: read.y.locate(path) });
+    const fromFile = text !== undefined && text !== '';
+    if (args.has(flag) && (fromFile || dflt !== undefined)) warnings.push(`kube-proxy (pid ${pid}) has --config and --${flag}: ${path.join('.')} of ${file} is audited in its place`);
+    if (fromFile) args.set(flag, text, { source: 'file', layer, location: read.y.locate(path) });
     else if (dflt !== undefined) args.set(flag, dflt, { source: 'default', layer: `KubeProxyConfiguration default (${path.join('.')} not set in ${file})` });
-    else args.delete(flag);
   }
   return { args, warnings };
 }
