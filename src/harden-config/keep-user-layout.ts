@@ -47,13 +47,15 @@ function sameButFlowLayout(removed: string[], added: string[]): boolean {
 }
 
 /**
- * The rendered document with the user's spacing before trailing comments put back: the yaml library
- * writes `profile: cis   # aligned` as `profile: cis # aligned`. Only lines the rendering changed are
- * looked at: within each changed stretch, a new line that is an old one but for that spacing is the old
- * one, and an edited line keeping the comment of the old line at its place keeps that line's spacing;
- * a stretch that is the old one but for its layout is the old one. The diff then shows what the hardening changed and nothing else.
+ * The rendered document with the user's layout put back where the yaml library writes it its own way:
+ * the spacing before trailing comments (`profile: cis   # aligned` became `profile: cis # aligned`) and
+ * flow collections spread over lines. Only lines the rendering changed are looked at: within each
+ * changed stretch, a new line that is an old one but for that spacing is the old one, an edited line
+ * keeping the comment of the old line at its place keeps that line's spacing, and a stretch that is the
+ * old one but for a flow collection's layout is the old one. The diff then shows what the hardening
+ * changed and nothing else.
  */
-export function keepCommentSpacing(before: string, after: string): string {
+export function keepUserLayout(before: string, after: string): string {
   if (!before) return after;
   const out: string[] = [];
   let removed: (string | undefined)[] = [];
