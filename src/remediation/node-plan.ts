@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { appendText, planEtcdAccount } from './host-accounts.js';
 import type { AppendLinesStep, HostFileState, HostStep, NodeTarget, RemediationPlan, SysctlLoadStep, WriteFileStep } from './plan.js';
 import { SYSCTL_DROP_IN, sysctlOverrides, updateSysctlText } from './sysctl-file.js';
-import { unifiedDiff } from './unified-diff.js';
+import { appendedLinesDiff, unifiedDiff } from './unified-diff.js';
 
 export const ACCOUNT_FILES = ['/etc/group', '/etc/gshadow', '/etc/passwd', '/etc/shadow'] as const;
 export type AccountFile = (typeof ACCOUNT_FILES)[number];
-/** Databases holding password hashes: their diffs show no context lines. */
+/** Databases holding password hashes: their diffs show the appended lines only. */
 const SECRET_FILES = new Set<string>(['/etc/shadow', '/etc/gshadow']);
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -158,7 +158,7 @@ function accountSteps(obs: NodeObservation, plan: RemediationPlan<HostStep>): vo
       appended,
       lines: add,
       sha256: sha256(after),
-      diff: unifiedDiff(f.text, after, p, p, { context: SECRET_FILES.has(p) ? 0 : 3 }),
+      diff: SECRET_FILES.has(p) ? appendedLinesDiff(f.text, add, p) : unifiedDiff(f.text, after, p, p),
     };
     plan.steps.push(step);
   }

@@ -27,3 +27,13 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
   }
   return out.join('\n') + '\n';
 }
+
+/**
+ * The diff of lines appended to a file, showing none of the file's own lines: /etc/shadow and
+ * /etc/gshadow hold password hashes, and a diff of them (its last line changes when the file lacks a
+ * final newline) would print one.
+ */
+export function appendedLinesDiff(oldText: string, lines: string[], name: string): string {
+  const before = oldText === '' ? 0 : oldText.split('\n').length - (oldText.endsWith('\n') ? 1 : 0);
+  return [`--- ${name}`, `+++ ${name}`, `@@ -${before},0 +${range(before + 1, lines.length)} @@`, ...lines.map((l) => `+${l}`)].join('\n') + '\n';
+}

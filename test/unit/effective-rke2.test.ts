@@ -236,6 +236,18 @@ describe('a later list replaces an earlier one', () => {
       expect.stringMatching(/c\.yaml:10:\d+: kubelet-arg replaces the list set at .*c\.yaml:8:\d+: protect-kernel-defaults=true, event-qps=0 no longer apply \(Rancher merges the config maps key by key: repeat them in this list\)$/),
     ]);
   });
+
+  it('warnings quote no secret: a secret flag\'s value or a URL password is left out', () => {
+    const dir = tempTree({
+      'config.yaml': 'kubelet-arg:\n  - manifest-url-header=Authorization:Bearer HEADERSECRET\n  - "manifest-url-header Authorization:Bearer TYPOSECRET"\nkube-apiserver-arg:\n  - etcd-servers=https://user:ETCDPASS@10.0.0.1:2379\n',
+      'config.yaml.d/50-x.yaml': 'kubelet-arg: [max-pods=200]\nkube-apiserver-arg: [profiling=false]\n',
+    });
+    const r = auditConfig([path.join(dir, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
+    const text = JSON.stringify(r.run);
+    for (const secret of ['HEADERSECRET', 'TYPOSECRET', 'ETCDPASS']) expect(text).not.toContain(secret);
+    expect(r.run.warnings).toContainEqual(expect.stringMatching(/manifest-url-header=<redacted>, manifest-url-header <redacted> no longer apply/));
+    expect(r.run.warnings).toContainEqual(expect.stringMatching(/etcd-servers=<redacted> no longer applies/));
+  });
 });
 
 describe('structured authentication and authorization files', () => {

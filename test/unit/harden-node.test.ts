@@ -118,6 +118,12 @@ describe('harden node: plan (default) changes nothing', () => {
     expect(r.text).not.toContain('notarealhash');
     expect(r.text).not.toContain('root:*::');
     expect(r.text).toMatch(/--- \/etc\/shadow\n\+\+\+ \/etc\/shadow\n@@ -1,0 \+2 @@\n\+etcd:!:\d+::::::\n/);
+    // A file without a final newline: its last line would change in a real diff; only ours are shown.
+    const root = hostRoot('rke1');
+    fs.writeFileSync(path.join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\nalice:$6$ALICEHASH:19000:0:99999:7:::');
+    const cut = await harden(root);
+    expect(cut.text).not.toContain('ALICEHASH');
+    expect(cut.text).toMatch(/--- \/etc\/shadow\n\+\+\+ \/etc\/shadow\n@@ -2,0 \+3 @@\n\+etcd:!:\d+::::::\n/);
   });
 
   it('detects the distro: RKE2 by var/lib/rancher/rke2 (drop-in 60-rke2-cis.conf, system ids below 1000)', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { componentFlags, identifyComponent, parseFlags, valueLooksSecret } from '../../src/collectors/node/argv.js';
+import { componentFlags, identifyComponent, parseFlags } from '../../src/collectors/node/argv.js';
+import { shownItem, valueLooksSecret } from '../../src/engine/effective/arg-map.js';
 import { splitCmdline, uidFromStatus } from '../../src/collectors/node/proc-table.js';
 
 describe('/proc/<pid>/cmdline', () => {
@@ -88,5 +89,16 @@ describe('valueLooksSecret', () => {
     expect(valueLooksSecret('https://10.0.0.1:2379,https://u:p@10.0.0.2:2379')).toBe(true);
     expect(valueLooksSecret('https://10.0.0.1:2379')).toBe(false);
     expect(valueLooksSecret('/etc/kubernetes/ssl/kube-ca.pem')).toBe(false);
+  });
+});
+
+describe('shownItem: a *-arg item as a warning quotes it', () => {
+  it('leaves out the value of a secret flag or a credential, keeps the rest', () => {
+    expect(shownItem('manifest-url-header=Authorization:Bearer SECRET')).toBe('manifest-url-header=<redacted>');
+    expect(shownItem('manifest-url-header Authorization:Bearer SECRET')).toBe('manifest-url-header <redacted>');
+    expect(shownItem('etcd-servers=https://user:PASS@10.0.0.1:2379')).toBe('etcd-servers=<redacted>');
+    expect(shownItem('--token+=abc')).toBe('--token+=<redacted>');
+    expect(shownItem('anonymous-auth=false')).toBe('anonymous-auth=false');
+    expect(shownItem('5')).toBe('5');
   });
 });

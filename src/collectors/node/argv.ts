@@ -116,7 +116,3 @@ export function componentFlags(component: NodeComponent, args: string[]): FlagOc
   });
 }
 
-/** A URL carrying a password (`scheme://user:pass@host`, also inside a list) is secret whatever the flag is called. */
-export function valueLooksSecret(value: string): boolean {
-  return value.split(',').some((v) => /^\s*[a-z][a-z0-9+.-]*:\/\/[^/@\s:]+:[^/@\s]+@/i.test(v));
-}

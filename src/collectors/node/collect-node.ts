@@ -1,8 +1,8 @@
-import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
+import { ArgMap, valueLooksSecret, type Provenance } from '../../engine/effective/arg-map.js';
 import { emptySnapshot, type Fact, type FactSnapshot } from '../../model/fact.js';
 import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFacts } from './apiserver-files.js';
 import { structuredAuthFacts } from './structured-auth-files.js';
-import { componentFlags, identifyComponent, NODE_COMPONENTS, valueLooksSecret, type FlagOccurrence, type NodeComponent } from './argv.js';
+import { componentFlags, identifyComponent, NODE_COMPONENTS, type FlagOccurrence, type NodeComponent } from './argv.js';
 import { detectDistro, detectK8sVersion, dockerComponentContainers, exists, RKE1_SSL, type Distro } from './detect.js';
 import { etcdConfigArgs } from './etcd-config.js';
 import { collectSet, membersFacts, setFacts, setFactsAcross, singleFileFacts, type FileContext, type FileFacts, type Member } from './file-facts.js';

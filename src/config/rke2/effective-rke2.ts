@@ -1,6 +1,6 @@
 import type { Fact, FactSnapshot } from '../../model/fact.js';
 import { emptySnapshot, formatLocation } from '../../model/fact.js';
-import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
+import { ArgMap, shownItem, type Provenance } from '../../engine/effective/arg-map.js';
 import { distroData } from '../../engine/effective/distro-data.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import { assertDistroRelease, parseK8sVersion, type K8sVersion } from '../k8s-version.js';
@@ -221,9 +221,9 @@ function applyArgItems(m: ArgMap, items: SettingItem[], key: string, version: K8
     let mode: 'set' | 'append' | 'prepend' = 'set';
     if (flag.endsWith('+')) { mode = 'append'; flag = flag.slice(0, -1); }
     else if (flag.endsWith('-')) { mode = 'prepend'; flag = flag.slice(0, -1); }
-    if (!flag) { warnings.push(`${where(item)}: ${key}: empty flag in "${item.value}"`); continue; }
+    if (!flag) { warnings.push(`${where(item)}: ${key}: empty flag in "${shownItem(item.value)}"`); continue; }
     // RKE2 passes an item as --<item>: one that is no flag name (`kube-apiserver-arg: 5`) stops the component.
-    if (!/^[a-z][a-z0-9-]*$/i.test(flag)) { warnings.push(`${where(item)}: ${key}: "${item.value}" is not flag=value; RKE2 would pass it as --${raw} and the component would refuse to start`); continue; }
+    if (!/^[a-z][a-z0-9-]*$/i.test(flag)) { warnings.push(`${where(item)}: ${key}: "${shownItem(item.value)}" is not flag=value; RKE2 would pass it as --${shownItem(raw)} and the component would refuse to start`); continue; }
     const p: Provenance = { source: 'config', layer: `${item.file.split('/').slice(-2).join('/')} ${key}`, location: item.location };
     if (version.minor < 24) {
       // Before k3s PR #5373 extra args were a map: one occurrence per flag, last item wins.

@@ -4,7 +4,7 @@ import { formatLocation, type Location } from '../../model/fact.js';
 import { readYamlFile, type LocatedYaml } from '../read-yaml-file.js';
 import { isRecord, valueAtPath } from '../yaml-access.js';
 import { inputError } from '../../errors/rke-harden-error.js';
-import { MAP_FLAGS } from '../../engine/effective/arg-map.js';
+import { MAP_FLAGS, shownItem } from '../../engine/effective/arg-map.js';
 import { flagItems, mapItem } from '../../engine/effective/flag-items.js';
 
 /** One value of a merged key, with the file position it came from. */
@@ -53,7 +53,7 @@ function lostItems(key: string, prev: Setting, next: SettingItem[], keyAt: Locat
   const names = new Set(next.flatMap((i) => itemNames(key, i.value)));
   const lost = prev.items.filter((i) => itemNames(key, i.value).some((n) => !names.has(n)));
   if (lost.length === 0) return undefined;
-  const shown = lost.slice(0, 5).map((i) => i.value).join(', ') + (lost.length > 5 ? `, … (${lost.length} items)` : '');
+  const shown = lost.slice(0, 5).map((i) => shownItem(i.value)).join(', ') + (lost.length > 5 ? `, … (${lost.length} items)` : '');
   const how = rancher ? 'Rancher merges the config maps key by key: repeat them in this list' : `write ${key}+: to append instead`;
   return `${formatLocation(keyAt)}: ${key} replaces the list set at ${formatLocation(prev.items[0]!.location)}: ${shown} ${lost.length === 1 ? 'no longer applies' : 'no longer apply'} (${how})`;
 }

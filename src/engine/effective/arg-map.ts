@@ -45,6 +45,22 @@ export function isSecretFlag(flag: string): boolean {
   return secret;
 }
 
+/** A URL carrying a password (`scheme://user:pass@host`, also inside a list) is secret whatever the flag is called. */
+export function valueLooksSecret(value: string): boolean {
+  return value.split(',').some((v) => /^\s*[a-z][a-z0-9+.-]*:\/\/[^/@\s:]+:[^/@\s]+@/i.test(v));
+}
+
+/**
+ * A `*-arg` item (`flag=value`, or one written wrong: `flag value`) as a warning may quote it: the value
+ * of a secret flag or a credential is left out, as it is from facts.
+ */
+export function shownItem(item: string): string {
+  const m = /^([^=\s]*)([=\s]+)([\s\S]*)$/.exec(item);
+  if (!m) return item;
+  const flag = m[1]!.replace(/^-+/, '').replace(/[+-]$/, '');
+  return isSecretFlag(flag) || valueLooksSecret(m[3]!) ? `${m[1]}${m[2]}<redacted>` : item;
+}
+
 export interface Provenance {
   source: FactSource;
   layer: string;
