@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { inputError } from './errors/rke-harden-error.js';
+import { inputError, RkeHardenError } from './errors/rke-harden-error.js';
 import { noteFileRead } from './files-read.js';
 
 /**
@@ -15,12 +15,34 @@ export function readTextFile(file: string, maxBytes: number, tooLarge: (size: nu
     throw cannotRead(e);
   }
   if (stat.isDirectory()) throw inputError(`${file}: is a directory`);
+  // A named pipe found in a directory would wait for a writer for ever; one the shell made (`<(…)`) is read.
+  if (stat.isFIFO() && !/^\/dev\/stdin$|^\/(?:dev|proc\/(?:self|\d+))\/fd\/\d+$/.test(file)) throw inputError(`${file}: a named pipe, not a file`);
   if (stat.size > maxBytes) throw inputError(`${file}: ${tooLarge(stat.size)}`);
   try {
-    const text = fs.readFileSync(file, 'utf8');
+    // A pipe (`report <(…)`) or device has no size to check first: it is read up to the limit.
+    const text = stat.isFile() ? fs.readFileSync(file, 'utf8') : readBounded(file, maxBytes, tooLarge);
     noteFileRead(file);
     return text;
   } catch (e) {
+    if (e instanceof RkeHardenError) throw e;
     throw cannotRead(e);
+  }
+}
+
+function readBounded(file: string, maxBytes: number, tooLarge: (size: number) => string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) return Buffer.concat(chunks).toString('utf8');
+      total += n;
+      if (total > maxBytes) throw inputError(`${file}: ${tooLarge(total)}`);
+      chunks.push(chunk.subarray(0, n));
+    }
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { runCli } from '../support/run-cli.js';
 import { tempTree } from '../support/temp-files.js';
+import { fixtureTree } from '../support/node-audit.js';
 import { parseYamlText } from '../../src/config/read-yaml-file.js';
 import { RkeHardenError } from '../../src/errors/rke-harden-error.js';
 import { mergeRke2Config } from '../../src/config/rke2/merge-config-files.js';
@@ -226,5 +227,36 @@ describe('parsers never crash on arbitrary input (property-based)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('files that are not files: no hang, no endless read', () => {
+  it('a named pipe among the configurations or in a host tree is refused; a link to /dev/zero stops at the size limit; a shell pipe is read', async () => {
+    const dir = tempTree({ 'rke2/config.yaml': 'profile: cis\n' });
+    execFileSync('mkfifo', [path.join(dir, 'rke2/zz-fifo.yaml')]);
+    const fifo = await runCli(['audit', 'config', path.join(dir, 'rke2'), '--k8s-version', 'v1.31.4+rke2r1']);
+    expect([fifo.code, fifo.stderr.trim()]).toEqual([2, `rke-harden: ${path.join(dir, 'rke2/zz-fifo.yaml')}: a named pipe, not a file`]);
+
+    const zero = tempTree({});
+    fs.symlinkSync('/dev/zero', path.join(zero, 'config.yaml'));
+    const endless = await runCli(['audit', 'config', path.join(zero, 'config.yaml'), '--k8s-version', 'v1.31.4+rke2r1']);
+    expect(endless.code).toBe(2);
+    expect(endless.stderr.trim()).toMatch(/config\.yaml: too large \(\d+ bytes; limit \d+\)$/);
+
+    // A node's drop-in that is a pipe: that file is an error, the audit goes on.
+    const root = fixtureTree('rke2-agent');
+    try {
+      fs.mkdirSync(path.join(root, 'etc/rancher/rke2/config.yaml.d'), { recursive: true });
+      execFileSync('mkfifo', [path.join(root, 'etc/rancher/rke2/config.yaml.d/60-fifo.yaml')]);
+      const node = spawnSync(process.execPath, ['bin/rke-harden.js', 'audit', 'node', '--host-root', root, '-o', 'json'], { encoding: 'utf8', timeout: 30_000 });
+      expect(node.error).toBeUndefined(); // no timeout
+      expect(node.stdout + node.stderr).toMatch(/60-fifo\.yaml.*not a regular file/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+
+    const piped = spawnSync('bash', ['-c', `${process.execPath} bin/rke-harden.js audit config <(printf 'kubernetes_version: v1.28.15-rancher1-1\\n') --distro rke1 -o json --fail-on never`], { encoding: 'utf8' });
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout).schemaVersion).toBe('1');
   });
 });

@@ -82,6 +82,8 @@ export class LocalHostFs implements HostFs {
     try {
       const s = fs.statSync(local);
       if (s.isDirectory()) throw new HostReadError(hostPath, 'EISDIR');
+      // A FIFO would block the audit for ever, a device (a link to /dev/zero) never end: only files are read.
+      if (!s.isFile()) throw new HostReadError(hostPath, 'not a regular file');
       if (s.size > maxBytes) throw new HostReadError(hostPath, 'EFBIG', `${s.size} bytes, limit ${maxBytes}`);
       const text = fs.readFileSync(local, 'utf8');
       noteFileRead(local);
