@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { inputError } from './errors/rke-harden-error.js';
@@ -25,6 +26,11 @@ function destination(file: string): { atomic: string } | { stream: string } {
     return { atomic: file }; // not there yet (or its directory is not: the write says so)
   }
   if (st.isSymbolicLink()) {
+    // Another user's link would send our (root's) write wherever they point it, an /etc/shadow say.
+    const me = process.getuid?.();
+    if (me !== undefined && st.uid !== me && st.uid !== 0) {
+      throw inputError(`${file}: a symbolic link owned by uid ${st.uid}, not followed: write to its target directly`);
+    }
     let target: fs.Stats;
     try {
       target = fs.statSync(file);
@@ -63,7 +69,8 @@ function stage(file: string, text: string, opts: { mode?: number; mkdir?: boolea
   const to = destination(file);
   if ('stream' in to) return { commit: () => writeStream(file, to.stream, text), abort: noop };
   const target = to.atomic;
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  // A name no one can guess, created exclusively: a link planted at it is never followed.
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const abort = () => {
     try {
       fs.rmSync(tmp, { force: true });
@@ -77,7 +84,7 @@ function stage(file: string, text: string, opts: { mode?: number; mkdir?: boolea
     // Found now, not at the rename: a failure must come before any file of a set takes its place.
     if (existing?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     const mode = existing?.isFile() ? existing.mode & 0o7777 : opts.mode;
-    fs.writeFileSync(tmp, text, mode !== undefined ? { mode } : {});
+    fs.writeFileSync(tmp, text, { flag: 'wx', ...(mode !== undefined ? { mode } : {}) });
     if (mode !== undefined) fs.chmodSync(tmp, mode); // the umask narrowed it
     if (existing?.isFile() && (existing.uid !== process.getuid?.() || existing.gid !== process.getgid?.())) keepOwner(tmp, existing);
   } catch (e) {

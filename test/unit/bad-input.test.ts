@@ -72,6 +72,15 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     const piped = spawnSync(process.execPath, ['bin/rke-harden.js', 'audit', 'config', cfg, '-o', 'json', '--output', '/dev/stdout', '--fail-on', 'never'], { encoding: 'utf8' });
     expect(piped.status, piped.stderr).toBe(0);
     expect(JSON.parse(piped.stdout).schemaVersion).toBe('1');
+    // Another user's link is not followed (it could point root's write at /etc/shadow).
+    if (process.getuid?.() === 0) {
+      fs.writeFileSync(path.join(dir, 'victim'), 'precious\n');
+      fs.symlinkSync('victim', path.join(dir, 'planted.json'));
+      fs.lchownSync(path.join(dir, 'planted.json'), 65534, 65534);
+      const planted = await runCli(['audit', 'config', cfg, '-o', 'json', '--output', path.join(dir, 'planted.json'), '--fail-on', 'never']);
+      expect([planted.code, planted.stderr.trim()]).toEqual([2, `rke-harden: ${path.join(dir, 'planted.json')}: a symbolic link owned by uid 65534, not followed: write to its target directly`]);
+      expect(fs.readFileSync(path.join(dir, 'victim'), 'utf8')).toBe('precious\n');
+    }
     // The file audited, or the waivers read, is not written over; nor are --output and --snapshot-out one file.
     const same = await runCli(['audit', 'config', cfg, '--output', cfg]);
     expect(same.code).toBe(2);
