@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import { inputError } from '../errors/rke-harden-error.js';
+import { assertOwnFile } from './journal-trust.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
 
 export const JOURNAL_BEGIN = '-----BEGIN RKE-HARDEN JOURNAL-----';
@@ -46,6 +47,7 @@ export function journalFileFor(file: string): { file: string; note?: string } {
   }
   const journal = journalInLog(text, file);
   if (journal === undefined) return { file };
+  assertOwnFile(file, 'log'); // the journal it holds is trusted as the log is
   const extracted = `${file}.journal.jsonl`;
   if (fs.existsSync(extracted)) {
     const first = (t: string) => t.slice(0, t.indexOf('\n'));

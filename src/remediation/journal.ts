@@ -21,6 +21,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as z from 'zod';
 import { inputError } from '../errors/rke-harden-error.js';
 import { TOOL_VERSION } from '../version.js';
+import { assertOwnFile, implausibleStep } from './journal-trust.js';
 import { RemediationStepSchema, sameTarget, type RemediationStep, type Target } from './plan.js';
 
 export const JOURNAL_SCHEMA_VERSION = 1;
@@ -90,6 +91,7 @@ export function readJournal(file: string): Journal {
   } catch (e) {
     throw inputError(`journal ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
+  assertOwnFile(file, 'journal');
   const lines = text.split('\n');
   // Everything up to the last newline is complete; what follows is a record cut short by a crash.
   const tail = lines.pop() ?? '';
@@ -120,10 +122,13 @@ export function readJournal(file: string): Journal {
       case 'run':
         runs = Math.max(runs, rec.run);
         break;
-      case 'begin':
+      case 'begin': {
         if (bySeq.has(rec.seq)) throw inputError(`journal ${file}:${n}: step ${rec.seq} begins twice`);
+        const implausible = implausibleStep(rec.step);
+        if (implausible) throw inputError(`journal ${file}:${n}: step ${rec.seq} ${implausible}: not a journal of rke-harden's, refused`);
         bySeq.set(rec.seq, { seq: rec.seq, run: rec.run, step: rec.step, status: 'started' });
         break;
+      }
       case 'done':
         entry!.status = 'done';
         if (rec.result) entry!.result = rec.result;

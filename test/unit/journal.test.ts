@@ -18,11 +18,12 @@ function tmp(): string {
 }
 
 const target: NodeTarget = { kind: 'node', hostRoot: '/mnt/host', distro: 'rke1', live: false };
+// Steps are told apart by id; the path is one harden node writes (a journal naming another is refused).
 const step = (n: number): WriteFileStep => ({
   kind: 'write-file',
   id: `file:/etc/f${n}`,
   title: `write /etc/f${n}`,
-  path: `/etc/f${n}`,
+  path: '/etc/sysctl.d/90-kubelet.conf',
   prior: { exists: false },
   content: 'x\n',
   sha256: 'abc',
@@ -95,6 +96,28 @@ describe('journal', () => {
     expect(() => readJournal(w('c', `${header}\n{"type":"done","seq":4}\n`))).toThrow(/done of step 4, which never began/);
     expect(() => readJournal(w('d', `${header}\n{"type":"done","seq":4,"extra":1}\n`))).toThrow(/c?d:2/);
     expect(() => readJournal(path.join(d, 'missing'))).toThrow(/no such file/);
+  });
+
+  it('is acted on only when it can be ours: its owner, its mode, and steps harden makes (rollback writes as root what it says)', () => {
+    const d = tmp();
+    const header = JSON.stringify({ type: 'journal', schemaVersion: 1, kind: 'node', target, tool: { name: 'rke-harden', version: '0' }, createdAt: 'now' });
+    const begin = (s: object) => `${header}\n${JSON.stringify({ type: 'run', run: 1, startedAt: 'now', options: {} })}\n${JSON.stringify({ type: 'begin', seq: 1, run: 1, step: s })}\n`;
+    const w = (name: string, text: string, mode = 0o600) => {
+      fs.writeFileSync(path.join(d, name), text, { mode });
+      fs.chmodSync(path.join(d, name), mode);
+      return path.join(d, name);
+    };
+    expect(readJournal(w('ok', begin(step(1)))).entries).toHaveLength(1);
+    expect(() => readJournal(w('any-path', begin({ ...step(1), path: '/home/mallory/tool' })))).toThrow(/any-path:3: step 1 writes \/home\/mallory\/tool, not a sysctl drop-in of harden node: not a journal of rke-harden's, refused/);
+    expect(() => readJournal(w('setuid', begin({ ...step(1), prior: { exists: true, sha256: 'x', size: 1, mode: 0o4755, uid: 0, gid: 0, contentBase64: '' } })))).toThrow(/sets a setuid, setgid or sticky bit/);
+    const sysctl = { kind: 'sysctl-load', id: 's', title: 't', command: ['sysctl', '--system'], prior: { 'kernel.modprobe': '/tmp/x' }, desired: { 'kernel.modprobe': '/sbin/modprobe' }, diff: '' };
+    expect(() => readJournal(w('modprobe', begin(sysctl)))).toThrow(/sets kernel parameter kernel\.modprobe, not one of harden node's/);
+    expect(() => readJournal(w('open', begin(step(1)), 0o666))).toThrow(/open: writable by anyone \(mode 666\): not trusted/);
+    if (process.getuid?.() === 0) {
+      const theirs = w('theirs', begin(step(1)));
+      fs.chownSync(theirs, 65534, 65534);
+      expect(() => readJournal(theirs)).toThrow(/theirs: owned by uid 65534, not by you or root: not trusted/);
+    }
   });
 
   it('reverts what may have been written: done, begun-never-finished, failed with an unknown outcome; not refused writes', async () => {
