@@ -29,11 +29,20 @@ interface Archive {
   files: Record<string, string>;
 }
 
+/**
+ * A real directory (not a link) of this user's (or, `orRoot`, root's) that no one else may write:
+ * nothing in it can be swapped under us.
+ */
+function ownPrivateDir(dir: string, orRoot = false): boolean {
+  const st = fs.lstatSync(dir);
+  const uid = process.getuid?.();
+  return st.isDirectory() && (uid === undefined || st.uid === uid || (orRoot && st.uid === 0)) && (st.mode & 0o022) === 0;
+}
+
 function safeToReuse(dir: string, hash: string): boolean {
   try {
-    const st = fs.lstatSync(dir);
-    const uid = process.getuid?.();
-    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return false;
+    // The parent too: another user's parent (a /tmp/rke-harden-0 made in advance) could swap the directory.
+    if (!ownPrivateDir(path.dirname(dir), true) || !ownPrivateDir(dir)) return false;
     return fs.readFileSync(path.join(dir, MARKER), 'utf8').trim() === hash;
   } catch {
     return false;
@@ -44,6 +53,7 @@ function safeToReuse(dir: string, hash: string): boolean {
 function extract(archive: Archive, target: string, hash: string): string {
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true, mode: 0o700 });
+  if (!ownPrivateDir(parent, true)) throw new Error(`${parent} is not a private directory of this user's (or root's)`);
   const tmp = fs.mkdtempSync(path.join(parent, '.tmp-'));
   for (const [rel, b64] of Object.entries(archive.files)) {
     const file = path.resolve(tmp, rel);

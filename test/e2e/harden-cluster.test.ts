@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
 import { loadKubeConfig } from '../../src/collectors/cluster/load-kube-config.js';
 import { resolveNamespaceExemptions } from '../../src/collectors/cluster/namespace-exemptions.js';
 import { applyClusterPlan } from '../../src/remediation/apply/apply-cluster.js';
@@ -404,6 +405,57 @@ describe('harden cluster leaves what others own alone', () => {
     expect((await api<{ spec: unknown }>('GET', '/apis/networking.k8s.io/v1/namespaces/e2e-race-np/networkpolicies/rke-harden-allow-same-namespace')).spec).toEqual(userSpec);
   });
 });
+
+describe('harden cluster as the chart\'s remediation Job: its RBAC is enough, and no more is granted', () => {
+  it('--apply with a token of the chart\'s remediate ServiceAccount changes what it must and is refused what it never does', async () => {
+    const objects = parseAllDocuments(readFileSync(join(REPO, 'deploy/rendered/remediation.yaml'), 'utf8'))
+      .map((d) => d.toJS() as Obj & { kind: string; apiVersion: string })
+      .filter((o) => o && ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind) && o.metadata.name.includes('remediate'));
+    expect(objects.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']);
+    const sa = objects.find((o) => o.kind === 'ServiceAccount')!;
+    const ns = sa.metadata.namespace!;
+    if ((await cp.request('GET', `/api/v1/namespaces/${ns}`)).status === 404) await api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    for (const o of objects) {
+      const base = o.apiVersion.includes('/') ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+      const plural = { ServiceAccount: 'serviceaccounts', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings' }[o.kind]!;
+      await api('POST', `${base}${o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : ''}/${plural}`, o);
+    }
+    const token = (await api<{ status: { token: string } }>('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${sa.metadata.name}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } })).status.token;
+    const kubeconfig = join(work, 'remediate.kubeconfig');
+    writeFileSync(kubeconfig, stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+      clusters: [{ name: 'c', cluster: { server: cp.server, 'certificate-authority': cp.pki.ca.cert } }],
+      users: [{ name: 'u', user: { token } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+    }), { mode: 0o600 });
+
+    await createNamespaces(['e2e-rbac']);
+    const others = (await api<{ items: Obj[] }>('GET', '/api/v1/namespaces')).items.map((n) => n.metadata.name).filter((n) => n !== 'e2e-rbac');
+    const r = await runCli(['harden', 'cluster', '--kubeconfig', kubeconfig, '--exemptions', 'none', ...others.flatMap((n) => ['--exclude-namespace', n]), '--journal', journalPath('rbac'), '--apply']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('Verified: a new plan has nothing left to change.');
+    expect((await api('GET', '/api/v1/namespaces/e2e-rbac')).metadata.labels?.[`${PSA}enforce`]).toBe('restricted');
+    expect((await api<{ automountServiceAccountToken?: boolean }>('GET', '/api/v1/namespaces/e2e-rbac/serviceaccounts/default')).automountServiceAccountToken).toBe(false);
+    // No more than that: another ServiceAccount, or a NetworkPolicy once made, cannot be patched with it.
+    const as = async (method: string, path: string, body: object) => (await fetchAs(token, method, path, body)).status;
+    await api('POST', '/api/v1/namespaces/e2e-rbac/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app' } });
+    expect(await as('PATCH', '/api/v1/namespaces/e2e-rbac/serviceaccounts/app', { automountServiceAccountToken: true })).toBe(403);
+    expect(await as('PATCH', '/apis/networking.k8s.io/v1/namespaces/e2e-rbac/networkpolicies/rke-harden-allow-same-namespace', { spec: { ingress: [{}] } })).toBe(403);
+  });
+});
+
+/** A request with a bearer token (another identity than the admin's), trusting the control plane's CA. */
+async function fetchAs(token: string, method: string, path: string, body: object): Promise<{ status: number }> {
+  const { request } = await import('node:https');
+  return new Promise((res, rej) => {
+    const req = request(new URL(path, cp.server), { method, ca: readFileSync(cp.pki.ca.cert), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/merge-patch+json' } }, (resp) => {
+      resp.resume();
+      resp.on('end', () => res({ status: resp.statusCode ?? 0 }));
+    });
+    req.on('error', rej);
+    req.end(JSON.stringify(body));
+  });
+}
 
 describe('harden cluster killed with SIGKILL mid-apply', () => {
   let seeded: Record<string, unknown>;

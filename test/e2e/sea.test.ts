@@ -107,6 +107,16 @@ describe('single executable (Node SEA)', () => {
     const explicit = path.join(work, 'data-dir');
     expect((await run(['benchmarks'], { RKE_HARDEN_DATA_DIR: explicit })).code).toBe(0);
     expect(fs.existsSync(path.join(explicit, 'benchmarks'))).toBe(true);
+    // A directory inside another user's (a /tmp/rke-harden-0 made in advance) is never used: they could swap it.
+    if (process.getuid?.() === 0) {
+      const theirs = path.join(work, 'theirs');
+      fs.mkdirSync(theirs, { mode: 0o755 });
+      fs.chownSync(theirs, 65534, 65534);
+      const refused = await run(['benchmarks'], { RKE_HARDEN_DATA_DIR: path.join(theirs, 'data') });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/is not a private directory of this user's/);
+      expect(fs.existsSync(path.join(theirs, 'data', 'benchmarks'))).toBe(false);
+    }
   });
 
   it('the node agent collects in a child process of the executable itself', async () => {
