@@ -46,15 +46,18 @@ function evidenceKey(e: Evidence): string {
   return k(e.fact, e.observed, e.expected, e.source, e.source === 'default' || e.source === undefined ? undefined : e.layer);
 }
 
+/** Evidence as a set: the order facts are listed in (a failing one first) is no change. */
+const evidenceSet = (xs: Evidence[]): string => xs.map(evidenceKey).sort().join('\n');
+
 function evidenceChanges(a: Evidence[], b: Evidence[]): EvidenceChange[] {
-  if (a.map(evidenceKey).join('\n') === b.map(evidenceKey).join('\n')) return [];
+  if (evidenceSet(a) === evidenceSet(b)) return [];
   const describe = (e: Evidence) => `${e.observed ?? '?'}${e.layer ? ` [${e.layer}]` : ''}`;
   const facts = [...new Set([...a, ...b].map((e) => e.fact))];
   const out: EvidenceChange[] = [];
   for (const fact of facts) {
     const x = a.filter((e) => e.fact === fact);
     const y = b.filter((e) => e.fact === fact);
-    if (x.map(evidenceKey).join('\n') === y.map(evidenceKey).join('\n')) continue;
+    if (evidenceSet(x) === evidenceSet(y)) continue;
     out.push({
       fact,
       ...(x.length ? { old: x.map(describe).join(', ') } : {}),

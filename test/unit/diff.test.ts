@@ -51,6 +51,12 @@ describe('diffRuns', () => {
     expect(d.added).toEqual([]);
   });
 
+  it('evidence listed in another order (a failing fact first) is no change', () => {
+    const two = [...ev('true'), { fact: 'kube-apiserver.args.anonymous-auth', observed: 'false', expected: 'false', source: 'config' as const }];
+    const x = diffRuns(run([{ controlId: '2.1', checkId: 'z', status: 'fail', evidence: two }]), run([{ controlId: '2.1', checkId: 'z', status: 'fail', evidence: [...two].reverse() }]));
+    expect(x.evidenceChanged).toEqual([]);
+  });
+
   it('pairs a renumbered control by check id when the benchmark changes', () => {
     const x = diffRuns(run([{ controlId: '1.2.9', checkId: 'k', status: 'pass' }], 'rke2-cis-1.8'), run([{ controlId: '1.2.8', checkId: 'k', status: 'fail' }], 'rke2-cis-1.9'));
     expect(x.newFailures).toHaveLength(1);
