@@ -26,6 +26,7 @@ import { removeHostTree } from '../support/host-fixtures.js';
 import { fixtureTree } from '../support/node-audit.js';
 import { runCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait.js';
+import { writeTokenKubeconfig } from '../support/token-kubeconfig.js';
 
 findControlPlaneBinaries();
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -82,14 +83,7 @@ describe('agent on a real API server with the chart\'s RBAC', () => {
       bound = { kind: 'Pod', apiVersion: 'v1', name: pod.metadata.name, uid: pod.metadata.uid };
     }
     const tr = await ok('POST', `/api/v1/namespaces/${NS}/serviceaccounts/${sa}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600, ...(bound ? { boundObjectRef: bound } : {}) } });
-    const file = path.join(dir, `${sa}-${node ?? 'unbound'}.kubeconfig`);
-    fs.writeFileSync(file, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-      clusters: [{ name: 'c', cluster: { server: cp.server, 'certificate-authority': cp.pki.ca.cert } }],
-      users: [{ name: 'u', user: { token: tr.status.token } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
-    }), { mode: 0o600 });
-    return file;
+    return writeTokenKubeconfig(path.join(dir, `${sa}-${node ?? 'unbound'}.kubeconfig`), cp.server, cp.pki.ca.cert, tr.status.token);
   }
 
   const kubeFor = (file: string) => {

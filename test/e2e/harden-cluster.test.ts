@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { loadKubeConfig } from '../../src/collectors/cluster/load-kube-config.js';
 import { resolveNamespaceExemptions } from '../../src/collectors/cluster/namespace-exemptions.js';
 import { applyClusterPlan } from '../../src/remediation/apply/apply-cluster.js';
@@ -20,6 +20,7 @@ import { startControlPlane, type ControlPlane } from '../support/control-plane.j
 import { findControlPlaneBinaries } from '../support/controlplane-bin.js';
 import { runCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait.js';
+import { writeTokenKubeconfig } from '../support/token-kubeconfig.js';
 
 findControlPlaneBinaries();
 
@@ -421,13 +422,7 @@ describe('harden cluster as the chart\'s remediation Job: its RBAC is enough, an
       await api('POST', `${base}${o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : ''}/${plural}`, o);
     }
     const token = (await api<{ status: { token: string } }>('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${sa.metadata.name}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } })).status.token;
-    const kubeconfig = join(work, 'remediate.kubeconfig');
-    writeFileSync(kubeconfig, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-      clusters: [{ name: 'c', cluster: { server: cp.server, 'certificate-authority': cp.pki.ca.cert } }],
-      users: [{ name: 'u', user: { token } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
-    }), { mode: 0o600 });
+    const kubeconfig = writeTokenKubeconfig(join(work, 'remediate.kubeconfig'), cp.server, cp.pki.ca.cert, token);
 
     await createNamespaces(['e2e-rbac']);
     const others = (await api<{ items: Obj[] }>('GET', '/api/v1/namespaces')).items.map((n) => n.metadata.name).filter((n) => n !== 'e2e-rbac');
