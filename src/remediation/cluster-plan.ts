@@ -17,7 +17,7 @@ export type NetworkPolicyChoice = (typeof NETWORK_POLICY_CHOICES)[number];
 export const PSA_LEVELS = ['restricted', 'baseline'] as const;
 export type PsaLevel = (typeof PSA_LEVELS)[number];
 const PSA_MODES = ['enforce', 'audit', 'warn'] as const;
-const PSA_PREFIX = 'pod-security.kubernetes.io/';
+export const PSA_PREFIX = 'pod-security.kubernetes.io/';
 const LEVEL_RANK: Record<string, number> = { privileged: 0, baseline: 1, restricted: 2 };
 
 export interface ClusterPlanOptions {

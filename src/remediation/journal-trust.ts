@@ -2,11 +2,13 @@
  * A journal tells rollback what to write, as root, and where. So it is acted on only when it can be
  * ours: a file the caller (or root) owns that no one else may write, whose steps are ones `harden node`
  * or `harden cluster` make — the account databases, a sysctl drop-in and the four kernel parameters
- * with numeric values, ServiceAccounts, Namespaces and NetworkPolicies — and which sets no setuid,
- * setgid or sticky bit. A journal written by someone else could otherwise name any file and mode.
+ * with numeric values, the `default` ServiceAccounts' automountServiceAccountToken, Namespaces' Pod
+ * Security labels and NetworkPolicies it created — and which sets no setuid, setgid or sticky bit. A
+ * journal written by someone else could otherwise name any file, mode or object.
  */
 import fs from 'node:fs';
 import { inputError } from '../errors/rke-harden-error.js';
+import { PSA_PREFIX } from './cluster-plan.js';
 import { ACCOUNT_FILES } from './node-plan.js';
 import type { RemediationStep } from './plan.js';
 import { SYSCTL_DROP_IN } from './sysctl-file.js';
@@ -43,8 +45,14 @@ export function implausibleStep(step: RemediationStep): string | undefined {
       if (values.some((v) => v !== null && !/^-?\d+$/.test(v))) return 'sets a kernel parameter to a value that is not a number';
       return undefined;
     }
-    case 'kube-apply':
+    case 'kube-apply': {
+      const what = `${step.ref.kind} ${step.ref.namespace ? `${step.ref.namespace}/` : ''}${step.ref.name}`;
       if (KINDS[step.ref.kind] !== step.ref.resource) return `changes ${step.ref.kind} ${step.ref.resource}, not an object harden cluster writes`;
-      return undefined;
+      const paths = step.fields.map((f) => f.path.join('.'));
+      const ours = step.ref.kind === 'ServiceAccount' ? step.ref.name === 'default' && paths.every((p) => p === 'automountServiceAccountToken')
+        : step.ref.kind === 'Namespace' ? paths.every((p) => p.startsWith(`metadata.labels.${PSA_PREFIX}`))
+          : step.ref.name.startsWith('rke-harden-') && !step.prior.exists && paths.every((p) => p === 'spec');
+      return ours ? undefined : `changes ${paths.join(', ')} of ${what}, not what harden cluster writes`;
+    }
   }
 }

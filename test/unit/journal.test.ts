@@ -113,6 +113,15 @@ describe('journal', () => {
     const sysctl = { kind: 'sysctl-load', id: 's', title: 't', command: ['sysctl', '--system'], prior: { 'kernel.modprobe': '/tmp/x' }, desired: { 'kernel.modprobe': '/sbin/modprobe' }, diff: '' };
     expect(() => readJournal(w('modprobe', begin(sysctl)))).toThrow(/sets kernel parameter kernel\.modprobe, not one of harden node's/);
     expect(() => readJournal(w('open', begin(step(1)), 0o666))).toThrow(/open: writable by anyone \(mode 666\): not trusted/);
+    // Cluster steps: only what harden cluster writes (the default ServiceAccount's automount, PSA labels, its own NetworkPolicies).
+    const kube = (ref: object, fields: object[], prior: object = { exists: true, uid: 'u', resourceVersion: '1', object: {} }) => ({ kind: 'kube-apply', id: 'k', title: 't', ref, body: {}, fields, prior, diff: '' });
+    const sa = (name: string, field: string) => kube({ apiVersion: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', namespace: 'x', name }, [{ path: [field], value: false }]);
+    expect(readJournal(w('sa-ok', begin(sa('default', 'automountServiceAccountToken')))).entries).toHaveLength(1);
+    expect(() => readJournal(w('sa-other', begin(sa('app', 'automountServiceAccountToken'))))).toThrow(/changes automountServiceAccountToken of ServiceAccount x\/app, not what harden cluster writes/);
+    const ns = kube({ apiVersion: 'v1', kind: 'Namespace', resource: 'namespaces', name: 'x' }, [{ path: ['metadata', 'labels', 'team'], value: 'evil' }]);
+    expect(() => readJournal(w('ns-label', begin(ns)))).toThrow(/changes metadata\.labels\.team of Namespace x/);
+    const secret = kube({ apiVersion: 'v1', kind: 'Secret', resource: 'secrets', namespace: 'x', name: 's' }, [{ path: ['data'], value: {} }]);
+    expect(() => readJournal(w('secret', begin(secret)))).toThrow(/changes Secret secrets, not an object harden cluster writes/);
     if (process.getuid?.() === 0) {
       const theirs = w('theirs', begin(step(1)));
       fs.chownSync(theirs, 65534, 65534);
