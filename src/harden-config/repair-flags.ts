@@ -23,7 +23,7 @@ import { upsertArgItem } from './arg-items.js';
 import { listRuleOf, repairRke1List, repairRke2List, type ListRepair } from './repair-list-flags.js';
 import type { Rke2Placement } from './rke2-hardening.js';
 import { setScalar, valueAt, type Path } from './yaml-edit.js';
-import { dropExtraArgsArray } from './rke1-extra-args-array.js';
+import { setExtraArg } from './rke1-extra-args-array.js';
 
 /** Where a flag of a component is set: RKE2's `<component>-arg` list, or RKE1's service extra_args. */
 export type FlagTarget =
@@ -85,9 +85,10 @@ export function repairFlags(fails: ScoredFail[], catalog: Catalog, target: FlagT
         if (!upsertArgItem(t.doc, t.path, edit.flag, String(edit.value))) continue;
       } else {
         const service = target.servicePath(edit.where);
-        const set = setScalar(target.doc, [...service, ...edit.section, edit.flag], edit.value);
-        const moved = edit.section[0] === 'extra_args' && dropExtraArgsArray(target.doc, service, edit.flag);
-        if (!set && !moved) continue;
+        const changed = edit.section[0] === 'extra_args'
+          ? setExtraArg(target.doc, service, edit.flag, edit.value)
+          : setScalar(target.doc, [...service, ...edit.section, edit.flag], edit.value);
+        if (!changed) continue;
       }
       const where = target.distro === 'rke2' ? target.place.at(edit.where).path.join('.') : [...target.servicePath(edit.where), ...edit.section].join('.');
       notes.push(`${where} ${edit.flag} → ${edit.value}: the value set before failed CIS ${r.controlId} (${r.title})`);

@@ -4,7 +4,7 @@ import { etcdUserScript, kubeletCiphers, sysctlConf } from './companion-template
 import type { HardeningContext } from './hardening-context.js';
 import { RKE1_SERVICES } from '../config/rke1/cluster-yml-keys.js';
 import { withoutPspAddons } from '../config/rke1/psp-addons.js';
-import { dropExtraArgsArray } from './rke1-extra-args-array.js';
+import { setExtraArg } from './rke1-extra-args-array.js';
 import { deleteAt, setNode, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 /** RKE's audit_log.configuration when it makes one itself (cluster/defaults.go newDefaultAuditLogConfig). */
@@ -98,13 +98,8 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
     upsertCommaFlag(doc, [...api, 'extra_args', 'enable-admission-plugins'], 'EventRateLimit');
   }
   upsertCommaFlag(doc, [...controller, 'extra_args', 'feature-gates'], 'RotateKubeletServerCertificate=true');
-  // A single-value flag is set in extra_args, and out of extra_args_array (whose repeat would win).
-  const setFlag = (svc: Path, flag: string, value: string) => {
-    setScalar(doc, [...svc, 'extra_args', flag], value);
-    dropExtraArgsArray(doc, svc, flag);
-  };
   for (const svc of [controller, scheduler]) {
-    setFlag(svc, 'bind-address', '127.0.0.1');
+    setExtraArg(doc, svc, 'bind-address', '127.0.0.1');
     // A bind-address beside extra_args (Rancher's early v2.7 template) is ignored by RKE.
     if (valueAt(doc, [...svc, 'bind-address']) !== undefined) {
       deleteAt(doc, [...svc, 'bind-address']);
@@ -112,7 +107,7 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
     }
   }
   upsertCommaFlag(doc, [...kubelet, 'extra_args', 'feature-gates'], 'RotateKubeletServerCertificate=true');
-  setFlag(kubelet, 'protect-kernel-defaults', 'true');
+  setExtraArg(doc, kubelet, 'protect-kernel-defaults', 'true');
   const ciphers = valueAt(doc, [...kubelet, 'extra_args', 'tls-cipher-suites']);
   setScalar(doc, [...kubelet, 'extra_args', 'tls-cipher-suites'], kubeletCiphers(ciphers === undefined ? undefined : String(ciphers), ctx.kubeletCiphersAllowed));
   setScalar(doc, [...kubelet, 'generate_serving_certificate'], true);

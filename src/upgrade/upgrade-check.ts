@@ -73,11 +73,7 @@ function rke2Findings(target: FactSnapshot, from: K8sVersion, to: K8sVersion): U
       findings.push({ severity: 'warning', what: 'profile: cis-1.23 is deprecated and becomes fatal on RKE2 v1.30', ...where, fix: 'set profile: cis' });
     }
   }
-  // A Rancher Cluster's PodSecurityPolicy template: PSP is gone from 1.25, and Rancher refuses the field there.
-  const psp = target.facts['rancher.podSecurityPolicyTemplate'];
-  if (psp && to.minor >= 25) {
-    findings.push({ severity: 'blocking', what: `defaultPodSecurityPolicyTemplateName: ${String(psp.value)} names a PodSecurityPolicy template, and PodSecurityPolicy was removed in Kubernetes 1.25`, ...(psp.location ? { where: psp.location } : {}), fix: 'remove it and set defaultPodSecurityAdmissionConfigurationTemplateName: rancher-restricted (Pod Security Admission) before upgrading' });
-  }
+  if (to.minor >= 25) findings.push(...pspTemplate(target, 'defaultPodSecurityPolicyTemplateName', 'remove it and set defaultPodSecurityAdmissionConfigurationTemplateName: rancher-restricted (Pod Security Admission) before upgrading'));
   // Exemption renamed by RKE2 (cis-operator-system → compliance-operator-system).
   const exempt = target.facts['admission.PodSecurity.exemptions.namespaces'];
   const builtIn = exemptionList('rke2', to.text).namespaces;
@@ -88,6 +84,13 @@ function rke2Findings(target: FactSnapshot, from: K8sVersion, to: K8sVersion): U
     }
   }
   return findings;
+}
+
+/** A Rancher cluster's PodSecurityPolicy template (named `field` in its file): PSP is gone from 1.25, and Rancher refuses it there. */
+function pspTemplate(target: FactSnapshot, field: string, fix: string): UpgradeFinding[] {
+  const psp = target.facts['rancher.podSecurityPolicyTemplate'];
+  if (!psp) return [];
+  return [{ severity: 'blocking', what: `${field}: ${String(psp.value)} names a PodSecurityPolicy template, and PodSecurityPolicy was removed in Kubernetes 1.25`, ...(psp.location ? { where: psp.location } : {}), fix }];
 }
 
 function rke1Findings(target: FactSnapshot, to: K8sVersion): UpgradeFinding[] {
@@ -101,10 +104,7 @@ function rke1Findings(target: FactSnapshot, to: K8sVersion): UpgradeFinding[] {
   if (objects) {
     findings.push({ severity: 'blocking', what: `addons hold ${listOf(objects.value).join(', ')}: the policy/v1beta1 API is gone in Kubernetes 1.25 and RKE's addon job fails on them`, ...(objects.location ? { where: objects.location } : {}), fix: 'remove them from addons (rke-harden harden config --distro rke1 --from <cluster.yml> does) after Pod Security Admission is in place' });
   }
-  const template = target.facts['rancher.podSecurityPolicyTemplate'];
-  if (template) {
-    findings.push({ severity: 'blocking', what: `default_pod_security_policy_template_id: ${String(template.value)} names a PodSecurityPolicy template, and PodSecurityPolicy was removed in Kubernetes 1.25`, ...(template.location ? { where: template.location } : {}), fix: 'remove it and set up Pod Security Admission before upgrading: default_pod_security_admission_configuration_template_name: rancher-restricted (Rancher v2.7.2 and later) or services.kube-api.admission_configuration' });
-  }
+  findings.push(...pspTemplate(target, 'default_pod_security_policy_template_id', 'remove it and set up Pod Security Admission before upgrading: default_pod_security_admission_configuration_template_name: rancher-restricted (Rancher v2.7.2 and later) or services.kube-api.admission_configuration'));
   return findings;
 }
 

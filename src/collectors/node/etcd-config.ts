@@ -1,5 +1,5 @@
 import { ArgMap } from '../../engine/effective/arg-map.js';
-import { isMap, readHostYaml, scalarText } from './host-yaml.js';
+import { isMap, readComponentConfig, scalarText } from './host-yaml.js';
 import type { HostFs } from './ports.js';
 
 /** Keys of etcd's `*-transport-security` sections that CIS checks read, and the flag each maps to. */
@@ -25,11 +25,9 @@ export interface EtcdConfigArgs {
 export function etcdConfigArgs(fs: HostFs, file: string): EtcdConfigArgs {
   const args = new ArgMap('etcd');
   const warnings: string[] = [];
-  const read = readHostYaml(fs, file);
-  if (read.kind === 'missing') return { args, warnings, error: `etcd --config-file ${file} does not exist on the host: etcd settings unknown` };
-  if (read.kind === 'error') return { args, warnings, error: `etcd config file: ${read.reason}` };
-  const doc = read.y.value;
-  if (!isMap(doc)) return { args, warnings, error: `etcd config file ${file}: not a map` };
+  const read = readComponentConfig(fs, 'etcd', 'config-file', file);
+  if ('error' in read) return { args, warnings, error: read.error };
+  const { doc } = read;
   const layer = `etcd config file ${file}`;
   const tlsFlagNames = new Set(SECTIONS.flatMap((s) => TLS_KEYS.map((k) => s.prefix + k)));
   for (const [key, v] of Object.entries(doc)) {

@@ -31,6 +31,18 @@ export function readHostYaml(fs: HostFs, p: string): HostYaml {
   }
 }
 
+/**
+ * A component's own YAML config file (`etcd --config-file`, `kube-proxy --config`) as a map, or why its
+ * settings are unknown: the file missing, unreadable, not YAML, or not a map.
+ */
+export function readComponentConfig(fs: HostFs, component: string, flag: string, file: string): { y: LocatedYaml; doc: Record<string, unknown> } | { error: string } {
+  const read = readHostYaml(fs, file);
+  if (read.kind === 'missing') return { error: `${component} --${flag} ${file} does not exist on the host: ${component} settings unknown` };
+  if (read.kind === 'error') return { error: `${component} config file: ${read.reason}` };
+  if (!isMap(read.y.value)) return { error: `${component} config file ${file}: not a map` };
+  return { y: read.y, doc: read.y.value };
+}
+
 /** Scalar YAML values as flag text: booleans and numbers as written by Go (`true`, `0`). */
 export function scalarText(v: unknown): string | undefined {
   if (typeof v === 'string') return v;

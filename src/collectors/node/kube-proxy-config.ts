@@ -1,5 +1,5 @@
 import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
-import { isMap, readHostYaml, scalarText } from './host-yaml.js';
+import { isMap, readComponentConfig, scalarText } from './host-yaml.js';
 import type { FlagOccurrence } from './argv.js';
 import type { HostFs } from './ports.js';
 
@@ -26,11 +26,9 @@ export function kubeProxyArgs(fs: HostFs, flags: FlagOccurrence[], argv: Provena
   const args = new ArgMap('kube-proxy');
   for (const { flag, value } of flags) args.append(flag, value, argv);
   const file = flags.filter((f) => f.flag === 'config').at(-1)!.value;
-  const read = readHostYaml(fs, file);
-  if (read.kind === 'missing') return { args, warnings: [], error: `kube-proxy --config ${file} does not exist on the host: kube-proxy settings unknown` };
-  if (read.kind === 'error') return { args, warnings: [], error: `kube-proxy config file: ${read.reason}` };
-  const doc = read.y.value;
-  if (!isMap(doc)) return { args, warnings: [], error: `kube-proxy config file ${file}: not a map` };
+  const read = readComponentConfig(fs, 'kube-proxy', 'config', file);
+  if ('error' in read) return { args, warnings: [], error: read.error };
+  const { doc } = read;
   const warnings: string[] = [];
   const layer = `kube-proxy config file ${file}`;
   for (const { path, flag, dflt } of FIELDS) {
