@@ -34,6 +34,7 @@ const realPath = (p: string): string => {
  */
 export function checkOutputs(o: Pick<ReportFlags, 'output' | 'snapshotOut'>, inputs: string[]): void {
   const outs = [...(o.output ? [['--output', o.output]] : []), ...(o.snapshotOut ? [['--snapshot-out', o.snapshotOut]] : [])] as [string, string][];
+  if (!outs.length) return; // stdout: no need to resolve every file read (thousands in a directory run)
   const read = new Set([...inputs, ...filesRead()].map(realPath));
   for (const [flag, file] of outs) {
     if (read.has(realPath(file))) throw usageError(`${flag} ${file}: that is a file this command reads; write elsewhere`);
