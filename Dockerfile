@@ -7,7 +7,7 @@
 #   docker run --rm rke-harden:0.1.0 benchmarks
 #
 # Stages: deps (npm ci) and build (tsc, then scripts/build-dist.mjs: the catalog compiled to one JSON
-# file and the CLI bundled by esbuild with every dependency) on the full Node image; the runtime is
+# file, the YAML data parsed into another, and the CLI bundled by esbuild with every dependency) on the full Node image; the runtime is
 # distroless with the bundle, the data and no node_modules at all.
 # Built and tested for real in CI by scripts/ci-image.sh (with local stand-ins for the two base
 # images there: scripts/build-image.sh); the build args below stay the interface.
@@ -26,10 +26,12 @@ FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts/build-dist.mjs ./scripts/
-# The catalog is validated and compiled here: a broken check fails the image build. Only the catalog
-# (checks, profiles) is read; the other data goes straight to the runtime stage.
+# The catalog is validated and compiled here: a broken check fails the image build. The YAML data
+# (distros, data) is parsed into dist/data.json; schemas go straight to the runtime stage.
 COPY checks ./checks
 COPY benchmarks ./benchmarks
+COPY distros ./distros
+COPY data ./data
 RUN npx tsc -p tsconfig.build.json --declaration false --sourceMap false && node scripts/build-dist.mjs
 
 FROM ${RUNTIME_IMAGE}
@@ -48,6 +50,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY --from=build /src/dist/bundle ./dist/bundle
 COPY --from=build /src/dist/catalog.json ./dist/catalog.json
+COPY --from=build /src/dist/data.json ./dist/data.json
 USER 65532:65532
 ENV NODE_ENV=production
 # The distroless image's entrypoint is node itself.

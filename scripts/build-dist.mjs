@@ -1,5 +1,6 @@
 // The second half of `npm run build`, after tsc has compiled src/ into dist/:
-//   1. dist/catalog.json: the catalog validated and compiled into one JSON file (src/catalog/compiled-catalog.ts);
+//   1. dist/catalog.json: the catalog validated and compiled into one JSON file (src/catalog/compiled-catalog.ts),
+//      and dist/data.json: the YAML of distros/ and data/ parsed (src/catalog/package-yaml.ts);
 //   2. dist/bundle/: the CLI (main.js) and the library (index.js) bundled by esbuild, plus the chunks their
 //      commands import on demand.
 // Both exist for start-up time: bin/rke-harden.js runs the bundle when it is there (it falls back to
@@ -17,6 +18,8 @@ const { catalogFingerprint, writeCompiledCatalog, compiledCatalogFile } = await 
 const dirs = { checks: path.join(root, 'checks'), benchmarks: path.join(root, 'benchmarks') };
 const catalog = loadCatalogFromYaml(dirs);
 writeCompiledCatalog(catalog, catalogFingerprint(dirs), compiledCatalogFile());
+const { writeCompiledData } = await import(path.join(root, 'dist/catalog/package-yaml.js'));
+const dataFiles = writeCompiledData();
 
 const outdir = path.join(root, 'dist/bundle');
 fs.rmSync(outdir, { recursive: true, force: true });
@@ -38,4 +41,4 @@ await build({
   logLevel: 'warning',
 });
 const size = fs.readdirSync(outdir).reduce((n, f) => n + fs.statSync(path.join(outdir, f)).size, 0);
-console.error(`build-dist: catalog (${catalog.checks.size} checks, ${catalog.benchmarks.size} profiles) and bundle (${(size / 1048576).toFixed(1)} MiB) in ${Date.now() - started} ms`);
+console.error(`build-dist: catalog (${catalog.checks.size} checks, ${catalog.benchmarks.size} profiles), data (${dataFiles} files) and bundle (${(size / 1048576).toFixed(1)} MiB) in ${Date.now() - started} ms`);

@@ -54,9 +54,11 @@ const add = (rel) => {
   else if (st.isFile()) files[rel] = fs.readFileSync(rel).toString('base64');
 };
 for (const d of ['checks', 'benchmarks', 'distros', 'data', 'schemas', 'package.json']) add(d);
-// The compiled catalog (npm run build) spares the executable the YAML parse at every start.
-if (fs.existsSync('dist/catalog.json')) add('dist/catalog.json');
-else console.error('build-sea: no dist/catalog.json (npm run build first): the executable will parse the YAML catalog at every start');
+// The compiled catalog and data (npm run build) spare the executable the YAML parse at every start.
+for (const compiled of ['dist/catalog.json', 'dist/data.json']) {
+  if (fs.existsSync(compiled)) add(compiled);
+  else console.error(`build-sea: no ${compiled} (npm run build first): the executable will parse its YAML at every start`);
+}
 fs.writeFileSync(process.argv[2], zlib.gzipSync(JSON.stringify({ files }), { level: 9 }));
 console.error(`build-sea: ${Object.keys(files).length} data files`);
 JS

@@ -134,7 +134,7 @@ describe.skipIf(!!skipReason)(`container image ${IMAGE ?? ''}`, () => {
   it('holds the package layout (bundle, compiled catalog, data), no node_modules, read-only to its user', async () => {
     const entries = await files();
     const paths = new Set(entries.map((e) => e.path));
-    for (const present of ['app/package.json', 'app/bin/rke-harden.js', 'app/dist/bundle/main.js', 'app/dist/catalog.json', 'app/benchmarks/rke2-cis-1.12.yaml', 'app/schemas/scan-run.schema.json', 'app/data/namespace-exemptions/rke2.yaml']) {
+    for (const present of ['app/package.json', 'app/bin/rke-harden.js', 'app/dist/bundle/main.js', 'app/dist/catalog.json', 'app/dist/data.json', 'app/benchmarks/rke2-cis-1.12.yaml', 'app/schemas/scan-run.schema.json', 'app/data/namespace-exemptions/rke2.yaml']) {
       expect(paths.has(present), present).toBe(true);
     }
     expect(entries.some((e) => e.path.startsWith('app/checks/') && e.path.endsWith('.yaml'))).toBe(true);

@@ -4,11 +4,10 @@
  * selectable by name and combined with namespaces the user names. Each exempt namespace keeps the
  * reason it is exempt, for the report.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import * as z from 'zod';
 import { PACKAGE_ROOT } from '../../catalog/paths.js';
+import { readPackageYaml } from '../../catalog/package-yaml.js';
 import { usageError } from '../../errors/rke-harden-error.js';
 
 export const EXEMPTION_LISTS = ['rke2', 'rke1', 'rancher-restricted', 'docs-sample'] as const;
@@ -33,7 +32,7 @@ function readList(name: ExemptionListName): ListFile {
   let list = lists.get(name);
   if (!list) {
     const file = path.join(exemptionsDir(), `${name}.yaml`);
-    list = ListFileSchema.parse(parse(fs.readFileSync(file, 'utf8')));
+    list = ListFileSchema.parse(readPackageYaml(file));
     lists.set(name, list);
   }
   return list;

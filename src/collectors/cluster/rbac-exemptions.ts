@@ -2,11 +2,10 @@
  * RBAC objects a distro creates for its own components (distros/<distro>/exemptions-rbac.yaml): their
  * grants and wildcards are reported as exempt, like Kubernetes' bootstrap RBAC.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import * as z from 'zod';
 import { dataDir } from '../../catalog/paths.js';
+import { readPackageYaml } from '../../catalog/package-yaml.js';
 import { ExemptBindingSchema, ExemptSubjectSchema } from '../../engine/evaluators/cluster/cluster-facts.js';
 import type { Distro } from '../../model/status.js';
 
@@ -19,5 +18,5 @@ export type RbacExemptions = z.infer<typeof FileSchema>;
 
 export function rbacExemptions(distro: Distro): RbacExemptions {
   const file = path.join(dataDir('distros'), distro, 'exemptions-rbac.yaml');
-  return FileSchema.parse(parse(fs.readFileSync(file, 'utf8')));
+  return FileSchema.parse(readPackageYaml(file));
 }

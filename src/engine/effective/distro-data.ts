@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { dataDir } from '../../catalog/paths.js';
+import { readPackageYaml } from '../../catalog/package-yaml.js';
 
 export type FlagTable = Record<string, Record<string, string>>;
 
@@ -23,6 +22,6 @@ const cache = new Map<string, unknown>();
 /** Read one data file of distros/, e.g. "rke1/defaults.yaml" (cached; data is immutable at runtime). */
 export function distroData<T>(relPath: string): T {
   let data = cache.get(relPath);
-  if (data === undefined) cache.set(relPath, (data = parse(fs.readFileSync(path.join(dataDir('distros'), relPath), 'utf8'))));
+  if (data === undefined) cache.set(relPath, (data = readPackageYaml(path.join(dataDir('distros'), relPath))));
   return data as T;
 }
