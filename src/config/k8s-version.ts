@@ -20,7 +20,9 @@ export function parseK8sVersion(text: string, what = 'Kubernetes version'): K8sV
  * its defaults and profiles would be the wrong distro's. A bare version (v1.30.4) is either's.
  */
 export function assertDistroRelease(v: K8sVersion, distro: 'rke1' | 'rke2', what: string): void {
-  const other = distro === 'rke2' ? /-rancher\d+(-\d+)?$/.test(v.text) : /\+(rke2r|k3s)\d+$/.test(v.text);
+  // A K3s cluster (Rancher provisions those too) has no CIS profile, other defaults and other paths.
+  if (/\+k3s\d+$/.test(v.text)) throw inputError(`${what} ${v.text} is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s`);
+  const other = distro === 'rke2' ? /-rancher\d+(-\d+)?$/.test(v.text) : /\+rke2r\d+$/.test(v.text);
   if (!other) return;
   const example = distro === 'rke2' ? `v1.${v.minor}.${v.patch}+rke2r1` : `v1.${v.minor}.${v.patch}-rancher1-1`;
   throw inputError(`${what} ${v.text} is an ${distro === 'rke2' ? 'RKE1' : 'RKE2'} release name; ${distro.toUpperCase()} names it like ${example}`);

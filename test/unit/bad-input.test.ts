@@ -33,6 +33,7 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     ['two YAML documents', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\n---\nkind: ConfigMap\n', /cluster\.yml:2:1: a second YAML document \(---\): one configuration per file/],
     ['a list at the top', 'config.yaml', '- a\n- b\n', /an RKE2 config file is a map of settings|not an RKE1/],
     ['an RKE2 release name in cluster.yml', 'cluster.yml', 'kubernetes_version: v1.30.4+rke2r1\n', /cluster\.yml:1:21: kubernetes_version v1\.30\.4\+rke2r1 is an RKE2 release name; RKE1 names it like v1\.30\.4-rancher1-1/],
+    ['a Rancher K3s cluster', 'cluster.yaml', 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata:\n  name: edge\nspec:\n  kubernetesVersion: v1.27.8+k3s2\n  rkeConfig: {}\n', /cluster\.yaml \(edge\): version v1\.27\.8\+k3s2 is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s/],
   ];
   for (const [name, file, content, message] of cases) {
     it(name, async () => {
@@ -172,6 +173,15 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     const run = JSON.parse(r.stdout) as { warnings: string[]; targets: { k8sVersion: string; benchmark: string }[] };
     expect(run.targets[0]).toMatchObject({ k8sVersion: 'v1.28.15-rancher1-1', benchmark: 'rke-cis-1.8-hardened' });
     expect(run.warnings).toContainEqual(expect.stringMatching(/cluster\.yml:1:21: v1\.28\.15-rancher1-1 is the version this file names; --k8s-version v1\.31\.4-rancher1-1 is not used for it$/));
+  });
+
+  it('a K3s release for an RKE2 config.yaml is refused, in audit and harden', async () => {
+    const dir = tempTree({ 'config.yaml': 'write-kubeconfig-mode: "0644"\n' });
+    for (const argv of [['audit', 'config', path.join(dir, 'config.yaml')], ['harden', 'config', '--distro', 'rke2']]) {
+      const r = await runCli([...argv, '--k8s-version', 'v1.30.4+k3s1']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/v1\.30\.4\+k3s1 is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s$/)]);
+    }
   });
 
   it('an RKE1 release name for an RKE2 file is refused (its defaults would be the wrong distro\'s), in audit and harden', async () => {
