@@ -34,6 +34,27 @@ describe('RKE2 effective configuration', () => {
     expect(s.warnings.join('\n')).toMatch(/audit-policy-file points at \/etc\/rancher\/rke2\/audit-policy\.yaml, which this configuration does not contain.*logs nothing/);
   });
 
+  it('up to 1.24 RKE2 enables PodSecurityPolicy with or without a profile (pkg/cli/defaults); from 1.25 NodeRestriction only', () => {
+    for (const config of ['node-ip: 10.0.0.1\n', 'profile: cis-1.6\n']) {
+      for (const version of ['v1.23.6+rke2r2', 'v1.24.17+rke2r1']) {
+        expect(rke2({ 'config.yaml': config }, version).facts['kube-apiserver.args.enable-admission-plugins']).toMatchObject({ value: 'NodeRestriction,PodSecurityPolicy', source: 'default' });
+      }
+    }
+    expect(v(rke2({ 'config.yaml': 'node-ip: 10.0.0.1\n' }, 'v1.25.16+rke2r1'), 'kube-apiserver.args.enable-admission-plugins')).toBe('NodeRestriction');
+  });
+
+  it('remediations name the profile value the release accepts: cis-1.6 up to 1.24 (RKE2 refuses `cis` there), cis after', async () => {
+    const remediationOf = async (version: string, control: string) => {
+      const dir = tempTree({ 'config.yaml': 'node-ip: 10.0.0.1\n' });
+      const r = await runCli(['audit', 'config', path.join(dir, 'config.yaml'), '--k8s-version', version, '-o', 'json', '--fail-on', 'never']);
+      return (JSON.parse(r.stdout) as ScanRun).results.find((x) => x.controlId === control)!.remediation!;
+    };
+    const old = await remediationOf('v1.24.17+rke2r1', '1.2.19');
+    expect(old).toMatch(/profile: cis-1\.6/);
+    expect(old).not.toMatch(/profile: cis(?![-\w])/);
+    expect(await remediationOf('v1.31.4+rke2r1', '1.2.19')).toMatch(/profile: cis(?![-\w])/);
+  });
+
   it('CIS mode adds service-account-extend-token-expiration=false from v1.31.14 and on 1.35+', () => {
     expect(v(rke2({ 'config.yaml': 'profile: cis\n' }, 'v1.31.14+rke2r1'), 'kube-apiserver.args.service-account-extend-token-expiration')).toBe('false');
     expect(v(rke2({ 'config.yaml': 'profile: cis\n' }, 'v1.36.1+rke2r1'), 'kube-apiserver.args.service-account-extend-token-expiration')).toBe('false');

@@ -132,7 +132,8 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
   if (cis && fromPatchRelease(version, data.extendTokenExpirationFalseFrom)) {
     api.prepend('service-account-extend-token-expiration', 'false', fromItem(`profile: ${profile} (RKE2 ${version.text} adds it)`, profileItem!));
   }
-  const enablePrefix = version.minor <= 24 && cis ? 'NodeRestriction,PodSecurityPolicy' : 'NodeRestriction';
+  // RKE2 up to 1.24 enables PodSecurityPolicy whatever the profile (pkg/cli/defaults: its own PSPs are unrestricted without one).
+  const enablePrefix = version.minor <= 24 ? 'NodeRestriction,PodSecurityPolicy' : 'NodeRestriction';
 
   // User *-arg items (k3s GetArgs): `flag=v` replaces the default, `flag+=v` appends after it, `flag-=v` before it.
   for (const [key, component] of Object.entries(ARG_KEYS)) {
