@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
-import { readYamlFile, type LocatedYaml } from '../config/read-yaml-file.js';
+import { MAX_CONFIG_BYTES, readYamlFile, type LocatedYaml } from '../config/read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from '../config/detect-config-kind.js';
 import { inputError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
@@ -23,6 +23,8 @@ import type { Evidence } from '../model/result.js';
 import { formatLocation } from '../model/fact.js';
 import { setScalar, sharingNotesOf } from './yaml-edit.js';
 import { inTextForm, plainText, textFormOf } from './text-form.js';
+import { localCopyOf } from '../config/companion/referenced-files.js';
+import { readTextFile } from '../read-text-file.js';
 
 export interface HardenConfigOptions {
   distro: 'rke1' | 'rke2';
@@ -102,6 +104,10 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     checks: new Set(benchmark.controls.flatMap((c) => (c.check ? [c.check] : []))),
     kubeletCiphersAllowed: kubeletCipherRule(catalog),
     staysOpen: new Set(),
+    existingFile: (nodePath) => {
+      const copy = o.from ? localCopyOf(nodePath, o.from) : undefined;
+      return copy === undefined ? undefined : readTextFile(copy, MAX_CONFIG_BYTES, (size) => `too large (${size} bytes; limit ${MAX_CONFIG_BYTES})`);
+    },
     notes: [],
     companions: [],
     manifests: [],

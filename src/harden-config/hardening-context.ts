@@ -26,6 +26,11 @@ export interface HardeningContext {
   kubeletCiphersAllowed: readonly string[];
   /** Checks the hardening cannot pass on this distro, each with a note saying so (RKE1's etcd CA, CIS 2.7). */
   staysOpen: Set<string>;
+  /**
+   * The text of a node file the configuration's audit would read (on this machine, or under host/
+   * beside the file given with --from), if there is one: a file of the user's is not replaced.
+   */
+  existingFile: (nodePath: string) => string | undefined;
   notes: string[];
   companions: Companion[];
   manifests: Manifest[];

@@ -97,8 +97,14 @@ function deliverThroughRancher(doc: Document, ctx: HardeningContext, policy: Com
   const namespace = String(valueAt(doc, ['metadata', 'namespace']) ?? 'fleet-default');
   const configMap = `${cluster}-rke-harden-files`;
   const entries = valueAt(doc, [...RKE_CONFIG, 'machineSelectorFiles']);
-  const delivered = Array.isArray(entries) && JSON.stringify(entries).includes(JSON.stringify(policy.nodePath));
-  if (!delivered) {
+  const delivering = Array.isArray(entries) ? entries.filter((e) => JSON.stringify(e).includes(JSON.stringify(policy.nodePath))) : [];
+  // An entry of the user's that delivers a file at that path delivers their policy: it is kept, ours is not offered.
+  if (delivering.length && !JSON.stringify(delivering).includes(JSON.stringify(configMap))) {
+    ctx.notes.push(`rkeConfig.machineSelectorFiles already delivers ${policy.nodePath}: your audit policy is kept (it decides what is logged, CIS 3.2.1)`);
+    ctx.companions.splice(ctx.companions.indexOf(policy), 1);
+    return;
+  }
+  if (!delivering.length) {
     ensureSeq(doc, [...RKE_CONFIG, 'machineSelectorFiles']).add(doc.createNode({
       fileSources: [{ configMap: { name: configMap, items: [{ key: AUDIT_POLICY_KEY, path: policy.nodePath, permissions: `0${policy.mode.toString(8)}` }] } }],
       machineLabelSelector: { matchLabels: { 'rke.cattle.io/control-plane-role': 'true' } },

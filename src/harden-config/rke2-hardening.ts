@@ -103,11 +103,17 @@ export function hardenRke2(ctx: HardeningContext, place: Rke2Placement): void {
     scalar('protect-kernel-defaults', true);
   }
 
-  // A path we chose on an earlier run is ours: its file is written again (hardening is idempotent).
+  // A path we chose on an earlier run is ours: its file is written again (hardening is idempotent), unless
+  // a policy of the user's is there already. kube-apiserver's own --audit-policy-file replaces RKE2's.
   const auditPolicyFile = current('audit-policy-file');
-  if (auditPolicyFile === undefined || auditPolicyFile === AUDIT_POLICY) {
+  const ownAuditArg = lastArgValue(place.effectiveItems('kube-apiserver-arg'), 'audit-policy-file');
+  if (ownAuditArg !== undefined) {
+    ctx.notes.push(`kube-apiserver-arg audit-policy-file=${ownAuditArg} is yours and kept: it decides what is logged (CIS 3.2.1)`);
+  } else if (auditPolicyFile === undefined || auditPolicyFile === AUDIT_POLICY) {
     scalar('audit-policy-file', AUDIT_POLICY);
-    ctx.companions.push({ nodePath: AUDIT_POLICY, text: auditPolicy(), mode: 0o600, purpose: 'audit policy (CIS 3.2.1): RKE2 would otherwise write one that logs nothing' });
+    const existing = ctx.existingFile(AUDIT_POLICY);
+    if (existing !== undefined && existing !== auditPolicy()) ctx.notes.push(`${AUDIT_POLICY} is yours and kept (found beside the configuration): it decides what is logged (CIS 3.2.1)`);
+    else ctx.companions.push({ nodePath: AUDIT_POLICY, text: auditPolicy(), mode: 0o600, purpose: 'audit policy (CIS 3.2.1): RKE2 would otherwise write one that logs nothing' });
   }
   if (v.minor >= 25 && !place.psaElsewhere) {
     const admissionFile = current('pod-security-admission-config-file');

@@ -62,6 +62,18 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(hardenConfig({ distro: 'rke2', from: file }).after).toBe(h.after);
   });
 
+  it('an audit policy the user\'s machineSelectorFiles deliver is kept: no ConfigMap of ours, no companion file', () => {
+    const userEntry = { fileSources: [{ secret: { name: 'audit', items: [{ key: 'policy', path: '/etc/rancher/rke2/audit-policy.yaml' }] } }], machineLabelSelector: { matchLabels: { 'rke.cattle.io/control-plane-role': 'true' } } };
+    const spec = `  kubernetesVersion: v1.31.4+rke2r1\n  rkeConfig:\n    machineGlobalConfig:\n      profile: cis\n    machineSelectorFiles:\n      - ${JSON.stringify(userEntry)}\n`;
+    const file = path.join(tempTree({ 'cluster.yaml': cluster(spec) }), 'cluster.yaml');
+    const h = hardenConfig({ distro: 'rke2', from: file });
+    const rke = (parse(h.after) as { spec: { rkeConfig: { machineSelectorFiles: unknown[] } } }).spec.rkeConfig;
+    expect(rke.machineSelectorFiles).toEqual([userEntry]);
+    expect(h.manifests).toEqual([]);
+    expect(h.companions.map((c) => c.nodePath)).not.toContain('/etc/rancher/rke2/audit-policy.yaml');
+    expect(h.notes.join('\n')).toMatch(/machineSelectorFiles already delivers \/etc\/rancher\/rke2\/audit-policy\.yaml: your audit policy is kept/);
+  });
+
   it('audit config reads the audit policy Rancher delivers from the ConfigMap kept beside the Cluster (no host/ copy needed); an unauthorised one is flagged', () => {
     const file = path.join(tempTree({ 'cluster.yaml': fs.readFileSync('examples/rancher-rke2/cluster.yaml', 'utf8') }), 'cluster.yaml');
     const h = hardenConfig({ distro: 'rke2', from: file });

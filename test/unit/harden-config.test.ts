@@ -95,6 +95,29 @@ kube-apiserver-arg:
     expect((parse(h.after) as { addons: string }).addons).toBe(addon);
   });
 
+  it('a user\'s own audit policy is kept: one kube-apiserver-arg names, or one at RKE2\'s path beside the configuration', () => {
+    const POLICY = 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: RequestResponse\n';
+    const viaArg = tempTree({ 'config.yaml': 'kube-apiserver-arg:\n  - audit-policy-file=/etc/rancher/rke2/audit-policy.yaml\n', 'host/etc/rancher/rke2/audit-policy.yaml': POLICY });
+    const a = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(viaArg, 'config.yaml') });
+    expect(a.companions.map((c) => c.nodePath)).not.toContain('/etc/rancher/rke2/audit-policy.yaml');
+    expect((parse(a.after) as Record<string, unknown>)['audit-policy-file']).toBeUndefined();
+    expect(a.notes.join('\n')).toMatch(/kube-apiserver-arg audit-policy-file=\/etc\/rancher\/rke2\/audit-policy\.yaml is yours and kept/);
+    expect(a.stillFailing).toEqual([]);
+
+    const atPath = tempTree({ 'config.yaml': 'node-ip: 10.0.0.7\n', 'host/etc/rancher/rke2/audit-policy.yaml': POLICY });
+    const b = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(atPath, 'config.yaml') });
+    expect(b.companions.map((c) => c.nodePath)).not.toContain('/etc/rancher/rke2/audit-policy.yaml');
+    expect(b.notes.join('\n')).toMatch(/\/etc\/rancher\/rke2\/audit-policy\.yaml is yours and kept/);
+    writeHardenedConfig(b, atPath);
+    expect(fs.readFileSync(path.join(atPath, 'host/etc/rancher/rke2/audit-policy.yaml'), 'utf8')).toBe(POLICY);
+
+    // Our own policy written by an earlier run is ours: written again (idempotent).
+    const ours = tempTree({ 'config.yaml': 'node-ip: 10.0.0.7\n' });
+    writeHardenedConfig(hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(ours, 'config.yaml') }), ours);
+    const again = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(ours, 'config.yaml') });
+    expect(again.companions.map((c) => c.nodePath)).toContain('/etc/rancher/rke2/audit-policy.yaml');
+  });
+
   it('is idempotent: hardening the hardened output changes nothing', () => {
     const dir = tempTree({ 'config.yaml': USER_RKE2 });
     const first = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, 'config.yaml') });

@@ -85,11 +85,22 @@ interface Found {
  */
 function findFile(value: string, setIn: string | undefined, delivered: Record<string, DeliveredFile>): Found | undefined {
   if (delivered[value]) return { hostFs: new InlineHostFs({ [value]: delivered[value].text }), file: value, via: `delivered by Rancher from ${delivered[value].from}` };
-  if (path.isAbsolute(value) && exists(value)) return { hostFs: new LocalHostFs('/'), file: value };
+  const root = hostRootOf(value, setIn);
+  return root === undefined ? undefined : { hostFs: new LocalHostFs(root), file: value };
+}
+
+/** The root under which a node path is found for a configuration file: `/` (this machine), or host/ beside the file. */
+function hostRootOf(nodePath: string, setIn: string | undefined): string | undefined {
+  if (path.isAbsolute(nodePath) && exists(nodePath)) return '/';
   if (!setIn) return undefined;
   const dir = path.dirname(setIn);
-  const root = [dir, ...(dir.endsWith('.yaml.d') ? [path.dirname(dir)] : [])].map((d) => path.join(d, 'host')).find((h) => exists(path.join(h, value)));
-  return root ? { hostFs: new LocalHostFs(root), file: value } : undefined;
+  return [dir, ...(dir.endsWith('.yaml.d') ? [path.dirname(dir)] : [])].map((d) => path.join(d, 'host')).find((h) => exists(path.join(h, nodePath)));
+}
+
+/** Where `audit config` of `configFile` reads the node file `nodePath` (this machine, or host/ beside it), if anywhere. */
+export function localCopyOf(nodePath: string, configFile: string): string | undefined {
+  const root = hostRootOf(nodePath, configFile);
+  return root === undefined ? undefined : path.join(root, nodePath);
 }
 
 /**
