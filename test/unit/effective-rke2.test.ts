@@ -4,6 +4,7 @@ import { loadConfigTargets } from '../../src/config/load-config-targets.js';
 import { auditConfig } from '../../src/cli/audit-config-command.js';
 import { tempTree } from '../support/temp-files.js';
 import { runCli } from '../support/run-cli.js';
+import { hardenConfig } from '../../src/harden-config/harden-config.js';
 import type { ScanRun } from '../../src/model/result.js';
 
 function rke2(files: Record<string, string>, k8sVersion = 'v1.31.4+rke2r1', role: 'server' | 'agent' = 'server') {
@@ -305,5 +306,29 @@ describe('config.yaml.d as RKE2 finds it (k3s dotDFiles)', () => {
     // RKE2 appends the upper-case drop-in's item after the CIS profile's 30: the last one, 1, is what runs.
     expect(maxage.status).toBe('fail');
     expect(maxage.evidence[0]).toMatchObject({ observed: '1', location: { file: path.join(dir, 'config.yaml.d/20-LOGS.YAML') } });
+  });
+});
+
+describe('keys RKE2 does not know are skipped whatever their value (k3s "Unknown flag … skipping")', () => {
+  const POLICY_DROP_IN = 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n    resources:\n      - group: ""\n';
+  const files = { 'config.yaml': 'profile: cis\netcd-s3-bucket-lookup-type: auto\n', 'config.yaml.d/92-harvester-kube-audit-policy.yaml': POLICY_DROP_IN };
+
+  it('audit: a drop-in holding an audit policy (Harvester) is audited, its keys named as ignored; accepted keys are not', () => {
+    const dir = tempTree(files);
+    const { run } = auditConfig([path.join(dir, 'config.yaml')], { k8sVersion: 'v1.31.9+rke2r1' });
+    expect(run.results.length).toBeGreaterThan(0);
+    const unknown = run.warnings.filter((w) => /unknown key/.test(w));
+    expect(unknown).toEqual([
+      expect.stringMatching(/92-harvester-kube-audit-policy\.yaml:1:13: unknown key apiVersion: ignored by RKE2$/),
+      expect.stringMatching(/92-harvester-kube-audit-policy\.yaml:2:7: unknown key kind: ignored by RKE2$/),
+      expect.stringMatching(/92-harvester-kube-audit-policy\.yaml:4:3: unknown key rules: ignored by RKE2$/),
+    ]);
+  });
+
+  it('harden: the configuration is hardened and that drop-in left as it is', async () => {
+    const dir = tempTree(files);
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.9+rke2r1', from: path.join(dir, 'config.yaml') });
+    expect(h.dropIns).toEqual([{ name: 'config.yaml.d/92-harvester-kube-audit-policy.yaml', before: POLICY_DROP_IN, after: POLICY_DROP_IN }]);
+    expect(h.stillFailing).toEqual([]);
   });
 });

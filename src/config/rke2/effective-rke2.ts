@@ -5,7 +5,7 @@ import { distroData } from '../../engine/effective/distro-data.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import { assertDistroRelease, parseK8sVersion, type K8sVersion } from '../k8s-version.js';
 import { type MergedConfig, type Setting, type SettingItem } from './merge-config-files.js';
-import { ARG_KEYS, RKE2_KEYS } from './rke2-keys.js';
+import { ARG_KEYS, KNOWN_KEYS } from './rke2-keys.js';
 import { acceptedProfiles } from './rke2-profiles.js';
 import { fromPatchRelease, inVersionRange } from './version-range.js';
 import { exemptionList } from '../../collectors/cluster/namespace-exemptions.js';
@@ -38,7 +38,6 @@ export interface Rke2Options {
   rancherPsaTemplate?: RancherPsaTemplate;
 }
 
-const KNOWN_KEYS = new Set<string>(RKE2_KEYS);
 const CIS_PROFILES = new Set(['cis', 'cis-1.23', 'cis-1.5', 'cis-1.6']);
 
 const defaultFlagsByVersion = new WeakMap<Rke2Data, Map<string, [string, [string, string][]][]>>();

@@ -6,6 +6,7 @@ import { isRecord, valueAtPath } from '../yaml-access.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import { MAP_FLAGS, shownItem } from '../../engine/effective/arg-map.js';
 import { flagItems, mapItem } from '../../engine/effective/flag-items.js';
+import { KNOWN_KEYS } from './rke2-keys.js';
 
 /** One value of a merged key, with the file position it came from. */
 export interface SettingItem {
@@ -87,7 +88,11 @@ export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: 
       const append = rawKey.endsWith('+');
       const key = append ? rawKey.slice(0, -1) : rawKey;
       const list = Array.isArray(v);
-      const items: SettingItem[] = list
+      // RKE2 skips a key it does not know whatever its value ("Unknown flag … skipping"): Harvester keeps its
+      // audit policy in config.yaml.d. Its place is kept for the warning; its content is never read.
+      const items: SettingItem[] = !KNOWN_KEYS.has(key) && (list || isRecord(v))
+        ? [{ value: '', location: y.locate([...at, rawKey]), file: y.file }]
+        : list
         ? (v as unknown[]).map((x, i) => ({ value: scalarText(y, [...at, rawKey, i], x, rawKey), location: y.locate([...at, rawKey, i]), file: y.file }))
         : v === null ? [] : [{ value: scalarText(y, [...at, rawKey], v, rawKey), location: y.locate([...at, rawKey]), file: y.file }];
       const prev = into.settings.get(key);

@@ -27,8 +27,13 @@ export const RKE2_KEYS = [
   'vpn-auth', 'vpn-auth-file', 'flannel-backend', 'flannel-iface', 'flannel-ipv6-masq', 'kube-cloud-controller-manager-image',
   'with-node-id', 'default-runtime', 'disable-default-registry-endpoint', 'nonroot-devices', 'image-service-endpoint',
   'control-plane-resource-requests', 'control-plane-resource-limits', 'control-plane-probe-configuration',
-  'kube-apiserver-arg', 'kubelet-arg',
+  'kube-apiserver-arg', 'kubelet-arg', 'etcd-s3-bucket-lookup-type', 'etcd-s3-retention', 'etcd-s3-session-token',
+  'etcd-snapshot-reconcile-interval', 'helm-controller-arg', 'write-kubeconfig-name',
+  // accepted, hidden from --help
+  'v', 'vmodule', 'log', 'alsologtostderr', 'disable-agent',
 ];
+
+export const KNOWN_KEYS: ReadonlySet<string> = new Set(RKE2_KEYS);
 
 /** Component of each *-arg key. */
 export const ARG_KEYS: Record<string, string> = {
