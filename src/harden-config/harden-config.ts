@@ -17,7 +17,7 @@ import { hardenRancherRke2, rancherPlacements } from './rancher-rke2-hardening.j
 import { versionToHarden } from './version-to-harden.js';
 import { loadConfigTargets } from '../config/load-config-targets.js';
 import { writeFilesAtomic } from '../write-file-atomic.js';
-import { keepUserLayout } from './keep-user-layout.js';
+import { keepUserLayout, userStyleOf } from './keep-user-layout.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
 import type { Evidence } from '../model/result.js';
 import { formatLocation } from '../model/fact.js';
@@ -163,9 +163,7 @@ function evidenceText(e: Evidence): string {
 
 /** A document as text, its flow collections, comment spacing and line ends written the way the user's are (the yaml library writes them one way). */
 function render(doc: Document, before: string): string {
-  const padded = (before.match(/[[{] \S/g) ?? []).length;
-  const tight = (before.match(/[[{][^\s\]}]/g) ?? []).length;
-  const text = keepUserLayout(plainText(before), doc.toString({ lineWidth: 0, flowCollectionPadding: padded >= tight }));
+  const text = keepUserLayout(plainText(before), doc.toString({ lineWidth: 0, ...userStyleOf(before) }));
   return inTextForm(text, textFormOf(before));
 }
 

@@ -1,6 +1,23 @@
 import { diffLines } from 'diff';
 import { parse } from 'yaml';
 
+/**
+ * How the user writes what the yaml library can write either way: flow collections with or without
+ * padding (`[ a ]`, `[a]`), and block lists indented under their key or level with it (`key:\n  - a`,
+ * `key:\n- a`), by majority. New and rewritten parts then look like the rest of the file.
+ */
+export function userStyleOf(text: string): { flowCollectionPadding: boolean; indentSeq: boolean } {
+  const padded = (text.match(/[[{] \S/g) ?? []).length;
+  const tight = (text.match(/[[{][^\s\]}]/g) ?? []).length;
+  let indented = 0;
+  let level = 0;
+  for (const m of text.matchAll(/^( *)[^\s#-][^\n]*:[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*( *)- /gm)) {
+    if (m[2]!.length > m[1]!.length) indented++;
+    else if (m[2]!.length === m[1]!.length) level++;
+  }
+  return { flowCollectionPadding: padded >= tight, indentSeq: indented >= level };
+}
+
 /** A line's text before its trailing comment, the spacing, and the comment. */
 const TRAILING_COMMENT = /^(.*\S)([ \t]+)(#.*)$/;
 
@@ -19,10 +36,41 @@ function withOldSpacing(old: string | undefined, line: string): string {
   return o && n && o[3] === n[3] && key !== undefined && old!.startsWith(key) ? n[1] + o[2]! + n[3] : line;
 }
 
-/** The old line that is this new line but for the spacing before its comment (each old line used once). */
+/** A line's indentation and what starts it: its key (`  key:`, `  - flag=`) or its list dash. */
+const START = /^\s*(?:- )?(?:[\w.-]+[:=]|-?)/;
+
+/**
+ * Whether two lines of the same setting hold the same data written two ways: the yaml library writes
+ * a number as its value (`0600` → `600`, `010` → `10`), but RKE2 and RKE read YAML 1.1, where a leading
+ * zero is octal — and a token `00123456` is not `123456` to anyone. The user's text is kept.
+ */
+function sameData(old: string, line: string): boolean {
+  if (START.exec(old)?.[0] !== START.exec(line)?.[0] || /\s[&*!]/.test(old)) return false; // an anchor, alias or tag is structure
+  const indent = /^\s*/.exec(line)![0].length;
+  const a = scalarOf(old.slice(indent));
+  return a !== undefined && a === scalarOf(line.slice(indent));
+}
+
+/** A `key: value` or `- value` line holding one scalar value, as JSON (key included, value typed), or undefined. */
+function scalarOf(text: string): string | undefined {
+  let v: unknown;
+  try {
+    v = parse(text);
+  } catch {
+    return undefined; // part of something larger (a flow collection spread over lines, a block scalar)
+  }
+  const inner = Array.isArray(v) ? (v.length === 1 ? v[0] : undefined) : v && typeof v === 'object' && Object.keys(v).length === 1 ? Object.values(v)[0] : undefined;
+  return inner !== null && ['string', 'number', 'boolean'].includes(typeof inner) ? JSON.stringify(v) : undefined;
+}
+
+/**
+ * The old line that is this new line but for the spacing before its comment, or but for how a value
+ * is written (each old line used once).
+ */
 function sameLine(removed: (string | undefined)[], line: string): string | undefined {
   const flat = (l: string) => l.replace(TRAILING_COMMENT, '$1 $3');
-  const j = removed.findIndex((r) => r !== undefined && flat(r) === flat(line));
+  let j = removed.findIndex((r) => r !== undefined && flat(r) === flat(line));
+  if (j < 0) j = removed.findIndex((r) => r !== undefined && sameData(r, line));
   if (j < 0) return undefined;
   const old = removed[j];
   removed[j] = undefined;

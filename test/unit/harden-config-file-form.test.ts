@@ -36,6 +36,25 @@ describe('harden config keeps the form of the user\'s file: only what the harden
     expect(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8')).toBe(text);
   });
 
+  it('values written with leading zeros stay as written (RKE2 reads YAML 1.1: 0600 is octal, a token is text)', () => {
+    const text = 'token: 00123456\nwrite-kubeconfig-mode: 0600   # octal\netcd-snapshot-retention: 010\nnode-label:\n  - rack=007\nkube-apiserver-arg:\n  - anonymous-auth=true\n';
+    const dir = tempTree({ 'config.yaml': text });
+    const h = hardenConfig({ distro: 'rke2', k8sVersion: V, from: path.join(dir, 'config.yaml') });
+    expect(h.after.startsWith('token: 00123456\nwrite-kubeconfig-mode: 0600   # octal\netcd-snapshot-retention: 010\nnode-label:\n  - rack=007\n')).toBe(true);
+    expect(h.diff).not.toMatch(/^[-+](token|write-kubeconfig-mode|etcd-snapshot-retention):/m);
+  });
+
+  for (const [style, item] of [['level with their key', '- '], ['indented under their key', '  - ']] as const) {
+    it(`block lists ${style} stay so, and new lists follow the file's style`, () => {
+      const text = `tls-san:\n${item}a.example.com  #VIP\n${item}b.example.com\nkube-apiserver-arg:\n${item}anonymous-auth=true\n`;
+      const dir = tempTree({ 'config.yaml': text });
+      const h = hardenConfig({ distro: 'rke2', k8sVersion: V, from: path.join(dir, 'config.yaml') });
+      expect(h.after.startsWith(`tls-san:\n${item}a.example.com  #VIP\n${item}b.example.com\nkube-apiserver-arg:\n${item}anonymous-auth=false\n`)).toBe(true);
+      expect(h.after).toMatch(new RegExp(`^kubelet-arg:\\n${item}tls-cipher-suites=`, 'm'));
+      expect(h.diff.split('\n').filter((l) => /^[-+](?![-+])/.test(l) && /example\.com/.test(l))).toEqual([]);
+    });
+  }
+
   it('--out into the file\'s own folder keeps its mode; a new file is 0600', async () => {
     const dir = tempTree({ 'config.yaml': LF });
     fs.chmodSync(path.join(dir, 'config.yaml'), 0o640);
