@@ -29,7 +29,9 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
     ctx.notes.push(`defaultPodSecurityPolicyTemplateName removed: PodSecurityPolicy was removed in Kubernetes 1.25 and Rancher refuses the field on ${v.text}`);
   }
   if (valueAt(doc, at('pod-security-admission-config-file')) !== undefined) return false; // theirs: the config.yaml route notes it
-  const current = valueAt(doc, PSA_TEMPLATE);
+  // An empty name (a Terraform default) is no template to Rancher, as to audit config.
+  const named = valueAt(doc, PSA_TEMPLATE);
+  const current = named === null || named === '' ? undefined : named;
   if (ctx.psa === 'baseline') {
     ctx.notes.push('--psa baseline: Rancher has no built-in baseline template; create a PodSecurityAdmissionConfigurationTemplate that enforces baseline and name it in spec.defaultPodSecurityAdmissionConfigurationTemplateName');
     return true;

@@ -125,6 +125,13 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     const privileged = hardenAndAudit(path.join(dir, 'privileged.yaml'));
     expect(privileged.spec.defaultPodSecurityAdmissionConfigurationTemplateName).toBe('rancher-restricted');
     expect(privileged.h.notes.join('\n')).toMatch(/rancher-privileged → rancher-restricted/);
+    // An empty name (a Terraform default) is no template, to Rancher as to audit config.
+    for (const empty of ['""', '']) {
+      const file = path.join(tempTree({ 'empty.yaml': cluster(`  kubernetesVersion: v1.32.5+rke2r1\n  defaultPodSecurityAdmissionConfigurationTemplateName: ${empty}\n`) }), 'empty.yaml');
+      const hardened = hardenAndAudit(file);
+      expect(hardened.spec.defaultPodSecurityAdmissionConfigurationTemplateName).toBe('rancher-restricted');
+      expect(hardened.h.notes.join('\n')).not.toMatch(/is yours/);
+    }
     const custom = hardenConfig({ distro: 'rke2', from: path.join(dir, 'custom.yaml') });
     expect(custom.after).toMatch(/defaultPodSecurityAdmissionConfigurationTemplateName: ours-restricted/);
     expect(custom.notes.join('\n')).toMatch(/ours-restricted is yours/);
