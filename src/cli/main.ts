@@ -162,8 +162,9 @@ function program(setExit: (code: number) => void): Command {
     .option('--exemptions <lists...>', 'PSA namespace exemption lists, merged: rke2, rke1, rancher-restricted, docs-sample, none (default: rke2 for a config.yaml, rancher-restricted otherwise)')
     .option('--exempt-namespace <ns...>', 'more namespaces exempt from Pod Security Admission')
     .addOption(new Option('--psa <level>', 'Pod Security Admission level').choices(['restricted', 'baseline']).default('restricted'))
+    .addOption(new Option('--role <role>', 'RKE2 config.yaml of a server or an agent (an agent gets no control-plane settings)').choices(['server', 'agent']).default('server'))
     .addOption(new Option('--check', 'with --from: exit 1 when the configuration is not hardened (it would change); write nothing').conflicts('out'))
-    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion?: string; from?: string; out?: string; benchmark?: string; exemptions?: string[]; exemptNamespace?: string[]; psa: 'restricted' | 'baseline'; check?: boolean }) => {
+    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion?: string; from?: string; out?: string; benchmark?: string; exemptions?: string[]; exemptNamespace?: string[]; psa: 'restricted' | 'baseline'; role: 'server' | 'agent'; check?: boolean }) => {
       if (o.check && !o.from) throw usageError('harden config --check: needs --from (the configuration to check)');
       const { runHardenConfig } = await import('./harden-config-command.js');
       const r = runHardenConfig({ ...o, ...(o.exemptNamespace ? { exemptNamespaces: o.exemptNamespace } : {}) });

@@ -3,7 +3,7 @@ import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
 import { MAX_CONFIG_BYTES, readYamlFile, type LocatedYaml } from '../config/read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from '../config/detect-config-kind.js';
-import { inputError } from '../errors/rke-harden-error.js';
+import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { resolveNamespaceExemptions } from '../collectors/cluster/namespace-exemptions.js';
@@ -36,6 +36,8 @@ export interface HardenConfigOptions {
   exemptions?: string[];
   exemptNamespaces?: string[];
   psa?: 'restricted' | 'baseline';
+  /** RKE2 config.yaml of an agent: no control-plane settings (RKE2 ignores them there, with warnings). */
+  role?: 'server' | 'agent';
 }
 
 export interface HardenedConfig {
@@ -71,7 +73,9 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   const { version, writeTo } = versionToHarden(kind, o.k8sVersion, y);
   // What `audit config` refuses, harden refuses too (one line naming file:line:column, exit 2): editing a
   // file whose shape we do not understand would drop or overwrite what the user wrote.
-  if (o.from) loadConfigTargets([o.from], { distro: o.distro, k8sVersion: version.text });
+  if (o.role === 'agent' && kind !== 'rke2-config') throw usageError(`--role agent: only for an RKE2 config.yaml (a ${kind === 'rke1-cluster-yml' ? 'cluster.yml names its nodes\' roles' : 'Rancher Cluster names its pools\' roles'})`);
+  const role = o.role ?? 'server';
+  if (o.from) loadConfigTargets([o.from], { distro: o.distro, k8sVersion: version.text, role });
   const catalog = loadCatalog();
   const benchmark = o.benchmark ? resolveBenchmarkId(catalog, o.benchmark) : selectBenchmark(catalog, o.distro, version.text);
   // Who writes the PSA exemptions: RKE2 itself for a config.yaml, Rancher's rancher-restricted template otherwise.
@@ -99,6 +103,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   if (writeTo) setScalar(doc, writeTo, version.text);
   const ctx: HardeningContext = {
     version,
+    role,
     exemptNamespaces: exempt,
     psa: o.psa ?? 'restricted',
     checks: new Set(benchmark.controls.flatMap((c) => (c.check ? [c.check] : []))),
@@ -126,7 +131,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     // cipher suite): the result is audited, and those flags get what their check asks for. What fails
     // after that is named, so that --check does not call the file hardened. Without --from there are
     // none: the generated file is the hardening alone (its tests re-audit it for every version).
-    const audit = () => scoredFailsOf((dir) => writeHardenedConfig({ ...draft(), diff: '', notes: [], stillFailing: [] }, dir), fileName, { distro: o.distro, k8sVersion: version.text }, benchmark, catalog)
+    const audit = () => scoredFailsOf((dir) => writeHardenedConfig({ ...draft(), diff: '', notes: [], stillFailing: [] }, dir), fileName, { distro: o.distro, k8sVersion: version.text, role }, benchmark, catalog)
       .filter((f) => !ctx.staysOpen.has(f.result.checkId ?? ''));
     const fails = audit();
     // Each audited target is repaired where its value wins: a Rancher Cluster's machine sets each merge their own maps.

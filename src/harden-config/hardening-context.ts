@@ -18,6 +18,8 @@ export interface Manifest {
 
 export interface HardeningContext {
   version: K8sVersion;
+  /** An RKE2 agent's config.yaml gets the node settings only. */
+  role: 'server' | 'agent';
   exemptNamespaces: string[];
   psa: 'restricted' | 'baseline';
   /** CIS controls the chosen benchmark contains, by check id (some settings matter only for some versions). */

@@ -75,20 +75,8 @@ export function layeredPlacement(layers: { doc: Document; path: Path }[], append
 /** Edit an RKE2 configuration (config.yaml and its drop-ins, or the RKE2 config inside a Rancher Cluster) into its hardened form for ctx.version. */
 export function hardenRke2(ctx: HardeningContext, place: Rke2Placement): void {
   const v = ctx.version;
-  const scalar = (key: string, value: string | boolean) => {
-    const t = place.at(key);
-    setScalar(t.doc, t.path, value);
-  };
-  const current = (key: string) => {
-    const t = place.at(key);
-    return valueAt(t.doc, t.path);
-  };
-  const argItem = (key: string, flag: string, value: string, merge = false) => {
-    const t = place.at(key);
-    // A comma list is merged with the value RKE2 reads across all layers, not just the winning list's.
-    const effective = merge ? lastArgValue(place.effectiveItems(key), flag) : undefined;
-    upsertArgItem(t.doc, t.path, flag, effective !== undefined ? mergeList(effective, value) : value, merge);
-  };
+  const edit = editorOf(place);
+  const { scalar, current, argItem } = edit;
   const profile = cisProfileFor(v);
   const currentProfile = current('profile');
   if (currentProfile !== profile) {
@@ -103,6 +91,38 @@ export function hardenRke2(ctx: HardeningContext, place: Rke2Placement): void {
     scalar('protect-kernel-defaults', true);
   }
 
+  // An agent gets the node's part only: `rke2 agent` ignores the control plane's settings (with warnings).
+  if (ctx.role === 'server') hardenControlPlane(ctx, place, edit);
+  argItem('kubelet-arg', 'tls-cipher-suites', kubeletCiphers(lastArgValue(place.effectiveItems('kubelet-arg'), 'tls-cipher-suites'), ctx.kubeletCiphersAllowed));
+  ctx.companions.push({ nodePath: '/etc/sysctl.d/60-rke2-cis.conf', text: sysctlConf(), mode: 0o644, purpose: 'kernel parameters RKE2 checks in CIS mode (apply with sysctl --system)' });
+  if (ctx.role === 'server') ctx.companions.push({ nodePath: '/usr/local/sbin/rke-harden-etcd-user.sh', text: etcdUserScript('rke2'), mode: 0o755, purpose: 'creates the etcd user and group RKE2 requires on servers in CIS mode' });
+}
+
+type Rke2Editor = ReturnType<typeof editorOf>;
+
+/** Reads and edits of config.yaml keys, each where its value wins (see Rke2Placement). */
+function editorOf(place: Rke2Placement) {
+  return {
+    scalar: (key: string, value: string | boolean) => {
+      const t = place.at(key);
+      setScalar(t.doc, t.path, value);
+    },
+    current: (key: string): unknown => {
+      const t = place.at(key);
+      return valueAt(t.doc, t.path);
+    },
+    argItem: (key: string, flag: string, value: string, merge = false) => {
+      const t = place.at(key);
+      // A comma list is merged with the value RKE2 reads across all layers, not just the winning list's.
+      const effective = merge ? lastArgValue(place.effectiveItems(key), flag) : undefined;
+      upsertArgItem(t.doc, t.path, flag, effective !== undefined ? mergeList(effective, value) : value, merge);
+    },
+  };
+}
+
+/** The server's part: audit policy, admission configuration, kube-apiserver flags. */
+function hardenControlPlane(ctx: HardeningContext, place: Rke2Placement, { scalar, current, argItem }: Rke2Editor): void {
+  const v = ctx.version;
   // A path we chose on an earlier run is ours: its file is written again (hardening is idempotent), unless
   // a policy of the user's is there already. kube-apiserver's own --audit-policy-file replaces RKE2's.
   const auditPolicyFile = current('audit-policy-file');
@@ -132,7 +152,4 @@ export function hardenRke2(ctx: HardeningContext, place: Rke2Placement): void {
   if (ctx.checks.has('apiserver-service-account-extend-token-expiration-disabled') && !addsExtendTokenItself(v)) {
     argItem('kube-apiserver-arg', 'service-account-extend-token-expiration', 'false');
   }
-  argItem('kubelet-arg', 'tls-cipher-suites', kubeletCiphers(lastArgValue(place.effectiveItems('kubelet-arg'), 'tls-cipher-suites'), ctx.kubeletCiphersAllowed));
-  ctx.companions.push({ nodePath: '/etc/sysctl.d/60-rke2-cis.conf', text: sysctlConf(), mode: 0o644, purpose: 'kernel parameters RKE2 checks in CIS mode (apply with sysctl --system)' });
-  ctx.companions.push({ nodePath: '/usr/local/sbin/rke-harden-etcd-user.sh', text: etcdUserScript('rke2'), mode: 0o755, purpose: 'creates the etcd user and group RKE2 requires on servers in CIS mode' });
 }

@@ -47,6 +47,26 @@ describe('harden config: the output re-audited has no scored fail, for every sup
     });
   }
 
+  it('--role agent: the node\'s settings only, no control-plane keys RKE2 would ignore; re-audited as an agent, no scored fail', async () => {
+    const dir = tempTree({ 'config.yaml': 'server: https://10.0.0.1:9345\ntoken: K10abc\nkubelet-arg:\n  - anonymous-auth=true\n' });
+    for (const version of ['v1.24.17+rke2r1', 'v1.31.4+rke2r1']) {
+      const h = hardenConfig({ distro: 'rke2', k8sVersion: version, from: path.join(dir, 'config.yaml'), role: 'agent' });
+      const after = parse(h.after) as Record<string, unknown>;
+      for (const key of ['kube-apiserver-arg', 'audit-policy-file', 'pod-security-admission-config-file']) expect(after[key], `${version} ${key}`).toBeUndefined();
+      expect(after['kubelet-arg']).toEqual(['anonymous-auth=false', expect.stringMatching(/^tls-cipher-suites=/)]);
+      expect(h.companions.map((c) => c.nodePath)).toEqual(['/etc/sysctl.d/60-rke2-cis.conf']);
+      expect(h.stillFailing).toEqual([]);
+      const out = tempTree({});
+      writeHardenedConfig(h, out);
+      const { run } = auditConfig([path.join(out, 'config.yaml')], { k8sVersion: version, role: 'agent' });
+      expect(run.results.filter((r) => r.status === 'fail' && r.scored).map((r) => r.controlId)).toEqual([]);
+      expect(run.warnings.filter((w) => /ignored on an agent/.test(w))).toEqual([]);
+    }
+    const r = await runCli(['harden', 'config', '--distro', 'rke1', '--k8s-version', 'v1.28.15-rancher1-1', '--role', 'agent']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('rke-harden: --role agent: only for an RKE2 config.yaml (a cluster.yml names its nodes\' roles)');
+  });
+
   it('picks the profile value each RKE2 release accepts', () => {
     expect(hardenConfig({ distro: 'rke2', k8sVersion: 'v1.24.17+rke2r1' }).after).toMatch(/^profile: cis-1\.6$/m);
     expect(hardenConfig({ distro: 'rke2', k8sVersion: 'v1.25.9+rke2r1' }).after).toMatch(/^profile: cis-1\.23$/m);
