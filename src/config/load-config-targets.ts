@@ -12,6 +12,7 @@ import { resolveReferencedFiles } from './companion/referenced-files.js';
 import { droppedByRancher, keysRancherDrops, MACHINE_GLOBAL_CONFIG, MACHINE_SELECTOR_CONFIG, rancherConfigMaps } from './rancher-config-maps.js';
 import { rancherDeliveredFiles, rancherPsaTemplateBeside, sourceObjectsIn, type SourceObjects } from './companion/rancher-delivered-files.js';
 import { evaluatedVersion } from './config-version.js';
+import { CONTROL_PLANE_ROLE, ETCD_ROLE, WORKER_ROLE, poolRolesSelected, selectsOnlyRole } from './rancher-selector-roles.js';
 
 export interface ConfigOptions {
   distro?: 'rke1' | 'rke2';
@@ -54,12 +55,9 @@ function kindFor(y: LocatedYaml, opts: ConfigOptions): ConfigKind | undefined {
   return detected;
 }
 
-// Rancher's machine role labels (rke.cattle.io/…-role=true on every machine of the role).
-const CONTROL_PLANE_ROLE = 'rke.cattle.io/control-plane-role';
-const ETCD_ROLE = 'rke.cattle.io/etcd-role';
-const WORKER_ROLE = 'rke.cattle.io/worker-role';
 /** What an RKE2 agent does not run (its other absences, e.g. disable-kube-proxy, keep their own reason). */
 const SERVER_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
+const CONTROL_PLANE_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
 function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: string) => SourceObjects): FactSnapshot[] {
   const warnings: string[] = [];
@@ -96,12 +94,9 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
   const base = build(parts, name);
   // An entry selecting exactly Rancher's role label matches every machine of that role: the machines no
   // entry picks out then run none of its components.
-  const selectsRole = (i: number, label: string) => {
-    const sel = valueAtPath(y.value, [...MACHINE_SELECTOR_CONFIG, i, 'machineLabelSelector']);
-    const labels = isRecord(sel) && isRecord(sel.matchLabels) ? sel.matchLabels : {};
-    return isRecord(sel) && !sel.matchExpressions && Object.keys(labels).length === 1 && String(labels[label]) === 'true';
-  };
-  for (const [label, components] of [[CONTROL_PLANE_ROLE, ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']], [ETCD_ROLE, ['etcd']]] as const) {
+  const selector = (i: number) => valueAtPath(y.value, [...MACHINE_SELECTOR_CONFIG, i, 'machineLabelSelector']);
+  const selectsRole = (i: number, label: string) => selectsOnlyRole(selector(i), label);
+  for (const [label, components] of [[CONTROL_PLANE_ROLE, CONTROL_PLANE_COMPONENTS], [ETCD_ROLE, ['etcd']]] as const) {
     const i = maps.scoped.find((x) => selectsRole(x, label));
     if (i === undefined) continue;
     for (const c of components) base.absent[c] ??= `every machine with ${label}=true takes machineSelectorConfig[${i}]: the machines of this target run no ${c}`;
@@ -111,10 +106,16 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
     // An entry selecting exactly the worker role is a worker pool: Rancher runs those machines as RKE2
     // agents (kubelet and kube-proxy only). A worker that also has the control-plane or etcd role runs
     // those components with that role's configuration, audited in that role's target.
+    // Machine pools selected by name: their roles are in machinePools.
     const pool = selectsRole(i, WORKER_ROLE);
-    const snap = build(maps.forScoped(i).map((at) => ({ y, at })), `${name} machines matching machineSelectorConfig[${i}]`, pool ? 'agent' : 'server');
+    const roles = poolRolesSelected(selector(i), valueAtPath(y.value, ['spec', 'rkeConfig', 'machinePools']));
+    const agent = pool || (roles !== undefined && !roles.controlPlane && !roles.etcd);
+    const snap = build(maps.forScoped(i).map((at) => ({ y, at })), `${name} machines matching machineSelectorConfig[${i}]`, agent ? 'agent' : 'server');
     if (pool && !opts.role) {
       for (const c of SERVER_COMPONENTS) snap.absent[c] = `machineSelectorConfig[${i}] selects ${WORKER_ROLE}=true: Rancher runs worker machines as RKE2 agents, with no ${c} (a worker that also has the control-plane or etcd role is audited in that role's target)`;
+    } else if (roles && !opts.role) {
+      const absent = [...(roles.controlPlane ? [] : CONTROL_PLANE_COMPONENTS), ...(roles.etcd ? [] : ['etcd'])];
+      for (const c of absent) snap.absent[c] = `machineSelectorConfig[${i}] selects machine pools whose machinePools entries give them no ${c === 'etcd' ? 'etcdRole' : 'controlPlaneRole'}: their machines run no ${c}`;
     }
     snaps.push(snap);
   }

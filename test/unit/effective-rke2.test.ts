@@ -233,6 +233,34 @@ describe('Rancher machine sets by role', () => {
     const asServers = auditConfig([path.join(dir, 'c.yaml')], { role: 'server' }).run;
     expect(asServers.results.find((r) => r.target === workers && r.controlId === '1.2.11')!.status).toBe('fail');
   });
+
+  const CLUSTER = (entries: string, pools = '') => `apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: prod }\nspec:\n  kubernetesVersion: v1.30.8+rke2r1\n  rkeConfig:\n${pools}    machineGlobalConfig: { profile: cis }\n    machineSelectorConfig:\n${entries}`;
+
+  it('matchExpressions `In ["true"]` on a role label selects that role as matchLabels does', () => {
+    const entry = '      - config:\n          kube-scheduler-arg: [bind-address=0.0.0.0]\n        machineLabelSelector:\n          matchExpressions:\n            - { key: rke.cattle.io/control-plane-role, operator: In, values: ["true"] }\n';
+    const { run } = auditConfig([path.join(tempTree({ 'c.yaml': CLUSTER(entry) }), 'c.yaml')], {});
+    const [base, cp] = run.targets.map((t) => t.name);
+    const at = (target: string, id: string) => run.results.find((r) => r.target === target && r.controlId === id)!;
+    expect(at(base!, '1.4.2')).toMatchObject({ status: 'notApplicable', reason: expect.stringMatching(/every machine with rke\.cattle\.io\/control-plane-role=true takes machineSelectorConfig\[0\]/) });
+    expect(at(cp!, '1.4.2').status).toBe('fail');
+    // Another operator selects machines of unknown roles: audited as servers, as before.
+    const notIn = entry.replace('operator: In', 'operator: NotIn');
+    const [others] = loadConfigTargets([path.join(tempTree({ 'c.yaml': CLUSTER(notIn) }), 'c.yaml')], {}).snapshots;
+    expect(others!.absent['kube-scheduler']).toBeUndefined();
+  });
+
+  it('machine pools selected by name take their roles from machinePools: a worker-only pool is agents, a control-plane pool without etcd runs no etcd', () => {
+    const pools = '    machinePools:\n      - { name: cp, controlPlaneRole: true, quantity: 3 }\n      - { name: workers-a, workerRole: true, quantity: 5 }\n      - { name: workers-b, workerRole: true, quantity: 5 }\n';
+    const entries = '      - config: { kubelet-arg: [read-only-port=10255] }\n        machineLabelSelector: { matchExpressions: [{ key: rke.cattle.io/rke-machine-pool-name, operator: In, values: [workers-a, workers-b] }] }\n'
+      + '      - config: { kube-apiserver-arg: [profiling=false] }\n        machineLabelSelector: { matchLabels: { rke.cattle.io/rke-machine-pool-name: cp } }\n'
+      + '      - config: { kubelet-arg: [max-pods=200] }\n        machineLabelSelector: { matchLabels: { rke.cattle.io/rke-machine-pool-name: not-a-pool } }\n';
+    const [, workers, cp, unknown] = loadConfigTargets([path.join(tempTree({ 'c.yaml': CLUSTER(entries, pools) }), 'c.yaml')], {}).snapshots;
+    expect(workers!.absent['kube-apiserver']).toMatch(/machineSelectorConfig\[0\] selects machine pools whose machinePools entries give them no controlPlaneRole/);
+    expect(workers!.absent['etcd']).toMatch(/no etcdRole/);
+    expect(cp!.absent['kube-apiserver']).toBeUndefined();
+    expect(cp!.absent['etcd']).toMatch(/machineSelectorConfig\[1\] selects machine pools .* no etcdRole: their machines run no etcd/);
+    expect(unknown!.absent['kube-apiserver']).toBeUndefined(); // a pool the Cluster does not list: roles unknown
+  });
 });
 
 describe('a later list replaces an earlier one', () => {
