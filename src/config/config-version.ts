@@ -23,7 +23,8 @@ export function configVersion(y: LocatedYaml): { text: string; where: string } |
   if (!field) return undefined;
   const a = new YamlAccess(y, []);
   const text = a.text(field);
-  return text === undefined ? undefined : { text, where: `${a.where(field)}: ${field.join('.')}` };
+  // `kubernetes_version: ""` is how `rke config` writes a version left to RKE's default: none named.
+  return text === undefined || text.trim() === '' ? undefined : { text, where: `${a.where(field)}: ${field.join('.')}` };
 }
 
 /**
@@ -31,7 +32,8 @@ export function configVersion(y: LocatedYaml): { text: string; where: string } |
  * evaluates a file at another version); else --k8s-version. A --k8s-version that contradicts the named
  * version is not used for that file, and a warning says so (a directory audit may mix files).
  */
-export function evaluatedVersion(named: string | undefined, where: string, opts: { k8sVersion?: string; overrideVersion?: boolean }, warnings: string[]): string | undefined {
+export function evaluatedVersion(given: string | undefined, where: string, opts: { k8sVersion?: string; overrideVersion?: boolean }, warnings: string[]): string | undefined {
+  const named = given?.trim() ? given : undefined; // `kubernetes_version: ""` (rke config) names none
   if (opts.overrideVersion && opts.k8sVersion) return opts.k8sVersion;
   if (named !== undefined && opts.k8sVersion !== undefined && opts.k8sVersion !== named) {
     warnings.push(`${where}: ${named} is the version this file names; --k8s-version ${opts.k8sVersion} is not used for it`);

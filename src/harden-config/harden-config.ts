@@ -105,6 +105,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     version,
     role,
     exemptNamespaces: exempt,
+    exemptionsGiven: Boolean(o.exemptions?.length || o.exemptNamespaces?.length),
     psa: o.psa ?? 'restricted',
     checks: new Set(benchmark.controls.flatMap((c) => (c.check ? [c.check] : []))),
     kubeletCiphersAllowed: kubeletCipherRule(catalog),

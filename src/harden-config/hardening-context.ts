@@ -21,6 +21,8 @@ export interface HardeningContext {
   /** An RKE2 agent's config.yaml gets the node settings only. */
   role: 'server' | 'agent';
   exemptNamespaces: string[];
+  /** Whether the user named exemption lists or namespaces (else the distro's default list applies). */
+  exemptionsGiven: boolean;
   psa: 'restricted' | 'baseline';
   /** CIS controls the chosen benchmark contains, by check id (some settings matter only for some versions). */
   checks: Set<string>;

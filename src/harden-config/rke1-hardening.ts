@@ -2,10 +2,10 @@ import { isMap, type Document } from 'yaml';
 import { upsertCommaFlag } from './comma-flag.js';
 import { etcdUserScript, kubeletCiphers, sysctlConf } from './companion-templates.js';
 import type { HardeningContext } from './hardening-context.js';
-import { RKE1_SERVICES } from '../config/rke1/cluster-yml-keys.js';
+import { RKE1_SERVICES, serviceSpellings } from '../config/rke1/cluster-yml-keys.js';
 import { withoutPspAddons } from '../config/rke1/psp-addons.js';
 import { setExtraArg } from './rke1-extra-args-array.js';
-import { deleteAt, setNode, setScalar, valueAt, type Path } from './yaml-edit.js';
+import { deleteAt, ensureSeq, setNode, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 /** RKE's audit_log.configuration when it makes one itself (cluster/defaults.go newDefaultAuditLogConfig). */
 /** Rancher's PodSecurityPolicy template for a cluster (beside rancher_kubernetes_engine_config). */
@@ -13,28 +13,72 @@ const PSP_TEMPLATE = 'default_pod_security_policy_template_id';
 
 const AUDIT_LOG_DEFAULTS: Record<string, string | number> = { path: '/var/log/kube-audit/audit-log.json', max_age: 30, max_backup: 10, max_size: 100, format: 'json' };
 
-/** The spelling the user's file already uses for a service section (kube-api or kube_api), else the RKE CLI one. */
-function servicePath(doc: Document, root: Path, spellings: string[]): Path {
+/**
+ * The path of an RKE1 service section (`kube-api`, `kubelet`, …, or a component name) in this file: its
+ * root and the spelling it uses where the reader takes it (Rancher: kube-api or kube_api; `rke up`:
+ * kube-api only), else the RKE CLI one.
+ */
+export function rke1ServicePath(doc: Document, service: string): Path {
+  const wrapped = isMap(doc.contents) && doc.contents.has('rancher_kubernetes_engine_config');
+  const root: Path = wrapped ? ['rancher_kubernetes_engine_config'] : [];
+  const component = RKE1_SERVICES[service] ? service : Object.keys(RKE1_SERVICES).find((c) => RKE1_SERVICES[c]!.spellings.includes(service));
+  const spellings = component ? serviceSpellings(component, wrapped) : [service];
   const found = spellings.find((s) => valueAt(doc, [...root, 'services', s]) !== undefined);
   return [...root, 'services', found ?? spellings[0]!];
 }
 
-/** The path of an RKE1 service section (`kube-api`, `kubelet`, …) in this file: its root and the spelling it uses. */
-export function rke1ServicePath(doc: Document, service: string): Path {
-  const wrapped = isMap(doc.contents) && doc.contents.has('rancher_kubernetes_engine_config');
-  const spellings = Object.values(RKE1_SERVICES).find((s) => s.spellings.includes(service))?.spellings ?? [service];
-  return servicePath(doc, wrapped ? ['rancher_kubernetes_engine_config'] : [], spellings);
+/** Pod Security (1.25+): RKE's admission_configuration, else its pod_security_configuration. */
+function hardenPodSecurityRke1(doc: Document, api: Path, ctx: HardeningContext): void {
+  const admission = [...api, 'admission_configuration'];
+  const podSecurity = () => doc.createNode({
+    name: 'PodSecurity',
+    configuration: {
+      apiVersion: 'pod-security.admission.config.k8s.io/v1',
+      kind: 'PodSecurityConfiguration',
+      defaults: { enforce: ctx.psa, 'enforce-version': 'latest', audit: ctx.psa, 'audit-version': 'latest', warn: ctx.psa, 'warn-version': 'latest' },
+      exemptions: { usernames: [], runtimeClasses: [], namespaces: [...ctx.exemptNamespaces].sort() },
+    },
+  });
+  const current = valueAt(doc, admission);
+  if (current !== undefined && current !== null) {
+    // Theirs: it replaces RKE's whole admission configuration, so PodSecurity must be in it.
+    const plugins = valueAt(doc, [...admission, 'plugins']);
+    const named = Array.isArray(plugins) && plugins.some((p) => (p as { name?: unknown } | null)?.name === 'PodSecurity');
+    if (!named) {
+      ensureSeq(doc, [...admission, 'plugins']).add(podSecurity());
+      ctx.notes.push(`admission_configuration is yours and had no PodSecurity plugin (RKE then runs Pod Security privileged): PodSecurity ${ctx.psa} added to its plugins`);
+    }
+    return;
+  }
+  const own = valueAt(doc, [...api, 'pod_security_configuration']);
+  if (own === 'restricted' && ctx.psa === 'restricted' && !ctx.exemptionsGiven) {
+    ctx.notes.push('pod_security_configuration: restricted is kept: RKE enforces restricted and exempts kube-system and ingress-nginx only; on a cluster Rancher manages, its namespaces need exemptions (harden config --exemptions rancher-restricted writes an admission_configuration with them)');
+    return;
+  }
+  if (current === null) deleteAt(doc, admission); // `admission_configuration: null` (rke config) is none
+  setScalar(doc, [...admission, 'apiVersion'], 'apiserver.config.k8s.io/v1');
+  setScalar(doc, [...admission, 'kind'], 'AdmissionConfiguration');
+  setNode(doc, [...admission, 'plugins'], doc.createNode([podSecurity()]));
+  if (own !== undefined) {
+    deleteAt(doc, [...api, 'pod_security_configuration']);
+    ctx.notes.push('pod_security_configuration removed: admission_configuration carries the PodSecurity policy and its exemptions');
+  }
 }
 
 /** Edit an RKE1 cluster.yml (or Rancher cluster with rancher_kubernetes_engine_config) into its hardened form. */
 export function hardenRke1(doc: Document, ctx: HardeningContext): void {
   const wrapped = isMap(doc.contents) && doc.contents.has('rancher_kubernetes_engine_config');
   const root: Path = wrapped ? ['rancher_kubernetes_engine_config'] : [];
-  const etcd = servicePath(doc, root, ['etcd']);
-  const api = servicePath(doc, root, ['kube-api', 'kube_api']);
-  const controller = servicePath(doc, root, ['kube-controller', 'kube_controller']);
-  const scheduler = servicePath(doc, root, ['scheduler']);
-  const kubelet = servicePath(doc, root, ['kubelet']);
+  const etcd = rke1ServicePath(doc, 'etcd');
+  const api = rke1ServicePath(doc, 'kube-apiserver');
+  const controller = rke1ServicePath(doc, 'kube-controller-manager');
+  const scheduler = rke1ServicePath(doc, 'kube-scheduler');
+  const kubelet = rke1ServicePath(doc, 'kubelet');
+  for (const [component, { spellings }] of Object.entries(RKE1_SERVICES)) {
+    for (const other of wrapped ? [] : spellings.slice(1).filter((s) => valueAt(doc, [...root, 'services', s]) !== undefined)) {
+      ctx.notes.push(`services.${other} is ignored by rke up, which reads services.${spellings[0]}: the hardening of ${component} went to services.${spellings[0]}; move your own settings there`);
+    }
+  }
   const v = ctx.version;
 
   const uid = valueAt(doc, [...etcd, 'uid']);
@@ -65,25 +109,7 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
       setScalar(doc, [...api, 'pod_security_policy'], false);
       ctx.notes.push('pod_security_policy: true → false (PodSecurityPolicy was removed in Kubernetes 1.25; RKE refuses it)');
     }
-    if (valueAt(doc, [...api, 'admission_configuration']) === undefined) {
-      const psaVersion = 'pod-security.admission.config.k8s.io/v1';
-      setScalar(doc, [...api, 'admission_configuration', 'apiVersion'], 'apiserver.config.k8s.io/v1');
-      setScalar(doc, [...api, 'admission_configuration', 'kind'], 'AdmissionConfiguration');
-      const plugins = doc.createNode([{
-        name: 'PodSecurity',
-        configuration: {
-          apiVersion: psaVersion,
-          kind: 'PodSecurityConfiguration',
-          defaults: { enforce: ctx.psa, 'enforce-version': 'latest', audit: ctx.psa, 'audit-version': 'latest', warn: ctx.psa, 'warn-version': 'latest' },
-          exemptions: { usernames: [], runtimeClasses: [], namespaces: [...ctx.exemptNamespaces].sort() },
-        },
-      }]);
-      setNode(doc, [...api, 'admission_configuration', 'plugins'], plugins);
-      if (valueAt(doc, [...api, 'pod_security_configuration']) !== undefined) {
-        deleteAt(doc, [...api, 'pod_security_configuration']);
-        ctx.notes.push('pod_security_configuration removed: admission_configuration carries the PodSecurity policy and its exemptions');
-      }
-    }
+    hardenPodSecurityRke1(doc, api, ctx);
     removePspLeftovers(doc, root, wrapped, ctx);
   } else {
     if (valueAt(doc, [...api, 'pod_security_policy']) !== true) {

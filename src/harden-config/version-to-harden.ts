@@ -57,7 +57,7 @@ export function versionToHarden(kind: ConfigKind, k8sVersion: string | undefined
   }
   const name = field.path.join('.');
   const inFile = a?.text(field.path);
-  if (a && inFile !== undefined) {
+  if (a && inFile !== undefined && inFile.trim() !== '') { // `kubernetes_version: ""` (rke config) names none
     const where = `${a.where(field.path)}: ${name}`;
     const version = parseK8sVersion(inFile, where);
     if (given && compareVersions(version, given) !== 0) {

@@ -159,12 +159,23 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     expect(r.stderr).toMatch(/too large/);
   });
 
-  it('a service under both spellings: one warning, the first spelling used', async () => {
-    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube-api:\n    extra_args: {profiling: "false"}\n  kube_api:\n    extra_args: {profiling: "true"}\n' });
+  it('Rancher\'s cluster: a service under both spellings: one warning, the first spelling used', async () => {
+    const dir = tempTree({ 'cluster.yml': 'rancher_kubernetes_engine_config:\n  kubernetes_version: v1.28.15-rancher1-1\n  services:\n    kube-api:\n      extra_args: {profiling: "false"}\n    kube_api:\n      extra_args: {profiling: "true"}\n' });
     const r = await runCli(['audit', 'config', path.join(dir, 'cluster.yml'), '-o', 'json']);
     const run = JSON.parse(r.stdout) as { warnings: string[]; results: { controlId: string; status: string }[] };
-    expect(run.warnings.filter((w) => w.includes('both kube-api and kube_api'))).toEqual([expect.stringMatching(/cluster\.yml:6:5: both kube-api and kube_api are set; kube-api is used$/)]);
+    expect(run.warnings.filter((w) => w.includes('both kube-api and kube_api'))).toEqual([expect.stringMatching(/cluster\.yml:7:7: both kube-api and kube_api are set; kube-api is used$/)]);
     expect(run.results.find((x) => x.controlId === '1.2.16')?.status).toBe('pass');
+  });
+
+  it('a plain cluster.yml: services.kube_api is what `rke up` drops (it reads its YAML tags): named, not read', async () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube_api:\n    secrets_encryption_config: {enabled: true}\n  kube_controller:\n    extra_args: {bind-address: 127.0.0.1}\n' });
+    const r = await runCli(['audit', 'config', path.join(dir, 'cluster.yml'), '-o', 'json', '--fail-on', 'never']);
+    const run = JSON.parse(r.stdout) as { warnings: string[]; results: { controlId: string; status: string }[] };
+    expect(run.warnings.filter((w) => /ignored by rke up/.test(w))).toEqual([
+      expect.stringMatching(/cluster\.yml:4:5: services\.kube_api is ignored by rke up, which reads services\.kube-api \(kube_api is how Rancher's API spells it\): its settings are not applied$/),
+      expect.stringMatching(/cluster\.yml:6:5: services\.kube_controller is ignored by rke up, which reads services\.kube-controller/),
+    ]);
+    expect(run.results.find((x) => x.controlId === '1.3.7')?.status).toBe('fail'); // RKE's default bind-address runs
   });
 
   it('a --k8s-version the file contradicts is not used for it, and a warning says so', async () => {

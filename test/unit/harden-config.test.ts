@@ -367,13 +367,13 @@ describe('harden config: a weak value the user set is repaired, where it wins (t
   });
 
   it('RKE1: extra_args values that fail are set to the value their check asks for', () => {
-    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nnodes: []\nservices:\n  kube_api:\n    extra_args:\n      anonymous-auth: "true"\n      profiling: "true"\n  kubelet:\n    extra_args:\n      read-only-port: "10255"\n' });
+    const dir = tempTree({ 'cluster.yml': 'rancher_kubernetes_engine_config:\n  kubernetes_version: v1.28.15-rancher1-1\n  services:\n    kube_api:\n      extra_args:\n        anonymous-auth: "true"\n        profiling: "true"\n    kubelet:\n      extra_args:\n        read-only-port: "10255"\n' });
     const h = hardenConfig({ distro: 'rke1', from: path.join(dir, 'cluster.yml') });
-    const hardened = parse(h.after) as { services: { kube_api: { extra_args: Record<string, string> }; kubelet: { extra_args: Record<string, string> } } };
+    const hardened = (parse(h.after) as { rancher_kubernetes_engine_config: { services: { kube_api: { extra_args: Record<string, string> }; kubelet: { extra_args: Record<string, string> } } } }).rancher_kubernetes_engine_config;
     expect(hardened.services.kube_api.extra_args).toMatchObject({ 'anonymous-auth': 'false', profiling: 'false' });
     expect(hardened.services.kubelet.extra_args).toMatchObject({ 'read-only-port': '0' });
-    expect(h.after).not.toMatch(/^ {2}kube-api:/m); // the user's spelling is kept
-    expect(h.notes).toContainEqual(expect.stringMatching(/^services\.kube_api\.extra_args profiling → false: the value set before failed CIS 1\.2\.\d+ /));
+    expect(h.after).not.toMatch(/^ {4}kube-api:/m); // the user's spelling is kept (Rancher reads both)
+    expect(h.notes).toContainEqual(expect.stringMatching(/^rancher_kubernetes_engine_config\.services\.kube_api\.extra_args profiling → false: the value set before failed CIS 1\.2\.\d+ /));
     const out = tempTree({});
     writeHardenedConfig(h, out);
     const { run } = auditConfig([path.join(out, 'cluster.yml')], {});

@@ -20,7 +20,11 @@ export const RANCHER_WRAPPER_KEYS = [
 
 const COMMON_SERVICE_KEYS = ['image', 'extra_args', 'extra_args_array', 'extra_binds', 'extra_env', 'win_extra_args', 'win_extra_args_array', 'win_extra_binds', 'win_extra_env'];
 
-/** Service sections: our component name → cluster.yml spellings and the keys each knows. */
+/**
+ * Service sections: our component name → cluster.yml spellings and the keys each knows. The first
+ * spelling is the one `rke up` reads (its YAML tags: kube-api, kube-controller, kubeproxy); the others
+ * are Rancher API spellings, read only inside rancher_kubernetes_engine_config.
+ */
 export const RKE1_SERVICES: Record<string, { spellings: string[]; keys: string[] }> = {
   'kube-apiserver': {
     spellings: ['kube-api', 'kube_api'],
@@ -44,3 +48,9 @@ export const RKE1_SERVICES: Record<string, { spellings: string[]; keys: string[]
       'retention', 'creation', 'backup_config'],
   },
 };
+
+/** The spellings of a service section the file's reader takes: `rke up` its own only, Rancher all of them. */
+export function serviceSpellings(component: string, wrapped: boolean): string[] {
+  const spellings = RKE1_SERVICES[component]!.spellings;
+  return wrapped ? spellings : spellings.slice(0, 1);
+}

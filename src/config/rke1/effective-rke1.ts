@@ -7,7 +7,7 @@ import { distroData, type Rke1Defaults, type FlagTable } from '../../engine/effe
 import { inputError } from '../../errors/rke-harden-error.js';
 import type { LocatedYaml } from '../read-yaml-file.js';
 import { YamlAccess, isRecord, type YamlPath } from '../yaml-access.js';
-import { RANCHER_WRAPPER_KEYS, RKE1_SERVICES, RKE1_TOP_KEYS } from './cluster-yml-keys.js';
+import { RANCHER_WRAPPER_KEYS, RKE1_SERVICES, RKE1_TOP_KEYS, serviceSpellings } from './cluster-yml-keys.js';
 import { parseK8sVersion } from '../k8s-version.js';
 import { admissionFacts } from './admission-rke1.js';
 import { rke1ServiceOptions } from './rke1-version.js';
@@ -29,7 +29,7 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
 
   const versionText = evaluatedVersion(a.string([...root, 'kubernetes_version']), a.where([...root, 'kubernetes_version']), opts, warnings);
   if (!versionText) {
-    throw inputError(`${y.file}: kubernetes_version is not set: pass --k8s-version`);
+    throw inputError(`${a.where([...root, 'kubernetes_version'])}: kubernetes_version is not set: pass --k8s-version`);
   }
   const version = parseK8sVersion(versionText, `${a.where([...root, 'kubernetes_version'])}: kubernetes_version`);
   const data = distroData<Rke1Defaults>('rke1/defaults.yaml');
@@ -43,12 +43,17 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   const services = a.map([...root, 'services']) ?? {};
   a.warnUnknown([...root, 'services'], Object.values(RKE1_SERVICES).flatMap((s) => s.spellings));
   const svcPath = (component: string): YamlPath => {
-    const spellings = RKE1_SERVICES[component]!.spellings;
+    const spellings = serviceSpellings(component, wrapped);
     return [...root, 'services', spellings.find((s) => services[s] !== undefined) ?? spellings[0]!];
   };
   for (const component of Object.keys(RKE1_SERVICES)) {
+    // `rke up` parses cluster.yml with its YAML tags only: services.kube_api is dropped without a word.
+    const rke = RKE1_SERVICES[component]!.spellings[0]!;
+    for (const other of wrapped ? [] : RKE1_SERVICES[component]!.spellings.slice(1).filter((s) => services[s] !== undefined)) {
+      warnings.push(`${a.where([...root, 'services', other])}: services.${other} is ignored by rke up, which reads services.${rke} (${other} is how Rancher's API spells it): its settings are not applied`);
+    }
     // Said once per service here; svcPath is asked many times.
-    const present = RKE1_SERVICES[component]!.spellings.filter((s) => services[s] !== undefined);
+    const present = serviceSpellings(component, wrapped).filter((s) => services[s] !== undefined);
     if (present.length > 1) warnings.push(`${a.where([...root, 'services', present[1]!])}: both ${present.join(' and ')} are set; ${present[0]} is used`);
     a.map(svcPath(component));
     a.warnUnknown(svcPath(component), RKE1_SERVICES[component]!.keys, 'RKE reads flags only under extra_args');
@@ -68,7 +73,7 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
     !template.includes('${') ? template : template.replace(/\$\{([^}|]+)(?:\|([^}]*))?\}/g, (_m, field: string, dflt?: string) => {
       const parts = field.split('.');
       if (parts[0] === 'services') {
-        const comp = Object.keys(RKE1_SERVICES).find((c) => RKE1_SERVICES[c]!.spellings.includes(parts[1]!));
+        const comp = Object.keys(RKE1_SERVICES).find((c) => serviceSpellings(c, wrapped).includes(parts[1]!));
         const v = comp ? a.text([...svcPath(comp), ...parts.slice(2)]) : undefined;
         return v ?? dflt ?? '';
       }
