@@ -6,7 +6,7 @@ import { parse } from 'yaml';
  * padding (`[ a ]`, `[a]`), and block lists indented under their key or level with it (`key:\n  - a`,
  * `key:\n- a`), by majority. New and rewritten parts then look like the rest of the file.
  */
-export function userStyleOf(text: string): { flowCollectionPadding: boolean; indentSeq: boolean } {
+export function userStyleOf(text: string): { flowCollectionPadding: boolean; indentSeq: boolean; indent: number } {
   const padded = (text.match(/[[{] \S/g) ?? []).length;
   const tight = (text.match(/[[{][^\s\]}]/g) ?? []).length;
   let indented = 0;
@@ -15,7 +15,17 @@ export function userStyleOf(text: string): { flowCollectionPadding: boolean; ind
     if (m[2]!.length > m[1]!.length) indented++;
     else if (m[2]!.length === m[1]!.length) level++;
   }
-  return { flowCollectionPadding: padded >= tight, indentSeq: indented >= level };
+  return { flowCollectionPadding: padded >= tight, indentSeq: indented >= level, indent: indentUnitOf(text) };
+}
+
+/** The indentation step of nested maps (`key:\n    nested:` → 4), by majority; 2 when there are none. */
+function indentUnitOf(text: string): number {
+  const steps = new Map<number, number>();
+  for (const m of text.matchAll(/^( *)[^\s#-][^\n]*:[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*( *)[^\s#-]/gm)) {
+    const step = m[2]!.length - m[1]!.length;
+    if (step > 0 && step <= 8) steps.set(step, (steps.get(step) ?? 0) + 1);
+  }
+  return [...steps].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 2;
 }
 
 /** A line's text before its trailing comment, the spacing, and the comment. */
@@ -42,17 +52,21 @@ const START = /^\s*(?:- )?(?:[\w.-]+[:=]|-?)/;
 /**
  * Whether two lines of the same setting hold the same data written two ways: the yaml library writes
  * a number as its value (`0600` → `600`, `010` → `10`), but RKE2 and RKE read YAML 1.1, where a leading
- * zero is octal — and a token `00123456` is not `123456` to anyone. The user's text is kept.
+ * zero is octal — and a token `00123456` is not `123456` to anyone; it spaces flow lists its own way
+ * (`[a,b]` → `[a, b]`). The user's text is kept.
  */
 function sameData(old: string, line: string): boolean {
   if (START.exec(old)?.[0] !== START.exec(line)?.[0] || /\s[&*!]/.test(old)) return false; // an anchor, alias or tag is structure
   const indent = /^\s*/.exec(line)![0].length;
-  const a = scalarOf(old.slice(indent));
-  return a !== undefined && a === scalarOf(line.slice(indent));
+  const a = valueLineOf(old.slice(indent));
+  return a !== undefined && a === valueLineOf(line.slice(indent));
 }
 
-/** A `key: value` or `- value` line holding one scalar value, as JSON (key included, value typed), or undefined. */
-function scalarOf(text: string): string | undefined {
+/**
+ * A `key: value` or `- value` line holding its whole value (a scalar, or a flow collection such as
+ * `role: [controlplane,worker]`), as JSON (key included, values typed), or undefined.
+ */
+function valueLineOf(text: string): string | undefined {
   let v: unknown;
   try {
     v = parse(text);
@@ -60,7 +74,7 @@ function scalarOf(text: string): string | undefined {
     return undefined; // part of something larger (a flow collection spread over lines, a block scalar)
   }
   const inner = Array.isArray(v) ? (v.length === 1 ? v[0] : undefined) : v && typeof v === 'object' && Object.keys(v).length === 1 ? Object.values(v)[0] : undefined;
-  return inner !== null && ['string', 'number', 'boolean'].includes(typeof inner) ? JSON.stringify(v) : undefined;
+  return inner === null || inner === undefined ? undefined : JSON.stringify(v);
 }
 
 /**

@@ -97,7 +97,9 @@ function nodeAt(doc: Document, path: Path): unknown {
 
 /**
  * The map at path, created (empty, block style) where missing; keeps the user's comments and order.
- * A number in the path indexes an existing list (e.g. a Rancher machineSelectorConfig entry).
+ * A number in the path indexes an existing list (e.g. a Rancher machineSelectorConfig entry). A flow
+ * map on the way (`kube-api: {}`) becomes a block one: a hardened section written into it would be one
+ * long line. The map at path itself stays flow unless empty (`{profiling: "false"}` takes one more flag).
  */
 export function ensureMap(doc: Document, path: Path): YAMLMap {
   let node: unknown = doc.contents;
@@ -115,6 +117,7 @@ export function ensureMap(doc: Document, path: Path): YAMLMap {
       child = new YAMLMap();
       parent.set(key, child);
     }
+    if (isMap(child) && child.flow && (i < path.length - 1 || child.items.length === 0)) child.flow = false;
     node = child;
   });
   return node as YAMLMap;

@@ -55,6 +55,15 @@ describe('harden config keeps the form of the user\'s file: only what the harden
     });
   }
 
+  it('RKE1: four-space indentation and lists as written stay so; an empty flow section filled by the hardening becomes a block', () => {
+    const text = 'kubernetes_version: v1.28.15-rancher1-1\nnodes:\n    - address: 10.0.0.1\n      role: [controlplane,worker,etcd]\n      user: ubuntu\nservices:\n    kube-api: {}\n    kubelet:\n        extra_args:\n            max-pods: "200"   # more pods\n';
+    const dir = tempTree({ 'cluster.yml': text });
+    const h = hardenConfig({ distro: 'rke1', from: path.join(dir, 'cluster.yml') });
+    expect(h.after.startsWith('kubernetes_version: v1.28.15-rancher1-1\nnodes:\n    - address: 10.0.0.1\n      role: [controlplane,worker,etcd]\n      user: ubuntu\nservices:\n    kube-api:\n        secrets_encryption_config:\n            enabled: true\n')).toBe(true);
+    expect(h.after).toContain('    kubelet:\n        extra_args:\n            max-pods: "200"   # more pods\n');
+    expect(h.diff.split('\n').filter((l) => /^[-+](?![-+])/.test(l) && /address: 10|role:|user: ubuntu|max-pods/.test(l))).toEqual([]);
+  });
+
   it('--out into the file\'s own folder keeps its mode; a new file is 0600', async () => {
     const dir = tempTree({ 'config.yaml': LF });
     fs.chmodSync(path.join(dir, 'config.yaml'), 0o640);
