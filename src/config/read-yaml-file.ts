@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
+import { LineCounter, parseAllDocuments, parseDocument, isCollection, isMap, isSeq, isScalar, isPair, visit, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import { inputError } from '../errors/rke-harden-error.js';
 import type { Location } from '../model/fact.js';
 import { readTextFile } from '../read-text-file.js';
@@ -27,6 +27,30 @@ function nodeAt(doc: Document.Parsed, path: (string | number)[]): Node | undefin
   return n && typeof n === 'object' && 'range' in n ? (n as Node) : undefined;
 }
 
+/** Where a template placeholder (Go/Helm `{{`, Jinja `{%`, Terraform `%{`) starts outside a comment, if anywhere. */
+function templateMarker(text: string): number | undefined {
+  for (const m of text.matchAll(/\{\{|\{%|%\{/g)) {
+    const lineStart = text.lastIndexOf('\n', m.index) + 1;
+    if (!text.slice(lineStart, m.index).includes('#')) return m.index;
+  }
+  return undefined;
+}
+
+/** The offset of a mapping key that is itself a map or list (`address: {{ ip }}` parses so), if any. */
+function collectionKey(doc: Document.Parsed): number | undefined {
+  let at: number | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key) && pair.key.range) {
+        at = pair.key.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return at;
+}
+
 function firstDocument(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed {
   const docs = parseAllDocuments(text, options);
   return Array.isArray(docs) && docs[0] ? docs[0] : parseDocument(text, options);
@@ -49,10 +73,22 @@ export function parseYamlText(file: string, text: string, opts: { allowEmpty?: b
     return { file, line: p.line, column: p.col };
   };
   const first = doc.errors[0];
+  // A template is YAML only once rendered: `{{ .ip }}` is invalid YAML or, worse, a map used as a key.
+  const template = templateMarker(text);
+  const asTemplate = (offset: number, what: string) => {
+    const at = loc(template!);
+    return inputError(`${file}:${at.line}:${at.column}: looks like a template (${text.slice(template!, template! + 2)} … placeholders): render it first, then audit or harden the result (${what} at ${loc(offset).line}:${loc(offset).column})`);
+  };
   if (first) {
     const where = loc(first.pos[0]);
     if (first.code === 'MULTIPLE_DOCS') throw inputError(`${file}:${where.line}:${where.column}: a second YAML document (---): one configuration per file`);
+    if (template !== undefined) throw asTemplate(first.pos[0], 'invalid YAML');
     throw inputError(`${file}:${where.line}:${where.column}: invalid YAML: ${first.message.split('\n')[0]}`);
+  }
+  const mapKey = collectionKey(doc);
+  if (mapKey !== undefined) {
+    if (template !== undefined) throw asTemplate(mapKey, 'a map used as a key');
+    throw inputError(`${file}:${loc(mapKey).line}:${loc(mapKey).column}: invalid YAML: a map or list used as a key`);
   }
   let value: unknown;
   try {
