@@ -155,7 +155,7 @@ function loadBenchmarks(root: string, checks: Map<string, Check>, errors: string
       cisVersion: profile.cisVersion,
       variant: profile.variant,
       description: profile.description,
-      controls,
+      controls: inReadingOrder(controls),
       sectionTitles,
       ...(profile.selects ? { selects: profile.selects } : {}),
     };
@@ -164,6 +164,23 @@ function loadBenchmarks(root: string, checks: Map<string, Check>, errors: string
   };
   for (const id of files.keys()) resolve(id, []);
   return resolved;
+}
+
+/**
+ * Controls in the order of their ids (0.1 < 1.1.9 < 1.1.10 < 1.2.1): reports group them by section, and
+ * some upstream profiles list a section's controls in two places (kube-bench's rke-cis-1.23 puts 1.1.11
+ * after 1.4), or our host requirements (section 0) last.
+ */
+function inReadingOrder(controls: Control[]): Control[] {
+  const key = (id: string) => id.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : Number.NaN));
+  return [...controls].sort((a, b) => {
+    const [x, y] = [key(a.id), key(b.id)];
+    for (let i = 0; i < Math.max(x.length, y.length); i++) {
+      const d = (x[i] ?? -1) - (y[i] ?? -1);
+      if (d) return d;
+    }
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0; // ids that are not all numbers: by text
+  });
 }
 
 let cached: Catalog | undefined;

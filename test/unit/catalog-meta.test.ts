@@ -42,6 +42,16 @@ describe('catalog meta-tests', () => {
     expect(files).toHaveLength(20);
   });
 
+  it('every profile lists its controls in id order, so each section is reported once (0 first, 1.1.11 within 1.1)', () => {
+    for (const b of loadCatalog().benchmarks.values()) {
+      const sections = b.controls.map((c) => c.section).filter((s, i, all) => s !== all[i - 1]);
+      expect(new Set(sections).size, b.id).toBe(sections.length);
+      const ids = b.controls.map((c) => c.id);
+      expect(ids.indexOf('1.1.10') < 0 || ids.indexOf('1.1.9') < ids.indexOf('1.1.10'), b.id).toBe(true);
+      if (ids.includes('0.1')) expect(ids[0], b.id).toBe('0.1');
+    }
+  });
+
   it('fixed upstream data bugs stay fixed', () => {
     // rke-cis-1.7 1.3.7/1.4.2 always passed upstream; ours really check bind-address.
     const rke17 = catalog.benchmarks.get('rke-cis-1.7-hardened')!;
