@@ -12,6 +12,7 @@ import { resolveReferencedFiles } from './companion/referenced-files.js';
 import { droppedByRancher, keysRancherDrops, MACHINE_GLOBAL_CONFIG, MACHINE_SELECTOR_CONFIG, rancherConfigMaps } from './rancher-config-maps.js';
 import { rancherDeliveredFiles, rancherPsaTemplateBeside, sourceObjectsIn, type SourceObjects } from './companion/rancher-delivered-files.js';
 import { evaluatedVersion } from './config-version.js';
+import { removedUpstreamWarnings } from '../upgrade/removed-upstream.js';
 import { CONTROL_PLANE_ROLE, ETCD_ROLE, WORKER_ROLE, poolRolesSelected, selectsOnlyRole } from './rancher-selector-roles.js';
 
 export interface ConfigOptions {
@@ -175,6 +176,8 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
         seenTargets.add(snap.target.name);
         snap.warnings.push(...deliveryWarnings);
         resolveReferencedFiles(snap, delivered);
+        // upgrade-check evaluates a file at another version and reports these itself, as findings.
+        if (!opts.overrideVersion) snap.warnings.push(...removedUpstreamWarnings(snap));
         found++;
         if (visit) visit(snap);
         else snapshots.push(snap);

@@ -1,4 +1,4 @@
-import type { FactSnapshot } from '../model/fact.js';
+import { formatLocation, type FactSnapshot } from '../model/fact.js';
 import { distroData } from '../engine/effective/distro-data.js';
 import type { UpgradeFinding } from './upgrade-finding.js';
 
@@ -35,4 +35,15 @@ export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor
     });
   }
   return findings;
+}
+
+/**
+ * Warnings for what the configuration gives that its own Kubernetes version no longer has: a component
+ * that will not start is worse than any failed control (a template carried over from 1.23, say).
+ */
+export function removedUpstreamWarnings(snap: FactSnapshot): string[] {
+  if (!snap.k8sVersion) return [];
+  const toMinor = minor(snap.k8sVersion.replace(/^v/, ''));
+  if (!Number.isFinite(toMinor)) return [];
+  return removedUpstream(snap, 0, toMinor).map((f) => `${f.where ? formatLocation(f.where) : snap.target.name}: ${f.what} (${f.fix})`);
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readYamlFile } from '../../src/config/read-yaml-file.js';
 import { effectiveRke1 } from '../../src/config/rke1/effective-rke1.js';
 import { tempTree } from '../support/temp-files.js';
+import { loadConfigTargets } from '../../src/config/load-config-targets.js';
 
 function rke1(yaml: string, opts: { k8sVersion?: string } = {}) {
   const dir = tempTree({ 'cluster.yml': yaml });
@@ -144,5 +145,19 @@ services:
     expect(() => rke1('kubernetes_version: 1.28\n')).toThrow(/cluster\.yml:1:21: kubernetes_version: must be a string/);
     expect(() => rke1('kubernetes_version: v1.40.1-rancher1-1\n')).toThrow(/not an RKE1 version/);
     expect(() => rke1('nodes: []\n')).toThrow(/kubernetes_version is not set: pass --k8s-version/);
+  });
+});
+
+describe('flags the file\'s own Kubernetes version no longer has', () => {
+  it('are warnings naming file:line: the component would not start (a guide carried over from 1.23)', () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.24.17-rancher1-1\nservices:\n  kube-controller:\n    extra_args:\n      address: 127.0.0.1\n  kubelet:\n    extra_args:\n      network-plugin: cni\n' });
+    const { snapshots } = loadConfigTargets([path.join(dir, 'cluster.yml')], {});
+    expect(snapshots[0]!.warnings.filter((w) => /was removed in Kubernetes/.test(w))).toEqual([
+      expect.stringMatching(/cluster\.yml:5:16: kube-controller-manager --address was removed in Kubernetes 1\.24: kube-controller-manager will not start \(remove address from the kube-controller-manager arguments\)$/),
+      expect.stringMatching(/cluster\.yml:8:23: kubelet --network-plugin was removed in Kubernetes 1\.24: kubelet will not start/),
+    ]);
+    // On 1.23 both still exist.
+    const old = tempTree({ 'cluster.yml': 'kubernetes_version: v1.23.16-rancher2-3\nservices:\n  kube-controller:\n    extra_args:\n      address: 127.0.0.1\n' });
+    expect(loadConfigTargets([path.join(old, 'cluster.yml')], {}).snapshots[0]!.warnings.filter((w) => /was removed/.test(w))).toEqual([]);
   });
 });
