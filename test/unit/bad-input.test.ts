@@ -26,7 +26,7 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     ['alias bomb', 'cluster.yml', 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nservices: {}\n', /alias/i],
     ['empty file', 'cluster.yml', '', /cluster\.yml: file is empty/],
     ['binary file', 'cluster.yml', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]), /cluster\.yml: binary file/],
-    ['unknown version', 'cluster.yml', 'kubernetes_version: v1.99.0-rancher1-1\n', /kubernetes_version v1\.99\.0-rancher1-1 is not an RKE1 version/],
+    ['unknown version', 'cluster.yml', 'kubernetes_version: v1.99.0-rancher1-1\n', /kubernetes_version v1\.99\.0-rancher1-1 is newer than any RKE1 release/],
     ['not a version', 'cluster.yml', 'kubernetes_version: latest\n', /kubernetes_version: "latest" is not a Kubernetes version/],
     ['rke2 without version', 'config.yaml', 'profile: cis\n', /config\.yaml: an RKE2 config does not name its version: pass --k8s-version/],
     ['not a cluster config', 'deploy.yaml', 'apiVersion: v1\nkind: ConfigMap\n', /deploy\.yaml: not an RKE1 cluster\.yml, an RKE2 config\.yaml or a Rancher provisioning Cluster/],

@@ -33,7 +33,8 @@ describe('RKE1 effective configuration', () => {
     expect(s.facts['kube-apiserver.args.profiling']?.layer).toBe('KDM service options v1.31 (assumed for v1.32)');
     expect(s.warnings).toContainEqual(expect.stringMatching(/cluster\.yml:1:\d+: RKE's service options for v1\.32 are not in this tool's data: v1\.31's are assumed/));
     expect(rke1('kubernetes_version: v1.31.9-rancher1-1\n').warnings.filter((w) => /assumed/.test(w))).toEqual([]);
-    expect(() => rke1('kubernetes_version: v1.33.1-rancher1-1\n')).toThrow(/v1\.33\.1-rancher1-1 is not an RKE1 version \(RKE1 supports v1\.23–v1\.32\)/);
+    expect(() => rke1('kubernetes_version: v1.33.1-rancher1-1\n')).toThrow(/v1\.33\.1-rancher1-1 is newer than any RKE1 release \(RKE1.s last is v1\.32\)/);
+    expect(() => rke1('kubernetes_version: v1.20.5-rancher1-1\n')).toThrow(/v1\.20\.5-rancher1-1 is older than the RKE1 releases rke-harden knows \(v1\.23–v1\.32; the CIS profiles for RKE start at 1\.23\)/);
   });
 
   it('turns cluster.yml fields into flags and files', () => {
@@ -143,7 +144,7 @@ services:
   it('rejects wrong types and versions with file:line', () => {
     expect(() => rke1('kubernetes_version: v1.28.15-rancher1-1\nservices:\n  kube-api:\n    extra_args: [a, b]\n')).toThrow(/cluster\.yml:4:17: services\.kube-api\.extra_args: must be a map/);
     expect(() => rke1('kubernetes_version: 1.28\n')).toThrow(/cluster\.yml:1:21: kubernetes_version: must be a string/);
-    expect(() => rke1('kubernetes_version: v1.40.1-rancher1-1\n')).toThrow(/not an RKE1 version/);
+    expect(() => rke1('kubernetes_version: v1.40.1-rancher1-1\n')).toThrow(/is newer than any RKE1 release/);
     expect(() => rke1('nodes: []\n')).toThrow(/kubernetes_version is not set: pass --k8s-version/);
   });
 });

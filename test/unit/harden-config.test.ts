@@ -194,7 +194,7 @@ kube-apiserver-arg:
     expect(hardenConfig({ distro: 'rke1', k8sVersion: 'v1.28.15', from }).after).toBe(implied.after);
     // A version RKE1 never shipped, in the file: refused with its line.
     fs.writeFileSync(from, 'kubernetes_version: v1.45.3-rancher1-1\nnodes: []\n');
-    expect(() => hardenConfig({ distro: 'rke1', from })).toThrow(/cluster\.yml:1:\d+: kubernetes_version v1\.45\.3-rancher1-1 is not an RKE1 version \(RKE1 supports v1\.23–v1\.\d+\)/);
+    expect(() => hardenConfig({ distro: 'rke1', from })).toThrow(/cluster\.yml:1:\d+: kubernetes_version v1\.45\.3-rancher1-1 is newer than any RKE1 release \(RKE1.s last is v1\.\d+\)/);
   });
 
   it('RKE1: a version written into cluster.yml must be an RKE release (rke up refuses a bare Kubernetes version)', async () => {
@@ -208,7 +208,7 @@ kube-apiserver-arg:
     expect(rke2.code).toBe(2);
     expect(rke2.stderr).toMatch(/--k8s-version is required \(RKE2's config\.yaml does not name its version/);
     expect(hardenConfig({ distro: 'rke1', k8sVersion: 'v1.28.9-rancher1-1' }).after).toMatch(/^kubernetes_version: v1\.28\.9-rancher1-1$/m);
-    expect(() => hardenConfig({ distro: 'rke1', k8sVersion: 'v1.45.1-rancher1-1' })).toThrow(/--k8s-version v1\.45\.1-rancher1-1 is not an RKE1 version/);
+    expect(() => hardenConfig({ distro: 'rke1', k8sVersion: 'v1.45.1-rancher1-1' })).toThrow(/--k8s-version v1\.45\.1-rancher1-1 is newer than any RKE1 release/);
   });
 
   it('RKE2 drop-ins: a key is edited in the config.yaml.d file where it wins, all files written, idempotent', async () => {

@@ -35,5 +35,9 @@ export function rke1ServiceOptions(version: K8sVersion, where: string): { key: s
   const standIn = data.kdmServiceOptionsAssumed[minor];
   if (standIn) return { key: standIn, options: data.kdmServiceOptions[standIn]!, assumedFrom: standIn };
   const known = rke1Minors(data);
-  throw inputError(`${where} ${version.text} is not an RKE1 version (RKE1 supports v1.${known[0]}–v1.${known.at(-1)})`);
+  const [first, last] = [Number(known[0]), Number(known.at(-1))];
+  const why = version.minor < first
+    ? `is older than the RKE1 releases rke-harden knows (v1.${first}–v1.${last}; the CIS profiles for RKE start at 1.23)`
+    : version.minor > last ? `is newer than any RKE1 release (RKE1's last is v1.${last})` : `is not a Kubernetes minor RKE1 shipped (v1.${first}–v1.${last})`;
+  throw inputError(`${where} ${version.text} ${why}`);
 }
