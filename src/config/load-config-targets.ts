@@ -6,7 +6,7 @@ import { readYamlFile, type LocatedYaml } from './read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
 import { effectiveRke1 } from './rke1/effective-rke1.js';
 import { effectiveRke2, RANCHER_BUILT_IN_PSA_TEMPLATES } from './rke2/effective-rke2.js';
-import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIns } from './rke2/merge-config-files.js';
+import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIn, readRke2DropIns, rke2DropInFiles } from './rke2/merge-config-files.js';
 import { YamlAccess, isRecord, valueAtPath } from './yaml-access.js';
 import { resolveReferencedFiles } from './companion/referenced-files.js';
 import { droppedByRancher, keysRancherDrops, MACHINE_GLOBAL_CONFIG, MACHINE_SELECTOR_CONFIG, rancherConfigMaps } from './rancher-config-maps.js';
@@ -41,6 +41,8 @@ function walk(dir: string): string[] {
   for (const entry of entries) {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) {
+      // Drop-ins are read with their main file; without one (RKE2 accepts that), through the first of them.
+      if (entry.name.endsWith('.yaml.d') && !entries.some((e) => e.name === entry.name.slice(0, -2))) out.push(...rke2DropInFiles(p.slice(0, -2)).slice(0, 1));
       if (entry.name.endsWith('.yaml.d') || entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
       if (entry.name === 'host' && besideConfig) continue;
       out.push(...walk(p));
@@ -159,8 +161,10 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
       const real = fs.realpathSync(file);
       if (seenFiles.has(real)) continue;
       seenFiles.add(real);
-      const y = readYamlFile(file);
-      const kind = kindFor(y, opts);
+      // A drop-in is RKE2's whatever it holds, and may be empty.
+      const dropIn = path.basename(path.dirname(file)).endsWith('.yaml.d') && opts.distro !== 'rke1';
+      const y = dropIn ? readRke2DropIn(file) : readYamlFile(file);
+      const kind = dropIn ? 'rke2-config' : kindFor(y, opts);
       if (!kind) {
         if (isDir) {
           skipped.push(file);

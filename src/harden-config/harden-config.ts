@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
-import { MAX_CONFIG_BYTES, readYamlFile, type LocatedYaml } from '../config/read-yaml-file.js';
+import fs from 'node:fs';
+import { MAX_CONFIG_BYTES, parseYamlText, readYamlFile, type LocatedYaml } from '../config/read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from '../config/detect-config-kind.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
@@ -67,15 +68,26 @@ function configKindToHarden(o: HardenConfigOptions, y: LocatedYaml | undefined):
 }
 
 /** Generate (or merge into --from) the hardened configuration for one distro and version. Pure but for reading --from. */
+/**
+ * The --from file read: an RKE2 config.yaml that is absent while its config.yaml.d holds drop-ins
+ * (RKE2 reads those alone) is an empty main file, and the drop-in directory names its main file.
+ */
+function readFrom(from: string, distro: 'rke1' | 'rke2'): { y: LocatedYaml; validate: string } {
+  const main = distro === 'rke2' && from.replace(/\/+$/, '').endsWith('.yaml.d') ? from.replace(/\/+$/, '').slice(0, -2) : from;
+  if (distro === 'rke2' && !fs.existsSync(main) && rke2DropInFiles(main).length > 0) return { y: parseYamlText(main, '', { allowEmpty: true }), validate: `${main}.d` };
+  return { y: readYamlFile(main), validate: main }; // validates: one clear line on bad input
+}
+
 export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
-  const y = o.from ? readYamlFile(o.from) : undefined; // validates: one clear line on bad input
+  const read = o.from ? readFrom(o.from, o.distro) : undefined;
+  const y = read?.y;
   const kind = configKindToHarden(o, y);
   const { version, writeTo } = versionToHarden(kind, o.k8sVersion, y);
   // What `audit config` refuses, harden refuses too (one line naming file:line:column, exit 2): editing a
   // file whose shape we do not understand would drop or overwrite what the user wrote.
   if (o.role === 'agent' && kind !== 'rke2-config') throw usageError(`--role agent: only for an RKE2 config.yaml (a ${kind === 'rke1-cluster-yml' ? 'cluster.yml names its nodes\' roles' : 'Rancher Cluster names its pools\' roles'})`);
   const role = o.role ?? 'server';
-  if (o.from) loadConfigTargets([o.from], { distro: o.distro, k8sVersion: version.text, role });
+  if (read) loadConfigTargets([read.validate], { distro: o.distro, k8sVersion: version.text, role });
   const catalog = loadCatalog();
   const benchmark = o.benchmark ? resolveBenchmarkId(catalog, o.benchmark) : selectBenchmark(catalog, o.distro, version.text);
   // Who writes the PSA exemptions: RKE2 itself for a config.yaml, Rancher's rancher-restricted template otherwise.
@@ -111,7 +123,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     kubeletCiphersAllowed: kubeletCipherRule(catalog),
     staysOpen: new Set(),
     existingFile: (nodePath) => {
-      const copy = o.from ? localCopyOf(nodePath, o.from) : undefined;
+      const copy = y ? localCopyOf(nodePath, y.file) : undefined;
       return copy === undefined ? undefined : readTextFile(copy, MAX_CONFIG_BYTES, (size) => `too large (${size} bytes; limit ${MAX_CONFIG_BYTES})`);
     },
     notes: [],

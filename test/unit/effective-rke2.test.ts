@@ -360,3 +360,26 @@ describe('keys RKE2 does not know are skipped whatever their value (k3s "Unknown
     expect(h.stillFailing).toEqual([]);
   });
 });
+
+describe('config.yaml.d without config.yaml (RKE2 reads the drop-ins alone)', () => {
+  const layout = { 'rke2/config.yaml.d/10-base.yaml': 'profile: cis\nkubelet-arg: [anonymous-auth=true]\n', 'rke2/config.yaml.d/20-empty.yaml': '' };
+
+  it('audit config of the folder, of the drop-in folder, or of one drop-in: one target, the drop-ins merged', () => {
+    const dir = tempTree(layout);
+    for (const p of [path.join(dir, 'rke2'), path.join(dir, 'rke2/config.yaml.d'), path.join(dir, 'rke2/config.yaml.d/20-empty.yaml')]) {
+      const { run } = auditConfig([p], { k8sVersion: 'v1.31.4+rke2r1' });
+      expect(run.targets.map((t) => t.name), p).toEqual([path.join(dir, 'rke2/config.yaml')]);
+      expect(run.results.find((r) => r.checkId === 'kubelet-anonymous-auth-disabled')!.status, p).toBe('fail');
+    }
+  });
+
+  it('harden config --from the absent config.yaml or its .d folder: the drop-in that sets a key is edited, new keys go to a new config.yaml', () => {
+    for (const from of ['rke2/config.yaml', 'rke2/config.yaml.d', 'rke2/config.yaml.d/']) {
+      const dir = tempTree(layout);
+      const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(dir, from) });
+      expect(h.dropIns.find((d) => d.name === 'config.yaml.d/10-base.yaml')!.after, from).toMatch(/kubelet-arg: \[ ?anonymous-auth=false/);
+      expect(h.after, from).toMatch(/^audit-policy-file: /m);
+      expect(h.stillFailing, from).toEqual([]);
+    }
+  });
+});
