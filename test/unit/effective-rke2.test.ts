@@ -35,6 +35,13 @@ describe('RKE2 effective configuration', () => {
     expect(s.warnings.join('\n')).toMatch(/audit-policy-file points at \/etc\/rancher\/rke2\/audit-policy\.yaml, which this configuration does not contain.*logs nothing/);
   });
 
+  it('plain scalars as RKE2 reads them (yaml.v2, YAML 1.1): yes/on are true, 0600 is octal; quoted ones are text', () => {
+    const s = rke2({ 'config.yaml': 'protect-kernel-defaults: yes\nsecrets-encryption: "yes"\nwrite-kubeconfig-mode: 0600\n' }, 'v1.24.17+rke2r1');
+    expect(s.facts['kubelet.args.protect-kernel-defaults']).toMatchObject({ value: 'true', source: 'config' });
+    const run = auditConfig([path.join(tempTree({ 'config.yaml': 'protect-kernel-defaults: on\n' }), 'config.yaml')], { k8sVersion: 'v1.24.17+rke2r1' }).run;
+    expect(run.results.find((r) => r.checkId === 'kubelet-protect-kernel-defaults-enabled')!.status).toBe('pass');
+  });
+
   it('up to 1.24 RKE2 enables PodSecurityPolicy with or without a profile (pkg/cli/defaults); from 1.25 NodeRestriction only', () => {
     for (const config of ['node-ip: 10.0.0.1\n', 'profile: cis-1.6\n']) {
       for (const version of ['v1.23.6+rke2r2', 'v1.24.17+rke2r1']) {

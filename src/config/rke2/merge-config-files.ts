@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatLocation, type Location } from '../../model/fact.js';
 import { readYamlFile, type LocatedYaml } from '../read-yaml-file.js';
+import { isScalar } from 'yaml';
 import { isRecord, valueAtPath } from '../yaml-access.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import { MAP_FLAGS, shownItem } from '../../engine/effective/arg-map.js';
@@ -64,7 +65,24 @@ function scalarText(y: LocatedYaml, p: (string | number)[], v: unknown, key: str
     const l = y.locate(p);
     throw inputError(`${l.file}:${l.line}:${l.column}: ${key}: must be a single value`);
   }
-  return y.sourceText(p) ?? String(v);
+  const text = y.sourceText(p) ?? String(v);
+  const node = y.doc.getIn(p, true);
+  return isScalar(node) && node.type === 'PLAIN' ? asK3sReadsIt(text) : text;
+}
+
+const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'true', 'True', 'TRUE']);
+const YAML11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF', 'false', 'False', 'FALSE']);
+
+/**
+ * A plain scalar as RKE2 passes it on: k3s reads config.yaml with yaml.v2 (YAML 1.1) into untyped values
+ * and prints each as the flag's value, so `protect-kernel-defaults: yes` is `true` and `0600` (octal)
+ * is `384`. A quoted scalar is text as written.
+ */
+function asK3sReadsIt(text: string): string {
+  if (YAML11_TRUE.has(text)) return 'true';
+  if (YAML11_FALSE.has(text)) return 'false';
+  if (/^0[0-7]+$/.test(text)) return String(parseInt(text, 8));
+  return text;
 }
 
 /**
