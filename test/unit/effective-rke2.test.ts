@@ -35,6 +35,12 @@ describe('RKE2 effective configuration', () => {
     expect(s.warnings.join('\n')).toMatch(/audit-policy-file points at \/etc\/rancher\/rke2\/audit-policy\.yaml, which this configuration does not contain.*logs nothing/);
   });
 
+  it('secrets-encryption-provider: secretbox is the provider RKE2 writes first (evidence said aescbc)', () => {
+    const s = rke2({ 'config.yaml': 'secrets-encryption-provider: secretbox\n' });
+    expect(s.facts['encryption.provider.first']).toMatchObject({ value: 'secretbox', source: 'config', location: { line: 1, column: 30 } });
+    expect(v(s, 'encryption.providers')).toEqual(['secretbox', 'identity']);
+  });
+
   it('plain scalars as RKE2 reads them (yaml.v2, YAML 1.1): yes/on are true, 0600 is octal; quoted ones are text', () => {
     const s = rke2({ 'config.yaml': 'protect-kernel-defaults: yes\nsecrets-encryption: "yes"\nwrite-kubeconfig-mode: 0600\n' }, 'v1.24.17+rke2r1');
     expect(s.facts['kubelet.args.protect-kernel-defaults']).toMatchObject({ value: 'true', source: 'config' });

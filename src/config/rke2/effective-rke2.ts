@@ -170,11 +170,15 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
     if (rejected) put({ key: 'rke2.profile.rejected', value: rejected, source: 'config', layer: 'RKE2 profile validation (distros/rke2/defaults.yaml)', location: profileItem.location });
   }
 
-  // Secrets encryption is forced on servers; RKE2 writes aescbc first.
+  // Secrets encryption is forced on servers; RKE2 writes the provider secrets-encryption-provider names
+  // (aescbc by default, or secretbox) first, identity after it.
   if (api.get('encryption-provider-config') === `${S}/cred/encryption-config.json`) {
-    const layer = 'RKE2 forces secrets encryption on servers (aescbc, identity)';
-    put({ key: 'encryption.providers', value: ['aescbc', 'identity'], source: 'default', layer });
-    put({ key: 'encryption.provider.first', value: 'aescbc', source: 'default', layer });
+    const chosen = scalar('secrets-encryption-provider');
+    const provider = chosen?.value === 'secretbox' ? 'secretbox' : 'aescbc';
+    const layer = chosen ? `RKE2 writes the encryption configuration: secrets-encryption-provider ${provider}, then identity` : 'RKE2 forces secrets encryption on servers (aescbc, identity)';
+    const at = chosen ? { source: 'config' as const, location: chosen.location } : { source: 'default' as const };
+    put({ key: 'encryption.providers', value: [provider, 'identity'], layer, ...at });
+    put({ key: 'encryption.provider.first', value: provider, layer, ...at });
   }
   const admission = admissionFactsRke2(version, cis, psaFile, opts.rancherPsaTemplate, data, api);
   admission.facts.forEach(put);
