@@ -119,9 +119,11 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
     // Rancher binds its built-in restricted-noroot policy itself, as its hardening guide sets it.
     if (wrapped && valueAt(doc, [PSP_TEMPLATE]) === undefined) setScalar(doc, [PSP_TEMPLATE], 'restricted-noroot');
   }
-  // extra_args replace RKE's plugin list: keep EventRateLimit in a user's own list.
+  // extra_args replace RKE's plugin list: keep EventRateLimit in a user's own list, and AlwaysPullImages
+  // when they asked for it with always_pull_images (which the list they wrote replaces too).
   if (valueAt(doc, [...api, 'extra_args', 'enable-admission-plugins']) !== undefined) {
     upsertCommaFlag(doc, [...api, 'extra_args', 'enable-admission-plugins'], 'EventRateLimit');
+    if (valueAt(doc, [...api, 'always_pull_images']) === true) upsertCommaFlag(doc, [...api, 'extra_args', 'enable-admission-plugins'], 'AlwaysPullImages');
   }
   upsertCommaFlag(doc, [...controller, 'extra_args', 'feature-gates'], 'RotateKubeletServerCertificate=true');
   for (const svc of [controller, scheduler]) {

@@ -65,6 +65,12 @@ describe('harden config on RKE1 files as `rke config` and users write them', () 
     expect(none.stderr.trim()).toMatch(/cluster\.yml:1:21: kubernetes_version is not set: pass --k8s-version$/);
   });
 
+  it('always_pull_images: true with the user\'s own enable-admission-plugins (which replaces RKE\'s list): AlwaysPullImages goes into that list too', () => {
+    const { api, status } = hardenAndAudit(`kubernetes_version: ${V}\nnodes: []\nservices:\n  kube-api:\n    always_pull_images: true\n    extra_args:\n      enable-admission-plugins: NodeRestriction\n`);
+    expect((api.extra_args as Record<string, string>)['enable-admission-plugins']).toBe('NodeRestriction,EventRateLimit,AlwaysPullImages');
+    expect(status('1.2.11')).toBe('pass');
+  });
+
   it('a plain cluster.yml with services.kube_api: the hardening goes to services.kube-api, which rke up reads, and a note says so', () => {
     const { h, status } = hardenAndAudit(`kubernetes_version: ${V}\nnodes: []\nservices:\n  kube_api:\n    extra_args: {profiling: "false"}\n`);
     const services = (parse(h.after) as { services: Record<string, unknown> }).services;
