@@ -67,7 +67,6 @@ function configKindToHarden(o: HardenConfigOptions, y: LocatedYaml | undefined):
   return detected ?? accepted[0]!;
 }
 
-/** Generate (or merge into --from) the hardened configuration for one distro and version. Pure but for reading --from. */
 /**
  * The --from file read: an RKE2 config.yaml that is absent while its config.yaml.d holds drop-ins
  * (RKE2 reads those alone) is an empty main file, and the drop-in directory names its main file.
@@ -78,6 +77,7 @@ function readFrom(from: string, distro: 'rke1' | 'rke2'): { y: LocatedYaml; vali
   return { y: readYamlFile(main), validate: main }; // validates: one clear line on bad input
 }
 
+/** Generate (or merge into --from) the hardened configuration for one distro and version. Pure but for reading --from. */
 export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   const read = o.from ? readFrom(o.from, o.distro) : undefined;
   const y = read?.y;

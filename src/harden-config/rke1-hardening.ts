@@ -2,7 +2,7 @@ import { isMap, type Document } from 'yaml';
 import { upsertCommaFlag } from './comma-flag.js';
 import { etcdUserScript, kubeletCiphers, sysctlConf } from './companion-templates.js';
 import type { HardeningContext } from './hardening-context.js';
-import { RKE1_SERVICES, serviceSpellings } from '../config/rke1/cluster-yml-keys.js';
+import { RKE1_SERVICES, sectionsRkeUpIgnores, serviceSpellings } from '../config/rke1/cluster-yml-keys.js';
 import { withoutPspAddons } from '../config/rke1/psp-addons.js';
 import { setExtraArg } from './rke1-extra-args-array.js';
 import { deleteAt, ensureSeq, setNode, setScalar, valueAt, type Path } from './yaml-edit.js';
@@ -74,10 +74,9 @@ export function hardenRke1(doc: Document, ctx: HardeningContext): void {
   const controller = rke1ServicePath(doc, 'kube-controller-manager');
   const scheduler = rke1ServicePath(doc, 'kube-scheduler');
   const kubelet = rke1ServicePath(doc, 'kubelet');
-  for (const [component, { spellings }] of Object.entries(RKE1_SERVICES)) {
-    for (const other of wrapped ? [] : spellings.slice(1).filter((s) => valueAt(doc, [...root, 'services', s]) !== undefined)) {
-      ctx.notes.push(`services.${other} is ignored by rke up, which reads services.${spellings[0]}: the hardening of ${component} went to services.${spellings[0]}; move your own settings there`);
-    }
+  const services = valueAt(doc, [...root, 'services']);
+  for (const { component, spelling, rkeReads } of sectionsRkeUpIgnores(services && typeof services === 'object' ? services as Record<string, unknown> : {}, wrapped)) {
+    ctx.notes.push(`services.${spelling} is ignored by rke up, which reads services.${rkeReads}: the hardening of ${component} went to services.${rkeReads}; move your own settings there`);
   }
   const v = ctx.version;
 

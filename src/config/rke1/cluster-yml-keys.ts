@@ -54,3 +54,13 @@ export function serviceSpellings(component: string, wrapped: boolean): string[] 
   const spellings = RKE1_SERVICES[component]!.spellings;
   return wrapped ? spellings : spellings.slice(0, 1);
 }
+
+/**
+ * Service sections a plain cluster.yml spells as Rancher's API does (services.kube_api): `rke up` parses
+ * with its YAML tags only and drops them without a word. Each with the spelling it reads.
+ */
+export function sectionsRkeUpIgnores(services: Record<string, unknown>, wrapped: boolean): { component: string; spelling: string; rkeReads: string }[] {
+  if (wrapped) return [];
+  return Object.entries(RKE1_SERVICES).flatMap(([component, { spellings }]) =>
+    spellings.slice(1).filter((s) => services[s] !== undefined).map((spelling) => ({ component, spelling, rkeReads: spellings[0]! })));
+}

@@ -7,7 +7,7 @@ import { distroData, type Rke1Defaults, type FlagTable } from '../../engine/effe
 import { inputError } from '../../errors/rke-harden-error.js';
 import type { LocatedYaml } from '../read-yaml-file.js';
 import { YamlAccess, isRecord, type YamlPath } from '../yaml-access.js';
-import { RANCHER_WRAPPER_KEYS, RKE1_SERVICES, RKE1_TOP_KEYS, serviceSpellings } from './cluster-yml-keys.js';
+import { RANCHER_WRAPPER_KEYS, RKE1_SERVICES, RKE1_TOP_KEYS, sectionsRkeUpIgnores, serviceSpellings } from './cluster-yml-keys.js';
 import { parseK8sVersion } from '../k8s-version.js';
 import { admissionFacts } from './admission-rke1.js';
 import { rke1ServiceOptions } from './rke1-version.js';
@@ -46,12 +46,10 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
     const spellings = serviceSpellings(component, wrapped);
     return [...root, 'services', spellings.find((s) => services[s] !== undefined) ?? spellings[0]!];
   };
+  for (const { spelling, rkeReads } of sectionsRkeUpIgnores(services, wrapped)) {
+    warnings.push(`${a.where([...root, 'services', spelling])}: services.${spelling} is ignored by rke up, which reads services.${rkeReads} (${spelling} is how Rancher's API spells it): its settings are not applied`);
+  }
   for (const component of Object.keys(RKE1_SERVICES)) {
-    // `rke up` parses cluster.yml with its YAML tags only: services.kube_api is dropped without a word.
-    const rke = RKE1_SERVICES[component]!.spellings[0]!;
-    for (const other of wrapped ? [] : RKE1_SERVICES[component]!.spellings.slice(1).filter((s) => services[s] !== undefined)) {
-      warnings.push(`${a.where([...root, 'services', other])}: services.${other} is ignored by rke up, which reads services.${rke} (${other} is how Rancher's API spells it): its settings are not applied`);
-    }
     // Said once per service here; svcPath is asked many times.
     const present = serviceSpellings(component, wrapped).filter((s) => services[s] !== undefined);
     if (present.length > 1) warnings.push(`${a.where([...root, 'services', present[1]!])}: both ${present.join(' and ')} are set; ${present[0]} is used`);
