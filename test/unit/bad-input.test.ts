@@ -33,6 +33,7 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     ['two YAML documents', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\n---\nkind: ConfigMap\n', /cluster\.yml:2:1: a second YAML document \(---\): one configuration per file/],
     ['a list at the top', 'config.yaml', '- a\n- b\n', /an RKE2 config file is a map of settings|not an RKE1/],
     ['an RKE2 release name in cluster.yml', 'cluster.yml', 'kubernetes_version: v1.30.4+rke2r1\n', /cluster\.yml:1:21: kubernetes_version v1\.30\.4\+rke2r1 is an RKE2 release name; RKE1 names it like v1\.30\.4-rancher1-1/],
+    ['a scalar where RKE wants a section', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\nauthorization: rbac\n', /cluster\.yml:2:16: authorization: must be a map, got string/],
     ['a Go template', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\nnodes:\n  - address: {{ rke.master.ip }}\n    role: [controlplane]\n', /cluster\.yml:3:14: looks like a template \(\{\{ … placeholders\): render it first, then audit or harden the result \(a map used as a key at 3:15\)/],
     ['a Terraform template', 'config.yaml', 'token: ${token}\n%{ if cis }\nprofile: cis\n%{ endif }\n', /config\.yaml:2:1: looks like a template \(%\{ … placeholders\): render it first, then audit or harden the result \(invalid YAML at 2:1\)/],
     ['a map used as a key', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\n? {a: 1}\n: x\n', /cluster\.yml:2:3: invalid YAML: a map or list used as a key/],

@@ -90,6 +90,8 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   const apiArgs = maps['kube-apiserver']!;
 
   // Conditionals RKE applies before the KDM service options.
+  // RKE decodes these into structs: a scalar (`authorization: rbac`) makes `rke up` fail, not default.
+  for (const section of [[...root, 'authorization'], [...api, 'secrets_encryption_config'], [...api, 'audit_log'], [...api, 'event_rate_limit']]) a.map(section);
   const encryptionEnabled = a.bool([...api, 'secrets_encryption_config', 'enabled']) === true;
   if (encryptionEnabled) {
     apiArgs.set('encryption-provider-config', `${SSL}/encryption.yaml`, prov('cluster.yml secrets_encryption_config', [...api, 'secrets_encryption_config', 'enabled']));
