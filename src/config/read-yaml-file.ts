@@ -27,9 +27,12 @@ function nodeAt(doc: Document.Parsed, path: (string | number)[]): Node | undefin
   return n && typeof n === 'object' && 'range' in n ? (n as Node) : undefined;
 }
 
-/** Where a template placeholder (Go/Helm `{{`, Jinja `{%`, Terraform `%{`) starts outside a comment, if anywhere. */
+/**
+ * Where a template placeholder (Go/Helm `{{`, Jinja `{%`, Terraform `%{`, a sed-style `%CLUSTER_NAME%`)
+ * starts outside a comment, if anywhere.
+ */
 function templateMarker(text: string): number | undefined {
-  for (const m of text.matchAll(/\{\{|\{%|%\{/g)) {
+  for (const m of text.matchAll(/\{\{|\{%|%\{|%[A-Z][A-Z0-9_]*%/g)) {
     const lineStart = text.lastIndexOf('\n', m.index) + 1;
     if (!text.slice(lineStart, m.index).includes('#')) return m.index;
   }
@@ -77,7 +80,7 @@ export function parseYamlText(file: string, text: string, opts: { allowEmpty?: b
   const template = templateMarker(text);
   const asTemplate = (offset: number, what: string) => {
     const at = loc(template!);
-    return inputError(`${file}:${at.line}:${at.column}: looks like a template (${text.slice(template!, template! + 2)} … placeholders): render it first, then audit or harden the result (${what} at ${loc(offset).line}:${loc(offset).column})`);
+    return inputError(`${file}:${at.line}:${at.column}: looks like a template (${/^%[A-Z]/.test(text.slice(template!)) ? '%NAME%' : text.slice(template!, template! + 2)} … placeholders): render it first, then audit or harden the result (${what} at ${loc(offset).line}:${loc(offset).column})`);
   };
   if (first) {
     const where = loc(first.pos[0]);

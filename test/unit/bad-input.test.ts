@@ -36,6 +36,7 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     ['a scalar where RKE wants a section', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\nauthorization: rbac\n', /cluster\.yml:2:16: authorization: must be a map, got string/],
     ['a Go template', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\nnodes:\n  - address: {{ rke.master.ip }}\n    role: [controlplane]\n', /cluster\.yml:3:14: looks like a template \(\{\{ … placeholders\): render it first, then audit or harden the result \(a map used as a key at 3:15\)/],
     ['a Terraform template', 'config.yaml', 'token: ${token}\n%{ if cis }\nprofile: cis\n%{ endif }\n', /config\.yaml:2:1: looks like a template \(%\{ … placeholders\): render it first, then audit or harden the result \(invalid YAML at 2:1\)/],
+    ['a sed-style template', 'cluster.yaml', 'kind: Cluster\napiVersion: provisioning.cattle.io/v1\nmetadata:\n  name: %CLUSTER_NAME%\n', /cluster\.yaml:4:9: looks like a template \(%NAME% … placeholders\)/],
     ['a map used as a key', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\n? {a: 1}\n: x\n', /cluster\.yml:2:3: invalid YAML: a map or list used as a key/],
     ['a Rancher K3s cluster', 'cluster.yaml', 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata:\n  name: edge\nspec:\n  kubernetesVersion: v1.27.8+k3s2\n  rkeConfig: {}\n', /cluster\.yaml \(edge\): version v1\.27\.8\+k3s2 is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s/],
   ];
