@@ -11,7 +11,11 @@ export interface K8sVersion {
 /** Parse a Kubernetes / RKE / RKE2 version; `what` names the field in the error. */
 export function parseK8sVersion(text: string, what = 'Kubernetes version'): K8sVersion {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+].*)?$/.exec(text.trim());
-  if (!m || Number(m[1]) !== 1) throw inputError(`${what}: "${text}" is not a Kubernetes version (expected e.g. v1.28.9)`);
+  if (!m || Number(m[1]) !== 1) {
+    // `${kubernetes_version}`: a Terraform templatefile or envsubst input, valid YAML but not yet rendered.
+    const template = /\$\{[^}]*\}/.test(text) ? ': the file looks like a template, render it first' : '';
+    throw inputError(`${what}: "${text}" is not a Kubernetes version (expected e.g. v1.28.9)${template}`);
+  }
   return { major: 1, minor: Number(m[2]), patch: Number(m[3] ?? 0), text: text.trim() };
 }
 
