@@ -11,21 +11,18 @@ export function userStyleOf(text: string): { flowCollectionPadding: boolean; ind
   const tight = (text.match(/[[{][^\s\]}]/g) ?? []).length;
   let indented = 0;
   let level = 0;
-  for (const m of text.matchAll(/^( *)[^\s#-][^\n]*:[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*( *)- /gm)) {
-    if (m[2]!.length > m[1]!.length) indented++;
-    else if (m[2]!.length === m[1]!.length) level++;
-  }
-  return { flowCollectionPadding: padded >= tight, indentSeq: indented >= level, indent: indentUnitOf(text) };
-}
-
-/** The indentation step of nested maps (`key:\n    nested:` → 4), by majority; 2 when there are none. */
-function indentUnitOf(text: string): number {
+  // The indentation step of nested maps (`key:\n    nested:` → 4), by majority; 2 when there are none.
   const steps = new Map<number, number>();
-  for (const m of text.matchAll(/^( *)[^\s#-][^\n]*:[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*( *)[^\s#-]/gm)) {
+  // A key line ending its value there, and the first line of content under it (a list dash or a key).
+  for (const m of text.matchAll(/^( *)[^\s#-][^\n]*:[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*( *)(- |[^\s#-])/gm)) {
     const step = m[2]!.length - m[1]!.length;
-    if (step > 0 && step <= 8) steps.set(step, (steps.get(step) ?? 0) + 1);
+    if (m[3] === '- ') {
+      if (step > 0) indented++;
+      else if (step === 0) level++;
+    } else if (step > 0 && step <= 8) steps.set(step, (steps.get(step) ?? 0) + 1);
   }
-  return [...steps].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 2;
+  const indent = [...steps].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 2;
+  return { flowCollectionPadding: padded >= tight, indentSeq: indented >= level, indent };
 }
 
 /** A line's text before its trailing comment, the spacing, and the comment. */
@@ -111,8 +108,9 @@ function sameButFlowLayout(removed: string[], added: string[]): boolean {
 /**
  * The rendered document with the user's layout put back where the yaml library writes it its own way:
  * the spacing before trailing comments (`profile: cis   # aligned` became `profile: cis # aligned`) and
- * flow collections spread over lines. Only lines the rendering changed are looked at: within each
- * changed stretch, a new line that is an old one but for that spacing is the old one, an edited line
+ * flow collections spread over lines, values written another way (`0600`, `[a,b]`). Only lines the
+ * rendering changed are looked at: within each changed stretch, a new line that is an old one but for
+ * that spacing or the way its value is written is the old one, an edited line
  * keeping the comment of the old line at its place keeps that line's spacing, and a stretch that is the
  * old one but for a flow collection's layout is the old one. The diff then shows what the hardening
  * changed and nothing else.
