@@ -20,6 +20,8 @@ export interface LocatedYaml {
   locateKey(path: (string | number)[]): Location;
   /** The literal source text of a scalar at path (YAML 1.1 / yaml.v2 keep it; `false` stays "false"). */
   sourceText(path: (string | number)[]): string | undefined;
+  /** That text, and whether the scalar is plain (unquoted, not a block scalar): what a YAML 1.1 reader resolves. */
+  scalarSource(path: (string | number)[]): { text: string; plain: boolean } | undefined;
 }
 
 function nodeAt(doc: Document.Parsed, path: (string | number)[]): Node | undefined {
@@ -125,9 +127,12 @@ export function parseYamlText(file: string, text: string, opts: { allowEmpty?: b
       return this.locate(path);
     },
     sourceText(path) {
+      return this.scalarSource(path)?.text;
+    },
+    scalarSource(path) {
       const n = nodeAt(doc, path);
       if (!n || !isScalar(n)) return undefined;
-      return n.source !== undefined ? String(n.source) : String(n.value);
+      return { text: n.source !== undefined ? String(n.source) : String(n.value), plain: n.type === 'PLAIN' };
     },
   };
 }

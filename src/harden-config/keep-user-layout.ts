@@ -107,8 +107,8 @@ function sameButFlowLayout(removed: string[], added: string[]): boolean {
 
 /**
  * The rendered document with the user's layout put back where the yaml library writes it its own way:
- * the spacing before trailing comments (`profile: cis   # aligned` became `profile: cis # aligned`) and
- * flow collections spread over lines, values written another way (`0600`, `[a,b]`). Only lines the
+ * the spacing before trailing comments (`profile: cis   # aligned` became `profile: cis # aligned`),
+ * flow collections spread over lines, and values written another way (`0600`, `[a,b]`). Only lines the
  * rendering changed are looked at: within each changed stretch, a new line that is an old one but for
  * that spacing or the way its value is written is the old one, an edited line
  * keeping the comment of the old line at its place keeps that line's spacing, and a stretch that is the

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatLocation, type Location } from '../../model/fact.js';
 import { readYamlFile, type LocatedYaml } from '../read-yaml-file.js';
-import { isScalar } from 'yaml';
 import { isRecord, valueAtPath } from '../yaml-access.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import { MAP_FLAGS, shownItem } from '../../engine/effective/arg-map.js';
@@ -65,9 +64,9 @@ function scalarText(y: LocatedYaml, p: (string | number)[], v: unknown, key: str
     const l = y.locate(p);
     throw inputError(`${l.file}:${l.line}:${l.column}: ${key}: must be a single value`);
   }
-  const text = y.sourceText(p) ?? String(v);
-  const node = y.doc.getIn(p, true);
-  return isScalar(node) && node.type === 'PLAIN' ? asK3sReadsIt(text) : text;
+  const source = y.scalarSource(p);
+  if (!source) return String(v);
+  return source.plain ? asK3sReadsIt(source.text) : source.text;
 }
 
 const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'true', 'True', 'TRUE']);
