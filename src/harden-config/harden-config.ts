@@ -72,7 +72,8 @@ function configKindToHarden(o: HardenConfigOptions, y: LocatedYaml | undefined):
  * (RKE2 reads those alone) is an empty main file, and the drop-in directory names its main file.
  */
 function readFrom(from: string, distro: 'rke1' | 'rke2'): { y: LocatedYaml; validate: string } {
-  const main = distro === 'rke2' && from.replace(/\/+$/, '').endsWith('.yaml.d') ? from.replace(/\/+$/, '').slice(0, -2) : from;
+  const trimmed = from.replace(/\/+$/, '');
+  const main = distro === 'rke2' && trimmed.endsWith('.yaml.d') ? trimmed.slice(0, -2) : from;
   if (distro === 'rke2' && !fs.existsSync(main) && rke2DropInFiles(main).length > 0) return { y: parseYamlText(main, '', { allowEmpty: true }), validate: `${main}.d` };
   return { y: readYamlFile(main), validate: main }; // validates: one clear line on bad input
 }

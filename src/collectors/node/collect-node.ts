@@ -228,7 +228,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
         continue;
       }
       args.set(c, p.args);
-      searched['kube-proxy.args'] = `${prov.layer}, kube-proxy config file ${r.flags.filter((f) => f.flag === 'config').at(-1)!.value}`;
+      searched['kube-proxy.args'] = `${prov.layer}, kube-proxy config file ${p.file}`;
     } else {
       args.set(c, argMapOf(c, r.flags, prov));
       searched[`${c}.args`] = prov.layer;

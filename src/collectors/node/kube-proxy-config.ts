@@ -17,6 +17,8 @@ const FIELDS: { path: string[]; flag: string; dflt?: string }[] = [
 
 export interface KubeProxyArgs {
   args: ArgMap;
+  /** The --config file kube-proxy reads (the last one given). */
+  file: string;
   error?: string;
   warnings: string[];
 }
@@ -27,7 +29,7 @@ export function kubeProxyArgs(fs: HostFs, flags: FlagOccurrence[], argv: Provena
   for (const { flag, value } of flags) args.append(flag, value, argv);
   const file = flags.filter((f) => f.flag === 'config').at(-1)!.value;
   const read = readComponentConfig(fs, 'kube-proxy', 'config', file);
-  if ('error' in read) return { args, warnings: [], error: read.error };
+  if ('error' in read) return { args, file, warnings: [], error: read.error };
   const { doc } = read;
   const warnings: string[] = [];
   const layer = `kube-proxy config file ${file}`;
@@ -40,5 +42,5 @@ export function kubeProxyArgs(fs: HostFs, flags: FlagOccurrence[], argv: Provena
     if (fromFile) args.set(flag, text, { source: 'file', layer, location: read.y.locate(path) });
     else if (dflt !== undefined) args.set(flag, dflt, { source: 'default', layer: `KubeProxyConfiguration default (${path.join('.')} not set in ${file})` });
   }
-  return { args, warnings };
+  return { args, file, warnings };
 }
