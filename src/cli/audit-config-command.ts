@@ -1,8 +1,9 @@
 import { loadCatalog } from '../catalog/load-catalog.js';
-import { usageError } from '../errors/rke-harden-error.js';
+import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { loadConfigTargets, type ConfigOptions } from '../config/load-config-targets.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
+import { unreadableConfigSnapshot } from '../config/unreadable-config-snapshot.js';
 import { buildScanRun } from '../engine/scan-run.js';
 import type { Benchmark } from '../model/benchmark.js';
 import type { FactSnapshot } from '../model/fact.js';
@@ -19,7 +20,7 @@ export function auditConfig(paths: string[], opts: AuditConfigOptions): { run: S
   const catalog = loadCatalog();
   const chosen = opts.benchmark ? resolveBenchmarkId(catalog, opts.benchmark) : undefined;
   const parts: { benchmark: Benchmark; snapshot: FactSnapshot; results: ControlResult[] }[] = [];
-  const { skipped } = loadConfigTargets(paths, opts, (snapshot) => {
+  const { skipped, unreadable } = loadConfigTargets(paths, opts, (snapshot) => {
     if (chosen && chosen.distro !== snapshot.distro) {
       // An RKE1 cluster.yml against an RKE2 profile fails controls that cannot apply to it.
       throw usageError(`${snapshot.target.name}: --benchmark ${chosen.id} is an ${chosen.distro.toUpperCase()} profile, but this is an ${snapshot.distro.toUpperCase()} configuration`);
@@ -32,8 +33,17 @@ export function auditConfig(paths: string[], opts: AuditConfigOptions): { run: S
     // The snapshot is kept for its target and warnings only: its facts are not needed any more.
     parts.push({ benchmark, snapshot: { ...snapshot, facts: {} }, results });
   });
+  // A file of a directory that could not be read is a target whose controls are errors (exit 3), against
+  // the run's benchmark: its own distro and version are what could not be read.
+  for (const { file, reason } of unreadable) {
+    const benchmark = chosen ?? parts[0]?.benchmark;
+    if (!benchmark) throw inputError(unreadable.length > 1 ? `${reason} (and ${unreadable.length - 1} more files could not be read)` : reason);
+    const snapshot = unreadableConfigSnapshot(file, reason, benchmark.distro, catalog.checks.values());
+    snapshot.warnings.push(`${reason}: this file is not audited, its controls are errors (scan incomplete)`);
+    parts.push({ benchmark, snapshot, results: evaluateBenchmark(benchmark, catalog.checks, snapshot) });
+  }
   const run = buildScanRun(parts, started);
-  if (skipped.length) run.warnings.push(...skipped.map((f) => `${f}: not a cluster configuration, skipped`));
+  run.warnings.push(...skipped.map((s) => s.warning));
   const sectionTitles = mergeSectionTitles(parts.map((p) => p.benchmark.sectionTitles));
   return { run, sectionTitles };
 }

@@ -1,4 +1,4 @@
-import { inputError } from '../errors/rke-harden-error.js';
+import { inputError, TemplateInputError } from '../errors/rke-harden-error.js';
 
 export interface K8sVersion {
   major: number;
@@ -13,8 +13,9 @@ export function parseK8sVersion(text: string, what = 'Kubernetes version'): K8sV
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+].*)?$/.exec(text.trim());
   if (!m || Number(m[1]) !== 1) {
     // `${kubernetes_version}`: a Terraform templatefile or envsubst input, valid YAML but not yet rendered.
-    const template = /\$\{[^}]*\}/.test(text) ? ': the file looks like a template, render it first' : '';
-    throw inputError(`${what}: "${text}" is not a Kubernetes version (expected e.g. v1.28.9)${template}`);
+    const message = `${what}: "${text}" is not a Kubernetes version (expected e.g. v1.28.9)`;
+    if (/\$\{[^}]*\}/.test(text)) throw new TemplateInputError(`${message}: the file looks like a template, render it first`);
+    throw inputError(message);
   }
   return { major: 1, minor: Number(m[2]), patch: Number(m[3] ?? 0), text: text.trim() };
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FactSnapshot } from '../model/fact.js';
-import { inputError } from '../errors/rke-harden-error.js';
+import { inputError, RkeHardenError, TemplateInputError } from '../errors/rke-harden-error.js';
 import { readYamlFile, type LocatedYaml } from './read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
 import { effectiveRke1 } from './rke1/effective-rke1.js';
@@ -25,8 +25,13 @@ export interface ConfigOptions {
 
 export interface ConfigTargets {
   snapshots: FactSnapshot[];
-  /** Files found in a directory walk that are not cluster configurations. */
-  skipped: string[];
+  /** Files found in a directory walk that were not audited, each with the warning that says why (not a cluster configuration, a template). */
+  skipped: { file: string; warning: string }[];
+  /**
+   * Files found in a directory walk that could not be read (invalid YAML, a value RKE refuses), each with
+   * the one-line error it would get alone: the others are audited, and the scan is incomplete.
+   */
+  unreadable: { file: string; reason: string }[];
 }
 
 /**
@@ -147,13 +152,33 @@ function snapshotsOf(file: string, y: LocatedYaml, kind: ConfigKind, opts: Confi
  */
 export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: (snap: FactSnapshot) => void): ConfigTargets {
   const snapshots: FactSnapshot[] = [];
-  const skipped: string[] = [];
+  const skipped: ConfigTargets['skipped'] = [];
+  const unreadable: ConfigTargets['unreadable'] = [];
   let found = 0;
   const objectsByDir = new Map<string, SourceObjects>();
   const sourceObjects = (dir: string) => objectsByDir.get(dir) ?? objectsByDir.set(dir, sourceObjectsIn(dir)).get(dir)!;
   // A file given twice (itself and in its directory, or a drop-in beside its main file) is one target.
   const seenFiles = new Set<string>();
   const seenTargets = new Set<string>();
+  /** The file's targets not seen before, ready to evaluate; undefined when it is no cluster configuration. */
+  const targetsOf = (file: string): FactSnapshot[] | undefined => {
+    // A drop-in is RKE2's whatever it holds, and may be empty.
+    const dropIn = path.basename(path.dirname(file)).endsWith('.yaml.d') && opts.distro !== 'rke1';
+    const y = dropIn ? readRke2DropIn(file) : readYamlFile(file);
+    const kind = dropIn ? 'rke2-config' : kindFor(y, opts);
+    if (!kind) return undefined;
+    // Files a Rancher Cluster has Rancher put on its machines, from ConfigMaps/Secrets kept beside it.
+    const deliveryWarnings: string[] = [];
+    const delivered = kind === 'rancher-rke2-cluster' ? rancherDeliveredFiles(y, deliveryWarnings, sourceObjects) : {};
+    const snaps = snapshotsOf(file, y, kind, opts, sourceObjects).filter((snap) => !seenTargets.has(snap.target.name));
+    for (const snap of snaps) {
+      snap.warnings.push(...deliveryWarnings);
+      resolveReferencedFiles(snap, delivered);
+      // upgrade-check evaluates a file at another version and reports these itself, as findings.
+      if (!opts.overrideVersion) snap.warnings.push(...removedUpstreamWarnings(snap));
+    }
+    return snaps;
+  };
   for (const p of paths) {
     if (!fs.existsSync(p)) throw inputError(`${p}: no such file or directory`);
     const isDir = fs.statSync(p).isDirectory();
@@ -161,33 +186,32 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
       const real = fs.realpathSync(file);
       if (seenFiles.has(real)) continue;
       seenFiles.add(real);
-      // A drop-in is RKE2's whatever it holds, and may be empty.
-      const dropIn = path.basename(path.dirname(file)).endsWith('.yaml.d') && opts.distro !== 'rke1';
-      const y = dropIn ? readRke2DropIn(file) : readYamlFile(file);
-      const kind = dropIn ? 'rke2-config' : kindFor(y, opts);
-      if (!kind) {
+      let snaps: FactSnapshot[] | undefined;
+      try {
+        snaps = targetsOf(file);
+      } catch (e) {
+        // A file named on the command line is the user's input: refused, exit 2. One found in a directory
+        // walk does not cost the others their audit: a template is skipped, any other file is unreadable.
+        if (!isDir || !(e instanceof RkeHardenError) || e.code !== 'input') throw e;
+        if (e instanceof TemplateInputError) skipped.push({ file, warning: `${e.message}: skipped` });
+        else unreadable.push({ file, reason: e.message });
+        continue;
+      }
+      if (!snaps) {
         if (isDir) {
-          skipped.push(file);
+          skipped.push({ file, warning: `${file}: not a cluster configuration, skipped` });
           continue;
         }
         throw inputError(`${file}: not an RKE1 cluster.yml, an RKE2 config.yaml or a Rancher provisioning Cluster (pass --distro to say which)`);
       }
-      // Files a Rancher Cluster has Rancher put on its machines, from ConfigMaps/Secrets kept beside it.
-      const deliveryWarnings: string[] = [];
-      const delivered = kind === 'rancher-rke2-cluster' ? rancherDeliveredFiles(y, deliveryWarnings, sourceObjects) : {};
-      for (const snap of snapshotsOf(file, y, kind, opts, sourceObjects)) {
-        if (seenTargets.has(snap.target.name)) continue;
+      for (const snap of snaps) {
         seenTargets.add(snap.target.name);
-        snap.warnings.push(...deliveryWarnings);
-        resolveReferencedFiles(snap, delivered);
-        // upgrade-check evaluates a file at another version and reports these itself, as findings.
-        if (!opts.overrideVersion) snap.warnings.push(...removedUpstreamWarnings(snap));
         found++;
         if (visit) visit(snap);
         else snapshots.push(snap);
       }
     }
   }
-  if (found === 0) throw inputError(`${paths.join(', ')}: no cluster configuration found`);
-  return { snapshots, skipped };
+  if (found === 0 && unreadable.length === 0) throw inputError(`${paths.join(', ')}: no cluster configuration found`);
+  return { snapshots, skipped, unreadable };
 }

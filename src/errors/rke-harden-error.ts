@@ -11,6 +11,18 @@ export class RkeHardenError extends Error {
   }
 }
 
+/**
+ * Input that is a template (placeholders not yet rendered), not a configuration: named alone it is an
+ * input error; found in a directory walk it is skipped with this message (a chart's templates beside
+ * the rendered files are not a scan that could not be completed).
+ */
+export class TemplateInputError extends RkeHardenError {
+  constructor(message: string) {
+    super('input', message);
+    this.name = 'TemplateInputError';
+  }
+}
+
 export const usageError = (m: string) => new RkeHardenError('usage', m);
 export const inputError = (m: string) => new RkeHardenError('input', m);
 /** A scan that could not be made (a cluster out of reach, nothing to choose its benchmark from): exit 3, not an input error. */
