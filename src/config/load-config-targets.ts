@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FactSnapshot } from '../model/fact.js';
 import { inputError, RkeHardenError, TemplateInputError } from '../errors/rke-harden-error.js';
-import { readYamlFile, type LocatedYaml } from './read-yaml-file.js';
+import { readYamlDocuments, type LocatedYaml } from './read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
 import { effectiveRke1 } from './rke1/effective-rke1.js';
 import { effectiveRke2, RANCHER_BUILT_IN_PSA_TEMPLATES } from './rke2/effective-rke2.js';
@@ -146,6 +146,21 @@ function snapshotsOf(file: string, y: LocatedYaml, kind: ConfigKind, opts: Confi
 }
 
 /**
+ * The Rancher provisioning Clusters of a file of several YAML documents (kept with their ConfigMaps,
+ * Secrets and Pod Security templates, read beside them as sources). Any other configuration is one per
+ * file: RKE reads a cluster.yml's first document only, k3s a config.yaml's.
+ */
+function clustersAmong(docs: LocatedYaml[], opts: ConfigOptions): LocatedYaml[] {
+  const clusters: LocatedYaml[] = [];
+  for (const y of docs) {
+    const kind = opts.distro === 'rke1' ? 'rke1-cluster-yml' : detectConfigKind(y);
+    if (kind === 'rancher-rke2-cluster') clusters.push(y);
+    else if (kind) throw inputError(`${y.locate([]).file}:${y.locate([]).line}: a ${kind === 'rke2-config' ? 'config.yaml' : 'cluster.yml'} among other YAML documents (---): one such configuration per file (RKE and RKE2 read only the first document of theirs)`);
+  }
+  return clusters;
+}
+
+/**
  * Turn the paths given to `audit config` into one snapshot per cluster configuration. With `visit`, each
  * snapshot goes to it as soon as it is read and is not kept (`snapshots` stays empty): a directory of
  * thousands of files is then evaluated file by file instead of holding every snapshot at once.
@@ -164,9 +179,15 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
   const targetsOf = (file: string): FactSnapshot[] | undefined => {
     // A drop-in is RKE2's whatever it holds, and may be empty.
     const dropIn = path.basename(path.dirname(file)).endsWith('.yaml.d') && opts.distro !== 'rke1';
-    const y = dropIn ? readRke2DropIn(file) : readYamlFile(file);
-    const kind = dropIn ? 'rke2-config' : kindFor(y, opts);
-    if (!kind) return undefined;
+    const docs = dropIn ? [readRke2DropIn(file)] : readYamlDocuments(file);
+    if (docs.length > 1) {
+      const clusters = clustersAmong(docs, opts);
+      return clusters.length > 0 ? clusters.flatMap((y) => targetsOfDocument(file, y, 'rancher-rke2-cluster')) : undefined;
+    }
+    const kind = dropIn ? 'rke2-config' : docs[0] && kindFor(docs[0], opts);
+    return kind ? targetsOfDocument(file, docs[0]!, kind) : undefined;
+  };
+  const targetsOfDocument = (file: string, y: LocatedYaml, kind: ConfigKind): FactSnapshot[] => {
     // Files a Rancher Cluster has Rancher put on its machines, from ConfigMaps/Secrets kept beside it.
     const deliveryWarnings: string[] = [];
     const delivered = kind === 'rancher-rke2-cluster' ? rancherDeliveredFiles(y, deliveryWarnings, sourceObjects) : {};

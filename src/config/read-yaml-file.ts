@@ -61,6 +61,8 @@ function firstDocument(text: string, options: ParseOptions & DocumentOptions & S
   return Array.isArray(docs) && docs[0] ? docs[0] : parseDocument(text, options);
 }
 
+const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: true, merge: true } as const;
+
 /**
  * Parse YAML text; every problem becomes one clear line naming file:line:column. `allowEmpty`: an empty
  * file is an empty document (value null), as RKE2 reads an empty drop-in; otherwise an error. `asGo`: as
@@ -68,11 +70,33 @@ function firstDocument(text: string, options: ParseOptions & DocumentOptions & S
  * (`on`/`yes` are booleans), and the first document only (a trailing `---` is no second configuration).
  */
 export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean; asGo?: boolean } = {}): LocatedYaml {
-  if (text.includes('\u0000')) throw inputError(`${file}: binary file, not YAML`);
-  if (text.trim() === '' && !opts.allowEmpty) throw inputError(`${file}: file is empty`);
+  checkText(file, text, opts.allowEmpty);
   const lineCounter = new LineCounter();
-  const options = { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true } as const;
+  const options = { ...PARSE_OPTIONS, lineCounter };
   const doc = opts.asGo ? firstDocument(text, { ...options, version: '1.1' }) : parseDocument(text, options);
+  return locatedDocument(file, text, doc, lineCounter);
+}
+
+/**
+ * Every document of a file (`---` between them: Kubernetes objects kept together, a Rancher Cluster with
+ * its ConfigMaps and Secrets), each able to say where its values are in the whole file.
+ */
+export function parseYamlDocuments(file: string, text: string): LocatedYaml[] {
+  checkText(file, text);
+  let lineCounter = new LineCounter();
+  const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
+  if (doc.errors[0]?.code !== 'MULTIPLE_DOCS') return [locatedDocument(file, text, doc, lineCounter)];
+  lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
+  return (Array.isArray(docs) ? docs : []).filter((d) => d.contents !== null).map((d) => locatedDocument(file, text, d, lineCounter));
+}
+
+function checkText(file: string, text: string, allowEmpty = false): void {
+  if (text.includes('\u0000')) throw inputError(`${file}: binary file, not YAML`);
+  if (text.trim() === '' && !allowEmpty) throw inputError(`${file}: file is empty`);
+}
+
+function locatedDocument(file: string, text: string, doc: Document.Parsed, lineCounter: LineCounter): LocatedYaml {
   const loc = (offset: number): Location => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, column: p.col };
@@ -137,9 +161,12 @@ export function parseYamlText(file: string, text: string, opts: { allowEmpty?: b
   };
 }
 
+const readConfigText = (file: string): string => readTextFile(file, MAX_CONFIG_BYTES, (size) => `too large (${size} bytes; limit ${MAX_CONFIG_BYTES})`);
+
 export function readYamlFile(file: string, opts: { allowEmpty?: boolean } = {}): LocatedYaml {
-  const text = readTextFile(file, MAX_CONFIG_BYTES, (size) => `too large (${size} bytes; limit ${MAX_CONFIG_BYTES})`);
-  return parseYamlText(file, text, opts);
+  return parseYamlText(file, readConfigText(file), opts);
 }
+
+export const readYamlDocuments = (file: string): LocatedYaml[] => parseYamlDocuments(file, readConfigText(file));
 
 export { isMap, isSeq };

@@ -30,7 +30,7 @@ describe('bad input: one clear line naming the file, exit 2, nothing written', (
     ['not a version', 'cluster.yml', 'kubernetes_version: latest\n', /kubernetes_version: "latest" is not a Kubernetes version/],
     ['rke2 without version', 'config.yaml', 'profile: cis\n', /config\.yaml: an RKE2 config does not name its version: pass --k8s-version/],
     ['not a cluster config', 'deploy.yaml', 'apiVersion: v1\nkind: ConfigMap\n', /deploy\.yaml: not an RKE1 cluster\.yml, an RKE2 config\.yaml or a Rancher provisioning Cluster/],
-    ['two YAML documents', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\n---\nkind: ConfigMap\n', /cluster\.yml:2:1: a second YAML document \(---\): one configuration per file/],
+    ['two YAML documents', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\n---\nkind: ConfigMap\n', /cluster\.yml:1: a cluster\.yml among other YAML documents \(---\): one such configuration per file/],
     ['a list at the top', 'config.yaml', '- a\n- b\n', /an RKE2 config file is a map of settings|not an RKE1/],
     ['an RKE2 release name in cluster.yml', 'cluster.yml', 'kubernetes_version: v1.30.4+rke2r1\n', /cluster\.yml:1:21: kubernetes_version v1\.30\.4\+rke2r1 is an RKE2 release name; RKE1 names it like v1\.30\.4-rancher1-1/],
     ['a scalar where RKE wants a section', 'cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\nauthorization: rbac\n', /cluster\.yml:2:16: authorization: must be a map, got string/],
@@ -271,7 +271,11 @@ describe('files that are not files: no hang, no endless read', () => {
     const dir = tempTree({ 'rke2/config.yaml': 'profile: cis\n' });
     execFileSync('mkfifo', [path.join(dir, 'rke2/zz-fifo.yaml')]);
     const fifo = await runCli(['audit', 'config', path.join(dir, 'rke2'), '--k8s-version', 'v1.31.4+rke2r1']);
-    expect([fifo.code, fifo.stderr.trim()]).toEqual([2, `rke-harden: ${path.join(dir, 'rke2/zz-fifo.yaml')}: a named pipe, not a file`]);
+    // Found in a directory walk: that file is an error target (exit 3), the others are audited; named alone, refused.
+    expect([fifo.code, fifo.stderr]).toEqual([3, '']);
+    expect(fifo.stdout).toContain(`${path.join(dir, 'rke2/zz-fifo.yaml')}: a named pipe, not a file: this file is not audited`);
+    const named = await runCli(['audit', 'config', path.join(dir, 'rke2/zz-fifo.yaml'), '--k8s-version', 'v1.31.4+rke2r1']);
+    expect([named.code, named.stderr.trim()]).toEqual([2, `rke-harden: ${path.join(dir, 'rke2/zz-fifo.yaml')}: a named pipe, not a file`]);
 
     const zero = tempTree({});
     fs.symlinkSync('/dev/zero', path.join(zero, 'config.yaml'));
