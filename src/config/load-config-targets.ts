@@ -179,7 +179,7 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
   const targetsOf = (file: string): FactSnapshot[] | undefined => {
     // A drop-in is RKE2's whatever it holds, and may be empty.
     const dropIn = path.basename(path.dirname(file)).endsWith('.yaml.d') && opts.distro !== 'rke1';
-    const docs = dropIn ? [readRke2DropIn(file)] : readYamlDocuments(file);
+    const docs = dropIn ? [readRke2DropIn(file)] : readYamlDocuments(file, 'lastWins');
     if (docs.length > 1) {
       const clusters = clustersAmong(docs, opts);
       return clusters.length > 0 ? clusters.flatMap((y) => targetsOfDocument(file, y, 'rancher-rke2-cluster')) : undefined;

@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, parseDocument, isCollection, isMap, isSeq, isScalar, isPair, visit, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
+import { LineCounter, parseAllDocuments, parseDocument, isCollection, isMap, isSeq, isScalar, isPair, visit, type Document, type DocumentOptions, type Node, type Pair, type ParseOptions, type Scalar, type SchemaOptions } from 'yaml';
 import { inputError, TemplateInputError } from '../errors/rke-harden-error.js';
 import type { Location } from '../model/fact.js';
 import { readTextFile } from '../read-text-file.js';
@@ -22,7 +22,15 @@ export interface LocatedYaml {
   sourceText(path: (string | number)[]): string | undefined;
   /** That text, and whether the scalar is plain (unquoted, not a block scalar): what a YAML 1.1 reader resolves. */
   scalarSource(path: (string | number)[]): { text: string; plain: boolean } | undefined;
+  /** What the reader of the file should be told (a key given twice, read as its last occurrence). */
+  warnings: string[];
 }
+
+/**
+ * A key given twice in one map: refused (our own files), or the last occurrence wins as go-yaml v2 decodes
+ * it (how `rke up` reads cluster.yml and RKE2 its config.yaml), with a warning naming both lines.
+ */
+export type DuplicateKeys = 'refuse' | 'lastWins';
 
 function nodeAt(doc: Document.Parsed, path: (string | number)[]): Node | undefined {
   const n = doc.getIn(path, true);
@@ -61,7 +69,31 @@ function firstDocument(text: string, options: ParseOptions & DocumentOptions & S
   return Array.isArray(docs) && docs[0] ? docs[0] : parseDocument(text, options);
 }
 
-const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: true, merge: true } as const;
+// uniqueKeys false keeps every occurrence of a repeated key in the tree: lastOfRepeatedKeys then drops all but the last.
+const parseOptions = (duplicateKeys: DuplicateKeys = 'refuse') => ({ prettyErrors: false, uniqueKeys: duplicateKeys === 'refuse', merge: true }) as const;
+
+/**
+ * Drop every occurrence of a repeated map key but the last, so that the value read and the place named
+ * agree (toJS keeps the last, a lookup by key finds the first); each drop is a warning.
+ */
+function lastOfRepeatedKeys(doc: Document.Parsed, where: (offset: number) => string): string[] {
+  const warnings: string[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const last = new Map<unknown, Pair>();
+      for (const pair of map.items) if (isScalar(pair.key)) last.set(pair.key.value, pair);
+      if (last.size === map.items.length) return;
+      map.items = map.items.filter((pair) => {
+        const kept = isScalar(pair.key) ? last.get(pair.key.value)! : pair;
+        if (kept === pair) return true;
+        const key = pair.key as Scalar;
+        warnings.push(`${where(key.range![0])}: ${String(key.value)} is given again at ${where((kept.key as Scalar).range![0])}: the last one is used, as go-yaml v2 (rke up, RKE2) reads it`);
+        return false;
+      });
+    },
+  });
+  return warnings;
+}
 
 /**
  * Parse YAML text; every problem becomes one clear line naming file:line:column. `allowEmpty`: an empty
@@ -69,10 +101,10 @@ const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: true, merge: true } as 
  * the Kubernetes components read their files (sigs.k8s.io/yaml over go-yaml v2): YAML 1.1 scalars
  * (`on`/`yes` are booleans), and the first document only (a trailing `---` is no second configuration).
  */
-export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean; asGo?: boolean } = {}): LocatedYaml {
+export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean; asGo?: boolean; duplicateKeys?: DuplicateKeys } = {}): LocatedYaml {
   checkText(file, text, opts.allowEmpty);
   const lineCounter = new LineCounter();
-  const options = { ...PARSE_OPTIONS, lineCounter };
+  const options = { ...parseOptions(opts.duplicateKeys), lineCounter };
   const doc = opts.asGo ? firstDocument(text, { ...options, version: '1.1' }) : parseDocument(text, options);
   return locatedDocument(file, text, doc, lineCounter);
 }
@@ -81,13 +113,14 @@ export function parseYamlText(file: string, text: string, opts: { allowEmpty?: b
  * Every document of a file (`---` between them: Kubernetes objects kept together, a Rancher Cluster with
  * its ConfigMaps and Secrets), each able to say where its values are in the whole file.
  */
-export function parseYamlDocuments(file: string, text: string): LocatedYaml[] {
+export function parseYamlDocuments(file: string, text: string, duplicateKeys?: DuplicateKeys): LocatedYaml[] {
   checkText(file, text);
+  const options = parseOptions(duplicateKeys);
   let lineCounter = new LineCounter();
-  const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
+  const doc = parseDocument(text, { ...options, lineCounter });
   if (doc.errors[0]?.code !== 'MULTIPLE_DOCS') return [locatedDocument(file, text, doc, lineCounter)];
   lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
+  const docs = parseAllDocuments(text, { ...options, lineCounter });
   return (Array.isArray(docs) ? docs : []).filter((d) => d.contents !== null).map((d) => locatedDocument(file, text, d, lineCounter));
 }
 
@@ -112,8 +145,10 @@ function locatedDocument(file: string, text: string, doc: Document.Parsed, lineC
     const where = loc(first.pos[0]);
     if (first.code === 'MULTIPLE_DOCS') throw inputError(`${file}:${where.line}:${where.column}: a second YAML document (---): one configuration per file`);
     if (template !== undefined) throw asTemplate(first.pos[0], 'invalid YAML');
+    if (first.code === 'DUPLICATE_KEY') throw inputError(`${file}:${where.line}:${where.column}: a key given twice in one map: keep one (RKE and RKE2 would use the last; this file is edited or read only with each key once)`);
     throw inputError(`${file}:${where.line}:${where.column}: invalid YAML: ${first.message.split('\n')[0]}`);
   }
+  const warnings = doc.options.uniqueKeys ? [] : lastOfRepeatedKeys(doc, (offset) => `${file}:${loc(offset).line}:${loc(offset).column}`);
   const mapKey = collectionKey(doc);
   if (mapKey !== undefined) {
     if (template !== undefined) throw asTemplate(mapKey, 'a map used as a key');
@@ -131,6 +166,7 @@ function locatedDocument(file: string, text: string, doc: Document.Parsed, lineC
     text,
     doc,
     value,
+    warnings,
     locate(path) {
       const n = nodeAt(doc, path);
       if (n?.range) return loc(n.range[0]);
@@ -163,10 +199,10 @@ function locatedDocument(file: string, text: string, doc: Document.Parsed, lineC
 
 const readConfigText = (file: string): string => readTextFile(file, MAX_CONFIG_BYTES, (size) => `too large (${size} bytes; limit ${MAX_CONFIG_BYTES})`);
 
-export function readYamlFile(file: string, opts: { allowEmpty?: boolean } = {}): LocatedYaml {
+export function readYamlFile(file: string, opts: { allowEmpty?: boolean; duplicateKeys?: DuplicateKeys } = {}): LocatedYaml {
   return parseYamlText(file, readConfigText(file), opts);
 }
 
-export const readYamlDocuments = (file: string): LocatedYaml[] => parseYamlDocuments(file, readConfigText(file));
+export const readYamlDocuments = (file: string, duplicateKeys?: DuplicateKeys): LocatedYaml[] => parseYamlDocuments(file, readConfigText(file), duplicateKeys);
 
 export { isMap, isSeq };

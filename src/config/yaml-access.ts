@@ -1,6 +1,7 @@
 import { inputError } from '../errors/rke-harden-error.js';
 import type { Location } from '../model/fact.js';
 import type { LocatedYaml } from './read-yaml-file.js';
+import { yaml11Bool, yaml11Int } from './yaml11-scalars.js';
 
 export type YamlPath = (string | number)[];
 
@@ -19,10 +20,23 @@ export function valueAtPath(value: unknown, path: YamlPath): unknown {
 
 /** Typed reads of a located YAML document that fail with file:line:column and the field name. */
 export class YamlAccess {
+  /**
+   * `yamlV2`: booleans and integers as go-yaml v2 decodes them into typed fields (RKE's `rke up` reads
+   * cluster.yml so): a plain `yes` is true, `0644` octal, and a quoted "true" or "52034" is refused.
+   */
   constructor(
     readonly y: LocatedYaml,
     readonly warnings: string[],
+    readonly opts: { yamlV2?: boolean } = {},
   ) {}
+
+  /** A scalar's go-yaml v2 reading (plain text resolved by `resolve`), or a failure for a quoted one. */
+  private asYamlV2<T>(path: YamlPath, what: string, resolve: (text: string) => T | undefined): T | undefined {
+    const s = this.y.scalarSource(path);
+    if (!s) return undefined;
+    if (!s.plain) this.fail(path, `must be ${what}, got the string ${JSON.stringify(s.text)}: rke up (go-yaml v2) refuses a quoted value here, write it unquoted`);
+    return resolve(s.text);
+  }
 
   at(path: YamlPath): unknown {
     return valueAtPath(this.y.value, path);
@@ -74,6 +88,8 @@ export class YamlAccess {
   bool(path: YamlPath): boolean | undefined {
     const v = this.at(path);
     if (v === undefined || v === null) return undefined;
+    const v2 = this.opts.yamlV2 ? this.asYamlV2(path, 'true or false', yaml11Bool) : undefined;
+    if (v2 !== undefined) return v2;
     if (typeof v === 'boolean') return v;
     if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
     return this.fail(path, `must be true or false, got ${JSON.stringify(v)}`);
@@ -82,6 +98,8 @@ export class YamlAccess {
   int(path: YamlPath): number | undefined {
     const v = this.at(path);
     if (v === undefined || v === null) return undefined;
+    const v2 = this.opts.yamlV2 ? this.asYamlV2(path, 'an integer', yaml11Int) : undefined;
+    if (v2 !== undefined) return v2;
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
     if (!Number.isInteger(n)) this.fail(path, `must be an integer, got ${JSON.stringify(v)}`);
     return n;

@@ -162,3 +162,43 @@ describe('flags the file\'s own Kubernetes version no longer has', () => {
     expect(loadConfigTargets([path.join(old, 'cluster.yml')], {}).snapshots[0]!.warnings.filter((w) => /was removed/.test(w))).toEqual([]);
   });
 });
+
+describe('typed fields as rke up decodes cluster.yml (go-yaml v2, YAML 1.1)', () => {
+  const head = 'kubernetes_version: v1.28.15-rancher1-1\n';
+  it('plain YAML 1.1 booleans and integers are read as RKE reads them: `yes` is true, `0644`-style octal', () => {
+    const s = rke1(`${head}services:\n  etcd: {uid: 052034, gid: 52034}\n  kube-api:\n    secrets_encryption_config: {enabled: yes}\n`);
+    expect(v(s, 'rke1.etcd.uid')).toBe(String(0o52034)); // octal: not the etcd user, as RKE would run it
+    expect(v(s, 'rke1.etcd.gid')).toBe('52034');
+    expect(v(s, 'kube-apiserver.args.encryption-provider-config')).toBe('/etc/kubernetes/ssl/encryption.yaml');
+  });
+
+  it('a quoted number or boolean in a typed field is refused, as rke up refuses it (a false PASS otherwise)', () => {
+    expect(() => rke1(`${head}services:\n  etcd: {uid: "52034", gid: 52034}\n`)).toThrow(/cluster\.yml:3:15: services\.etcd\.uid: must be an integer, got the string "52034": rke up \(go-yaml v2\) refuses a quoted value here, write it unquoted/);
+    expect(() => rke1(`${head}services:\n  kube-api:\n    secrets_encryption_config: {enabled: "true"}\n`)).toThrow(/services\.kube-api\.secrets_encryption_config\.enabled: must be true or false, got the string "true"/);
+  });
+
+  it("inside Rancher's rancher_kubernetes_engine_config (read through Rancher's API, not rke up) a quoted value is still read", () => {
+    const s = rke1('rancher_kubernetes_engine_config:\n  kubernetes_version: v1.28.15-rancher1-1\n  services:\n    etcd: {uid: "52034", gid: "52034"}\n');
+    expect(v(s, 'rke1.etcd.uid')).toBe('52034');
+  });
+});
+
+describe('a key given twice in one map: the last one wins, as go-yaml v2 reads it (rke up accepts the file)', () => {
+  it('the value and the place named are the last occurrence; the warning names both lines', () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nprivate_registries: []\nservices:\n  kube-api:\n    extra_args:\n      profiling: "true"\n      profiling: "false"\nprivate_registries:\n  - url: registry.example\n' });
+    const s = loadConfigTargets([path.join(dir, 'cluster.yml')], {}).snapshots[0]!;
+    expect(s.facts['kube-apiserver.args.profiling']).toMatchObject({ value: 'false', location: { line: 7, column: 18 } });
+    expect(s.warnings).toEqual(expect.arrayContaining([
+      expect.stringMatching(/cluster\.yml:2:1: private_registries is given again at \S*cluster\.yml:8:1: the last one is used, as go-yaml v2 \(rke up, RKE2\) reads it$/),
+      expect.stringMatching(/cluster\.yml:6:7: profiling is given again at \S*cluster\.yml:7:7: the last one is used/),
+    ]));
+  });
+
+  it('harden config, which edits the file, asks for each key once (one line, exit 2)', async () => {
+    const dir = tempTree({ 'cluster.yml': 'kubernetes_version: v1.28.15-rancher1-1\nservices: {}\nservices: {}\n' });
+    const { runCli } = await import('../support/run-cli.js');
+    const r = await runCli(['harden', 'config', '--distro', 'rke1', '--from', path.join(dir, 'cluster.yml'), '--out', path.join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`rke-harden: ${path.join(dir, 'cluster.yml')}:3:1: a key given twice in one map: keep one (RKE and RKE2 would use the last; this file is edited or read only with each key once)`);
+  });
+});

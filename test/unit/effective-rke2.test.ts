@@ -396,3 +396,14 @@ describe('config.yaml.d without config.yaml (RKE2 reads the drop-ins alone)', ()
     }
   });
 });
+
+describe('a key given twice in config.yaml: the last one wins, as k3s (go-yaml v2) reads it', () => {
+  it('value and location from the last occurrence, with a warning; a Rancher Cluster warns once', () => {
+    const s = rke2({ 'config.yaml': 'profile: cis\nkube-apiserver-arg: [profiling=true]\nkube-apiserver-arg: [profiling=false]\n' });
+    expect(s.facts['kube-apiserver.args.profiling']).toMatchObject({ value: 'false', location: { line: 3 } });
+    expect(s.warnings.filter((w) => w.includes('is given again'))).toEqual([expect.stringMatching(/config\.yaml:2:1: kube-apiserver-arg is given again at \S*config\.yaml:3:1: the last one is used/)]);
+    const dir = tempTree({ 'c.yaml': 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: prod }\nspec:\n  kubernetesVersion: v1.30.8+rke2r1\n  rkeConfig:\n    machineGlobalConfig: { profile: cis, profile: cis }\n    machineSelectorConfig:\n      - config: { kubelet-arg: [max-pods=200] }\n        machineLabelSelector: { matchLabels: { pool: a } }\n' });
+    const [global] = loadConfigTargets([path.join(dir, 'c.yaml')], {}).snapshots;
+    expect(global!.warnings.filter((w) => w.includes('is given again'))).toHaveLength(1);
+  });
+});

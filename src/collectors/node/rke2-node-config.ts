@@ -76,7 +76,7 @@ export function readRke2NodeConfig(fs: HostFs, processes: ProcessInfo[], proc: P
   for (const file of [config.file, ...dropIns(fs, config.file)]) {
     try {
       // RKE2 reads an empty file (or drop-in) as setting nothing.
-      docs.push(parseYamlText(file, fs.readText(file, 1024 * 1024), { allowEmpty: true }));
+      docs.push(parseYamlText(file, fs.readText(file, 1024 * 1024), { allowEmpty: true, duplicateKeys: 'lastWins' }));
     } catch (e) {
       if (e instanceof HostNotFound) continue;
       throw e;

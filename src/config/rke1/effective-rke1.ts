@@ -6,7 +6,7 @@ import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
 import { distroData, type Rke1Defaults, type FlagTable } from '../../engine/effective/distro-data.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import type { LocatedYaml } from '../read-yaml-file.js';
-import { YamlAccess, isRecord, type YamlPath } from '../yaml-access.js';
+import { YamlAccess, isRecord, valueAtPath, type YamlPath } from '../yaml-access.js';
 import { RANCHER_WRAPPER_KEYS, RKE1_SERVICES, RKE1_TOP_KEYS, sectionsRkeUpIgnores, serviceSpellings } from './cluster-yml-keys.js';
 import { parseK8sVersion } from '../k8s-version.js';
 import { admissionFacts } from './admission-rke1.js';
@@ -18,10 +18,11 @@ const SSL = '/etc/kubernetes/ssl';
 
 /** Effective RKE1 configuration of a cluster.yml (or Rancher cluster with rancher_kubernetes_engine_config). */
 export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overrideVersion?: boolean }): FactSnapshot {
-  const warnings: string[] = [];
-  const a = new YamlAccess(y, warnings);
+  const warnings: string[] = [...y.warnings];
+  const wrapped = valueAtPath(y.value, ['rancher_kubernetes_engine_config']) !== undefined;
+  // rke up decodes cluster.yml with go-yaml v2; Rancher's cluster objects come through its API instead.
+  const a = new YamlAccess(y, warnings, { yamlV2: !wrapped });
   if (!isRecord(y.value)) a.fail([], 'a cluster.yml is a map of settings');
-  const wrapped = a.at(['rancher_kubernetes_engine_config']) !== undefined;
   const root: YamlPath = wrapped ? ['rancher_kubernetes_engine_config'] : [];
   if (wrapped) a.warnUnknown([], RANCHER_WRAPPER_KEYS);
   a.map(root);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatLocation, type Location } from '../../model/fact.js';
 import { readYamlFile, type LocatedYaml } from '../read-yaml-file.js';
+import { yaml11Bool, yaml11Int } from '../yaml11-scalars.js';
 import { isRecord, valueAtPath } from '../yaml-access.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import { MAP_FLAGS, shownItem } from '../../engine/effective/arg-map.js';
@@ -69,18 +70,15 @@ function scalarText(y: LocatedYaml, p: (string | number)[], v: unknown, key: str
   return source.plain ? asK3sReadsIt(source.text) : source.text;
 }
 
-const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'true', 'True', 'TRUE']);
-const YAML11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF', 'false', 'False', 'FALSE']);
-
 /**
  * A plain scalar as RKE2 passes it on: k3s reads config.yaml with yaml.v2 (YAML 1.1) into untyped values
  * and prints each as the flag's value, so `protect-kernel-defaults: yes` is `true` and `0600` (octal)
  * is `384`. A quoted scalar is text as written.
  */
 function asK3sReadsIt(text: string): string {
-  if (YAML11_TRUE.has(text)) return 'true';
-  if (YAML11_FALSE.has(text)) return 'false';
-  if (/^0[0-7]+$/.test(text)) return String(parseInt(text, 8));
+  const bool = yaml11Bool(text);
+  if (bool !== undefined) return String(bool);
+  if (/^0[0-7]+$/.test(text)) return String(yaml11Int(text));
   return text;
 }
 
@@ -91,8 +89,11 @@ function asK3sReadsIt(text: string): string {
  */
 export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: (string | number)[] })[], skip: (rawKey: string) => boolean = () => false): MergedConfig {
   const into: MergedConfig = { files: [], settings: new Map(), warnings: [] };
+  const warned = new Set<LocatedYaml>();
   for (const d of documents) {
     const { y, at } = 'at' in d ? d : { y: d, at: [] as (string | number)[] };
+    if (!warned.has(y)) into.warnings.push(...y.warnings); // a Rancher Cluster's maps share one file
+    warned.add(y);
     // An empty or comment-only file (or map) sets nothing, as RKE2 reads it.
     const map = valueAtPath(y.value, at) ?? {};
     if (!isRecord(map)) {
@@ -127,7 +128,7 @@ export function mergeRke2Config(documents: (LocatedYaml | { y: LocatedYaml; at: 
 
 /** config.yaml plus config.yaml.d/*.yaml|*.yml in lexical order (drop-ins count even without the main file). */
 export function readRke2ConfigFiles(mainFile: string): LocatedYaml[] {
-  return [...(fs.existsSync(mainFile) ? [readYamlFile(mainFile)] : []), ...readRke2DropIns(mainFile)];
+  return [...(fs.existsSync(mainFile) ? [readYamlFile(mainFile, { duplicateKeys: 'lastWins' })] : []), ...readRke2DropIns(mainFile)];
 }
 
 /**
@@ -152,7 +153,7 @@ export function rke2DropInNames(entries: { name: string; dir: boolean }[]): stri
 }
 
 /** A drop-in parsed; an empty one sets nothing (RKE2 accepts it). */
-export const readRke2DropIn = (file: string): LocatedYaml => readYamlFile(file, { allowEmpty: true });
+export const readRke2DropIn = (file: string): LocatedYaml => readYamlFile(file, { allowEmpty: true, duplicateKeys: 'lastWins' });
 
 /** The drop-ins of a config file, parsed. */
 export function readRke2DropIns(mainFile: string): LocatedYaml[] {
