@@ -103,10 +103,8 @@ function lastOfRepeatedKeys(doc: Document.Parsed, where: (offset: number) => str
  */
 export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean; asGo?: boolean; duplicateKeys?: DuplicateKeys } = {}): LocatedYaml {
   checkText(file, text, opts.allowEmpty);
-  const lineCounter = new LineCounter();
-  const options = { ...parseOptions(opts.duplicateKeys), lineCounter };
-  const doc = opts.asGo ? firstDocument(text, { ...options, version: '1.1' }) : parseDocument(text, options);
-  return locatedDocument(file, text, doc, lineCounter);
+  const [doc, lineCounter] = parsedOnce(opts.duplicateKeys, (options) => [opts.asGo ? firstDocument(text, { ...options, version: '1.1' }) : parseDocument(text, options)]);
+  return locatedDocument(file, text, doc[0]!, lineCounter);
 }
 
 /**
@@ -115,13 +113,29 @@ export function parseYamlText(file: string, text: string, opts: { allowEmpty?: b
  */
 export function parseYamlDocuments(file: string, text: string, duplicateKeys?: DuplicateKeys): LocatedYaml[] {
   checkText(file, text);
-  const options = parseOptions(duplicateKeys);
-  let lineCounter = new LineCounter();
-  const doc = parseDocument(text, { ...options, lineCounter });
-  if (doc.errors[0]?.code !== 'MULTIPLE_DOCS') return [locatedDocument(file, text, doc, lineCounter)];
-  lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { ...options, lineCounter });
-  return (Array.isArray(docs) ? docs : []).filter((d) => d.contents !== null).map((d) => locatedDocument(file, text, d, lineCounter));
+  const [docs, lineCounter] = parsedOnce(duplicateKeys, (options) => {
+    const doc = parseDocument(text, options);
+    if (doc.errors[0]?.code !== 'MULTIPLE_DOCS') return [doc];
+    // Parsed again as a stream, with a fresh line counter (the first parse filled this one).
+    options.lineCounter = new LineCounter();
+    const all = parseAllDocuments(text, options);
+    return (Array.isArray(all) ? all : []).filter((d) => d.contents !== null);
+  });
+  return docs.map((d) => locatedDocument(file, text, d, lineCounter));
+}
+
+type Options = ParseOptions & DocumentOptions & SchemaOptions & { lineCounter: LineCounter };
+
+/**
+ * Documents parsed with unique keys; with `lastWins`, parsed again keeping repeated keys only when there
+ * are some (the common file pays for one parse).
+ */
+function parsedOnce(duplicateKeys: DuplicateKeys = 'refuse', parse: (options: Options) => Document.Parsed[]): [Document.Parsed[], LineCounter] {
+  const strict = { ...parseOptions('refuse'), lineCounter: new LineCounter() };
+  const docs = parse(strict);
+  if (duplicateKeys === 'refuse' || !docs.some((d) => d.errors.some((e) => e.code === 'DUPLICATE_KEY'))) return [docs, strict.lineCounter];
+  const lenient = { ...parseOptions('lastWins'), lineCounter: new LineCounter() };
+  return [parse(lenient), lenient.lineCounter];
 }
 
 function checkText(file: string, text: string, allowEmpty = false): void {
