@@ -1,4 +1,4 @@
-import { inputError, TemplateInputError } from '../errors/rke-harden-error.js';
+import { inputError, NotAuditedInputError } from '../errors/rke-harden-error.js';
 
 export interface K8sVersion {
   major: number;
@@ -14,7 +14,7 @@ export function parseK8sVersion(text: string, what = 'Kubernetes version'): K8sV
   if (!m || Number(m[1]) !== 1) {
     // `${kubernetes_version}`: a Terraform templatefile or envsubst input, valid YAML but not yet rendered.
     const message = `${what}: "${text}" is not a Kubernetes version (expected e.g. v1.28.9)`;
-    if (/\$\{[^}]*\}/.test(text)) throw new TemplateInputError(`${message}: the file looks like a template, render it first`);
+    if (/\$\{[^}]*\}/.test(text)) throw new NotAuditedInputError(`${message}: the file looks like a template, render it first`);
     throw inputError(message);
   }
   return { major: 1, minor: Number(m[2]), patch: Number(m[3] ?? 0), text: text.trim() };
@@ -26,7 +26,7 @@ export function parseK8sVersion(text: string, what = 'Kubernetes version'): K8sV
  */
 export function assertDistroRelease(v: K8sVersion, distro: 'rke1' | 'rke2', what: string): void {
   // A K3s cluster (Rancher provisions those too) has no CIS profile, other defaults and other paths.
-  if (/\+k3s\d+$/.test(v.text)) throw inputError(`${what} ${v.text} is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s`);
+  if (/\+k3s\d+$/.test(v.text)) throw new NotAuditedInputError(`${what} ${v.text} is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s`);
   const other = distro === 'rke2' ? /-rancher\d+(-\d+)?$/.test(v.text) : /\+rke2r\d+$/.test(v.text);
   if (!other) return;
   const example = distro === 'rke2' ? `v1.${v.minor}.${v.patch}+rke2r1` : `v1.${v.minor}.${v.patch}-rancher1-1`;

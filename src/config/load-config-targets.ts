@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FactSnapshot } from '../model/fact.js';
-import { inputError, RkeHardenError, TemplateInputError } from '../errors/rke-harden-error.js';
+import { inputError, RkeHardenError, NotAuditedInputError } from '../errors/rke-harden-error.js';
 import { readYamlDocuments, type LocatedYaml } from './read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
 import { effectiveRke1 } from './rke1/effective-rke1.js';
@@ -212,9 +212,9 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
         snaps = targetsOf(file);
       } catch (e) {
         // A file named on the command line is the user's input: refused, exit 2. One found in a directory
-        // walk does not cost the others their audit: a template is skipped, any other file is unreadable.
+        // walk does not cost the others their audit: a template or a K3s cluster is skipped, any other file is unreadable.
         if (!isDir || !(e instanceof RkeHardenError) || e.code !== 'input') throw e;
-        if (e instanceof TemplateInputError) skipped.push({ file, warning: `${e.message}: skipped` });
+        if (e instanceof NotAuditedInputError) skipped.push({ file, warning: `${e.message}: skipped` });
         else unreadable.push({ file, reason: e.message });
         continue;
       }

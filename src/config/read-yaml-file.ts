@@ -1,5 +1,5 @@
 import { LineCounter, parseAllDocuments, parseDocument, isCollection, isMap, isSeq, isScalar, isPair, visit, type Document, type DocumentOptions, type Node, type Pair, type ParseOptions, type Scalar, type SchemaOptions } from 'yaml';
-import { inputError, TemplateInputError } from '../errors/rke-harden-error.js';
+import { inputError, NotAuditedInputError } from '../errors/rke-harden-error.js';
 import type { Location } from '../model/fact.js';
 import { readTextFile } from '../read-text-file.js';
 
@@ -153,7 +153,7 @@ function locatedDocument(file: string, text: string, doc: Document.Parsed, lineC
   const template = templateMarker(text);
   const asTemplate = (offset: number, what: string) => {
     const at = loc(template!);
-    return new TemplateInputError(`${file}:${at.line}:${at.column}: looks like a template (${/^%[A-Z]/.test(text.slice(template!)) ? '%NAME%' : text.slice(template!, template! + 2)} … placeholders): render it first, then audit or harden the result (${what} at ${loc(offset).line}:${loc(offset).column})`);
+    return new NotAuditedInputError(`${file}:${at.line}:${at.column}: looks like a template (${/^%[A-Z]/.test(text.slice(template!)) ? '%NAME%' : text.slice(template!, template! + 2)} … placeholders): render it first, then audit or harden the result (${what} at ${loc(offset).line}:${loc(offset).column})`);
   };
   if (first) {
     const where = loc(first.pos[0]);

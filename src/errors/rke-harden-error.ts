@@ -12,14 +12,14 @@ export class RkeHardenError extends Error {
 }
 
 /**
- * Input that is a template (placeholders not yet rendered), not a configuration: named alone it is an
- * input error; found in a directory walk it is skipped with this message (a chart's templates beside
- * the rendered files are not a scan that could not be completed).
+ * Input rke-harden does not audit as it is: a template (placeholders not yet rendered), a K3s cluster.
+ * Named alone it is an input error; found in a directory walk it is skipped with this message (a chart's
+ * templates or a K3s edge cluster beside the RKE ones do not make the scan incomplete).
  */
-export class TemplateInputError extends RkeHardenError {
+export class NotAuditedInputError extends RkeHardenError {
   constructor(message: string) {
     super('input', message);
-    this.name = 'TemplateInputError';
+    this.name = 'NotAuditedInputError';
   }
 }
 

@@ -10,6 +10,7 @@ const MALFORMED = 'kubernetes_version: v1.28.15-rancher1-1\nservices: [\n  kube-
 const REFUSED = 'kubernetes_version: v1.28.15-rancher1-1\nauthorization: rbac\n';
 const HELM_TEMPLATE = 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata:\n  name: {{ .Values.name }}\nspec:\n  kubernetesVersion: {{ .Values.version }}\n';
 const CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n';
+const K3S_CLUSTER = 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: {name: edge}\nspec:\n  kubernetesVersion: v1.27.8+k3s2\n  rkeConfig: {}\n';
 
 async function auditDir(files: Record<string, string>, extra: string[] = []) {
   const dir = tempTree(files);
@@ -48,6 +49,13 @@ describe('audit config DIR: a file it cannot read does not cost the others their
     expect(run.summary.error).toBeGreaterThan(100);
     expect(run.warnings).toContain(`${path.join(r.dir, 'cm.yaml')}: not a cluster configuration, skipped`);
     expect(run.warnings.find((w) => w.includes('chart/templates/cluster.yaml'))).toMatch(/cluster\.yaml:4:9: looks like a template \(\{\{ … placeholders\).*: skipped$/);
+  });
+
+  it('a K3s cluster beside the RKE ones is skipped with a warning: not an incomplete scan', async () => {
+    const r = await auditDir({ 'a/cluster.yml': GOOD, 'edge.yaml': K3S_CLUSTER });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.run!.targets.map((t) => path.relative(r.dir, t.name))).toEqual(['a/cluster.yml']);
+    expect(r.run!.warnings).toContain(`${path.join(r.dir, 'edge.yaml')} (edge): version v1.27.8+k3s2 is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s: skipped`);
   });
 
   it('--benchmark names the profile of a directory whose files are all unreadable: a report of errors, exit 3', async () => {
