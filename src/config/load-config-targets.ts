@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FactSnapshot } from '../model/fact.js';
-import { inputError, RkeHardenError, NotAuditedInputError } from '../errors/rke-harden-error.js';
+import { inputError, NotAuditedInputError, RkeHardenError } from '../errors/rke-harden-error.js';
 import { readYamlDocuments, type LocatedYaml } from './read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
 import { effectiveRke1 } from './rke1/effective-rke1.js';
@@ -182,7 +182,21 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
     const docs = dropIn ? [readRke2DropIn(file)] : readYamlDocuments(file, 'lastWins');
     if (docs.length > 1) {
       const clusters = clustersAmong(docs, opts);
-      return clusters.length > 0 ? clusters.flatMap((y) => targetsOfDocument(file, y, 'rancher-rke2-cluster')) : undefined;
+      if (clusters.length === 0) return undefined;
+      // A Cluster of the file this tool does not audit (K3s) is skipped with a warning when another one is audited.
+      const notAudited: NotAuditedInputError[] = [];
+      const snaps = clusters.flatMap((y) => {
+        try {
+          return targetsOfDocument(file, y, 'rancher-rke2-cluster');
+        } catch (e) {
+          if (!(e instanceof NotAuditedInputError)) throw e;
+          notAudited.push(e);
+          return [];
+        }
+      });
+      if (snaps.length === 0) throw notAudited[0]!;
+      for (const snap of snaps) snap.warnings.push(...notAudited.map((e) => `${e.message}: skipped`));
+      return snaps;
     }
     const kind = dropIn ? 'rke2-config' : docs[0] && kindFor(docs[0], opts);
     return kind ? targetsOfDocument(file, docs[0]!, kind) : undefined;

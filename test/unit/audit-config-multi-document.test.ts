@@ -79,3 +79,16 @@ describe('a file of several YAML documents: its Rancher Clusters are the targets
     expect(alone.stderr).toMatch(/objects\.yaml: not an RKE1 cluster\.yml, an RKE2 config\.yaml or a Rancher provisioning Cluster/);
   });
 });
+
+describe('a K3s Cluster among the Clusters of a file', () => {
+  it('is skipped with a warning while the RKE2 ones are audited; alone in the file, the file is refused', async () => {
+    const k3s = 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: edge }\nspec:\n  kubernetesVersion: v1.27.8+k3s2\n  rkeConfig: {}\n';
+    const dir = tempTree({ 'fleet.yaml': `${FLEET_FILE}---\n${k3s}`, 'edge.yaml': `${k3s}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n` });
+    const file = path.join(dir, 'fleet.yaml');
+    const { snapshots } = loadConfigTargets([file], {});
+    expect(snapshots.map((s) => path.basename(s.target.name))).toEqual(['fleet.yaml (prod)', 'fleet.yaml (dev)']);
+    for (const s of snapshots) expect(s.warnings).toContain(`${file} (edge): version v1.27.8+k3s2 is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s: skipped`);
+    const alone = await runCli(['audit', 'config', path.join(dir, 'edge.yaml')]);
+    expect([alone.code, alone.stderr.trim()]).toEqual([2, `rke-harden: ${path.join(dir, 'edge.yaml')} (edge): version v1.27.8+k3s2 is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s`]);
+  });
+});
