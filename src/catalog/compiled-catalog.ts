@@ -5,7 +5,8 @@
  *
  * The file carries a fingerprint of the YAML it was compiled from (paths and contents). loadCatalog
  * recomputes it (about 10 ms) and ignores a file that does not match, so an edit to checks/ or
- * benchmarks/ after a build is never hidden by a stale compiled copy.
+ * benchmarks/ after a build is never hidden by a stale compiled copy. In a checkout (src/ beside dist/),
+ * so is an edit to the code that compiles it (src/catalog, src/model) that no build has followed.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -23,6 +24,8 @@ export interface CatalogDirs {
 
 interface CompiledCatalog {
   fingerprint: string;
+  /** catalogCodeFingerprint() at the build (absent in files written before it was recorded). */
+  code?: string;
   checks: Check[];
   benchmarks: Benchmark[];
 }
@@ -55,17 +58,32 @@ export function catalogFingerprint(dirs: CatalogDirs): string {
   return hash.digest('hex');
 }
 
-export function writeCompiledCatalog(catalog: Catalog, fingerprint: string, file = compiledCatalogFile()): void {
-  const compiled: CompiledCatalog = { fingerprint, checks: [...catalog.checks.values()], benchmarks: [...catalog.benchmarks.values()] };
+/**
+ * The source of the code that validates and shapes the compiled catalog, when this is a checkout with
+ * src/; undefined in an installed package (its dist/ code compiled the file it ships with).
+ */
+export function catalogCodeFingerprint(root = PACKAGE_ROOT): string | undefined {
+  const dirs = ['src/catalog', 'src/model'].map((d) => path.join(root, d));
+  if (!fs.existsSync(dirs[0]!)) return undefined;
+  const hash = crypto.createHash('sha256');
+  for (const dir of dirs) {
+    for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) hash.update(`${name}\0`).update(fs.readFileSync(path.join(dir, name))).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+export function writeCompiledCatalog(catalog: Catalog, fingerprint: string, file = compiledCatalogFile(), code = catalogCodeFingerprint()): void {
+  const compiled: CompiledCatalog = { fingerprint, ...(code ? { code } : {}), checks: [...catalog.checks.values()], benchmarks: [...catalog.benchmarks.values()] };
   writeFileAtomic(file, JSON.stringify(compiled), { mkdir: true });
 }
 
 /**
  * The compiled catalog when the file exists and was compiled from exactly this YAML; otherwise
- * undefined. The fingerprint is computed only when there is a file to compare it with (hashing the
- * YAML costs ~10 ms that tests and unbuilt checkouts need not pay).
+ * undefined (in a checkout, also when the compiling code changed since). The fingerprint is computed only
+ * when there is a file to compare it with (hashing the YAML costs ~10 ms that tests and unbuilt
+ * checkouts need not pay).
  */
-export function readCompiledCatalog(fingerprint: () => string, file = compiledCatalogFile()): Catalog | undefined {
+export function readCompiledCatalog(fingerprint: () => string, file = compiledCatalogFile(), code = catalogCodeFingerprint): Catalog | undefined {
   let compiled: CompiledCatalog;
   try {
     compiled = JSON.parse(fs.readFileSync(file, 'utf8')) as CompiledCatalog;
@@ -73,6 +91,8 @@ export function readCompiledCatalog(fingerprint: () => string, file = compiledCa
     return undefined;
   }
   if (compiled.fingerprint !== fingerprint()) return undefined;
+  const source = code();
+  if (source !== undefined && compiled.code !== source) return undefined;
   return {
     checks: new Map(compiled.checks.map((c) => [c.id, c])),
     cases: new Map(),

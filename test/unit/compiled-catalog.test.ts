@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { catalogFingerprint, readCompiledCatalog, writeCompiledCatalog } from '../../src/catalog/compiled-catalog.js';
+import { catalogCodeFingerprint, catalogFingerprint, readCompiledCatalog, writeCompiledCatalog } from '../../src/catalog/compiled-catalog.js';
 import { loadCatalogFromYaml } from '../../src/catalog/load-catalog.js';
-import { dataDir } from '../../src/catalog/paths.js';
+import { dataDir, PACKAGE_ROOT } from '../../src/catalog/paths.js';
 
 const dirs = { checks: dataDir('checks'), benchmarks: dataDir('benchmarks') };
 const temps: string[] = [];
@@ -50,5 +50,19 @@ describe('compiled catalog (dist/catalog.json)', () => {
     expect(readCompiledCatalog(() => { throw new Error('no file: the fingerprint is not computed'); }, path.join(root, 'missing.json'))).toBeUndefined();
     fs.writeFileSync(file, '{ truncated');
     expect(readCompiledCatalog(() => catalogFingerprint(copy), file)).toBeUndefined();
+  });
+
+  it('in a checkout, is ignored once the code that compiles it (src/catalog, src/model) changed; an installed package has no src/ to compare', () => {
+    const root = tempDir();
+    for (const d of ['src/catalog', 'src/model']) fs.cpSync(path.join(PACKAGE_ROOT, d), path.join(root, d), { recursive: true });
+    const file = path.join(root, 'catalog.json');
+    const fingerprint = () => catalogFingerprint(dirs);
+    writeCompiledCatalog(loadCatalogFromYaml(dirs), catalogFingerprint(dirs), file, catalogCodeFingerprint(root));
+    expect(readCompiledCatalog(fingerprint, file, () => catalogCodeFingerprint(root))).toBeDefined();
+    fs.appendFileSync(path.join(root, 'src/catalog/load-catalog.ts'), '\n// the loader changed after the build\n');
+    expect(readCompiledCatalog(fingerprint, file, () => catalogCodeFingerprint(root))).toBeUndefined();
+    const installed = tempDir(); // dist/ only
+    expect(catalogCodeFingerprint(installed)).toBeUndefined();
+    expect(readCompiledCatalog(fingerprint, file, () => catalogCodeFingerprint(installed))).toBeDefined();
   });
 });
