@@ -103,7 +103,7 @@ function lastOfRepeatedKeys(doc: Document.Parsed, where: (offset: number) => str
  */
 export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean; asGo?: boolean; duplicateKeys?: DuplicateKeys } = {}): LocatedYaml {
   checkText(file, text, opts.allowEmpty);
-  const [doc, lineCounter] = parsedOnce(opts.duplicateKeys, (options) => [opts.asGo ? firstDocument(text, { ...options, version: '1.1' }) : parseDocument(text, options)]);
+  const [doc, lineCounter] = parseWithDuplicateKeys(opts.duplicateKeys, (options) => [opts.asGo ? firstDocument(text, { ...options, version: '1.1' }) : parseDocument(text, options)]);
   return locatedDocument(file, text, doc[0]!, lineCounter);
 }
 
@@ -113,7 +113,7 @@ export function parseYamlText(file: string, text: string, opts: { allowEmpty?: b
  */
 export function parseYamlDocuments(file: string, text: string, duplicateKeys?: DuplicateKeys): LocatedYaml[] {
   checkText(file, text);
-  const [docs, lineCounter] = parsedOnce(duplicateKeys, (options) => {
+  const [docs, lineCounter] = parseWithDuplicateKeys(duplicateKeys, (options) => {
     const doc = parseDocument(text, options);
     if (doc.errors[0]?.code !== 'MULTIPLE_DOCS') return [doc];
     // Parsed again as a stream, with a fresh line counter (the first parse filled this one).
@@ -130,7 +130,7 @@ type Options = ParseOptions & DocumentOptions & SchemaOptions & { lineCounter: L
  * Documents parsed with unique keys; with `lastWins`, parsed again keeping repeated keys only when there
  * are some (the common file pays for one parse).
  */
-function parsedOnce(duplicateKeys: DuplicateKeys = 'refuse', parse: (options: Options) => Document.Parsed[]): [Document.Parsed[], LineCounter] {
+function parseWithDuplicateKeys(duplicateKeys: DuplicateKeys = 'refuse', parse: (options: Options) => Document.Parsed[]): [Document.Parsed[], LineCounter] {
   const strict = { ...parseOptions('refuse'), lineCounter: new LineCounter() };
   const docs = parse(strict);
   if (duplicateKeys === 'refuse' || !docs.some((d) => d.errors.some((e) => e.code === 'DUPLICATE_KEY'))) return [docs, strict.lineCounter];
