@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
 import fs from 'node:fs';
-import { MAX_CONFIG_BYTES, parseYamlText, readYamlFile, type LocatedYaml } from '../config/read-yaml-file.js';
+import { MAX_CONFIG_BYTES, parseYamlText, readYamlDocuments, type LocatedYaml } from '../config/read-yaml-file.js';
+import { valueAtPath } from '../config/yaml-access.js';
 import { detectConfigKind, type ConfigKind } from '../config/detect-config-kind.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
@@ -25,6 +26,7 @@ import { formatLocation } from '../model/fact.js';
 import { setScalar, sharingNotesOf } from './yaml-edit.js';
 import { inTextForm, plainText, textFormOf } from './text-form.js';
 import { localCopyOf } from '../config/companion/referenced-files.js';
+import { rancherPsaTemplateBeside } from '../config/companion/rancher-delivered-files.js';
 import { readTextFile } from '../read-text-file.js';
 
 export interface HardenConfigOptions {
@@ -69,13 +71,23 @@ function configKindToHarden(o: HardenConfigOptions, y: LocatedYaml | undefined):
 
 /**
  * The --from file read: an RKE2 config.yaml that is absent while its config.yaml.d holds drop-ins
- * (RKE2 reads those alone) is an empty main file, and the drop-in directory names its main file.
+ * (RKE2 reads those alone) is an empty main file, and the drop-in directory names its main file. A file
+ * of several YAML documents (a Rancher Cluster kept with its ConfigMaps, Secrets, Pod Security
+ * template) is hardened in its Cluster's document: `part` is where that document's text is.
  */
-function readFrom(from: string, distro: 'rke1' | 'rke2'): { y: LocatedYaml; validate: string } {
+function readFrom(from: string, distro: 'rke1' | 'rke2'): { y: LocatedYaml; validate: string; part?: { start: number; end: number } } {
   const trimmed = from.replace(/\/+$/, '');
   const main = distro === 'rke2' && trimmed.endsWith('.yaml.d') ? trimmed.slice(0, -2) : from;
   if (distro === 'rke2' && !fs.existsSync(main) && rke2DropInFiles(main).length > 0) return { y: parseYamlText(main, '', { allowEmpty: true }), validate: `${main}.d` };
-  return { y: readYamlFile(main), validate: main }; // validates: one clear line on bad input
+  const docs = readYamlDocuments(main); // validates: one clear line on bad input
+  if (docs.length === 1) return { y: docs[0]!, validate: main };
+  const clusters = docs.filter((d) => detectConfigKind(d) === 'rancher-rke2-cluster');
+  const names = clusters.map((c) => `${formatLocation(c.locate([]))} (${String(valueAtPath(c.value, ['metadata', 'name']) ?? 'Cluster')})`);
+  if (clusters.length !== 1) throw inputError(`${main}: ${clusters.length ? `${clusters.length} Rancher Clusters (${names.join(', ')})` : 'no Rancher provisioning Cluster'} among its YAML documents: harden config edits one Cluster per file (keep each in its own file, with its objects)`);
+  const y = clusters[0]!;
+  // From its `---` (the first document: from the top, with the comments before it) to where the next one starts.
+  const range = y.doc.range;
+  return { y, validate: main, part: { start: y === docs[0] ? 0 : range[0], end: range[2] } };
 }
 
 /** Generate (or merge into --from) the hardened configuration for one distro and version. Pure but for reading --from. */
@@ -98,9 +110,12 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   let before = '';
   let doc: Document;
   let fileName = o.distro === 'rke1' ? 'cluster.yml' : 'config.yaml';
+  // The text hardened: the whole file, or the Cluster's document among others (the rest stays as it is).
+  const part = read?.part ?? { start: 0, end: Infinity };
+  const inFile = (text: string) => before.slice(0, part.start) + text + before.slice(part.end);
   if (y) {
     before = y.text;
-    doc = parseDocument(plainText(before), { keepSourceTokens: true, merge: true });
+    doc = parseDocument(plainText(before.slice(part.start, part.end)), { keepSourceTokens: true, merge: true });
     fileName = path.basename(y.file);
   } else {
     doc = new Document({});
@@ -127,6 +142,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
       const copy = y ? localCopyOf(nodePath, y.file) : undefined;
       return copy === undefined ? undefined : readTextFile(copy, MAX_CONFIG_BYTES, (size) => `too large (${size} bytes; limit ${MAX_CONFIG_BYTES})`);
     },
+    psaTemplateBeside: (name) => (y ? rancherPsaTemplateBeside(y, name) : undefined),
     notes: [],
     companions: [],
     manifests: [],
@@ -136,7 +152,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   else if (kind === 'rancher-rke2-cluster') hardenRancherRke2(doc, ctx);
   else hardenRke2(ctx, rke2Place);
   const draft = (): Omit<HardenedConfig, 'diff' | 'notes' | 'stillFailing'> => ({
-    fileName, before, after: render(doc, before), dropIns: dropIns.map((d) => ({ name: d.name, before: d.before, after: render(d.doc, d.before) })),
+    fileName, before, after: inFile(render(doc, before.slice(part.start, part.end))), dropIns: dropIns.map((d) => ({ name: d.name, before: d.before, after: render(d.doc, d.before) })),
     companions: ctx.companions, manifests: ctx.manifests, benchmark: benchmark.id,
   });
   let stillFailing: string[] = [];

@@ -35,6 +35,8 @@ export interface HardeningContext {
    * beside the file given with --from), if there is one: a file of the user's is not replaced.
    */
   existingFile: (nodePath: string) => string | undefined;
+  /** A Rancher Pod Security template by name, as found among the objects beside the Cluster (its file or folder). */
+  psaTemplateBeside: (name: string) => { enforce?: string; namespaces?: string[]; file: string } | undefined;
   notes: string[];
   companions: Companion[];
   manifests: Manifest[];

@@ -40,7 +40,14 @@ function rancherPodSecurity(doc: Document, ctx: HardeningContext, at: (key: stri
     if (current !== undefined) ctx.notes.push('defaultPodSecurityAdmissionConfigurationTemplateName: rancher-privileged → rancher-restricted (Pod Security restricted, Rancher\'s system namespaces exempt)');
     setScalar(doc, PSA_TEMPLATE, 'rancher-restricted');
   } else if (current !== 'rancher-restricted') {
-    ctx.notes.push(`defaultPodSecurityAdmissionConfigurationTemplateName: ${String(current)} is yours: make sure it enforces restricted and exempts only the namespaces that need it`);
+    // Yours: read when it is kept beside the Cluster (as audit config reads it), never edited from here.
+    const found = ctx.psaTemplateBeside(String(current));
+    const exempt = found?.namespaces?.length ? `exempts ${found.namespaces.join(', ')}` : 'exempts no namespace';
+    ctx.notes.push(!found
+      ? `defaultPodSecurityAdmissionConfigurationTemplateName: ${String(current)} is yours: make sure it enforces restricted and exempts only the namespaces that need it`
+      : found.enforce === 'restricted'
+      ? `defaultPodSecurityAdmissionConfigurationTemplateName: ${String(current)} (${found.file}) enforces restricted and ${exempt}: keep the exemptions to the namespaces that need them`
+      : `defaultPodSecurityAdmissionConfigurationTemplateName: ${String(current)} (${found.file}) enforces ${found.enforce ?? 'privileged'}: set configuration.defaults.enforce: restricted in it`);
   }
   const builtIn = new Set(exemptionList('rancher-restricted', ctx.version.text).namespaces);
   const extra = ctx.exemptNamespaces.filter((n) => !builtIn.has(n));
