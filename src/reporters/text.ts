@@ -30,6 +30,11 @@ export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?
   for (const t of run.targets) {
     const results = run.results.filter((r) => r.target === t.name);
     push('', `Target (${t.kind}): ${t.name}${t.k8sVersion ? ` — Kubernetes ${t.k8sVersion}` : ''} — benchmark ${t.benchmark}`);
+    // One cause for every error of the target (a file that could not be read, a cluster out of reach): said once.
+    const errors = results.filter((r) => r.status === 'error');
+    const cause = errors.length > 1 && errors.every((r) => r.reason === errors[0]!.reason) ? errors[0]!.reason : undefined;
+    if (cause) push(`${paint('error', '[ERROR]'.padEnd(9))} ${errors.length} controls could not be decided: ${cause}`);
+    const detailed = (r: ControlResult) => !(cause && r.status === 'error');
     let section = '';
     for (const r of results) {
       if (r.section !== section) {
@@ -39,14 +44,14 @@ export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?
       const tag = paint(r.status, `[${LABEL[r.status]}]`.padEnd(9));
       const scored = r.scored ? '' : ' (not scored)';
       out.push(`${tag} ${clean(`${r.controlId} ${r.title}${scored}`)}`);
-      if (r.status === 'fail' || r.status === 'error') {
+      if ((r.status === 'fail' || r.status === 'error') && detailed(r)) {
         for (const e of r.evidence) {
           const loc = e.location?.line ? ` at ${formatLocation(e.location)}` : '';
           const layer = e.layer ? ` [${e.layer}]` : '';
           push(`          ${evidenceValue(e)}${layer}${loc}`);
         }
       }
-      if (r.reason && r.status !== 'pass') push(`          ${r.reason}`);
+      if (r.reason && r.status !== 'pass' && detailed(r)) push(`          ${r.reason}`);
       if (r.waiver) push(`          waived until ${r.waiver.expires} by ${r.waiver.owner}: ${r.waiver.reason}${r.waiver.location ? ` (${formatLocation(r.waiver.location)})` : ''}`);
     }
     const failing = results.filter((r) => r.status === 'fail' && r.remediation);

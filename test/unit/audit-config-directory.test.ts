@@ -51,6 +51,18 @@ describe('audit config DIR: a file it cannot read does not cost the others their
     expect(run.warnings.find((w) => w.includes('chart/templates/cluster.yaml'))).toMatch(/cluster\.yaml:4:9: looks like a template \(\{\{ … placeholders\).*: skipped$/);
   });
 
+  it('the text report says the cause of a target\'s errors once, then lists its controls', async () => {
+    const dir = tempTree({ 'a/cluster.yml': GOOD, 'b/cluster.yml': MALFORMED });
+    const r = await runCli(['audit', 'config', dir, '--fail-on', 'never']);
+    expect(r.code).toBe(3);
+    const cause = `${path.join(dir, 'b/cluster.yml')}:4:1: invalid YAML`;
+    const lines = r.stdout.split('\n');
+    const header = lines.findIndex((l) => l.startsWith(`Target (config): ${path.join(dir, 'b/cluster.yml')}`));
+    expect(lines[header + 1]).toMatch(new RegExp(`^\\[ERROR\\] +\\d+ controls could not be decided: ${cause.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    expect(lines.filter((l) => l.includes(cause))).toHaveLength(2); // that line and the warning
+    expect(lines.filter((l) => /^\[ERROR\] +1\.2\.1 /.test(l))).toHaveLength(1); // each control still listed
+  });
+
   it('a K3s cluster beside the RKE ones is skipped with a warning: not an incomplete scan', async () => {
     const r = await auditDir({ 'a/cluster.yml': GOOD, 'edge.yaml': K3S_CLUSTER });
     expect(r.code, r.stderr).toBe(0);

@@ -27,8 +27,8 @@ describe('harden config: a Rancher Cluster among other YAML documents', () => {
     expect(h.after.slice(0, start)).toBe(text.slice(0, start));
     expect(h.after.endsWith(`---\n${CONFIG_MAP}`)).toBe(true);
     expect(h.after.slice(start, h.after.length - CONFIG_MAP.length)).not.toBe(text.slice(start, end));
-    const docs = parseAllDocuments(h.after) as ReturnType<typeof parseAllDocuments> & unknown[];
-    expect(docs.map((d) => (d.toJS() as { kind: string }).kind)).toEqual(['Secret', 'PodSecurityAdmissionConfigurationTemplate', 'Cluster', 'ConfigMap']);
+    const docs = parseAllDocuments(h.after);
+    expect(Array.isArray(docs) && docs.map((d) => (d.toJS() as { kind: string }).kind)).toEqual(['Secret', 'PodSecurityAdmissionConfigurationTemplate', 'Cluster', 'ConfigMap']);
     expect(h.after).toContain('# the cluster\n');
     expect(h.after).toMatch(/kube-apiserver-arg: \[.*profiling=false.*\] +# ours\n/);
     // Its template is in the file and enforces restricted: said so, not "make sure".
