@@ -71,6 +71,19 @@ interface Entry extends Provenance {
   value: string;
 }
 
+// `<component>.args.<flag>`, one string per pair: a fact key built anew for every audited file costs
+// its allocation and, as a property key, its hashing (bench/config).
+const factKeys = new Map<string, Map<string, string>>();
+function factKey(component: string, flag: string): string {
+  let byFlag = factKeys.get(component);
+  if (!byFlag) factKeys.set(component, (byFlag = new Map()));
+  let key = byFlag.get(flag);
+  if (key === undefined) byFlag.set(flag, (key = `${component}.args.${flag}`));
+  return key;
+}
+
+const entry = (value: string, p: Provenance): Entry => (p.location ? { value, source: p.source, layer: p.layer, location: p.location } : { value, source: p.source, layer: p.layer });
+
 /** One component's flags, layered, with the provenance of every value. */
 export class ArgMap {
   private readonly entries = new Map<string, Entry[]>();
@@ -80,17 +93,17 @@ export class ArgMap {
 
   /** Replace the flag's value(s). */
   set(flag: string, value: string, p: Provenance): void {
-    this.entries.set(flag, [{ value, ...p }]);
+    this.entries.set(flag, [entry(value, p)]);
   }
 
   /** Add an occurrence after the existing ones (a repeated flag). */
   append(flag: string, value: string, p: Provenance): void {
-    this.entries.set(flag, [...(this.entries.get(flag) ?? []), { value, ...p }]);
+    this.entries.set(flag, [...(this.entries.get(flag) ?? []), entry(value, p)]);
   }
 
   /** Add an occurrence before the existing ones. */
   prepend(flag: string, value: string, p: Provenance): void {
-    this.entries.set(flag, [{ value, ...p }, ...(this.entries.get(flag) ?? [])]);
+    this.entries.set(flag, [entry(value, p), ...(this.entries.get(flag) ?? [])]);
   }
 
   delete(flag: string): void {
@@ -127,14 +140,11 @@ export class ArgMap {
       const e = this.entries.get(flag)!;
       const last = e[e.length - 1]!;
       const accumulated = ACCUMULATING_FLAGS.has(flag) && e.length > 1;
-      return {
-        key: `${component}.args.${flag}`,
-        value: this.get(flag) ?? '',
-        source: last.source,
-        layer: accumulated ? [...new Set(e.map((x) => x.layer))].join(' + ') : last.layer,
-        ...(last.location ? { location: last.location } : {}),
-        ...(isSecretFlag(flag) ? { secret: true } : {}),
-      };
+      // Written out, not spread: this runs for every flag of every component of every audited file.
+      const fact: Fact = { key: factKey(component, flag), value: this.get(flag) ?? '', source: last.source, layer: accumulated ? [...new Set(e.map((x) => x.layer))].join(' + ') : last.layer };
+      if (last.location) fact.location = last.location;
+      if (isSecretFlag(flag)) fact.secret = true;
+      return fact;
     });
   }
 }
