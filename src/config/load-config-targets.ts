@@ -56,6 +56,18 @@ function walk(dir: string): string[] {
   return out;
 }
 
+/**
+ * One realpath(3), not a JS lstat per path component (every audited file pays it); a shell pipe
+ * (`/dev/fd/63` → `pipe:[…]`) that the C library cannot resolve is resolved as Node resolves it.
+ */
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync.native(file);
+  } catch {
+    return fs.realpathSync(file);
+  }
+}
+
 function kindFor(y: LocatedYaml, opts: ConfigOptions): ConfigKind | undefined {
   const detected = detectConfigKind(y);
   if (opts.distro === 'rke1') return 'rke1-cluster-yml';
@@ -218,7 +230,7 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
     if (!fs.existsSync(p)) throw inputError(`${p}: no such file or directory`);
     const isDir = fs.statSync(p).isDirectory();
     for (const file of isDir ? walk(p) : [p]) {
-      const real = fs.realpathSync(file);
+      const real = realPath(file);
       if (seenFiles.has(real)) continue;
       seenFiles.add(real);
       let snaps: FactSnapshot[] | undefined;

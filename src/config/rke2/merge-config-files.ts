@@ -138,6 +138,8 @@ export function readRke2ConfigFiles(mainFile: string): LocatedYaml[] {
 export function rke2DropInFiles(mainFile: string): string[] {
   let entries: fs.Dirent[];
   try {
+    // Most configurations have no drop-in directory: a stat says so for a tenth of a thrown ENOENT.
+    if (!fs.statSync(`${mainFile}.d`, { throwIfNoEntry: false })) return [];
     entries = fs.readdirSync(`${mainFile}.d`, { withFileTypes: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
