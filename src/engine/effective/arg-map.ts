@@ -72,13 +72,16 @@ interface Entry extends Provenance {
 }
 
 // `<component>.args.<flag>`, one string per pair: a fact key built anew for every audited file costs
-// its allocation and, as a property key, its hashing (bench/config).
+// its allocation and, as a property key, its hashing (bench/config). Flag names come from the files
+// audited too: past a few hundred per component, new ones are built, not kept.
 const factKeys = new Map<string, Map<string, string>>();
 function factKey(component: string, flag: string): string {
   let byFlag = factKeys.get(component);
   if (!byFlag) factKeys.set(component, (byFlag = new Map()));
-  let key = byFlag.get(flag);
-  if (key === undefined) byFlag.set(flag, (key = `${component}.args.${flag}`));
+  const known = byFlag.get(flag);
+  if (known !== undefined) return known;
+  const key = `${component}.args.${flag}`;
+  if (byFlag.size < 500) byFlag.set(flag, key);
   return key;
 }
 
