@@ -84,6 +84,7 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
   const a = new YamlAccess(y, warnings);
   const spec = ['spec'];
   const version = evaluatedVersion(a.string([...spec, 'kubernetesVersion']), a.where([...spec, 'kubernetesVersion']), opts, warnings);
+  if (!version) throw inputError(`${a.where(spec)}: ${a.string(['metadata', 'name']) ?? 'Cluster'}: spec.kubernetesVersion is not set: pass --k8s-version (e.g. v1.31.4+rke2r1)`);
   // Shapes checked here, with file:line:column; the merge order is rancherConfigMaps'.
   a.map(MACHINE_GLOBAL_CONFIG);
   (a.list(MACHINE_SELECTOR_CONFIG) ?? []).forEach((s, i) => {
@@ -188,10 +189,10 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
   const seenFiles = new Set<string>();
   const seenTargets = new Set<string>();
   /** The file's targets not seen before, ready to evaluate; undefined when it is no cluster configuration. */
-  const targetsOf = (file: string): FactSnapshot[] | undefined => {
-    // A drop-in is RKE2's whatever it holds, and may be empty.
+  const targetsOf = (file: string, inWalk: boolean): FactSnapshot[] | undefined => {
+    // A drop-in is RKE2's whatever it holds, and may be empty; an empty file found in a walk is no configuration.
     const dropIn = path.basename(path.dirname(file)).endsWith('.yaml.d') && opts.distro !== 'rke1';
-    const docs = dropIn ? [readRke2DropIn(file)] : readYamlDocuments(file, 'lastWins');
+    const docs = dropIn ? [readRke2DropIn(file)] : readYamlDocuments(file, 'lastWins', inWalk);
     if (docs.length > 1) {
       const clusters = clustersAmong(docs, opts);
       if (clusters.length === 0) return undefined;
@@ -235,7 +236,7 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
       seenFiles.add(real);
       let snaps: FactSnapshot[] | undefined;
       try {
-        snaps = targetsOf(file);
+        snaps = targetsOf(file, isDir);
       } catch (e) {
         // A file named on the command line is the user's input: refused, exit 2. One found in a directory
         // walk does not cost the others their audit: a template or a K3s cluster is skipped, any other file is unreadable.

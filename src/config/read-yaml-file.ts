@@ -111,8 +111,9 @@ export function parseYamlText(file: string, text: string, opts: { allowEmpty?: b
  * Every document of a file (`---` between them: Kubernetes objects kept together, a Rancher Cluster with
  * its ConfigMaps and Secrets), each able to say where its values are in the whole file.
  */
-export function parseYamlDocuments(file: string, text: string, duplicateKeys?: DuplicateKeys): LocatedYaml[] {
-  checkText(file, text);
+export function parseYamlDocuments(file: string, text: string, duplicateKeys?: DuplicateKeys, allowEmpty = false): LocatedYaml[] {
+  checkText(file, text, allowEmpty);
+  if (text.trim() === '') return [];
   const [docs, lineCounter] = parseWithDuplicateKeys(duplicateKeys, (options) => {
     const doc = parseDocument(text, options);
     if (doc.errors[0]?.code !== 'MULTIPLE_DOCS') return [doc];
@@ -217,6 +218,7 @@ export function readYamlFile(file: string, opts: { allowEmpty?: boolean; duplica
   return parseYamlText(file, readConfigText(file), opts);
 }
 
-export const readYamlDocuments = (file: string, duplicateKeys?: DuplicateKeys): LocatedYaml[] => parseYamlDocuments(file, readConfigText(file), duplicateKeys);
+/** The documents of a file; `allowEmpty`: an empty file has none (otherwise it is an input error). */
+export const readYamlDocuments = (file: string, duplicateKeys?: DuplicateKeys, allowEmpty = false): LocatedYaml[] => parseYamlDocuments(file, readConfigText(file), duplicateKeys, allowEmpty);
 
 export { isMap, isSeq };

@@ -79,12 +79,21 @@ function readFrom(from: string, distro: 'rke1' | 'rke2'): { y: LocatedYaml; vali
   const trimmed = from.replace(/\/+$/, '');
   const main = distro === 'rke2' && trimmed.endsWith('.yaml.d') ? trimmed.slice(0, -2) : from;
   if (distro === 'rke2' && !fs.existsSync(main) && rke2DropInFiles(main).length > 0) return { y: parseYamlText(main, '', { allowEmpty: true }), validate: `${main}.d` };
-  const docs = readYamlDocuments(main); // validates: one clear line on bad input
-  if (docs.length === 1) return { y: docs[0]!, validate: main };
+  // Validates: one clear line on bad input. A key given twice is refused where harden edits (the
+  // document it hardens), not in the other documents of the file, which it keeps as they are.
+  const docs = readYamlDocuments(main, 'lastWins');
+  const refuseRepeatedKeys = (y: LocatedYaml) => {
+    if (y.warnings.length) throw inputError(`${y.warnings[0]!.replace(/: the last one is used.*$/, '')}: harden config edits this document: keep one of them`);
+  };
+  if (docs.length === 1) {
+    refuseRepeatedKeys(docs[0]!);
+    return { y: docs[0]!, validate: main };
+  }
   const clusters = docs.filter((d) => detectConfigKind(d) === 'rancher-rke2-cluster');
   const names = clusters.map((c) => `${formatLocation(c.locate([]))} (${String(valueAtPath(c.value, ['metadata', 'name']) ?? 'Cluster')})`);
   if (clusters.length !== 1) throw inputError(`${main}: ${clusters.length ? `${clusters.length} Rancher Clusters (${names.join(', ')})` : 'no Rancher provisioning Cluster'} among its YAML documents: harden config edits one Cluster per file (keep each in its own file, with its objects)`);
   const y = clusters[0]!;
+  refuseRepeatedKeys(y);
   // From its `---` (the first document: from the top, with the comments before it) to where the next one starts.
   const range = y.doc.range;
   return { y, validate: main, part: { start: y === docs[0] ? 0 : range[0], end: range[2] } };

@@ -84,11 +84,11 @@ export function hardenRancherRke2(doc: Document, ctx: HardeningContext): void {
   for (const { path, why } of keysRancherDrops(doc.toJS())) ctx.notes.push(`${path.join('.')}: ${why}`);
   const [placement, ...scoped] = rancherPlacements(doc);
   const psaElsewhere = rancherPodSecurity(doc, ctx, (key) => placement!.at(key).path);
-  hardenRke2(ctx, { ...placement!, psaElsewhere });
+  hardenRke2(ctx, { ...placement!, psaElsewhere, fileKeysAreContent: true });
   // A machine a selector entry matches merges that entry last: a key it sets (a *-arg list too) replaces
   // what machineGlobalConfig says on that machine. The hardening is repeated where it wins for them; for
   // keys the entry does not set, that is where the first pass put them, so nothing changes twice.
-  for (const p of scoped) hardenRke2({ ...ctx, notes: [], companions: [], manifests: [] }, { ...p, psaElsewhere });
+  for (const p of scoped) hardenRke2({ ...ctx, notes: [], companions: [], manifests: [] }, { ...p, psaElsewhere, fileKeysAreContent: true });
   const policy = ctx.companions.find((c) => c.nodePath === AUDIT_POLICY);
   if (policy) deliverThroughRancher(doc, ctx, policy);
   ctx.notes.push('Rancher provisions the machines: put the other companion files (kernel parameters, etcd user) on them before they join, with your node image or cloud-init');

@@ -6,7 +6,7 @@ import type { K8sVersion } from '../config/k8s-version.js';
 import { lastArgValue, mergeList, upsertArgItem } from './arg-items.js';
 import { admissionConfig, auditPolicy, etcdUserScript, kubeletCiphers, sysctlConf } from './companion-templates.js';
 import type { HardeningContext } from './hardening-context.js';
-import { setScalar, valueAt, type Path } from './yaml-edit.js';
+import { deleteAt, setScalar, valueAt, type Path } from './yaml-edit.js';
 
 export const AUDIT_POLICY = '/etc/rancher/rke2/audit-policy.yaml';
 const ADMISSION = '/etc/rancher/rke2/rke-harden-admission.yaml';
@@ -30,6 +30,11 @@ export interface Rke2Placement {
   layersOf: (key: string) => Rke2Target[];
   /** Pod Security Admission is set up outside config.yaml (Rancher's template): leave it alone. */
   psaElsewhere?: boolean;
+  /**
+   * A Rancher Cluster: its planner writes the value of `audit-policy-file` to a file as the policy itself
+   * (its "file params"), so a path there is a policy kube-apiserver cannot load.
+   */
+  fileKeysAreContent?: boolean;
 }
 
 /**
@@ -107,6 +112,10 @@ function editorOf(place: Rke2Placement) {
       const t = place.at(key);
       setScalar(t.doc, t.path, value);
     },
+    remove: (key: string) => {
+      const t = place.at(key);
+      deleteAt(t.doc, t.path);
+    },
     current: (key: string): unknown => {
       const t = place.at(key);
       return valueAt(t.doc, t.path);
@@ -121,16 +130,27 @@ function editorOf(place: Rke2Placement) {
 }
 
 /** The server's part: audit policy, admission configuration, kube-apiserver flags. */
-function hardenControlPlane(ctx: HardeningContext, place: Rke2Placement, { scalar, current, argItem }: Rke2Editor): void {
+function hardenControlPlane(ctx: HardeningContext, place: Rke2Placement, { scalar, current, argItem, remove }: Rke2Editor): void {
   const v = ctx.version;
   // A path we chose on an earlier run is ours: its file is written again (hardening is idempotent), unless
   // a policy of the user's is there already. kube-apiserver's own --audit-policy-file replaces RKE2's.
-  const auditPolicyFile = current('audit-policy-file');
+  let auditPolicyFile = current('audit-policy-file');
+  if (place.fileKeysAreContent && typeof auditPolicyFile === 'string' && !auditPolicyFile.includes('\n')) {
+    // A path where Rancher wants the policy itself: ours (RKE2's own path in CIS mode, where Rancher
+    // delivers the file) goes; the user's is passed as the flag it was meant to be.
+    remove('audit-policy-file');
+    if (auditPolicyFile !== AUDIT_POLICY) {
+      argItem('kube-apiserver-arg', 'audit-policy-file', auditPolicyFile);
+      ctx.notes.push(`audit-policy-file: ${auditPolicyFile} → kube-apiserver-arg audit-policy-file=${auditPolicyFile}: Rancher writes the value of audit-policy-file as the policy file itself, so a path there is a policy kube-apiserver cannot load`);
+    }
+    auditPolicyFile = undefined;
+  }
   const ownAuditArg = lastArgValue(place.effectiveItems('kube-apiserver-arg'), 'audit-policy-file');
   if (ownAuditArg !== undefined) {
     ctx.notes.push(`kube-apiserver-arg audit-policy-file=${ownAuditArg} is yours and kept: it decides what is logged (CIS 3.2.1)`);
   } else if (auditPolicyFile === undefined || auditPolicyFile === AUDIT_POLICY) {
-    scalar('audit-policy-file', AUDIT_POLICY);
+    // In CIS mode RKE2 reads its policy at AUDIT_POLICY without the key (a Rancher Cluster must not name it).
+    if (!place.fileKeysAreContent) scalar('audit-policy-file', AUDIT_POLICY);
     const existing = ctx.existingFile(AUDIT_POLICY);
     if (existing !== undefined && existing !== auditPolicy()) ctx.notes.push(`${AUDIT_POLICY} is yours and kept (found beside the configuration): it decides what is logged (CIS 3.2.1)`);
     else ctx.companions.push({ nodePath: AUDIT_POLICY, text: auditPolicy(), mode: 0o600, purpose: 'audit policy (CIS 3.2.1): RKE2 would otherwise write one that logs nothing' });

@@ -63,6 +63,13 @@ describe('audit config DIR: a file it cannot read does not cost the others their
     expect(lines.filter((l) => /^\[ERROR\] +1\.2\.1 /.test(l))).toHaveLength(1); // each control still listed
   });
 
+  it('an empty file found in a walk is no configuration (skipped); a Rancher Cluster without a version says which key', async () => {
+    const r = await auditDir({ 'a/cluster.yml': GOOD, 'empty.yaml': '', 'noversion.yaml': 'apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: {name: c}\nspec:\n  rkeConfig: {}\n' });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.run!.warnings).toContain(`${path.join(r.dir, 'empty.yaml')}: not a cluster configuration, skipped`);
+    expect(r.run!.warnings).toContainEqual(`${path.join(r.dir, 'noversion.yaml')}:5:3: c: spec.kubernetesVersion is not set: pass --k8s-version (e.g. v1.31.4+rke2r1): this file is not audited, its controls are errors (scan incomplete)`);
+  });
+
   it('a K3s cluster beside the RKE ones is skipped with a warning: not an incomplete scan', async () => {
     const r = await auditDir({ 'a/cluster.yml': GOOD, 'edge.yaml': K3S_CLUSTER });
     expect(r.code, r.stderr).toBe(0);

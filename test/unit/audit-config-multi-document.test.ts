@@ -88,6 +88,10 @@ describe('a K3s Cluster among the Clusters of a file', () => {
     const { snapshots } = loadConfigTargets([file], {});
     expect(snapshots.map((s) => path.basename(s.target.name))).toEqual(['fleet.yaml (prod)', 'fleet.yaml (dev)']);
     for (const s of snapshots) expect(s.warnings).toContain(`${file} (edge): version v1.27.8+k3s2 is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s: skipped`);
+    // Two of them: each warning names its Cluster.
+    const two = tempTree({ 'fleet.yaml': `${FLEET_FILE}---\n${k3s}---\n${k3s.replace('name: edge', 'name: shop')}` });
+    const warnings = loadConfigTargets([path.join(two, 'fleet.yaml')], {}).snapshots[0]!.warnings.filter((w) => w.includes('K3s'));
+    expect(warnings.map((w) => /\((\w+)\): version/.exec(w)?.[1])).toEqual(['edge', 'shop']);
     const alone = await runCli(['audit', 'config', path.join(dir, 'edge.yaml')]);
     expect([alone.code, alone.stderr.trim()]).toEqual([2, `rke-harden: ${path.join(dir, 'edge.yaml')} (edge): version v1.27.8+k3s2 is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s`]);
   });

@@ -199,6 +199,7 @@ describe('a key given twice in one map: the last one wins, as go-yaml v2 reads i
     const { runCli } = await import('../support/run-cli.js');
     const r = await runCli(['harden', 'config', '--distro', 'rke1', '--from', path.join(dir, 'cluster.yml'), '--out', path.join(dir, 'out')]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`rke-harden: ${path.join(dir, 'cluster.yml')}:3:1: a key given twice in one map: keep one (RKE and RKE2 would use the last; this file is edited or read only with each key once)`);
+    const file = path.join(dir, 'cluster.yml');
+    expect(r.stderr.trim()).toBe(`rke-harden: ${file}:2:1: services is given again at ${file}:3:1: harden config edits this document: keep one of them`);
   });
 });

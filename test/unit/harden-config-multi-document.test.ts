@@ -49,6 +49,14 @@ describe('harden config: a Rancher Cluster among other YAML documents', () => {
     expect(h.after.startsWith(template('baseline'))).toBe(true);
   });
 
+  it('a key given twice in another document (a chart rendered two objects into one) does not stop it; in the Cluster it does', () => {
+    const twice = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n';
+    const { text, h } = harden([twice, CLUSTER]);
+    expect(h.after.startsWith(twice)).toBe(true);
+    expect(h.after).not.toBe(text);
+    expect(() => harden([SECRET, CLUSTER.replace('metadata: {', 'kind: Cluster\nmetadata: {')])).toThrow(/fleet\.yaml:\d+:1: kind is given again at \S*fleet\.yaml:\d+:1: harden config edits this document: keep one of them$/);
+  });
+
   it('several Clusters, or none, in one file: one line naming them, exit 2, nothing written', async () => {
     const two = harden.bind(null, [CLUSTER, CLUSTER.replace('name: prod', 'name: dev')]);
     expect(two).toThrow(/fleet\.yaml: 2 Rancher Clusters \(\S*fleet\.yaml:2:1 \(prod\), \S*fleet\.yaml:\d+:1 \(dev\)\) among its YAML documents: harden config edits one Cluster per file/);

@@ -40,7 +40,10 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect(rke.machineSelectorConfig[0]!.config).toEqual({ profile: 'cis', 'protect-kernel-defaults': true });
     expect(rke.machineGlobalConfig.profile).toBeUndefined();
     // New keys go to machineGlobalConfig, next to the user's own.
-    expect(rke.machineGlobalConfig).toMatchObject({ cni: 'calico', 'audit-policy-file': '/etc/rancher/rke2/audit-policy.yaml' });
+    expect(rke.machineGlobalConfig).toMatchObject({ cni: 'calico' });
+    // Rancher writes audit-policy-file's value as the policy itself: the key is never a path here. RKE2
+    // reads its own path in CIS mode, where machineSelectorFiles delivers the policy.
+    expect(rke.machineGlobalConfig['audit-policy-file']).toBeUndefined();
     expect(spec.defaultPodSecurityAdmissionConfigurationTemplateName).toBe('rancher-restricted');
     expect(h.after).toMatch(/^# A Rancher-provisioned RKE2 cluster following Rancher's v2\.7 guide/);
     expect(h.after).not.toMatch(/pod-security-admission-config-file|EventRateLimit/); // Rancher writes the admission configuration
@@ -248,5 +251,42 @@ describe('harden config: Rancher provisioning Cluster (RKE2)', () => {
     expect((parse(written.after) as { spec: { kubernetesVersion: string } }).spec.kubernetesVersion).toBe('v1.31.4+rke2r1');
     // As an RKE1 file it is refused.
     expect(() => hardenConfig({ distro: 'rke1', from: path.join(dir, 'c.yaml') })).toThrow(/a rancher-rke2-cluster file cannot be hardened as --distro rke1/);
+  });
+});
+
+describe("audit-policy-file in a Rancher Cluster is the policy itself (Rancher's planner writes the value to a file)", () => {
+  const policyConfigMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pol\n  namespace: fleet-default\n  annotations: { rke.cattle.io/object-authorized-for-clusters: prod }\ndata:\n  audit-policy.yaml: |\n    apiVersion: audit.k8s.io/v1\n    kind: Policy\n    rules: [{ level: Metadata }]\n';
+  const delivering = '    machineSelectorFiles:\n      - fileSources: [{ configMap: { name: pol, items: [{ key: audit-policy.yaml, path: /etc/rancher/rke2/audit-policy.yaml }] } }]\n        machineLabelSelector: { matchLabels: { rke.cattle.io/control-plane-role: "true" } }\n';
+
+  it('audit: a path there is a policy kube-apiserver cannot load: 3.2.1 fails, with the fix (it passed when read as a path)', () => {
+    const dir = tempTree({
+      'cluster.yaml': cluster(`  kubernetesVersion: v1.31.4+rke2r1\n  rkeConfig:\n    machineGlobalConfig:\n      profile: cis\n      audit-policy-file: /etc/rancher/rke2/audit-policy.yaml\n${delivering}`),
+      'objects.yaml': policyConfigMap,
+    });
+    const { run } = auditConfig([path.join(dir, 'cluster.yaml')], {});
+    const r = run.results.find((x) => x.checkId === 'apiserver-audit-policy-present')!;
+    expect(r.status).toBe('fail');
+    expect(r.evidence.find((e) => e.fact === 'audit.policy.present')).toMatchObject({ observed: 'false', layer: expect.stringMatching(/^Rancher writes audit-policy-file's value as the policy file: .*not an audit Policy/) });
+    expect(run.warnings).toContainEqual(expect.stringMatching(/cluster\.yaml:\d+:\d+: audit-policy-file: Rancher writes this value as the audit policy file itself, and "\/etc\/rancher\/rke2\/audit-policy\.yaml" is not a Policy: kube-apiserver cannot load it; put the policy itself there, or deliver the file \(machineSelectorFiles\) and name it with kube-apiserver-arg audit-policy-file=\/etc\/rancher\/rke2\/audit-policy\.yaml$/));
+    // Without the key, RKE2's own path in CIS mode is the file Rancher delivers: a pass.
+    const fixed = tempTree({ 'cluster.yaml': cluster(`  kubernetesVersion: v1.31.4+rke2r1\n  rkeConfig:\n    machineGlobalConfig:\n      profile: cis\n${delivering}`), 'objects.yaml': policyConfigMap });
+    expect(auditConfig([path.join(fixed, 'cluster.yaml')], {}).run.results.find((x) => x.checkId === 'apiserver-audit-policy-present')!.status).toBe('pass');
+  });
+
+  it('harden: a path of ours is removed, a path of the user\'s becomes the kube-apiserver flag it was meant to be, a policy written inline is kept', () => {
+    const withKey = (value: string) => path.join(tempTree({ 'cluster.yaml': cluster(`  kubernetesVersion: v1.31.4+rke2r1\n  rkeConfig:\n    machineGlobalConfig:\n      profile: cis\n      audit-policy-file: ${value}\n`) }), 'cluster.yaml');
+    const ours = hardenAndAudit(withKey('/etc/rancher/rke2/audit-policy.yaml'));
+    expect((ours.spec.rkeConfig as { machineGlobalConfig: Record<string, unknown> }).machineGlobalConfig['audit-policy-file']).toBeUndefined();
+    expect(ours.scoredFails).toEqual([]);
+
+    const theirs = hardenAndAudit(withKey('/etc/rancher/rke2/my-policy.yaml'));
+    const global = (theirs.spec.rkeConfig as { machineGlobalConfig: Record<string, unknown> }).machineGlobalConfig;
+    expect(global['audit-policy-file']).toBeUndefined();
+    expect(global['kube-apiserver-arg']).toContain('audit-policy-file=/etc/rancher/rke2/my-policy.yaml');
+    expect(theirs.h.notes).toContain('audit-policy-file: /etc/rancher/rke2/my-policy.yaml → kube-apiserver-arg audit-policy-file=/etc/rancher/rke2/my-policy.yaml: Rancher writes the value of audit-policy-file as the policy file itself, so a path there is a policy kube-apiserver cannot load');
+
+    const inline = hardenAndAudit(withKey('|\n        apiVersion: audit.k8s.io/v1\n        kind: Policy\n        rules: [{ level: Metadata }]'));
+    expect((inline.spec.rkeConfig as { machineGlobalConfig: Record<string, unknown> }).machineGlobalConfig['audit-policy-file']).toMatch(/^apiVersion: audit\.k8s\.io\/v1\nkind: Policy/);
+    expect(inline.scoredFails).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFa
 import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
 import type { HostFs } from '../../collectors/node/ports.js';
 import { InlineHostFs } from './inline-host-fs.js';
+import { AUDIT_POLICY_KEY_LAYER } from '../rke2/effective-rke2.js';
 import type { DeliveredFile } from './rancher-delivered-files.js';
 
 /** kube-apiserver flags whose value names a file whose content decides checks; parsed as on a node. */
@@ -44,8 +45,11 @@ export function resolveReferencedFiles(snap: FactSnapshot, delivered: Record<str
     const known = Object.keys(snap.facts).some((k) => k.startsWith(ref.covers + '.') && snap.facts[k]!.source !== 'default');
     if (known) continue;
     const value = flag.value;
+    // Rancher's planner writes the value of a Cluster's audit-policy-file key to a file and passes that
+    // file (its "file params"): the value is the policy itself, also when it looks like a path.
+    const rancherWritesIt = ref.flag === 'audit-policy-file' && snap.settingsIn !== undefined && flag.layer === AUDIT_POLICY_KEY_LAYER;
     let found: Found | undefined;
-    if (value.includes('\n') || /^\s*apiVersion:/.test(value)) {
+    if (rancherWritesIt || value.includes('\n') || /^\s*apiVersion:/.test(value)) {
       const file = `${RANCHER_FILES}/${ref.flag}`;
       found = { hostFs: new InlineHostFs({ [file]: value }), file };
       snap.facts[flag.key] = { ...flag, value: file };
@@ -62,6 +66,13 @@ export function resolveReferencedFiles(snap: FactSnapshot, delivered: Record<str
     }
     const { hostFs, file, via } = found;
     const read = ref.read(hostFs, file);
+    if (rancherWritesIt && read.errors[ref.covers]) {
+      // Not a policy: kube-apiserver cannot load the file Rancher writes from it (a false PASS if read as a path).
+      const fix = value.includes('\n') ? 'write an audit Policy there' : `put the policy itself there, or deliver the file (machineSelectorFiles) and name it with kube-apiserver-arg audit-policy-file=${value}`;
+      snap.facts['audit.policy.present'] = { key: 'audit.policy.present', value: 'false', source: 'config', layer: `Rancher writes audit-policy-file's value as the policy file: ${read.errors[ref.covers]}`, ...(flag.location ? { location: flag.location } : {}) };
+      snap.warnings.push(`${where}: audit-policy-file: Rancher writes this value as the audit policy file itself, and ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)} is not a Policy: kube-apiserver cannot load it; ${fix}`);
+      continue;
+    }
     for (const f of read.facts) snap.facts[f.key] = hostFs instanceof InlineHostFs ? { ...f, source: 'config', ...(via ? { layer: via } : {}), ...(flag.location ? { location: flag.location } : {}) } : f;
     for (const [key, reason] of Object.entries(read.errors)) {
       snap.warnings.push(`${where}: ${reason}: checks on ${key} are decided by \`audit node\``);

@@ -40,6 +40,9 @@ export interface Rke2Options {
 
 const CIS_PROFILES = new Set(['cis', 'cis-1.23', 'cis-1.5', 'cis-1.6']);
 
+/** The layer of --audit-policy-file when the `audit-policy-file` key gives it (a Rancher Cluster's value is the file's content). */
+export const AUDIT_POLICY_KEY_LAYER = 'config audit-policy-file';
+
 const defaultFlagsByVersion = new WeakMap<Rke2Data, Map<string, [string, [string, string][]][]>>();
 
 /** Each component's default flags (templates) at this version; the same for every file of a version, so computed once. */
@@ -79,7 +82,8 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
 
   if (!opts.k8sVersion) throw inputError(`${cfg.files[0] ?? opts.name}: an RKE2 config does not name its version: pass --k8s-version (e.g. v1.31.4+rke2r1)`);
   const version = parseK8sVersion(opts.k8sVersion, '--k8s-version');
-  assertDistroRelease(version, 'rke2', `${cfg.files[0] ?? opts.name}: version`);
+  // The target's name: a Rancher Cluster's says which Cluster of its file.
+  assertDistroRelease(version, 'rke2', `${opts.name}: version`);
   if (version.minor < 23) throw inputError(`${cfg.files[0] ?? opts.name}: version ${version.text}: RKE2 profiles start at Kubernetes 1.23`);
 
   const profileItem = scalar('profile');
@@ -121,7 +125,7 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
       psaFile ? fromItem('config pod-security-admission-config-file', psaFile) : dflt('RKE2 default (rke2-pss.yaml)'));
   }
   if (cis || auditPolicy) {
-    const p = auditPolicy ? fromItem('config audit-policy-file', auditPolicy) : fromItem(`profile: ${profile}`, profileItem!);
+    const p = auditPolicy ? fromItem(AUDIT_POLICY_KEY_LAYER, auditPolicy) : fromItem(`profile: ${profile}`, profileItem!);
     api.prepend('audit-policy-file', auditPolicy?.value ?? '/etc/rancher/rke2/audit-policy.yaml', p);
     api.prepend('audit-log-maxage', '30', p);
     api.prepend('audit-log-maxbackup', '10', p);
