@@ -163,7 +163,7 @@ function snapshotsOf(file: string, y: LocatedYaml, kind: ConfigKind, opts: Confi
  * Secrets and Pod Security templates, read beside them as sources). Any other configuration is one per
  * file: RKE reads a cluster.yml's first document only, k3s a config.yaml's.
  */
-function clustersAmong(docs: LocatedYaml[], opts: ConfigOptions): LocatedYaml[] {
+export function clustersAmong(docs: LocatedYaml[], opts: Pick<ConfigOptions, 'distro'>): LocatedYaml[] {
   const clusters: LocatedYaml[] = [];
   for (const y of docs) {
     const kind = opts.distro === 'rke1' ? 'rke1-cluster-yml' : detectConfigKind(y);

@@ -17,7 +17,7 @@ import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
 import { readRke2DropIn, rke2DropInFiles } from '../config/rke2/merge-config-files.js';
 import { hardenRancherRke2, rancherPlacements } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
-import { loadConfigTargets } from '../config/load-config-targets.js';
+import { clustersAmong, loadConfigTargets } from '../config/load-config-targets.js';
 import { writeFilesAtomic } from '../write-file-atomic.js';
 import { keepUserLayout, userStyleOf } from './keep-user-layout.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
@@ -89,7 +89,7 @@ function readFrom(from: string, distro: 'rke1' | 'rke2'): { y: LocatedYaml; vali
     refuseRepeatedKeys(docs[0]!);
     return { y: docs[0]!, validate: main };
   }
-  const clusters = docs.filter((d) => detectConfigKind(d) === 'rancher-rke2-cluster');
+  const clusters = clustersAmong(docs, { distro });
   const names = clusters.map((c) => `${formatLocation(c.locate([]))} (${String(valueAtPath(c.value, ['metadata', 'name']) ?? 'Cluster')})`);
   if (clusters.length !== 1) throw inputError(`${main}: ${clusters.length ? `${clusters.length} Rancher Clusters (${names.join(', ')})` : 'no Rancher provisioning Cluster'} among its YAML documents: harden config edits one Cluster per file (keep each in its own file, with its objects)`);
   const y = clusters[0]!;
