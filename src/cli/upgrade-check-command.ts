@@ -12,14 +12,17 @@ function renderUpgrade(r: UpgradeReport): string {
   }
   if (r.newFailures.length) {
     out.push('', '== Controls that pass today and fail on the target');
-    for (const n of r.newFailures) out.push(`${n.controlId} ${n.title} (${n.checkId})`, ...(n.fix ? [`           fix: ${n.fix}`] : []));
+    // A file of several targets (a Rancher Cluster's machineSelectorConfig entries) says which one fails.
+    const several = new Set(r.newFailures.map((n) => n.target)).size > 1;
+    for (const n of r.newFailures) out.push(`${n.controlId} ${n.title} (${n.checkId})${several ? ` on ${n.target}` : ''}`, ...(n.fix ? [`           fix: ${n.fix}`] : []));
   }
   const group = (kind: string) => r.controls.filter((c) => c.kind === kind);
   if (r.controls.length) {
-    out.push('', `== Benchmark changes (${group('added').length} added, ${group('removed').length} removed, ${group('renumbered').length} renumbered)`);
+    out.push('', `== Benchmark changes (${group('added').length} added, ${group('removed').length} removed, ${group('renumbered').length} renumbered, ${group('changed').length} tested differently)`);
     for (const c of group('added')) out.push(`+ ${c.to} ${c.title}`);
     for (const c of group('removed')) out.push(`- ${c.from} ${c.title}`);
     for (const c of group('renumbered')) out.push(`~ ${c.from} → ${c.to} ${c.title}`);
+    for (const c of group('changed')) out.push(`* ${c.to} ${c.title} (check ${c.fromCheckId} → ${c.checkId}: rke-harden explain ${c.checkId})`);
   }
   out.push('', r.blocking ? 'Result: BLOCKED — fix the blocking items before upgrading.' : 'Result: nothing blocks this upgrade.');
   return out.join('\n') + '\n';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FactSnapshot } from '../model/fact.js';
+import { formatLocation, type FactSnapshot } from '../model/fact.js';
 import { inputError, NotAuditedInputError, RkeHardenError } from '../errors/rke-harden-error.js';
 import { readYamlDocuments, type LocatedYaml } from './read-yaml-file.js';
 import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
@@ -171,6 +171,19 @@ export function clustersAmong(docs: LocatedYaml[], opts: Pick<ConfigOptions, 'di
     else if (kind) throw inputError(`${y.locate([]).file}:${y.locate([]).line}: a ${kind === 'rke2-config' ? 'config.yaml' : 'cluster.yml'} among other YAML documents (---): one such configuration per file (RKE and RKE2 read only the first document of theirs)`);
   }
   return clusters;
+}
+
+/**
+ * The one cluster configuration of a file a command reads as one cluster (harden config edits it,
+ * upgrade-check moves it): the file's document, or its one Rancher Cluster among other objects.
+ * `does` says what the command does with it, for the refusal of several Clusters (or none).
+ */
+export function oneClusterDocument(file: string, docs: LocatedYaml[], opts: Pick<ConfigOptions, 'distro'>, does: string): LocatedYaml {
+  if (docs.length === 1) return docs[0]!;
+  const clusters = clustersAmong(docs, opts);
+  if (clusters.length === 1) return clusters[0]!;
+  const names = clusters.map((c) => `${formatLocation(c.locate([]))} (${String(valueAtPath(c.value, ['metadata', 'name']) ?? 'Cluster')})`);
+  throw inputError(`${file}: ${clusters.length ? `${clusters.length} Rancher Clusters (${names.join(', ')})` : 'no Rancher provisioning Cluster'} among its YAML documents: ${does} one Cluster per file (keep each in its own file, with its objects)`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { LineCounter, parseAllDocuments, parseDocument, isCollection, isMap, isSeq, isScalar, isPair, visit, type Document, type DocumentOptions, type Node, type Pair, type ParseOptions, type Scalar, type SchemaOptions } from 'yaml';
 import { inputError, NotAuditedInputError } from '../errors/rke-harden-error.js';
-import type { Location } from '../model/fact.js';
+import { formatLocation, type Location } from '../model/fact.js';
 import { readTextFile } from '../read-text-file.js';
 
 /** Larger files are rejected: a cluster config is a few kilobytes; this bounds memory on hostile input. */
@@ -22,8 +22,17 @@ export interface LocatedYaml {
   sourceText(path: (string | number)[]): string | undefined;
   /** That text, and whether the scalar is plain (unquoted, not a block scalar): what a YAML 1.1 reader resolves. */
   scalarSource(path: (string | number)[]): { text: string; plain: boolean } | undefined;
-  /** What the reader of the file should be told (a key given twice, read as its last occurrence). */
+  /** Keys given more than once in one map, each read as its last occurrence (go-yaml v2's reading). */
+  repeatedKeys: RepeatedKey[];
+  /** What the reader of the file should be told (each repeated key, with where it is given again). */
   warnings: string[];
+}
+
+/** A map key written again later in the same map: `at` is the occurrence dropped, `keptAt` the one read. */
+export interface RepeatedKey {
+  key: string;
+  at: Location;
+  keptAt: Location;
 }
 
 /**
@@ -74,10 +83,10 @@ const parseOptions = (duplicateKeys: DuplicateKeys = 'refuse') => ({ prettyError
 
 /**
  * Drop every occurrence of a repeated map key but the last, so that the value read and the place named
- * agree (toJS keeps the last, a lookup by key finds the first); each drop is a warning.
+ * agree (toJS keeps the last, a lookup by key finds the first).
  */
-function lastOfRepeatedKeys(doc: Document.Parsed, where: (offset: number) => string): string[] {
-  const warnings: string[] = [];
+function lastOfRepeatedKeys(doc: Document.Parsed, loc: (offset: number) => Location): RepeatedKey[] {
+  const repeated: RepeatedKey[] = [];
   visit(doc, {
     Map(_, map) {
       const last = new Map<unknown, Pair>();
@@ -86,13 +95,12 @@ function lastOfRepeatedKeys(doc: Document.Parsed, where: (offset: number) => str
       map.items = map.items.filter((pair) => {
         const kept = isScalar(pair.key) ? last.get(pair.key.value)! : pair;
         if (kept === pair) return true;
-        const key = pair.key as Scalar;
-        warnings.push(`${where(key.range![0])}: ${String(key.value)} is given again at ${where((kept.key as Scalar).range![0])}: the last one is used, as go-yaml v2 (rke up, RKE2) reads it`);
+        repeated.push({ key: String((pair.key as Scalar).value), at: loc((pair.key as Scalar).range![0]), keptAt: loc((kept.key as Scalar).range![0]) });
         return false;
       });
     },
   });
-  return warnings;
+  return repeated;
 }
 
 /**
@@ -160,10 +168,11 @@ function locatedDocument(file: string, text: string, doc: Document.Parsed, lineC
     const where = loc(first.pos[0]);
     if (first.code === 'MULTIPLE_DOCS') throw inputError(`${file}:${where.line}:${where.column}: a second YAML document (---): one configuration per file`);
     if (template !== undefined) throw asTemplate(first.pos[0], 'invalid YAML');
-    if (first.code === 'DUPLICATE_KEY') throw inputError(`${file}:${where.line}:${where.column}: a key given twice in one map: keep one (RKE and RKE2 would use the last; this file is edited or read only with each key once)`);
+    if (first.code === 'DUPLICATE_KEY') throw inputError(`${file}:${where.line}:${where.column}: a key given twice in one map: keep one (this file is read only with each key once)`);
     throw inputError(`${file}:${where.line}:${where.column}: invalid YAML: ${first.message.split('\n')[0]}`);
   }
-  const warnings = doc.options.uniqueKeys ? [] : lastOfRepeatedKeys(doc, (offset) => `${file}:${loc(offset).line}:${loc(offset).column}`);
+  const repeatedKeys = doc.options.uniqueKeys ? [] : lastOfRepeatedKeys(doc, loc);
+  const warnings = repeatedKeys.map((r) => `${formatLocation(r.at)}: ${r.key} is given again at ${formatLocation(r.keptAt)}: the last one is used, as go-yaml v2 (rke up, RKE2) reads it`);
   const mapKey = collectionKey(doc);
   if (mapKey !== undefined) {
     if (template !== undefined) throw asTemplate(mapKey, 'a map used as a key');
@@ -181,6 +190,7 @@ function locatedDocument(file: string, text: string, doc: Document.Parsed, lineC
     text,
     doc,
     value,
+    repeatedKeys,
     warnings,
     locate(path) {
       const n = nodeAt(doc, path);

@@ -3,7 +3,6 @@ import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
 import fs from 'node:fs';
 import { MAX_CONFIG_BYTES, parseYamlText, readYamlDocuments, type LocatedYaml } from '../config/read-yaml-file.js';
-import { valueAtPath } from '../config/yaml-access.js';
 import { detectConfigKind, type ConfigKind } from '../config/detect-config-kind.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
@@ -17,7 +16,7 @@ import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
 import { readRke2DropIn, rke2DropInFiles } from '../config/rke2/merge-config-files.js';
 import { hardenRancherRke2, rancherPlacements } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
-import { clustersAmong, loadConfigTargets } from '../config/load-config-targets.js';
+import { loadConfigTargets, oneClusterDocument } from '../config/load-config-targets.js';
 import { writeFilesAtomic } from '../write-file-atomic.js';
 import { keepUserLayout, userStyleOf } from './keep-user-layout.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
@@ -82,18 +81,10 @@ function readFrom(from: string, distro: 'rke1' | 'rke2'): { y: LocatedYaml; vali
   // Validates: one clear line on bad input. A key given twice is refused where harden edits (the
   // document it hardens), not in the other documents of the file, which it keeps as they are.
   const docs = readYamlDocuments(main, 'lastWins');
-  const refuseRepeatedKeys = (y: LocatedYaml) => {
-    if (y.warnings.length) throw inputError(`${y.warnings[0]!.replace(/: the last one is used.*$/, '')}: harden config edits this document: keep one of them`);
-  };
-  if (docs.length === 1) {
-    refuseRepeatedKeys(docs[0]!);
-    return { y: docs[0]!, validate: main };
-  }
-  const clusters = clustersAmong(docs, { distro });
-  const names = clusters.map((c) => `${formatLocation(c.locate([]))} (${String(valueAtPath(c.value, ['metadata', 'name']) ?? 'Cluster')})`);
-  if (clusters.length !== 1) throw inputError(`${main}: ${clusters.length ? `${clusters.length} Rancher Clusters (${names.join(', ')})` : 'no Rancher provisioning Cluster'} among its YAML documents: harden config edits one Cluster per file (keep each in its own file, with its objects)`);
-  const y = clusters[0]!;
-  refuseRepeatedKeys(y);
+  const y = oneClusterDocument(main, docs, { distro }, 'harden config edits');
+  const repeated = y.repeatedKeys[0];
+  if (repeated) throw inputError(`${formatLocation(repeated.at)}: ${repeated.key} is given again at ${formatLocation(repeated.keptAt)}: harden config edits this document: keep one of them`);
+  if (docs.length === 1) return { y, validate: main };
   // From its `---` (the first document: from the top, with the comments before it) to where the next one starts.
   const range = y.doc.range;
   return { y, validate: main, part: { start: y === docs[0] ? 0 : range[0], end: range[2] } };

@@ -1,12 +1,12 @@
 import type { Benchmark } from '../model/benchmark.js';
-import type { FactSnapshot } from '../model/fact.js';
+import { formatLocation, type FactSnapshot } from '../model/fact.js';
 import { loadCatalog, type Catalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
 import { assertDistroRelease, compareVersions, parseK8sVersion, type K8sVersion } from '../config/k8s-version.js';
 import { configVersion } from '../config/config-version.js';
 import { rke1LastMinor } from '../config/rke1/rke1-version.js';
-import { readYamlFile } from '../config/read-yaml-file.js';
-import { loadConfigTargets } from '../config/load-config-targets.js';
+import { readYamlDocuments } from '../config/read-yaml-file.js';
+import { loadConfigTargets, oneClusterDocument } from '../config/load-config-targets.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
@@ -17,8 +17,11 @@ import type { UpgradeFinding } from './upgrade-finding.js';
 import { listOf } from '../engine/operators.js';
 
 export interface ControlChange {
-  kind: 'added' | 'removed' | 'renumbered';
+  /** `changed`: the same control (number and title) tested by another check: what passes may change. */
+  kind: 'added' | 'removed' | 'renumbered' | 'changed';
   checkId?: string;
+  /** The check a `changed` control had before. */
+  fromCheckId?: string;
   title: string;
   from?: string;
   to?: string;
@@ -32,24 +35,32 @@ export interface UpgradeReport {
   benchmarkAfter: string;
   controls: ControlChange[];
   findings: UpgradeFinding[];
-  /** Controls that pass on the current version and fail on the target, for the given configuration. */
-  newFailures: { controlId: string; title: string; checkId?: string; fix?: string }[];
+  /** Controls that pass on the current version and fail on the target, for the given configuration, per target of it. */
+  newFailures: { controlId: string; title: string; checkId?: string; target: string; fix?: string }[];
   blocking: boolean;
 }
 
 const key = (c: Benchmark['controls'][number]) => c.check ?? `title:${c.title.toLowerCase()}`;
 
-/** Controls added, removed or renumbered between two benchmarks, matched by check (or title). */
+/**
+ * Controls added, removed or renumbered between two benchmarks, matched by check (or title). A control
+ * kept with its number and title but given another check (CIS 1.12's cipher list) is one change, not
+ * an addition and a removal of the same control.
+ */
 export function controlChanges(before: Benchmark, after: Benchmark): ControlChange[] {
   const a = new Map(before.controls.map((c) => [key(c), c]));
   const b = new Map(after.controls.map((c) => [key(c), c]));
+  const gone = before.controls.filter((c) => !b.has(key(c)));
+  const same = (x: Benchmark['controls'][number], y: Benchmark['controls'][number]) => x.id === y.id && x.title === y.title;
   const out: ControlChange[] = [];
   for (const [k, c] of b) {
     const old = a.get(k);
-    if (!old) out.push({ kind: 'added', title: c.title, to: c.id, ...(c.check ? { checkId: c.check } : {}) });
+    const was = old ? undefined : gone.find((g) => same(g, c));
+    if (was) out.push({ kind: 'changed', title: c.title, from: was.id, to: c.id, ...(c.check ? { checkId: c.check } : {}), ...(was.check ? { fromCheckId: was.check } : {}) });
+    else if (!old) out.push({ kind: 'added', title: c.title, to: c.id, ...(c.check ? { checkId: c.check } : {}) });
     else if (old.id !== c.id) out.push({ kind: 'renumbered', title: c.title, from: old.id, to: c.id, ...(c.check ? { checkId: c.check } : {}) });
   }
-  for (const [k, c] of a) if (!b.has(k)) out.push({ kind: 'removed', title: c.title, from: c.id, ...(c.check ? { checkId: c.check } : {}) });
+  for (const c of gone) if (!after.controls.some((n) => same(n, c) && !a.has(key(n)))) out.push({ kind: 'removed', title: c.title, from: c.id, ...(c.check ? { checkId: c.check } : {}) });
   return out;
 }
 
@@ -124,10 +135,11 @@ function skippedMinors(distro: 'rke1' | 'rke2', from: K8sVersion, to: K8sVersion
 
 /**
  * The version upgraded from: --from, or the version the configuration names (RKE1 kubernetes_version,
- * Rancher spec.kubernetesVersion). When both are given they must agree: the file is what runs today.
+ * Rancher spec.kubernetesVersion), read as `audit config` reads the file (a repeated key as its last
+ * occurrence, a Cluster among its objects). When both are given they must agree: the file is what runs today.
  */
-function currentVersion(given: string | undefined, config: string | undefined): K8sVersion {
-  const named = config ? configVersion(readYamlFile(config)) : undefined;
+function currentVersion(given: string | undefined, config: string | undefined, distro: 'rke1' | 'rke2' | undefined): K8sVersion {
+  const named = config ? configVersion(oneClusterDocument(config, readYamlDocuments(config, 'lastWins'), distro ? { distro } : {}, 'upgrade-check reads')) : undefined;
   if (!given && !named) throw usageError(`upgrade-check: --from is required${config ? ` (${config} names no version)` : ''}`);
   const from = given ? parseK8sVersion(given, '--from') : parseK8sVersion(named!.text, named!.where);
   if (given && named && compareVersions(parseK8sVersion(named.text, named.where), from) !== 0) {
@@ -138,15 +150,16 @@ function currentVersion(given: string | undefined, config: string | undefined): 
 
 /** What changes for a cluster moving from one version to another, and what in its configuration breaks. */
 export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: string; config?: string; benchmarkFrom?: string; benchmarkTo?: string }, catalog: Catalog = loadCatalog()): UpgradeReport {
-  const from = currentVersion(o.from, o.config);
+  const from = currentVersion(o.from, o.config, o.distro);
   const to = parseK8sVersion(o.to, '--to');
   if (compareVersions(to, from) < 0) throw inputError(`--to ${o.to} is older than ${o.from ? `--from ${o.from}` : `the current ${from.text}`}: Kubernetes does not support downgrades`);
   let distro = o.distro;
-  let before: FactSnapshot | undefined;
-  let after: FactSnapshot | undefined;
+  // Every target of the file: a Rancher Cluster's machines selected by machineSelectorConfig run their own settings.
+  let before: FactSnapshot[] = [];
+  let after: FactSnapshot[] = [];
   if (o.config) {
-    before = loadConfigTargets([o.config], { ...(distro ? { distro } : {}), k8sVersion: from.text, overrideVersion: true }).snapshots[0]!;
-    distro = before.distro;
+    before = loadConfigTargets([o.config], { ...(distro ? { distro } : {}), k8sVersion: from.text, overrideVersion: true }).snapshots;
+    distro = before[0]!.distro;
   }
   // Release versions name their distro (v1.31.4+rke2r1, v1.28.15-rancher1-1); assertDistroRelease below checks both agree.
   distro ??= detectDistro(to.text) ?? (o.from ? detectDistro(from.text) : undefined);
@@ -154,7 +167,7 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
   assertDistroRelease(from, distro, o.from ? '--from' : `${o.config}: version`);
   assertDistroRelease(to, distro, '--to');
   if (distro === 'rke1' && to.minor > rke1LastMinor()) return blockedRke1(from, to, catalog);
-  if (o.config) after = loadConfigTargets([o.config], { distro, k8sVersion: to.text, overrideVersion: true }).snapshots[0]!;
+  if (o.config) after = loadConfigTargets([o.config], { distro, k8sVersion: to.text, overrideVersion: true }).snapshots;
   const covering = (v: K8sVersion, what: string) => {
     try {
       return selectBenchmark(catalog, distro, v.text);
@@ -166,17 +179,25 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
   const bAfter = o.benchmarkTo ? resolveBenchmarkId(catalog, o.benchmarkTo) : covering(to, '--to');
   const findings: UpgradeFinding[] = [];
   const newFailures: UpgradeReport['newFailures'] = [];
-  if (before && after) {
+  const at = (f: UpgradeFinding) => (f.where ? formatLocation(f.where) : undefined);
+  // A setting several targets share (machineGlobalConfig) is one finding, said once.
+  const said = new Set<string>();
+  const add = (f: UpgradeFinding) => {
+    const k = `${f.severity} ${f.what} ${at(f) ?? ''}`;
+    if (!said.has(k)) findings.push(f);
+    said.add(k);
+  };
+  after.forEach((target, i) => {
     // A setting the distro's own finding names (RKE1 pod_security_policy) is not reported twice.
-    const own = distro === 'rke2' ? rke2Findings(after, from, to) : rke1Findings(after, to);
-    const at = (f: UpgradeFinding) => (f.where ? `${f.where.file}:${f.where.line}:${f.where.column}` : undefined);
+    const own = distro === 'rke2' ? rke2Findings(target, from, to) : rke1Findings(target, to);
     const named = new Set(own.map(at).filter(Boolean));
-    findings.push(...removedUpstream(after, from.minor, to.minor).filter((f) => !named.has(at(f))), ...own);
-    const passedBefore = new Set(evaluateBenchmark(bBefore, catalog.checks, before).filter((r) => r.status === 'pass').map((r) => r.checkId));
-    for (const r of evaluateBenchmark(bAfter, catalog.checks, after)) {
-      if (r.status === 'fail' && r.checkId && passedBefore.has(r.checkId)) newFailures.push({ controlId: r.controlId, title: r.title, checkId: r.checkId, ...(r.remediation ? { fix: r.remediation } : {}) });
+    removedUpstream(target, from.minor, to.minor).filter((f) => !named.has(at(f))).forEach(add);
+    own.forEach(add);
+    const passedBefore = new Set(evaluateBenchmark(bBefore, catalog.checks, before[i]!).filter((r) => r.status === 'pass').map((r) => r.checkId));
+    for (const r of evaluateBenchmark(bAfter, catalog.checks, target)) {
+      if (r.status === 'fail' && r.checkId && passedBefore.has(r.checkId)) newFailures.push({ controlId: r.controlId, title: r.title, checkId: r.checkId, target: target.target.name, ...(r.remediation ? { fix: r.remediation } : {}) });
     }
-  }
+  });
   findings.push(...skippedMinors(distro, from, to));
   return {
     distro, from: from.text, to: to.text, benchmarkBefore: bBefore.id, benchmarkAfter: bAfter.id,

@@ -67,6 +67,27 @@ describe('upgrade-check', () => {
     expect(upgradeCheck({ to: 'v1.24.17+rke2r1', config: file }).findings.filter((f) => /PodSecurityPolicy template/.test(f.what))).toEqual([]);
   });
 
+  it('Rancher Cluster: read as audit config reads it (among other objects, a repeated key as its last); every machineSelectorConfig target is checked', async () => {
+    const cluster = (version: string, selected: string) => `apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: { name: prod, namespace: fleet-default }\nspec:\n  kubernetesVersion: v1.27.16+rke2r2\n  kubernetesVersion: ${version}\n  rkeConfig:\n    machineGlobalConfig: { profile: cis }\n    machineSelectorConfig:\n      - machineLabelSelector: { matchLabels: { pool: edge } }\n        config: { ${selected} }\n`;
+    const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: extra, namespace: fleet-default }\ndata: { a: b }\n';
+    // The edge machines keep the profile value RKE2 v1.30 refuses: only their target says so.
+    const fleet = cfg('fleet.yaml', `${configMap}---\n${cluster('v1.29.15+rke2r1', 'profile: cis-1.23')}`);
+    const r = upgradeCheck({ to: 'v1.30.14+rke2r2', config: fleet });
+    expect(r.from).toBe('v1.29.15+rke2r1');
+    expect(r.findings).toEqual([expect.objectContaining({ severity: 'blocking', what: expect.stringMatching(/^profile: cis-1\.23 is rejected by RKE2 v1\.30\.14\+rke2r2/), where: expect.objectContaining({ line: 16 }) })]);
+    // A control that newly fails on both targets is listed for each, named.
+    const both = cfg('cluster.yaml', cluster('v1.31.14+rke2r1', 'protect-kernel-defaults: true'));
+    expect(upgradeCheck({ to: 'v1.32.5+rke2r1', config: both }).newFailures.map((n) => `${n.controlId} ${n.target}`)).toEqual([
+      `1.2.30 ${both} (prod)`,
+      `1.2.30 ${both} (prod) machines matching machineSelectorConfig[0]`,
+    ]);
+    const cli = await runCli(['upgrade-check', both, '--to', 'v1.32.5+rke2r1']);
+    expect(cli.stdout).toContain(`(apiserver-service-account-extend-token-expiration-disabled) on ${both} (prod) machines matching machineSelectorConfig[0]\n`);
+    // Two Clusters in one file: which one moves is not guessed.
+    const two = cfg('two.yaml', `${cluster('v1.31.14+rke2r1', 'profile: cis')}---\n${cluster('v1.31.14+rke2r1', 'profile: cis').replace('name: prod', 'name: test')}`);
+    expect(() => upgradeCheck({ to: 'v1.32.5+rke2r1', config: two })).toThrow(/two\.yaml: 2 Rancher Clusters \(\S+two\.yaml:1:1 \(prod\), \S+two\.yaml:13:1 \(test\)\) among its YAML documents: upgrade-check reads one Cluster per file/);
+  });
+
   it('RKE1: pod_security_policy is rejected on 1.25+', () => {
     const file = cfg('cluster.yml', 'kubernetes_version: v1.24.17-rancher1-1\nservices:\n  kube-api:\n    pod_security_policy: true\n');
     const r = upgradeCheck({ from: 'v1.24.17-rancher1-1', to: 'v1.25.16-rancher2-3', config: file });
@@ -148,5 +169,16 @@ describe('upgrade-check', () => {
     const cli = await runCli(['upgrade-check', '--distro', 'rke2', '--from', 'v1.26.15+rke2r1', '--to', 'v1.27.16+rke2r1']);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/Result: nothing blocks this upgrade/);
+  });
+
+  it('a control kept with its number and title but tested by another check is one change, not an addition and a removal', async () => {
+    const r = upgradeCheck({ distro: 'rke2', from: 'v1.31.14+rke2r1', to: 'v1.32.5+rke2r1' });
+    const ciphers = r.controls.filter((c) => c.title === 'Ensure that the API Server only makes use of Strong Cryptographic Ciphers');
+    expect(ciphers).toEqual([{ kind: 'changed', title: ciphers[0]!.title, from: '1.2.29', to: '1.2.29', checkId: 'apiserver-tls-cipher-suites-cis-1-12', fromCheckId: 'apiserver-tls-cipher-suites-strong' }]);
+    // A control whose number now belongs to another title is still removed.
+    expect(r.controls).toContainEqual(expect.objectContaining({ kind: 'removed', from: '5.2.9', title: 'Minimize the admission of containers with added capabilities' }));
+    const cli = await runCli(['upgrade-check', '--distro', 'rke2', '--from', 'v1.31.14+rke2r1', '--to', 'v1.32.5+rke2r1']);
+    expect(cli.stdout).toMatch(/^\* 1\.2\.29 Ensure that the API Server only makes use of Strong Cryptographic Ciphers \(check apiserver-tls-cipher-suites-strong → apiserver-tls-cipher-suites-cis-1-12: rke-harden explain apiserver-tls-cipher-suites-cis-1-12\)$/m);
+    expect(cli.stdout).not.toMatch(/^[+-] 1\.2\.29 /m);
   });
 });
