@@ -69,6 +69,16 @@ function configKindToHarden(o: HardenConfigOptions, y: LocatedYaml | undefined):
 }
 
 /**
+ * A document harden edits must give each key once: an edit by key lands on the first occurrence, and
+ * RKE and RKE2 read the last. Other documents of its file are kept as they are, repeated keys and all.
+ */
+function refuseRepeatedKeys(y: LocatedYaml): LocatedYaml {
+  const repeated = y.repeatedKeys[0];
+  if (repeated) throw inputError(`${formatLocation(repeated.at)}: ${repeated.key} is given again at ${formatLocation(repeated.keptAt)}: harden config edits this document: keep one of them`);
+  return y;
+}
+
+/**
  * The --from file read: an RKE2 config.yaml that is absent while its config.yaml.d holds drop-ins
  * (RKE2 reads those alone) is an empty main file, and the drop-in directory names its main file. A file
  * of several YAML documents (a Rancher Cluster kept with its ConfigMaps, Secrets, Pod Security
@@ -81,9 +91,7 @@ function readFrom(from: string, distro: 'rke1' | 'rke2'): { y: LocatedYaml; vali
   // Validates: one clear line on bad input. A key given twice is refused where harden edits (the
   // document it hardens), not in the other documents of the file, which it keeps as they are.
   const docs = readYamlDocuments(main, 'lastWins');
-  const y = oneClusterDocument(main, docs, { distro }, 'harden config edits');
-  const repeated = y.repeatedKeys[0];
-  if (repeated) throw inputError(`${formatLocation(repeated.at)}: ${repeated.key} is given again at ${formatLocation(repeated.keptAt)}: harden config edits this document: keep one of them`);
+  const y = refuseRepeatedKeys(oneClusterDocument(main, docs, { distro }, 'harden config edits'));
   if (docs.length === 1) return { y, validate: main };
   // From its `---` (the first document: from the top, with the comments before it) to where the next one starts.
   const range = y.doc.range;
@@ -124,7 +132,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
   }
   // RKE2 reads config.yaml.d/*.yaml after config.yaml: they are hardened with it (a key is edited where it wins).
   const dropIns = y && kind === 'rke2-config' ? rke2DropInFiles(y.file).map((file) => {
-    const { text } = readRke2DropIn(file); // validates: one clear line on bad input
+    const { text } = refuseRepeatedKeys(readRke2DropIn(file)); // validates: one clear line on bad input
     return { name: `${fileName}.d/${path.basename(file)}`, before: text, doc: parseDocument(plainText(text), { keepSourceTokens: true, merge: true }) };
   }) : [];
   if (o.distro === 'rke1' && !o.from) doc.setIn(['nodes'], doc.createNode([]));

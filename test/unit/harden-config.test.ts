@@ -258,6 +258,17 @@ kube-apiserver-arg:
     expect(['apiserver-admission-always-pull-images-enabled', 'apiserver-admission-event-rate-limit-enabled'].map((c) => run.results.find((r) => r.checkId === c)?.status)).toEqual(['pass', 'pass']);
   });
 
+  it('RKE2 drop-ins: a key given twice in a drop-in is refused (an edit by key lands on the first, RKE2 reads the last); audit reads the last', async () => {
+    const src = tempTree({ 'config.yaml': 'node-ip: 10.0.0.5\n', 'config.yaml.d/20-api.yaml': 'kube-apiserver-arg: [profiling=true]\nkube-apiserver-arg: [request-timeout=60s]\n' });
+    const from = path.join(src, 'config.yaml');
+    const r = await runCli(['harden', 'config', '--distro', 'rke2', '--k8s-version', 'v1.31.4+rke2r1', '--from', from, '--out', path.join(src, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`rke-harden: ${src}/config.yaml.d/20-api.yaml:1:1: kube-apiserver-arg is given again at ${src}/config.yaml.d/20-api.yaml:2:1: harden config edits this document: keep one of them`);
+    expect(fs.existsSync(path.join(src, 'out'))).toBe(false);
+    const { run } = auditConfig([from], { k8sVersion: 'v1.31.4+rke2r1' });
+    expect(run.results.find((x) => x.checkId === 'apiserver-profiling-disabled')?.evidence[0]).toMatchObject({ observed: expect.not.stringMatching(/true/) });
+  });
+
   it('RKE2 drop-ins: an edit of the 50-rancher.yaml Rancher writes is flagged (Rancher would overwrite it)', () => {
     const src = tempTree({ 'config.yaml': 'node-ip: 10.0.0.5\n', 'config.yaml.d/50-rancher.yaml': 'profile: cis-1.23\nkube-apiserver-arg: [audit-log-maxage=30]\n' });
     const h = hardenConfig({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', from: path.join(src, 'config.yaml') });
