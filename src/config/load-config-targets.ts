@@ -3,7 +3,7 @@ import path from 'node:path';
 import { formatLocation, type FactSnapshot } from '../model/fact.js';
 import { inputError, NotAuditedInputError, RkeHardenError } from '../errors/rke-harden-error.js';
 import { readYamlDocuments, type LocatedYaml } from './read-yaml-file.js';
-import { detectConfigKind, type ConfigKind } from './detect-config-kind.js';
+import { detectConfigKind, otherKubernetesObject, type ConfigKind } from './detect-config-kind.js';
 import { effectiveRke1 } from './rke1/effective-rke1.js';
 import { effectiveRke2, RANCHER_BUILT_IN_PSA_TEMPLATES } from './rke2/effective-rke2.js';
 import { mergeRke2Config, readRke2ConfigFiles, readRke2DropIn, readRke2DropIns, rke2DropInFiles } from './rke2/merge-config-files.js';
@@ -69,6 +69,7 @@ function realPath(file: string): string {
 }
 
 function kindFor(y: LocatedYaml, opts: ConfigOptions): ConfigKind | undefined {
+  if (otherKubernetesObject(y)) return undefined;
   const detected = detectConfigKind(y);
   if (opts.distro === 'rke1') return 'rke1-cluster-yml';
   if (opts.distro === 'rke2') return detected === 'rancher-rke2-cluster' ? detected : 'rke2-config';
@@ -225,6 +226,8 @@ export function loadConfigTargets(paths: string[], opts: ConfigOptions, visit?: 
       return snaps;
     }
     const kind = dropIn ? 'rke2-config' : docs[0] && kindFor(docs[0], opts);
+    const object = !kind && !inWalk && docs[0] ? otherKubernetesObject(docs[0]) : undefined;
+    if (object) throw inputError(`${file}: a ${object} object, not an RKE1 cluster.yml, an RKE2 config.yaml or a Rancher provisioning Cluster`);
     return kind ? targetsOfDocument(file, docs[0]!, kind) : undefined;
   };
   const targetsOfDocument = (file: string, y: LocatedYaml, kind: ConfigKind): FactSnapshot[] => {

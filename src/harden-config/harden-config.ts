@@ -3,7 +3,7 @@ import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
 import fs from 'node:fs';
 import { MAX_CONFIG_BYTES, parseYamlText, readYamlDocuments, type LocatedYaml } from '../config/read-yaml-file.js';
-import { detectConfigKind, type ConfigKind } from '../config/detect-config-kind.js';
+import { detectConfigKind, otherKubernetesObject, type ConfigKind } from '../config/detect-config-kind.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
@@ -62,6 +62,8 @@ export interface HardenedConfig {
 
 /** What --from is (checked against --distro), or what a new file will be. */
 function configKindToHarden(o: HardenConfigOptions, y: LocatedYaml | undefined): ConfigKind {
+  const object = y ? otherKubernetesObject(y) : undefined;
+  if (object) throw inputError(`${o.from}: a ${object} object, not ${o.distro === 'rke1' ? 'an RKE1 cluster.yml' : 'an RKE2 config.yaml or a Rancher provisioning Cluster'}: nothing to harden in it`);
   const detected = y ? detectConfigKind(y) : undefined;
   const accepted: ConfigKind[] = o.distro === 'rke1' ? ['rke1-cluster-yml'] : ['rke2-config', 'rancher-rke2-cluster'];
   if (detected && !accepted.includes(detected)) throw inputError(`${o.from}: a ${detected} file cannot be hardened as --distro ${o.distro}`);

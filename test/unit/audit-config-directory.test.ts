@@ -77,6 +77,23 @@ describe('audit config DIR: a file it cannot read does not cost the others their
     expect(r.run!.warnings).toContain(`${path.join(r.dir, 'edge.yaml')} (edge): version v1.27.8+k3s2 is a K3s release: rke-harden audits RKE1 and RKE2 clusters, not K3s: skipped`);
   });
 
+  it('--distro says which configuration a file is; it does not make a Kubernetes object one (an audit policy beside config.yaml is skipped, named alone refused)', async () => {
+    const policy = 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n';
+    const r = await auditDir({ 'config.yaml': 'profile: cis\n', 'audit-policy.yaml': policy, 'cm.yaml': CONFIG_MAP }, ['--distro', 'rke2', '--k8s-version', 'v1.31.4+rke2r1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.run!.targets.map((t) => path.relative(r.dir, t.name))).toEqual(['config.yaml']);
+    expect(r.run!.warnings).toContain(`${path.join(r.dir, 'audit-policy.yaml')}: not a cluster configuration, skipped`);
+    for (const distro of ['rke1', 'rke2']) {
+      const alone = await runCli(['audit', 'config', path.join(r.dir, 'audit-policy.yaml'), '--distro', distro, '--k8s-version', distro === 'rke1' ? 'v1.28.15-rancher1-1' : 'v1.31.4+rke2r1']);
+      expect(alone.code).toBe(2);
+      expect(alone.stderr.trim()).toBe(`rke-harden: ${path.join(r.dir, 'audit-policy.yaml')}: a Policy (audit.k8s.io/v1) object, not an RKE1 cluster.yml, an RKE2 config.yaml or a Rancher provisioning Cluster`);
+    }
+    const harden = await runCli(['harden', 'config', '--distro', 'rke2', '--k8s-version', 'v1.31.4+rke2r1', '--from', path.join(r.dir, 'cm.yaml'), '--out', path.join(r.dir, 'out')]);
+    expect(harden.code).toBe(2);
+    expect(harden.stderr.trim()).toBe(`rke-harden: ${path.join(r.dir, 'cm.yaml')}: a ConfigMap (v1) object, not an RKE2 config.yaml or a Rancher provisioning Cluster: nothing to harden in it`);
+    expect(fs.existsSync(path.join(r.dir, 'out'))).toBe(false);
+  });
+
   it('--benchmark names the profile of a directory whose files are all unreadable: a report of errors, exit 3', async () => {
     const r = await auditDir({ 'b/cluster.yml': MALFORMED }, ['--benchmark', 'rke-cis-1.8']);
     expect(r.code, r.stderr).toBe(3);
