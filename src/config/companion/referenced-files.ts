@@ -39,10 +39,12 @@ function exists(file: string): boolean {
  */
 export function resolveReferencedFiles(snap: FactSnapshot, delivered: Record<string, DeliveredFile> = {}): void {
   kubeletConfigFile(snap, delivered);
+  let keys: string[] | undefined; // listed once, when a flag names a file (every audited file pays for this loop)
   for (const ref of REFERENCES) {
     const flag = snap.facts[`kube-apiserver.args.${ref.flag}`];
     if (!flag || flag.source !== 'config' || typeof flag.value !== 'string') continue;
-    const known = Object.keys(snap.facts).some((k) => k.startsWith(ref.covers + '.') && snap.facts[k]!.source !== 'default');
+    keys ??= Object.keys(snap.facts);
+    const known = keys.some((k) => k.startsWith(ref.covers + '.') && snap.facts[k]!.source !== 'default');
     if (known) continue;
     const value = flag.value;
     // Rancher's planner writes the value of a Cluster's audit-policy-file key to a file and passes that
