@@ -124,4 +124,22 @@ spec:
     expect(strong.status).toBe('fail'); // identity first: secrets are written in clear
     expect(JSON.stringify(run)).not.toContain('c2VjcmV0');
   });
+  it('kube-proxy --config: its metricsBindAddress (or default) decides, the ignored flag is named; a file not found here leaves it to audit node', () => {
+    const status = (files: Record<string, string>) => {
+      const cfg = tempTree(files);
+      const { run } = auditConfig([path.join(cfg, 'config.yaml')], { k8sVersion: 'v1.31.4+rke2r1' });
+      const r = run.results.find((x) => x.checkId === 'kube-proxy-metrics-bind-address-localhost')!;
+      return { cfg, r, warnings: run.warnings };
+    };
+    const config = 'kube-proxy-arg:\n  - config=/etc/rancher/rke2/kube-proxy.yaml\n  - metrics-bind-address=127.0.0.1:10249\n';
+    const open = status({ 'config.yaml': config, 'host/etc/rancher/rke2/kube-proxy.yaml': 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmetricsBindAddress: 0.0.0.0:10249\n' });
+    expect(open.r.status).toBe('fail');
+    expect(open.r.evidence[0]).toMatchObject({ observed: '0.0.0.0:10249', source: 'file', location: { file: '/etc/rancher/rke2/kube-proxy.yaml', line: 3 } });
+    expect(open.warnings).toContainEqual(expect.stringMatching(/config\.yaml:3:5: kube-proxy --metrics-bind-address is ignored beside --config \/etc\/rancher\/rke2\/kube-proxy\.yaml: its metricsBindAddress is audited in its place$/));
+    // Left out of the file: KubeProxyConfiguration's default, not the flag.
+    const dflt = status({ 'config.yaml': config.replace('127.0.0.1', '0.0.0.0'), 'host/etc/rancher/rke2/kube-proxy.yaml': 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n' });
+    expect(dflt.r).toMatchObject({ status: 'pass', evidence: [expect.objectContaining({ observed: '127.0.0.1:10249', source: 'default', layer: expect.stringMatching(/^KubeProxyConfiguration default/) })] });
+    const away = status({ 'config.yaml': config.replace('127.0.0.1', '0.0.0.0') });
+    expect(away.r).toMatchObject({ status: 'manual', reason: 'kube-proxy reads its settings from --config /etc/rancher/rke2/kube-proxy.yaml, which `audit config` cannot read here: decided by `audit node`' });
+  });
 });

@@ -2,6 +2,7 @@ import { ArgMap, type Provenance } from '../../engine/effective/arg-map.js';
 import { isMap, readComponentConfig, scalarText } from './host-yaml.js';
 import type { FlagOccurrence } from './argv.js';
 import type { HostFs } from './ports.js';
+import type { LocatedYaml } from '../../config/read-yaml-file.js';
 
 /**
  * The KubeProxyConfiguration fields CIS reads and the flags they stand for. With --config, kube-proxy
@@ -23,6 +24,29 @@ export interface KubeProxyArgs {
   warnings: string[];
 }
 
+/** A flag a KubeProxyConfiguration file decides in its place: the file's field, or its default. */
+export interface KubeProxyFileSetting {
+  flag: string;
+  /** The field's path in the file, for a message. */
+  field: string;
+  value: string;
+  prov: Provenance;
+}
+
+/** What a kube-proxy --config file decides of the flags CIS reads (the node and `audit config` read it so). */
+export function kubeProxyFileSettings(read: { y: LocatedYaml; doc: Record<string, unknown> }, file: string): KubeProxyFileSetting[] {
+  const out: KubeProxyFileSetting[] = [];
+  for (const { path, flag, dflt } of FIELDS) {
+    let v: unknown = read.doc;
+    for (const k of path) v = isMap(v) ? v[k] : undefined;
+    const text = scalarText(v);
+    const field = path.join('.');
+    if (text !== undefined && text !== '') out.push({ flag, field, value: text, prov: { source: 'file', layer: `kube-proxy config file ${file}`, location: read.y.locate(path) } });
+    else if (dflt !== undefined) out.push({ flag, field, value: dflt, prov: { source: 'default', layer: `KubeProxyConfiguration default (${field} not set in ${file})` } });
+  }
+  return out;
+}
+
 /** kube-proxy's flags as it runs with its --config file: the file's fields (or their defaults) in place of the flags they replace. */
 export function kubeProxyArgs(fs: HostFs, flags: FlagOccurrence[], argv: Provenance, pid: number): KubeProxyArgs {
   const args = new ArgMap('kube-proxy');
@@ -30,17 +54,10 @@ export function kubeProxyArgs(fs: HostFs, flags: FlagOccurrence[], argv: Provena
   const file = flags.filter((f) => f.flag === 'config').at(-1)!.value;
   const read = readComponentConfig(fs, 'kube-proxy', 'config', file);
   if ('error' in read) return { args, file, warnings: [], error: read.error };
-  const { doc } = read;
   const warnings: string[] = [];
-  const layer = `kube-proxy config file ${file}`;
-  for (const { path, flag, dflt } of FIELDS) {
-    let v: unknown = doc;
-    for (const k of path) v = isMap(v) ? v[k] : undefined;
-    const text = scalarText(v);
-    const fromFile = text !== undefined && text !== '';
-    if (args.has(flag) && (fromFile || dflt !== undefined)) warnings.push(`kube-proxy (pid ${pid}) has --config and --${flag}: ${path.join('.')} of ${file} is audited in its place`);
-    if (fromFile) args.set(flag, text, { source: 'file', layer, location: read.y.locate(path) });
-    else if (dflt !== undefined) args.set(flag, dflt, { source: 'default', layer: `KubeProxyConfiguration default (${path.join('.')} not set in ${file})` });
+  for (const { flag, field, value, prov } of kubeProxyFileSettings(read, file)) {
+    if (args.has(flag)) warnings.push(`kube-proxy (pid ${pid}) has --config and --${flag}: ${field} of ${file} is audited in its place`);
+    args.set(flag, value, prov);
   }
   return { args, file, warnings };
 }

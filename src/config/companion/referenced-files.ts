@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Fact, FactSnapshot } from '../../model/fact.js';
+import { formatLocation, type Fact, type FactSnapshot } from '../../model/fact.js';
 import { CONFIG_FILE_DEFAULTS, gatesOf, readKubeletConfigFile } from '../../collectors/node/kubelet-config.js';
 import { admissionFacts, auditPolicyFacts, encryptionFacts, type ApiServerFileFacts } from '../../collectors/node/apiserver-files.js';
 import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
+import { kubeProxyFileSettings } from '../../collectors/node/kube-proxy-config.js';
+import { readComponentConfig } from '../../collectors/node/host-yaml.js';
 import type { HostFs } from '../../collectors/node/ports.js';
 import { InlineHostFs } from './inline-host-fs.js';
 import { AUDIT_POLICY_KEY_LAYER } from '../rke2/effective-rke2.js';
@@ -39,6 +41,7 @@ function exists(file: string): boolean {
  */
 export function resolveReferencedFiles(snap: FactSnapshot, delivered: Record<string, DeliveredFile> = {}): void {
   kubeletConfigFile(snap, delivered);
+  kubeProxyConfigFile(snap, delivered);
   let keys: string[] | undefined; // listed once, when a flag names a file (every audited file pays for this loop)
   for (const ref of REFERENCES) {
     const flag = snap.facts[`kube-apiserver.args.${ref.flag}`];
@@ -114,6 +117,31 @@ function hostRootOf(nodePath: string, setIn: string | undefined): string | undef
 export function localCopyOf(nodePath: string, configFile: string): string | undefined {
   const root = hostRootOf(nodePath, configFile);
   return root === undefined ? undefined : path.join(root, nodePath);
+}
+
+/**
+ * A kube-proxy --config file the user's configuration names: kube-proxy then ignores the flags the file
+ * stands for (--metrics-bind-address): the file's field, or its default, decides, read where the file can
+ * be found (as above). A file not found here leaves those settings to `audit node`.
+ */
+function kubeProxyConfigFile(snap: FactSnapshot, delivered: Record<string, DeliveredFile>): void {
+  const flag = snap.facts['kube-proxy.args.config'];
+  if (flag?.source !== 'config' || typeof flag.value !== 'string') return;
+  const found = findFile(flag.value, flag.location?.file, delivered);
+  const read = found ? readComponentConfig(found.hostFs, 'kube-proxy', 'config', found.file) : { error: `--config ${flag.value}, which is not in this configuration` };
+  if ('error' in read) {
+    if (found) snap.warnings.push(`${flag.location?.file ?? snap.target.name}: ${read.error}`);
+    for (const key of Object.keys(snap.facts)) if (key.startsWith('kube-proxy.args.') && key !== 'kube-proxy.args.config') delete snap.facts[key];
+    (snap.elsewhere ??= {})['kube-proxy.args'] = `kube-proxy reads its settings from --config ${flag.value}, which \`audit config\` cannot read here: decided by \`audit node\``;
+    return;
+  }
+  for (const s of kubeProxyFileSettings(read, found!.file)) {
+    const key = `kube-proxy.args.${s.flag}`;
+    const given = snap.facts[key];
+    if (given?.source === 'config') snap.warnings.push(`${formatLocation(given.location) || snap.target.name}: kube-proxy --${s.flag} is ignored beside --config ${flag.value}: its ${s.field} is audited in its place`);
+    const layer = found!.via ? `${s.prov.layer} (${found!.via})` : s.prov.layer;
+    snap.facts[key] = { key, value: s.value, source: found!.via && s.prov.source === 'file' ? 'config' : s.prov.source, ...(layer ? { layer } : {}), ...(s.prov.location ? { location: s.prov.location } : {}) };
+  }
 }
 
 /**
