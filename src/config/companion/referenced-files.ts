@@ -128,19 +128,21 @@ function kubeProxyConfigFile(snap: FactSnapshot, delivered: Record<string, Deliv
   const flag = snap.facts['kube-proxy.args.config'];
   if (flag?.source !== 'config' || typeof flag.value !== 'string') return;
   const found = findFile(flag.value, flag.location?.file, delivered);
-  const read = found ? readComponentConfig(found.hostFs, 'kube-proxy', 'config', found.file) : { error: `--config ${flag.value}, which is not in this configuration` };
-  if ('error' in read) {
-    if (found) snap.warnings.push(`${flag.location?.file ?? snap.target.name}: ${read.error}`);
+  const read = found ? readComponentConfig(found.hostFs, 'kube-proxy', 'config', found.file) : undefined;
+  if (!found || !read || 'error' in read) {
+    if (read && 'error' in read) snap.warnings.push(`${flag.location?.file ?? snap.target.name}: ${read.error}`);
+    // The flags given beside --config are not what kube-proxy runs with: the file decides, on the node.
     for (const key of Object.keys(snap.facts)) if (key.startsWith('kube-proxy.args.') && key !== 'kube-proxy.args.config') delete snap.facts[key];
     (snap.elsewhere ??= {})['kube-proxy.args'] = `kube-proxy reads its settings from --config ${flag.value}, which \`audit config\` cannot read here: decided by \`audit node\``;
     return;
   }
-  for (const s of kubeProxyFileSettings(read, found!.file)) {
+  for (const s of kubeProxyFileSettings(read, found.file)) {
     const key = `kube-proxy.args.${s.flag}`;
     const given = snap.facts[key];
     if (given?.source === 'config') snap.warnings.push(`${formatLocation(given.location) || snap.target.name}: kube-proxy --${s.flag} is ignored beside --config ${flag.value}: its ${s.field} is audited in its place`);
-    const layer = found!.via ? `${s.prov.layer} (${found!.via})` : s.prov.layer;
-    snap.facts[key] = { key, value: s.value, source: found!.via && s.prov.source === 'file' ? 'config' : s.prov.source, ...(layer ? { layer } : {}), ...(s.prov.location ? { location: s.prov.location } : {}) };
+    // Content Rancher delivers is part of the configuration; a file on this machine is a file.
+    const layer = found.via ? `${s.prov.layer} (${found.via})` : s.prov.layer;
+    snap.facts[key] = { key, value: s.value, source: found.via && s.prov.source === 'file' ? 'config' : s.prov.source, ...(layer ? { layer } : {}), ...(s.prov.location ? { location: s.prov.location } : {}) };
   }
 }
 
