@@ -19,6 +19,7 @@ import { versionToHarden } from './version-to-harden.js';
 import { loadConfigTargets, oneClusterDocument } from '../config/load-config-targets.js';
 import { writeFilesAtomic } from '../write-file-atomic.js';
 import { keepUserLayout, userStyleOf } from './keep-user-layout.js';
+import { keepUnchangedBlocks } from './keep-unchanged-blocks.js';
 import type { Companion, HardeningContext, Manifest } from './hardening-context.js';
 import type { Evidence } from '../model/result.js';
 import { formatLocation } from '../model/fact.js';
@@ -208,7 +209,8 @@ function evidenceText(e: Evidence): string {
 
 /** A document as text, its flow collections, comment spacing and line ends written the way the user's are (the yaml library writes them one way). */
 function render(doc: Document, before: string): string {
-  const text = keepUserLayout(plainText(before), doc.toString({ lineWidth: 0, ...userStyleOf(before) }));
+  const plain = plainText(before);
+  const text = keepUserLayout(plain, keepUnchangedBlocks(plain, doc.toString({ lineWidth: 0, ...userStyleOf(before) })));
   return inTextForm(text, textFormOf(before));
 }
 
