@@ -21,6 +21,19 @@ function where(r: ControlResult): string {
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 const clean = (s: string): string => s.replace(/\r?\n/g, ' ').replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
+/** A reason shared by this many manual results of a target is said once. */
+const FOLD_AT = 5;
+
+/** The manual results of a target (not waived) grouped by a reason at least FOLD_AT of them share. */
+function foldedManual(results: ControlResult[]): Map<string, ControlResult[]> {
+  const byReason = new Map<string, ControlResult[]>();
+  for (const r of results) {
+    if (r.status !== 'manual' || !r.reason || r.waiver) continue;
+    byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
+  }
+  return new Map([...byReason].filter(([, rs]) => rs.length >= FOLD_AT));
+}
+
 /** Human report: per target, grouped by section, one line per control, then remediations and a summary. */
 export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?: Record<string, string> }): string {
   const paint = (s: Status, t: string) => (opts.colour ? `\u001b[${COLOUR[s]}m${t}\u001b[0m` : t);
@@ -35,8 +48,12 @@ export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?
     const cause = errors.length > 1 && errors.every((r) => r.reason === errors[0]!.reason) ? errors[0]!.reason : undefined;
     if (cause) push(`${paint('error', '[ERROR]'.padEnd(9))} ${errors.length} controls could not be decided: ${cause}`);
     const detailed = (r: ControlResult) => !(cause && r.status === 'error');
+    // Controls another audit decides (a configuration cannot show a file's mode) share their reason: said
+    // once with their numbers, so that what this audit decides is not lost among them.
+    const folded = foldedManual(results);
+    const shown = new Set([...folded.values()].flat());
     let section = '';
-    for (const r of results) {
+    for (const r of results.filter((x) => !shown.has(x))) {
       if (r.section !== section) {
         section = r.section;
         push(`-- ${section} ${opts.sectionTitles?.[section] ?? ''}`.trimEnd());
@@ -54,6 +71,8 @@ export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?
       if (r.reason && r.status !== 'pass' && detailed(r)) push(`          ${r.reason}`);
       if (r.waiver) push(`          waived until ${r.waiver.expires} by ${r.waiver.owner}: ${r.waiver.reason}${r.waiver.location ? ` (${formatLocation(r.waiver.location)})` : ''}`);
     }
+    if (folded.size) push('-- Decided elsewhere or by hand');
+    for (const [reason, rs] of folded) push(`${paint('manual', '[MANUAL]'.padEnd(9))} ${rs.length} controls — ${reason}: ${rs.map((r) => r.controlId).join(', ')}`);
     const failing = results.filter((r) => r.status === 'fail' && r.remediation);
     if (failing.length > 0) {
       push('', '== Remediations');

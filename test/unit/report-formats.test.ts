@@ -109,6 +109,22 @@ describe('text', () => {
   });
 });
 
+describe('text: what another audit decides is said once per target', () => {
+  it('five or more manual results sharing a reason are one line with their numbers; the others are listed as before', () => {
+    const elsewhere = ['1.1.1', '1.1.2', '1.1.3', '1.1.4', '4.1.1'].map((controlId) => ({ ...base, section: controlId.slice(0, 3), controlId, title: `File ${controlId}`, status: 'manual' as const, reason: 'decided by `audit node`: a config target cannot show it' }));
+    const waived = { ...elsewhere[0]!, controlId: '1.1.5', title: 'Waived file', status: 'waived' as const, waiver: { reason: 'r', owner: 'o', expires: '2099-01-01' } };
+    const text = renderText(run([...sample, ...elsewhere, waived]), { colour: false, sectionTitles: ctx.sectionTitles });
+    expect(text).toContain('-- Decided elsewhere or by hand\n[MANUAL]  5 controls — decided by `audit node`: a config target cannot show it: 1.1.1, 1.1.2, 1.1.3, 1.1.4, 4.1.1\n');
+    for (const id of ['1.1.1', '4.1.1']) expect(text).not.toContain(`File ${id}`);
+    // Fewer than five with a reason, and a waived one: listed with their section, as before.
+    expect(text).toContain('[MANUAL]  1.2.3 Manual one\n          decided by `audit node`\n');
+    expect(text).toMatch(/^-- 1\.1\n\[WAIVED\] {2}1\.1\.5 Waived file$/m);
+    expect(text).not.toMatch(/^-- 4\.1$/m);
+    // The summary still counts every control.
+    expect(text).toContain('== Summary: 1 pass, 1 fail (1 scored), 6 manual, 1 not applicable, 1 error, 2 waived');
+  });
+});
+
 describe('Markdown', () => {
   it('summary per target, failures with where and what, waivers with owner and expiry, remediation folded', () => {
     const md = renderMarkdown(run(sample), ctx);
