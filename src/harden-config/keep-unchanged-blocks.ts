@@ -77,9 +77,9 @@ function mergeMap(old: string[], now: string[], indent: number): string[] {
     // the user indents this map (the yaml library indents every map of the file one way).
     const inner = childIndent(entry);
     const innerWas = childIndent(was);
-    const blockMap = (e: Entry) => !keyAt(indent).exec(e.lines[0]!)![2];
+    const blockMap = (e: Entry) => !(keyAt(indent).exec(e.lines[0]!)![2] ?? '').replace(/^#.*/, '');
     if (inner !== undefined && innerWas !== undefined && inner > indent && innerWas > indent && blockMap(entry) && blockMap(was)) {
-      out.push(...was.lead, entry.lines[0]!, ...mergeMap(was.lines.slice(1), shifted(entry.lines.slice(1), innerWas - inner), innerWas));
+      out.push(...was.lead, was.lines[0]!, ...mergeMap(was.lines.slice(1), shifted(entry.lines.slice(1), innerWas - inner), innerWas));
     } else {
       out.push(...was.lead, ...entry.lines);
     }

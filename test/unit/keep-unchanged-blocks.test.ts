@@ -19,7 +19,7 @@ kubernetes_version: v1.28.15-rancher1-1
 services:
     etcd:
       snapshot: true   # keep
-    kube-api:
+    kube-api:   # the API server
       # audit for the SOC
       audit_log:
         enabled: false
@@ -34,7 +34,7 @@ describe('harden config keeps what it does not change as the user wrote it', () 
     // What the yaml library renders once `enabled` is true: one indentation for the whole file, comments moved.
     const rendered = parse(USER) as Record<string, Record<string, Record<string, unknown>>>;
     rendered.services!['kube-api']!.audit_log = { enabled: true };
-    const libraryText = `# my cluster\nnodes:\n  - address: 10.0.0.1 # first\n    user: rke\n    role: [ controlplane, etcd, worker ]\nkubernetes_version: v1.28.15-rancher1-1\n\nservices:\n  etcd:\n    snapshot: true # keep\n  kube-api:\n    # audit for the SOC\n    audit_log:\n      enabled: true\n    service_node_port_range: 30000-32767\n# the ingress\ningress:\n  provider: nginx\n`;
+    const libraryText = `# my cluster\nnodes:\n  - address: 10.0.0.1 # first\n    user: rke\n    role: [ controlplane, etcd, worker ]\nkubernetes_version: v1.28.15-rancher1-1\n\nservices:\n  etcd:\n    snapshot: true # keep\n  kube-api: # the API server\n    # audit for the SOC\n    audit_log:\n      enabled: true\n    service_node_port_range: 30000-32767\n# the ingress\ningress:\n  provider: nginx\n`;
     expect(parse(libraryText)).toEqual(rendered);
     const kept = keepUnchangedBlocks(USER, libraryText);
     expect(kept).toBe(USER.replace('        enabled: false', '        enabled: true'));
