@@ -157,6 +157,7 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--distro <distro>', 'distribution').choices(['rke1', 'rke2']).makeOptionMandatory())
     .option('--k8s-version <version>', "RKE2 version (e.g. v1.31.4+rke2r1) or RKE release (e.g. v1.28.15-rancher1-1); default: the version the --from file names (RKE1, Rancher Cluster)")
     .option('--from <file>', 'your configuration: settings, comments and order are kept')
+    .option('--cluster <name>', 'in a --from file of several Rancher Clusters (a Fleet bundle): the one to harden (metadata.name); the others are kept as written')
     .option('--out <dir>', 'write the configuration and companion files here (atomically)')
     .option('--benchmark <id>', 'benchmark profile (default: chosen from distro and version)')
     .option('--exemptions <lists...>', 'PSA namespace exemption lists, merged: rke2, rke1, rancher-restricted, docs-sample, none (default: rke2 for a config.yaml, rancher-restricted otherwise)')
@@ -164,7 +165,7 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--psa <level>', 'Pod Security Admission level').choices(['restricted', 'baseline']).default('restricted'))
     .addOption(new Option('--role <role>', 'RKE2 config.yaml of a server or an agent (an agent gets no control-plane settings)').choices(['server', 'agent']).default('server'))
     .addOption(new Option('--check', 'with --from: exit 1 when the configuration is not hardened (it would change); write nothing').conflicts('out'))
-    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion?: string; from?: string; out?: string; benchmark?: string; exemptions?: string[]; exemptNamespace?: string[]; psa: 'restricted' | 'baseline'; role: 'server' | 'agent'; check?: boolean }) => {
+    .action(async (o: { distro: 'rke1' | 'rke2'; k8sVersion?: string; from?: string; cluster?: string; out?: string; benchmark?: string; exemptions?: string[]; exemptNamespace?: string[]; psa: 'restricted' | 'baseline'; role: 'server' | 'agent'; check?: boolean }) => {
       if (o.check && !o.from) throw usageError('harden config --check: needs --from (the configuration to check)');
       const { runHardenConfig } = await import('./harden-config-command.js');
       const r = runHardenConfig({ ...o, ...(o.exemptNamespace ? { exemptNamespaces: o.exemptNamespace } : {}) });

@@ -176,15 +176,22 @@ export function clustersAmong(docs: LocatedYaml[], opts: Pick<ConfigOptions, 'di
 
 /**
  * The one cluster configuration of a file a command reads as one cluster (harden config edits it,
- * upgrade-check moves it): the file's document, or its one Rancher Cluster among other objects.
- * `does` says what the command does with it, for the refusal of several Clusters (or none).
+ * upgrade-check moves it): the file's document, or its Rancher Cluster among other objects — the one
+ * named `name` (metadata.name) when the file holds several. `does` says what the command does with it,
+ * and `choose` how to pick one, for the refusal of several Clusters (or none).
  */
-export function oneClusterDocument(file: string, docs: LocatedYaml[], opts: Pick<ConfigOptions, 'distro'>, does: string): LocatedYaml {
-  if (docs.length === 1) return docs[0]!;
-  const clusters = clustersAmong(docs, opts);
+export function oneClusterDocument(file: string, docs: LocatedYaml[], opts: Pick<ConfigOptions, 'distro'>, does: string, pick: { name?: string; choose?: string } = {}): LocatedYaml {
+  if (docs.length === 1 && pick.name === undefined) return docs[0]!;
+  const clusters = docs.length === 1 ? docs.filter((d) => detectConfigKind(d) === 'rancher-rke2-cluster') : clustersAmong(docs, opts);
+  const nameOf = (c: LocatedYaml) => String(valueAtPath(c.value, ['metadata', 'name']) ?? 'Cluster');
+  const names = clusters.map((c) => `${formatLocation(c.locate([]))} (${nameOf(c)})`);
+  if (pick.name !== undefined) {
+    const named = clusters.filter((c) => nameOf(c) === pick.name);
+    if (named.length === 1) return named[0]!;
+    throw inputError(`${file}: ${named.length ? `${named.length} Rancher Clusters named ${pick.name}` : `no Rancher Cluster named ${pick.name}`} among its YAML documents${clusters.length ? ` (${names.join(', ')})` : ''}`);
+  }
   if (clusters.length === 1) return clusters[0]!;
-  const names = clusters.map((c) => `${formatLocation(c.locate([]))} (${String(valueAtPath(c.value, ['metadata', 'name']) ?? 'Cluster')})`);
-  throw inputError(`${file}: ${clusters.length ? `${clusters.length} Rancher Clusters (${names.join(', ')})` : 'no Rancher provisioning Cluster'} among its YAML documents: ${does} one Cluster per file (keep each in its own file, with its objects)`);
+  throw inputError(`${file}: ${clusters.length ? `${clusters.length} Rancher Clusters (${names.join(', ')})` : 'no Rancher provisioning Cluster'} among its YAML documents: ${does} one Cluster per file${clusters.length && pick.choose ? ` (${pick.choose})` : ' (keep each in its own file, with its objects)'}`);
 }
 
 /**

@@ -3,6 +3,7 @@ import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
 import fs from 'node:fs';
 import { MAX_CONFIG_BYTES, parseYamlText, readYamlDocuments, type LocatedYaml } from '../config/read-yaml-file.js';
+import { valueAtPath } from '../config/yaml-access.js';
 import { detectConfigKind, otherKubernetesObject, type ConfigKind } from '../config/detect-config-kind.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
@@ -41,6 +42,8 @@ export interface HardenConfigOptions {
   psa?: 'restricted' | 'baseline';
   /** RKE2 config.yaml of an agent: no control-plane settings (RKE2 ignores them there, with warnings). */
   role?: 'server' | 'agent';
+  /** The Rancher Cluster (metadata.name) to harden in a file of several. */
+  cluster?: string;
 }
 
 export interface HardenedConfig {
@@ -87,23 +90,24 @@ function refuseRepeatedKeys(y: LocatedYaml): LocatedYaml {
  * of several YAML documents (a Rancher Cluster kept with its ConfigMaps, Secrets, Pod Security
  * template) is hardened in its Cluster's document: `part` is where that document's text is.
  */
-function readFrom(from: string, distro: 'rke1' | 'rke2'): { y: LocatedYaml; validate: string; part?: { start: number; end: number } } {
+function readFrom(from: string, distro: 'rke1' | 'rke2', cluster: string | undefined): { y: LocatedYaml; validate: string; part?: { start: number; end: number }; cluster?: string } {
   const trimmed = from.replace(/\/+$/, '');
   const main = distro === 'rke2' && trimmed.endsWith('.yaml.d') ? trimmed.slice(0, -2) : from;
   if (distro === 'rke2' && !fs.existsSync(main) && rke2DropInFiles(main).length > 0) return { y: parseYamlText(main, '', { allowEmpty: true }), validate: `${main}.d` };
   // Validates: one clear line on bad input. A key given twice is refused where harden edits (the
   // document it hardens), not in the other documents of the file, which it keeps as they are.
   const docs = readYamlDocuments(main, 'lastWins');
-  const y = refuseRepeatedKeys(oneClusterDocument(main, docs, { distro }, 'harden config edits'));
+  const y = refuseRepeatedKeys(oneClusterDocument(main, docs, { distro }, 'harden config edits', { ...(cluster !== undefined ? { name: cluster } : {}), choose: 'pass --cluster NAME to harden one of them' }));
   if (docs.length === 1) return { y, validate: main };
   // From its `---` (the first document: from the top, with the comments before it) to where the next one starts.
   const range = y.doc.range;
-  return { y, validate: main, part: { start: y === docs[0] ? 0 : range[0], end: range[2] } };
+  return { y, validate: main, part: { start: y === docs[0] ? 0 : range[0], end: range[2] }, cluster: String(valueAtPath(y.value, ['metadata', 'name']) ?? 'Cluster') };
 }
 
 /** Generate (or merge into --from) the hardened configuration for one distro and version. Pure but for reading --from. */
 export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
-  const read = o.from ? readFrom(o.from, o.distro) : undefined;
+  if (o.cluster !== undefined && !o.from) throw usageError('harden config --cluster: needs --from (the file of several Rancher Clusters)');
+  const read = o.from ? readFrom(o.from, o.distro, o.cluster) : undefined;
   const y = read?.y;
   const kind = configKindToHarden(o, y);
   const { version, writeTo } = versionToHarden(kind, o.k8sVersion, y);
@@ -172,7 +176,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     // cipher suite): the result is audited, and those flags get what their check asks for. What fails
     // after that is named, so that --check does not call the file hardened. Without --from there are
     // none: the generated file is the hardening alone (its tests re-audit it for every version).
-    const audit = () => scoredFailsOf((dir) => writeHardenedConfig({ ...draft(), diff: '', notes: [], stillFailing: [] }, dir), fileName, { distro: o.distro, k8sVersion: version.text, role }, benchmark, catalog)
+    const audit = () => scoredFailsOf((dir) => writeHardenedConfig({ ...draft(), diff: '', notes: [], stillFailing: [] }, dir), fileName, { distro: o.distro, k8sVersion: version.text, role }, benchmark, catalog, read?.cluster)
       .filter((f) => !ctx.staysOpen.has(f.result.checkId ?? ''));
     const fails = audit();
     // Each audited target is repaired where its value wins: a Rancher Cluster's machine sets each merge their own maps.

@@ -42,12 +42,15 @@ export interface ScoredFail {
  * `audit config` finds them: `write` puts the configuration (and its companion files under host/) in
  * a private temporary folder, which is audited and removed.
  */
-export function scoredFailsOf(write: (dir: string) => void, fileName: string, opts: { distro: 'rke1' | 'rke2'; k8sVersion: string; role: 'server' | 'agent' }, benchmark: Benchmark, catalog: Catalog): ScoredFail[] {
+export function scoredFailsOf(write: (dir: string) => void, fileName: string, opts: { distro: 'rke1' | 'rke2'; k8sVersion: string; role: 'server' | 'agent' }, benchmark: Benchmark, catalog: Catalog, cluster?: string): ScoredFail[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rke-harden-verify-'));
   try {
     write(dir);
-    const { snapshots } = loadConfigTargets([path.join(dir, fileName)], opts);
-    return snapshots.flatMap((s, target) => evaluateBenchmark(benchmark, catalog.checks, s)
+    const file = path.join(dir, fileName);
+    const { snapshots } = loadConfigTargets([file], opts);
+    // A file of several Rancher Clusters: the targets of the one hardened (`file (name)`, `file (name) machines …`), numbered among themselves.
+    const mine = cluster === undefined ? snapshots : snapshots.filter((s) => s.target.name === `${file} (${cluster})` || s.target.name.startsWith(`${file} (${cluster}) `));
+    return mine.flatMap((s, target) => evaluateBenchmark(benchmark, catalog.checks, s)
       .filter((r) => r.status === 'fail' && r.scored)
       .map((result) => ({ result, facts: s.facts, target })));
   } finally {

@@ -57,9 +57,34 @@ describe('harden config: a Rancher Cluster among other YAML documents', () => {
     expect(() => harden([SECRET, CLUSTER.replace('metadata: {', 'kind: Cluster\nmetadata: {')])).toThrow(/fleet\.yaml:\d+:1: kind is given again at \S*fleet\.yaml:\d+:1: harden config edits this document: keep one of them$/);
   });
 
-  it('several Clusters, or none, in one file: one line naming them, exit 2, nothing written', async () => {
+  it('several Clusters in one file: --cluster NAME hardens that one, the others stay as written; one after the other, all are hardened', async () => {
+    const dev = CLUSTER.replace('# the cluster', '# the dev cluster').replace('name: prod', 'name: dev');
+    const text = [SECRET, CLUSTER, dev].join('---\n');
+    const dir = tempTree({ 'fleet.yaml': text });
+    const prod = hardenConfig({ distro: 'rke2', from: path.join(dir, 'fleet.yaml'), cluster: 'prod' });
+    expect(prod.after.endsWith(`---\n${dev}`)).toBe(true);
+    expect(prod.after).toMatch(/# the cluster\n[^]*profiling=false[^]*---\n# the dev cluster/);
+    expect(prod.stillFailing).toEqual([]);
+    expect(prod.manifests.map((m) => m.fileName)).toEqual([expect.stringMatching(/^prod-/)]);
+    const out1 = path.join(dir, 'out1');
+    writeHardenedConfig(prod, out1);
+    const both = hardenConfig({ distro: 'rke2', from: path.join(out1, 'fleet.yaml'), cluster: 'dev' });
+    expect(both.after.slice(0, both.after.indexOf('# the dev cluster'))).toBe(prod.after.slice(0, prod.after.indexOf('# the dev cluster')));
+    const out2 = path.join(dir, 'out2');
+    writeHardenedConfig(both, out2);
+    for (const m of prod.manifests) fs.writeFileSync(path.join(out2, m.fileName), m.text); // the prod ConfigMap kept beside it too
+    const { run } = auditConfig([path.join(out2, 'fleet.yaml')], {});
+    expect(run.targets.map((t) => t.name.replace(/.*fleet\.yaml /, ''))).toEqual(['(prod)', '(dev)']);
+    expect(run.results.filter((r) => r.status === 'fail' && r.scored).map((r) => `${r.target} ${r.controlId}`)).toEqual([]);
+    // Hardened, each hardens to itself.
+    for (const cluster of ['prod', 'dev']) expect(hardenConfig({ distro: 'rke2', from: path.join(out2, 'fleet.yaml'), cluster }).after).toBe(both.after);
+    // A name not in the file: one line naming those that are.
+    expect(() => hardenConfig({ distro: 'rke2', from: path.join(dir, 'fleet.yaml'), cluster: 'stage' })).toThrow(/fleet\.yaml: no Rancher Cluster named stage among its YAML documents \(\S*fleet\.yaml:\d+:1 \(prod\), \S*fleet\.yaml:\d+:1 \(dev\)\)$/);
+  });
+
+  it('several Clusters without --cluster, or none, in one file: one line naming them, exit 2, nothing written', async () => {
     const two = harden.bind(null, [CLUSTER, CLUSTER.replace('name: prod', 'name: dev')]);
-    expect(two).toThrow(/fleet\.yaml: 2 Rancher Clusters \(\S*fleet\.yaml:2:1 \(prod\), \S*fleet\.yaml:\d+:1 \(dev\)\) among its YAML documents: harden config edits one Cluster per file/);
+    expect(two).toThrow(/fleet\.yaml: 2 Rancher Clusters \(\S*fleet\.yaml:2:1 \(prod\), \S*fleet\.yaml:\d+:1 \(dev\)\) among its YAML documents: harden config edits one Cluster per file \(pass --cluster NAME to harden one of them\)$/);
     const dir = tempTree({ 'objects.yaml': `${SECRET}---\n${CONFIG_MAP}` });
     const r = await runCli(['harden', 'config', '--distro', 'rke2', '--from', path.join(dir, 'objects.yaml'), '--out', path.join(dir, 'out')]);
     expect([r.code, r.stderr.trim()]).toEqual([2, `rke-harden: ${path.join(dir, 'objects.yaml')}: no Rancher provisioning Cluster among its YAML documents: harden config edits one Cluster per file (keep each in its own file, with its objects)`]);
