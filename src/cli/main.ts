@@ -239,8 +239,9 @@ function program(setExit: (code: number) => void): Command {
     .option('--from <version>', 'current Kubernetes / RKE2 version (default: the version the config names)')
     .requiredOption('--to <version>', 'target version')
     .addOption(new Option('--distro <distro>', 'distribution (read from the config when given)').choices(['rke1', 'rke2']))
+    .option('--cluster <name>', 'in a config file of several Rancher Clusters (a Fleet bundle): the one to check (metadata.name)')
     .addOption(new Option('-o, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (config: string | undefined, o: { from?: string; to: string; distro?: 'rke1' | 'rke2'; format: string }) => {
+    .action(async (config: string | undefined, o: { from?: string; to: string; distro?: 'rke1' | 'rke2'; cluster?: string; format: string }) => {
       const { runUpgradeCheck } = await import('./upgrade-check-command.js');
       const r = runUpgradeCheck({ ...o, ...(config ? { config } : {}) });
       process.stdout.write(r.text);

@@ -138,8 +138,9 @@ function skippedMinors(distro: 'rke1' | 'rke2', from: K8sVersion, to: K8sVersion
  * Rancher spec.kubernetesVersion), read as `audit config` reads the file (a repeated key as its last
  * occurrence, a Cluster among its objects). When both are given they must agree: the file is what runs today.
  */
-function currentVersion(given: string | undefined, config: string | undefined, distro: 'rke1' | 'rke2' | undefined): K8sVersion {
-  const named = config ? configVersion(oneClusterDocument(config, readYamlDocuments(config, 'lastWins'), distro ? { distro } : {}, 'upgrade-check reads')) : undefined;
+function currentVersion(given: string | undefined, config: string | undefined, distro: 'rke1' | 'rke2' | undefined, cluster: string | undefined): K8sVersion {
+  const pick = { ...(cluster !== undefined ? { name: cluster } : {}), choose: 'pass --cluster NAME to check one of them' };
+  const named = config ? configVersion(oneClusterDocument(config, readYamlDocuments(config, 'lastWins'), distro ? { distro } : {}, 'upgrade-check reads', pick)) : undefined;
   if (!given && !named) throw usageError(`upgrade-check: --from is required${config ? ` (${config} names no version)` : ''}`);
   const from = given ? parseK8sVersion(given, '--from') : parseK8sVersion(named!.text, named!.where);
   if (given && named && compareVersions(parseK8sVersion(named.text, named.where), from) !== 0) {
@@ -149,16 +150,19 @@ function currentVersion(given: string | undefined, config: string | undefined, d
 }
 
 /** What changes for a cluster moving from one version to another, and what in its configuration breaks. */
-export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: string; config?: string; benchmarkFrom?: string; benchmarkTo?: string }, catalog: Catalog = loadCatalog()): UpgradeReport {
-  const from = currentVersion(o.from, o.config, o.distro);
+export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: string; config?: string; cluster?: string; benchmarkFrom?: string; benchmarkTo?: string }, catalog: Catalog = loadCatalog()): UpgradeReport {
+  if (o.cluster !== undefined && !o.config) throw usageError('upgrade-check --cluster: needs a config file (of several Rancher Clusters)');
+  const from = currentVersion(o.from, o.config, o.distro, o.cluster);
   const to = parseK8sVersion(o.to, '--to');
   if (compareVersions(to, from) < 0) throw inputError(`--to ${o.to} is older than ${o.from ? `--from ${o.from}` : `the current ${from.text}`}: Kubernetes does not support downgrades`);
   let distro = o.distro;
   // Every target of the file: a Rancher Cluster's machines selected by machineSelectorConfig run their own settings.
   let before: FactSnapshot[] = [];
   let after: FactSnapshot[] = [];
+  // The targets of the Cluster checked (`file (name)`, `file (name) machines …`) when the file holds several.
+  const ofCluster = (snaps: FactSnapshot[]) => (o.cluster === undefined ? snaps : snaps.filter((s) => s.target.name === `${o.config} (${o.cluster})` || s.target.name.startsWith(`${o.config} (${o.cluster}) `)));
   if (o.config) {
-    before = loadConfigTargets([o.config], { ...(distro ? { distro } : {}), k8sVersion: from.text, overrideVersion: true }).snapshots;
+    before = ofCluster(loadConfigTargets([o.config], { ...(distro ? { distro } : {}), k8sVersion: from.text, overrideVersion: true }).snapshots);
     distro = before[0]!.distro;
   }
   // Release versions name their distro (v1.31.4+rke2r1, v1.28.15-rancher1-1); assertDistroRelease below checks both agree.
@@ -167,7 +171,7 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
   assertDistroRelease(from, distro, o.from ? '--from' : `${o.config}: version`);
   assertDistroRelease(to, distro, '--to');
   if (distro === 'rke1' && to.minor > rke1LastMinor()) return blockedRke1(from, to, catalog);
-  if (o.config) after = loadConfigTargets([o.config], { distro, k8sVersion: to.text, overrideVersion: true }).snapshots;
+  if (o.config) after = ofCluster(loadConfigTargets([o.config], { distro, k8sVersion: to.text, overrideVersion: true }).snapshots);
   const covering = (v: K8sVersion, what: string) => {
     try {
       return selectBenchmark(catalog, distro, v.text);

@@ -85,7 +85,12 @@ describe('upgrade-check', () => {
     expect(cli.stdout).toContain(`(apiserver-service-account-extend-token-expiration-disabled) on ${both} (prod) machines matching machineSelectorConfig[0]\n`);
     // Two Clusters in one file: which one moves is not guessed.
     const two = cfg('two.yaml', `${cluster('v1.31.14+rke2r1', 'profile: cis')}---\n${cluster('v1.31.14+rke2r1', 'profile: cis').replace('name: prod', 'name: test')}`);
-    expect(() => upgradeCheck({ to: 'v1.32.5+rke2r1', config: two })).toThrow(/two\.yaml: 2 Rancher Clusters \(\S+two\.yaml:1:1 \(prod\), \S+two\.yaml:13:1 \(test\)\) among its YAML documents: upgrade-check reads one Cluster per file/);
+    expect(() => upgradeCheck({ to: 'v1.32.5+rke2r1', config: two })).toThrow(/two\.yaml: 2 Rancher Clusters \(\S+two\.yaml:1:1 \(prod\), \S+two\.yaml:13:1 \(test\)\) among its YAML documents: upgrade-check reads one Cluster per file \(pass --cluster NAME to check one of them\)$/);
+    // --cluster names it: its targets only.
+    const test = upgradeCheck({ to: 'v1.32.5+rke2r1', config: two, cluster: 'test' });
+    expect(new Set(test.newFailures.map((n) => n.target))).toEqual(new Set([`${two} (test)`, `${two} (test) machines matching machineSelectorConfig[0]`]));
+    const json = await runCli(['upgrade-check', two, '--cluster', 'prod', '--to', 'v1.32.5+rke2r1', '-o', 'json']);
+    expect(new Set((JSON.parse(json.stdout) as { newFailures: { target: string }[] }).newFailures.map((n) => n.target))).toEqual(new Set([`${two} (prod)`, `${two} (prod) machines matching machineSelectorConfig[0]`]));
   });
 
   it('RKE1: pod_security_policy is rejected on 1.25+', () => {
