@@ -80,6 +80,13 @@ function kindFor(y: LocatedYaml, opts: ConfigOptions): ConfigKind | undefined {
 const SERVER_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
 const CONTROL_PLANE_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
+/** A Rancher Cluster's targets are named `file (name)`, and `file (name) machines matching …` for its machine sets. */
+const clusterTargetName = (file: string, cluster: string) => `${file} (${cluster})`;
+
+/** The targets of one Rancher Cluster (metadata.name) among those of a file of several. */
+export const targetsOfCluster = (snaps: FactSnapshot[], file: string, cluster: string): FactSnapshot[] =>
+  snaps.filter((s) => s.target.name === clusterTargetName(file, cluster) || s.target.name.startsWith(`${clusterTargetName(file, cluster)} `));
+
 function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: string) => SourceObjects): FactSnapshot[] {
   const warnings: string[] = [];
   const a = new YamlAccess(y, warnings);
@@ -98,7 +105,7 @@ function rancherCluster(y: LocatedYaml, opts: ConfigOptions, objects: (dir: stri
   // A custom template is read from its object beside the Cluster (which means reading the folder); a
   // built-in one is known.
   const found = template && !RANCHER_BUILT_IN_PSA_TEMPLATES.has(template) ? rancherPsaTemplateBeside(y, template, objects) : undefined;
-  const name = `${y.file} (${a.string(['metadata', 'name']) ?? 'Cluster'})`;
+  const name = clusterTargetName(y.file, a.string(['metadata', 'name']) ?? 'Cluster');
   const build = (layers: typeof parts, label: string, role: 'server' | 'agent' = 'server') => {
     const snap = effectiveRke2(mergeRke2Config(layers, (key) => droppedByRancher(key) !== undefined), {
       ...(version ? { k8sVersion: version } : {}),

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Document } from 'yaml';
 import type { Catalog } from '../catalog/catalog.js';
-import { loadConfigTargets } from '../config/load-config-targets.js';
+import { loadConfigTargets, targetsOfCluster } from '../config/load-config-targets.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
 import { accumulates } from '../engine/effective/arg-map.js';
 import { RKE1_SERVICES } from '../config/rke1/cluster-yml-keys.js';
@@ -48,8 +48,8 @@ export function scoredFailsOf(write: (dir: string) => void, fileName: string, op
     write(dir);
     const file = path.join(dir, fileName);
     const { snapshots } = loadConfigTargets([file], opts);
-    // A file of several Rancher Clusters: the targets of the one hardened (`file (name)`, `file (name) machines …`), numbered among themselves.
-    const mine = cluster === undefined ? snapshots : snapshots.filter((s) => s.target.name === `${file} (${cluster})` || s.target.name.startsWith(`${file} (${cluster}) `));
+    // A file of several Rancher Clusters: the targets of the one hardened, numbered among themselves.
+    const mine = cluster === undefined ? snapshots : targetsOfCluster(snapshots, file, cluster);
     return mine.flatMap((s, target) => evaluateBenchmark(benchmark, catalog.checks, s)
       .filter((r) => r.status === 'fail' && r.scored)
       .map((result) => ({ result, facts: s.facts, target })));

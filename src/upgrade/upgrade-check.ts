@@ -6,7 +6,7 @@ import { assertDistroRelease, compareVersions, parseK8sVersion, type K8sVersion 
 import { configVersion } from '../config/config-version.js';
 import { rke1LastMinor } from '../config/rke1/rke1-version.js';
 import { readYamlDocuments } from '../config/read-yaml-file.js';
-import { loadConfigTargets, oneClusterDocument } from '../config/load-config-targets.js';
+import { loadConfigTargets, oneClusterDocument, targetsOfCluster } from '../config/load-config-targets.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { exemptionList } from '../collectors/cluster/namespace-exemptions.js';
@@ -159,8 +159,8 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
   // Every target of the file: a Rancher Cluster's machines selected by machineSelectorConfig run their own settings.
   let before: FactSnapshot[] = [];
   let after: FactSnapshot[] = [];
-  // The targets of the Cluster checked (`file (name)`, `file (name) machines …`) when the file holds several.
-  const ofCluster = (snaps: FactSnapshot[]) => (o.cluster === undefined ? snaps : snaps.filter((s) => s.target.name === `${o.config} (${o.cluster})` || s.target.name.startsWith(`${o.config} (${o.cluster}) `)));
+  // The targets of the Cluster checked when the file holds several.
+  const ofCluster = (snaps: FactSnapshot[]) => (o.cluster === undefined ? snaps : targetsOfCluster(snaps, o.config!, o.cluster));
   if (o.config) {
     before = ofCluster(loadConfigTargets([o.config], { ...(distro ? { distro } : {}), k8sVersion: from.text, overrideVersion: true }).snapshots);
     distro = before[0]!.distro;
