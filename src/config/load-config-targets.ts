@@ -181,6 +181,9 @@ export function clustersAmong(docs: LocatedYaml[], opts: Pick<ConfigOptions, 'di
   return clusters;
 }
 
+/** A Rancher Cluster's metadata.name (`Cluster` when it has none). */
+export const clusterNameOf = (y: LocatedYaml): string => String(valueAtPath(y.value, ['metadata', 'name']) ?? 'Cluster');
+
 /**
  * The one cluster configuration of a file a command reads as one cluster (harden config edits it,
  * upgrade-check moves it): the file's document, or its Rancher Cluster among other objects — the one
@@ -190,10 +193,9 @@ export function clustersAmong(docs: LocatedYaml[], opts: Pick<ConfigOptions, 'di
 export function oneClusterDocument(file: string, docs: LocatedYaml[], opts: Pick<ConfigOptions, 'distro'>, does: string, pick: { name?: string; choose?: string } = {}): LocatedYaml {
   if (docs.length === 1 && pick.name === undefined) return docs[0]!;
   const clusters = docs.length === 1 ? docs.filter((d) => detectConfigKind(d) === 'rancher-rke2-cluster') : clustersAmong(docs, opts);
-  const nameOf = (c: LocatedYaml) => String(valueAtPath(c.value, ['metadata', 'name']) ?? 'Cluster');
-  const names = clusters.map((c) => `${formatLocation(c.locate([]))} (${nameOf(c)})`);
+  const names = clusters.map((c) => `${formatLocation(c.locate([]))} (${clusterNameOf(c)})`);
   if (pick.name !== undefined) {
-    const named = clusters.filter((c) => nameOf(c) === pick.name);
+    const named = clusters.filter((c) => clusterNameOf(c) === pick.name);
     if (named.length === 1) return named[0]!;
     throw inputError(`${file}: ${named.length ? `${named.length} Rancher Clusters named ${pick.name}` : `no Rancher Cluster named ${pick.name}`} among its YAML documents${clusters.length ? ` (${names.join(', ')})` : ''}`);
   }

@@ -3,7 +3,6 @@ import { Document, parseDocument } from 'yaml';
 import { createTwoFilesPatch } from 'diff';
 import fs from 'node:fs';
 import { MAX_CONFIG_BYTES, parseYamlText, readYamlDocuments, type LocatedYaml } from '../config/read-yaml-file.js';
-import { valueAtPath } from '../config/yaml-access.js';
 import { detectConfigKind, otherKubernetesObject, type ConfigKind } from '../config/detect-config-kind.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
@@ -17,7 +16,7 @@ import { configFilesPlacement, hardenRke2 } from './rke2-hardening.js';
 import { readRke2DropIn, rke2DropInFiles } from '../config/rke2/merge-config-files.js';
 import { hardenRancherRke2, rancherPlacements } from './rancher-rke2-hardening.js';
 import { versionToHarden } from './version-to-harden.js';
-import { loadConfigTargets, oneClusterDocument } from '../config/load-config-targets.js';
+import { clusterNameOf, loadConfigTargets, oneClusterDocument } from '../config/load-config-targets.js';
 import { writeFilesAtomic } from '../write-file-atomic.js';
 import { keepUserLayout, userStyleOf } from './keep-user-layout.js';
 import { keepUnchangedBlocks } from './keep-unchanged-blocks.js';
@@ -101,7 +100,7 @@ function readFrom(from: string, distro: 'rke1' | 'rke2', cluster: string | undef
   if (docs.length === 1) return { y, validate: main };
   // From its `---` (the first document: from the top, with the comments before it) to where the next one starts.
   const range = y.doc.range;
-  return { y, validate: main, part: { start: y === docs[0] ? 0 : range[0], end: range[2] }, cluster: String(valueAtPath(y.value, ['metadata', 'name']) ?? 'Cluster') };
+  return { y, validate: main, part: { start: y === docs[0] ? 0 : range[0], end: range[2] }, cluster: clusterNameOf(y) };
 }
 
 /** Generate (or merge into --from) the hardened configuration for one distro and version. Pure but for reading --from. */
