@@ -24,6 +24,7 @@ function renderUpgrade(r: UpgradeReport): string {
     for (const c of group('renumbered')) out.push(`~ ${c.from} → ${c.to} ${c.title}`);
     for (const c of group('changed')) out.push(`* ${c.to} ${c.title} (check ${c.fromCheckId} → ${c.checkId}: rke-harden explain ${c.checkId})`);
   }
+  if (r.warnings.length) out.push('', '== Warnings (reading the configuration)', ...r.warnings.map((w) => `- ${w}`));
   out.push('', r.blocking ? 'Result: BLOCKED — fix the blocking items before upgrading.' : 'Result: nothing blocks this upgrade.');
   return out.join('\n') + '\n';
 }

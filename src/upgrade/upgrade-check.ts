@@ -38,6 +38,8 @@ export interface UpgradeReport {
   /** Controls that pass on the current version and fail on the target, for the given configuration, per target of it. */
   newFailures: { controlId: string; title: string; checkId?: string; target: string; fix?: string }[];
   blocking: boolean;
+  /** What reading the configuration found to say (a key given twice, read as its last), as `audit config` says it. */
+  warnings: string[];
 }
 
 const key = (c: Benchmark['controls'][number]) => c.check ?? `title:${c.title.toLowerCase()}`;
@@ -138,21 +140,22 @@ function skippedMinors(distro: 'rke1' | 'rke2', from: K8sVersion, to: K8sVersion
  * Rancher spec.kubernetesVersion), read as `audit config` reads the file (a repeated key as its last
  * occurrence, a Cluster among its objects). When both are given they must agree: the file is what runs today.
  */
-function currentVersion(given: string | undefined, config: string | undefined, distro: 'rke1' | 'rke2' | undefined, cluster: string | undefined): K8sVersion {
+function currentVersion(given: string | undefined, config: string | undefined, distro: 'rke1' | 'rke2' | undefined, cluster: string | undefined): { from: K8sVersion; warnings: string[] } {
   const pick = { ...(cluster !== undefined ? { name: cluster } : {}), choose: 'pass --cluster NAME to check one of them' };
-  const named = config ? configVersion(oneClusterDocument(config, readYamlDocuments(config, 'lastWins'), distro ? { distro } : {}, 'upgrade-check reads', pick)) : undefined;
+  const y = config ? oneClusterDocument(config, readYamlDocuments(config, 'lastWins'), distro ? { distro } : {}, 'upgrade-check reads', pick) : undefined;
+  const named = y ? configVersion(y) : undefined;
   if (!given && !named) throw usageError(`upgrade-check: --from is required${config ? ` (${config} names no version)` : ''}`);
   const from = given ? parseK8sVersion(given, '--from') : parseK8sVersion(named!.text, named!.where);
   if (given && named && compareVersions(parseK8sVersion(named.text, named.where), from) !== 0) {
     throw inputError(`${named.where} ${named.text} is what runs today, not --from ${given}: make them agree, or leave --from out`);
   }
-  return from;
+  return { from, warnings: y?.warnings ?? [] };
 }
 
 /** What changes for a cluster moving from one version to another, and what in its configuration breaks. */
 export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: string; config?: string; cluster?: string; benchmarkFrom?: string; benchmarkTo?: string }, catalog: Catalog = loadCatalog()): UpgradeReport {
   if (o.cluster !== undefined && !o.config) throw usageError('upgrade-check --cluster: needs a config file (of several Rancher Clusters)');
-  const from = currentVersion(o.from, o.config, o.distro, o.cluster);
+  const { from, warnings } = currentVersion(o.from, o.config, o.distro, o.cluster);
   const to = parseK8sVersion(o.to, '--to');
   if (compareVersions(to, from) < 0) throw inputError(`--to ${o.to} is older than ${o.from ? `--from ${o.from}` : `the current ${from.text}`}: Kubernetes does not support downgrades`);
   let distro = o.distro;
@@ -207,13 +210,14 @@ export function upgradeCheck(o: { distro?: 'rke1' | 'rke2'; from?: string; to: s
     distro, from: from.text, to: to.text, benchmarkBefore: bBefore.id, benchmarkAfter: bAfter.id,
     controls: controlChanges(bBefore, bAfter), findings, newFailures,
     blocking: findings.some((f) => f.severity === 'blocking'),
+    warnings,
   };
 }
 
 function blockedRke1(from: K8sVersion, to: K8sVersion, catalog: Catalog): UpgradeReport {
   const b = selectBenchmark(catalog, 'rke1', from.text);
   return {
-    distro: 'rke1', from: from.text, to: to.text, benchmarkBefore: b.id, benchmarkAfter: b.id, controls: [], newFailures: [], blocking: true,
+    distro: 'rke1', from: from.text, to: to.text, benchmarkBefore: b.id, benchmarkAfter: b.id, controls: [], newFailures: [], blocking: true, warnings: [],
     findings: [{ severity: 'blocking', what: `RKE1 does not support Kubernetes ${to.text} (its last minor is 1.${rke1LastMinor()}; RKE1 reached end of life in July 2025)`, fix: 'migrate to RKE2 (rke-harden harden config --distro rke2 generates the hardened config.yaml)' }],
   };
 }

@@ -74,6 +74,9 @@ describe('upgrade-check', () => {
     const fleet = cfg('fleet.yaml', `${configMap}---\n${cluster('v1.29.15+rke2r1', 'profile: cis-1.23')}`);
     const r = upgradeCheck({ to: 'v1.30.14+rke2r2', config: fleet });
     expect(r.from).toBe('v1.29.15+rke2r1');
+    // What audit config says of the file, upgrade-check says too.
+    expect(r.warnings).toEqual([expect.stringMatching(/fleet\.yaml:10:3: kubernetesVersion is given again at \S*fleet\.yaml:11:3: the last one is used/)]);
+    expect((await runCli(['upgrade-check', fleet, '--to', 'v1.30.14+rke2r2'])).stdout).toMatch(/\n== Warnings \(reading the configuration\)\n- \S*fleet\.yaml:10:3: kubernetesVersion is given again/);
     expect(r.findings).toEqual([expect.objectContaining({ severity: 'blocking', what: expect.stringMatching(/^profile: cis-1\.23 is rejected by RKE2 v1\.30\.14\+rke2r2/), where: expect.objectContaining({ line: 16 }) })]);
     // A control that newly fails on both targets is listed for each, named.
     const both = cfg('cluster.yaml', cluster('v1.31.14+rke2r1', 'protect-kernel-defaults: true'));
