@@ -7,6 +7,7 @@ import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
 import { kubeProxyFileSettings } from '../../collectors/node/kube-proxy-config.js';
 import { readComponentConfig } from '../../collectors/node/host-yaml.js';
 import type { HostFs } from '../../collectors/node/ports.js';
+import type { Provenance } from '../../engine/effective/arg-map.js';
 import { InlineHostFs } from './inline-host-fs.js';
 import { AUDIT_POLICY_KEY_LAYER } from '../rke2/effective-rke2.js';
 import type { DeliveredFile } from './rancher-delivered-files.js';
@@ -95,6 +96,15 @@ interface Found {
 }
 
 /**
+ * A setting read from a found file, as a fact. Content Rancher delivers is part of the configuration; a
+ * file on this machine is a file; a default stays a default.
+ */
+function settingFact(key: string, value: string, prov: Provenance, found: Found): Fact {
+  const layer = found.via ? `${prov.layer} (${found.via})` : prov.layer;
+  return { key, value, source: found.via && prov.source !== 'default' ? 'config' : prov.source, ...(layer ? { layer } : {}), ...(prov.location ? { location: prov.location } : {}) };
+}
+
+/**
  * A file a flag names, where `audit config` can read it: delivered by Rancher from an object beside the
  * Cluster, the path on this machine (audit run on the server), or host/ beside the file that sets the
  * flag (beside config.yaml for a config.yaml.d drop-in: the layout `harden config --out` writes).
@@ -140,9 +150,7 @@ function kubeProxyConfigFile(snap: FactSnapshot, delivered: Record<string, Deliv
     const key = `kube-proxy.args.${s.flag}`;
     const given = snap.facts[key];
     if (given?.source === 'config') snap.warnings.push(`${formatLocation(given.location) || snap.target.name}: kube-proxy --${s.flag} is ignored beside --config ${flag.value}: its ${s.field} is audited in its place`);
-    // Content Rancher delivers is part of the configuration; a file on this machine is a file.
-    const layer = found.via ? `${s.prov.layer} (${found.via})` : s.prov.layer;
-    snap.facts[key] = { key, value: s.value, source: found.via && s.prov.source === 'file' ? 'config' : s.prov.source, ...(layer ? { layer } : {}), ...(s.prov.location ? { location: s.prov.location } : {}) };
+    snap.facts[key] = settingFact(key, s.value, s.prov, found);
   }
 }
 
@@ -179,9 +187,7 @@ function kubeletConfigFile(snap: FactSnapshot, delivered: Record<string, Deliver
       continue;
     }
     if (cli) continue; // the command line wins
-    // Content Rancher delivers is part of the configuration; a file on this machine is a file.
-    const layer = found.via ? `${s.prov.layer} (${found.via})` : s.prov.layer;
-    put(s.flag, s.value, { source: found.via ? 'config' : s.prov.source, ...(layer ? { layer } : {}), ...(s.prov.location ? { location: s.prov.location } : {}) });
+    snap.facts[`kubelet.args.${s.flag}`] = settingFact(`kubelet.args.${s.flag}`, s.value, s.prov, found);
   }
   for (const [flagName, value] of Object.entries(CONFIG_FILE_DEFAULTS)) {
     if (!snap.facts[`kubelet.args.${flagName}`]) put(flagName, value, { source: 'default', layer: `KubeletConfiguration default (kubelet reads --config ${flag.value})` });
