@@ -89,7 +89,7 @@ function refuseRepeatedKeys(y: LocatedYaml): LocatedYaml {
  * of several YAML documents (a Rancher Cluster kept with its ConfigMaps, Secrets, Pod Security
  * template) is hardened in its Cluster's document: `part` is where that document's text is.
  */
-function readFrom(from: string, distro: 'rke1' | 'rke2', cluster: string | undefined): { y: LocatedYaml; validate: string; part?: { start: number; end: number }; cluster?: string } {
+function readFrom(from: string, distro: 'rke1' | 'rke2', cluster: string | undefined): { y: LocatedYaml; validate: string; part?: { start: number; end: number } } {
   const trimmed = from.replace(/\/+$/, '');
   const main = distro === 'rke2' && trimmed.endsWith('.yaml.d') ? trimmed.slice(0, -2) : from;
   if (distro === 'rke2' && !fs.existsSync(main) && rke2DropInFiles(main).length > 0) return { y: parseYamlText(main, '', { allowEmpty: true }), validate: `${main}.d` };
@@ -100,7 +100,7 @@ function readFrom(from: string, distro: 'rke1' | 'rke2', cluster: string | undef
   if (docs.length === 1) return { y, validate: main };
   // From its `---` (the first document: from the top, with the comments before it) to where the next one starts.
   const range = y.doc.range;
-  return { y, validate: main, part: { start: y === docs[0] ? 0 : range[0], end: range[2] }, cluster: clusterNameOf(y) };
+  return { y, validate: main, part: { start: y === docs[0] ? 0 : range[0], end: range[2] } };
 }
 
 /** Generate (or merge into --from) the hardened configuration for one distro and version. Pure but for reading --from. */
@@ -175,7 +175,7 @@ export function hardenConfig(o: HardenConfigOptions): HardenedConfig {
     // cipher suite): the result is audited, and those flags get what their check asks for. What fails
     // after that is named, so that --check does not call the file hardened. Without --from there are
     // none: the generated file is the hardening alone (its tests re-audit it for every version).
-    const audit = () => scoredFailsOf((dir) => writeHardenedConfig({ ...draft(), diff: '', notes: [], stillFailing: [] }, dir), fileName, { distro: o.distro, k8sVersion: version.text, role }, benchmark, catalog, read?.cluster)
+    const audit = () => scoredFailsOf((dir) => writeHardenedConfig({ ...draft(), diff: '', notes: [], stillFailing: [] }, dir), fileName, { distro: o.distro, k8sVersion: version.text, role }, benchmark, catalog, read?.part && clusterNameOf(read.y))
       .filter((f) => !ctx.staysOpen.has(f.result.checkId ?? ''));
     const fails = audit();
     // Each audited target is repaired where its value wins: a Rancher Cluster's machine sets each merge their own maps.

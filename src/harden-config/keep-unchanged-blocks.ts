@@ -22,6 +22,8 @@ const keyAt = (indent: number) => new RegExp(`^ {${indent}}("(?:[^"\\\\]|\\\\.)*
 
 interface Entry {
   key: string;
+  /** Whether the key's line holds its value (`key: value`), not only the key (`key:`, a comment after it allowed). */
+  inline: boolean;
   /** Blank lines and comments before the key, at its indentation or less (the yaml library keeps them with the key). */
   lead: string[];
   /** The key's line and the lines under it. */
@@ -39,13 +41,12 @@ function entriesOf(text: string[], indent: number): { head: string[]; entries: E
   for (const line of text) {
     if (isGap(line, indent)) {
       gap.push(line);
-    } else if (re.test(line)) {
-      entries.push({ key: re.exec(line)![1]!.replace(/^(["'])(.*)\1$/, '$2'), lead: gap, lines: [line] });
-      gap = [];
-    } else {
-      (entries.at(-1)?.lines ?? head).push(...gap, line);
-      gap = [];
+      continue;
     }
+    const m = re.exec(line);
+    if (m) entries.push({ key: m[1]!.replace(/^(["'])(.*)\1$/, '$2'), inline: (m[2] ?? '').replace(/^#.*/, '') !== '', lead: gap, lines: [line] });
+    else (entries.at(-1)?.lines ?? head).push(...gap, line);
+    gap = [];
   }
   return { head, entries, tail: gap };
 }
@@ -77,8 +78,7 @@ function mergeMap(old: string[], now: string[], indent: number): string[] {
     // the user indents this map (the yaml library indents every map of the file one way).
     const inner = childIndent(entry);
     const innerWas = childIndent(was);
-    const blockMap = (e: Entry) => !(keyAt(indent).exec(e.lines[0]!)![2] ?? '').replace(/^#.*/, '');
-    if (inner !== undefined && innerWas !== undefined && inner > indent && innerWas > indent && blockMap(entry) && blockMap(was)) {
+    if (inner !== undefined && innerWas !== undefined && inner > indent && innerWas > indent && !entry.inline && !was.inline) {
       out.push(...was.lead, was.lines[0]!, ...mergeMap(was.lines.slice(1), shifted(entry.lines.slice(1), innerWas - inner), innerWas));
     } else {
       out.push(...was.lead, ...entry.lines);
