@@ -29,7 +29,9 @@ function foldedManual(results: ControlResult[]): Map<string, ControlResult[]> {
   const byReason = new Map<string, ControlResult[]>();
   for (const r of results) {
     if (r.status !== 'manual' || !r.reason || r.waiver) continue;
-    byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
+    const group = byReason.get(r.reason);
+    if (group) group.push(r);
+    else byReason.set(r.reason, [r]);
   }
   return new Map([...byReason].filter(([, rs]) => rs.length >= FOLD_AT));
 }

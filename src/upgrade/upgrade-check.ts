@@ -53,16 +53,18 @@ export function controlChanges(before: Benchmark, after: Benchmark): ControlChan
   const a = new Map(before.controls.map((c) => [key(c), c]));
   const b = new Map(after.controls.map((c) => [key(c), c]));
   const gone = before.controls.filter((c) => !b.has(key(c)));
-  const same = (x: Benchmark['controls'][number], y: Benchmark['controls'][number]) => x.id === y.id && x.title === y.title;
+  // A control gone under its old check that comes back under its number and title with another one.
+  const changed = new Set<Benchmark['controls'][number]>();
   const out: ControlChange[] = [];
   for (const [k, c] of b) {
     const old = a.get(k);
-    const was = old ? undefined : gone.find((g) => same(g, c));
+    const was = old ? undefined : gone.find((g) => g.id === c.id && g.title === c.title);
+    if (was) changed.add(was);
     if (was) out.push({ kind: 'changed', title: c.title, from: was.id, to: c.id, ...(c.check ? { checkId: c.check } : {}), ...(was.check ? { fromCheckId: was.check } : {}) });
     else if (!old) out.push({ kind: 'added', title: c.title, to: c.id, ...(c.check ? { checkId: c.check } : {}) });
     else if (old.id !== c.id) out.push({ kind: 'renumbered', title: c.title, from: old.id, to: c.id, ...(c.check ? { checkId: c.check } : {}) });
   }
-  for (const c of gone) if (!after.controls.some((n) => same(n, c) && !a.has(key(n)))) out.push({ kind: 'removed', title: c.title, from: c.id, ...(c.check ? { checkId: c.check } : {}) });
+  for (const c of gone) if (!changed.has(c)) out.push({ kind: 'removed', title: c.title, from: c.id, ...(c.check ? { checkId: c.check } : {}) });
   return out;
 }
 
