@@ -1,6 +1,7 @@
 import type { ControlResult, Evidence, ScanRun } from '../model/result.js';
 import type { Status } from '../model/status.js';
-import { benchmarkOf, evidenceValue, primaryLocation, STATUS_LABEL, targetOf } from './report-context.js';
+import { evidenceValue, primaryLocation, STATUS_LABEL } from './report-context.js';
+import { benchmarkOf, targetOf } from '../engine/run-index.js';
 import { formatLocation } from '../model/fact.js';
 import { cell, code } from './markdown.js';
 

@@ -1,5 +1,6 @@
 import type { ControlResult, ScanRun } from '../model/result.js';
-import { benchmarkOf, describeEvidence, primaryLocation, sectionLabel, targetOf, type ReportContext } from './report-context.js';
+import { describeEvidence, primaryLocation, sectionLabel, type ReportContext } from './report-context.js';
+import { benchmarkOf, resultsOf, targetOf } from '../engine/run-index.js';
 import { formatLocation } from '../model/fact.js';
 import { xmlEscape as x } from './xml.js';
 
@@ -64,7 +65,7 @@ function testcase(run: ScanRun, r: ControlResult, ctx: ReportContext): string {
 export function renderJunit(run: ScanRun, ctx: ReportContext): string {
   const count = (rs: ControlResult[], ...s: ControlResult['status'][]) => rs.filter((r) => s.includes(r.status)).length;
   const suites = run.targets.map((t) => {
-    const rs = run.results.filter((r) => r.target === t.name);
+    const rs = resultsOf(run, t);
     const head = `  <testsuite name="${x(`${t.name} (${t.benchmark})`)}" tests="${rs.length}" failures="${count(rs, 'fail')}" errors="${count(rs, 'error')}" skipped="${count(rs, 'manual', 'notApplicable', 'waived')}" timestamp="${x(run.startedAt.replace(/Z$/, ''))}" time="${seconds(run)}">`;
     const props = [
       `    <properties>`,

@@ -1,6 +1,7 @@
 import type { ControlResult, ScanRun } from '../model/result.js';
 import { STATUSES, type Status } from '../model/status.js';
-import { describeEvidence, primaryLocation, sectionLabel, targetOf, type ReportContext } from './report-context.js';
+import { describeEvidence, primaryLocation, sectionLabel, type ReportContext } from './report-context.js';
+import { resultsOf, targetOf } from '../engine/run-index.js';
 import { formatLocation } from '../model/fact.js';
 
 /** GitHub rejects comments over 65,536 characters; stay below with room for a header added by the CI job. */
@@ -50,7 +51,7 @@ export function renderMarkdown(run: ScanRun, ctx: ReportContext, limit = MARKDOW
   out.push(`Benchmark${run.benchmarks.length > 1 ? 's' : ''}: ${run.benchmarks.map((b) => code(b.id)).join(', ')} · rke-harden ${cell(run.tool.version)}`, '');
   out.push('| Target | Benchmark | Fail | Error | Manual | Waived | Pass | N/A |', '|---|---|--:|--:|--:|--:|--:|--:|');
   for (const t of run.targets) {
-    const rs = run.results.filter((r) => r.target === t.name);
+    const rs = resultsOf(run, t);
     const fails = count(rs, 'fail');
     const scored = rs.filter((r) => r.status === 'fail' && r.scored).length;
     out.push(`| ${cell(t.name)} | ${code(t.benchmark)} | ${fails > 0 ? `**${fails}** (${scored} scored)` : '0'} | ${count(rs, 'error')} | ${count(rs, 'manual')} | ${count(rs, 'waived')} | ${count(rs, 'pass')} | ${count(rs, 'notApplicable')} |`);

@@ -63,15 +63,6 @@ export function describeEvidence(e: Evidence): string {
   return s;
 }
 
-/** The benchmark a result was evaluated against. */
-export function benchmarkOf(run: ScanRun, r: ControlResult): string {
-  return r.benchmark ?? run.targets.find((t) => t.name === r.target)?.benchmark ?? run.benchmark.id;
-}
-
-export function targetOf(run: ScanRun, r: ControlResult): Target | undefined {
-  return run.targets.find((t) => t.name === r.target);
-}
-
 /**
  * One section-title map for a report of several benchmarks. Profiles number their sections alike but
  * may title them differently (RKE1's "Master Node Configuration Files", RKE2's "Control Plane Node

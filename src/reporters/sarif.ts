@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ControlResult, ScanRun } from '../model/result.js';
 import type { Location } from '../model/fact.js';
-import { benchmarkOf, describeEvidence, primaryLocation, targetOf, type ReportContext, type RuleInfo } from './report-context.js';
+import { describeEvidence, primaryLocation, type ReportContext, type RuleInfo } from './report-context.js';
+import { benchmarkOf, targetOf } from '../engine/run-index.js';
 import { formatLocation } from '../model/fact.js';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';

@@ -2,6 +2,7 @@ import type { ControlResult, ScanRun } from '../model/result.js';
 import type { Status } from '../model/status.js';
 import { formatLocation } from '../model/fact.js';
 import { evidenceValue } from './report-context.js';
+import { resultsOf } from '../engine/run-index.js';
 
 const LABEL: Record<Status, string> = {
   pass: 'PASS', fail: 'FAIL', manual: 'MANUAL', notApplicable: 'N/A', error: 'ERROR', waived: 'WAIVED',
@@ -43,7 +44,7 @@ export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?
   const push = (...lines: string[]) => out.push(...lines.map(clean));
   push(`rke-harden ${run.tool.version}: ${run.benchmarks.map((b) => b.id).join(', ')}`);
   for (const t of run.targets) {
-    const results = run.results.filter((r) => r.target === t.name);
+    const results = resultsOf(run, t);
     push('', `Target (${t.kind}): ${t.name}${t.k8sVersion ? ` — Kubernetes ${t.k8sVersion}` : ''} — benchmark ${t.benchmark}`);
     // One cause for every error of the target (a file that could not be read, a cluster out of reach): said once.
     const errors = results.filter((r) => r.status === 'error');

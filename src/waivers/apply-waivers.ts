@@ -2,6 +2,7 @@ import { formatLocation } from '../model/fact.js';
 import type { ControlResult, ScanRun } from '../model/result.js';
 import type { Status } from '../model/status.js';
 import { summarise } from '../engine/scan-run.js';
+import { benchmarkOf } from '../engine/run-index.js';
 import { globToRegExp } from './glob.js';
 import type { Waiver } from './load-waivers.js';
 
@@ -39,11 +40,10 @@ const subject = (w: Waiver) => (w.check !== undefined ? `check ${w.check}` : `co
 function matcher(w: Waiver, run: ScanRun): (r: ControlResult) => boolean {
   const target = globToRegExp(w.target);
   const benchmark = w.benchmark !== undefined ? globToRegExp(w.benchmark) : undefined;
-  const benchmarkOf = (r: ControlResult) => r.benchmark ?? run.targets.find((t) => t.name === r.target)?.benchmark ?? run.benchmark.id;
   return (r) =>
     (w.check !== undefined ? r.checkId === w.check : r.controlId === w.control) &&
     target.test(r.target) &&
-    (benchmark === undefined || benchmark.test(benchmarkOf(r)));
+    (benchmark === undefined || benchmark.test(benchmarkOf(run, r)));
 }
 
 /**

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ControlResult, ScanRun } from '../../model/result.js';
 import { STATUSES, type Status } from '../../model/status.js';
-import {
-  benchmarkOf, compareDotted, primaryLocation, sectionLabel, STATUS_LABEL, STATUS_ORDER, targetOf, type ReportContext, type Target,
-} from '../report-context.js';
+import { compareDotted, primaryLocation, sectionLabel, STATUS_LABEL, STATUS_ORDER, type ReportContext, type Target } from '../report-context.js';
+import { benchmarkOf, resultsOf, targetOf } from '../../engine/run-index.js';
 import { formatLocation } from '../../model/fact.js';
 import { CLIENT_SCRIPT } from './client-script.js';
 import { h } from './escape.js';
@@ -86,7 +85,7 @@ function resultItem(run: ScanRun, r: ControlResult, ctx: ReportContext): string 
 }
 
 function targetSection(run: ScanRun, t: Target, ctx: ReportContext): string {
-  const rs = run.results.filter((r) => r.target === t.name);
+  const rs = resultsOf(run, t);
   const c = countBy(rs);
   const sections = sectionsOf(rs).map((sec) => {
     const items = rs.filter((r) => r.section === sec).map((r) => resultItem(run, r, ctx));
