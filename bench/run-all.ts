@@ -56,8 +56,8 @@ const fence = (text: string) => ['```', text.trimEnd(), '```'].join('\n');
 
 const started = new Date();
 const loadBefore = load();
-if (!args.includes('--no-build') && want('node')) {
-  process.stderr.write('run-all: npm run build (bench/node times the built CLI)\n');
+if (!args.includes('--no-build') && (want('node') || want('config'))) {
+  process.stderr.write('run-all: npm run build (bench/node and bench/config time the built CLI)\n');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
 
@@ -124,7 +124,8 @@ if (want('config')) {
   const { stdout } = await bench('bench/config/audit-config.bench.ts', ['--files', String(SIZES.files), '--rounds', String(SIZES.rounds), '--json', path.join(artifacts, 'config.json')]);
   const j = readJson<{ figures: Record<string, { filesPerSecond: number }> }>('config.json');
   const fps = j.figures['per-file']!.filesPerSecond;
-  summary.push(`| audit config throughput | ${fps.toFixed(0)} files/s per file, ${j.figures.directory!.filesPerSecond.toFixed(0)} files/s per directory run | ≥ 1,000 files/s | ${fps >= 1000 ? 'met' : 'NOT met'} |`);
+  const cli = j.figures['CLI, text report'];
+  summary.push(`| audit config throughput | ${fps.toFixed(0)} files/s per file, ${j.figures.directory!.filesPerSecond.toFixed(0)} files/s per directory run (in-process, warm)${cli ? `; ${cli.filesPerSecond.toFixed(0)} files/s by the CLI, start and text report included` : ''} | ≥ 1,000 files/s | ${fps >= 1000 ? 'met' : 'NOT met'} |`);
   sections.push('## `audit config` throughput', '', fence(stdout), '');
 }
 

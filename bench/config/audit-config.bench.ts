@@ -4,9 +4,13 @@
 //   per-file  — auditConfig([file]) for each file in a loop (what an editor/CI hook per file costs)
 //   directory — auditConfig([dir]) once over all of them (`rke-harden audit config dir/`)
 //   + render  — the per-file loop plus the JSON report (renderJson) of each run
+//   CLI       — `node bin/rke-harden.js audit config` over the directories, one process per distro,
+//               text and JSON report written to a file: what a user waits for, start, cold code and
+//               report included (needs `npm run build`; skipped with a note when dist/ is missing)
 // Each mode is repeated --rounds times; the median round is reported.
 //
 //   npx tsx bench/config/audit-config.bench.ts [--files 2000] [--rounds 5] [--json FILE]
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,6 +109,10 @@ function write(p: string, text: string): string {
   return p;
 }
 
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/rke-harden.js');
+const BUILT = fs.existsSync(path.join(ROOT, 'dist/cli/main.js'));
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rke-harden-config-bench-'));
 try {
@@ -136,30 +144,44 @@ try {
     return { controls: a.run.results.length + b.run.results.length, bytes: 0 };
   };
 
+  /** The CLI as a user runs it on the directories: two processes (RKE2 config.yaml files need --distro and a version). */
+  const cli = (format: 'text' | 'json') => () => {
+    const out = path.join(dir, `report.${format}`);
+    const common = ['--format', format, '--output', out, '--fail-on', 'never'];
+    let bytes = 0;
+    for (const args of [['audit', 'config', path.join(dir, 'rke1'), path.join(dir, 'rancher')], ['audit', 'config', path.join(dir, 'rke2'), '--distro', 'rke2', '--k8s-version', RKE2_VERSION]]) {
+      execFileSync(process.execPath, [BIN, ...args, ...common], { stdio: ['ignore', 'ignore', 'inherit'] });
+      bytes += fs.statSync(out).size;
+    }
+    return { controls: 0, bytes };
+  };
+
   // Warm-up (JIT), not counted.
   perFile(false);
   const modes: Record<string, () => { controls: number; bytes: number }> = {
     'per-file': () => perFile(false),
     directory,
     'per-file + JSON report': () => perFile(true),
+    ...(BUILT ? { 'CLI, text report': cli('text'), 'CLI, JSON report': cli('json') } : {}),
   };
-  const figures: Record<string, { filesPerSecond: number; medianMs: number; roundsMs: number[]; controls: number }> = {};
+  const figures: Record<string, { filesPerSecond: number; medianMs: number; roundsMs: number[]; controls: number; bytes: number }> = {};
   for (const [name, fn] of Object.entries(modes)) {
     const roundsMs: number[] = [];
-    let controls = 0;
+    let done = { controls: 0, bytes: 0 };
     for (let r = 0; r < ROUNDS; r++) {
       const t0 = performance.now();
-      controls = fn().controls;
+      done = fn();
       roundsMs.push(performance.now() - t0);
     }
     const medianMs = median(roundsMs);
-    figures[name] = { filesPerSecond: (total / medianMs) * 1000, medianMs, roundsMs, controls };
+    figures[name] = { filesPerSecond: (total / medianMs) * 1000, medianMs, roundsMs, ...done };
   }
 
   console.log(`audit config bench: ${total} generated files (${files.length} RKE1 cluster.yml / Rancher Cluster, ${rke2Files.length} RKE2 config.yaml), ${ROUNDS} rounds, catalog loaded once in ${catalogMs.toFixed(0)} ms`);
   for (const [name, f] of Object.entries(figures)) {
-    console.log(`  ${name.padEnd(24)} ${f.filesPerSecond.toFixed(0).padStart(7)} files/s  (median round ${f.medianMs.toFixed(0)} ms; rounds ${f.roundsMs.map((x) => x.toFixed(0)).join(', ')} ms; ${f.controls} control results)`);
+    console.log(`  ${name.padEnd(24)} ${f.filesPerSecond.toFixed(0).padStart(7)} files/s  (median round ${f.medianMs.toFixed(0)} ms; rounds ${f.roundsMs.map((x) => x.toFixed(0)).join(', ')} ms; ${f.controls ? `${f.controls} control results` : `reports ${(f.bytes / 1048576).toFixed(0)} MiB`})`);
   }
+  if (!BUILT) console.log('  CLI modes skipped: dist/ not built (npm run build)');
   console.log(`  target ≥ 1,000 files/s (per-file): ${figures['per-file']!.filesPerSecond >= 1000 ? 'met' : 'NOT met'}`);
   console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ files: total, rounds: ROUNDS, catalogMs, figures, maxRssKb: process.resourceUsage().maxRSS }, null, 2));

@@ -101,6 +101,10 @@ function pair(a: ScanRun, b: ScanRun): { pairs: Change[]; removed: ControlResult
 /** What changed between two scans. Pure. */
 export function diffRuns(a: ScanRun, b: ScanRun): ScanDiff {
   const { pairs, removed, added } = pair(a, b);
+  const namesA = a.targets.map((t) => t.name);
+  const namesB = b.targets.map((t) => t.name);
+  const inA = new Set(namesA);
+  const inB = new Set(namesB);
   const d: ScanDiff = {
     old: { startedAt: a.startedAt, benchmarks: a.benchmarks.map((x) => x.id) },
     new: { startedAt: b.startedAt, benchmarks: b.benchmarks.map((x) => x.id) },
@@ -109,8 +113,8 @@ export function diffRuns(a: ScanRun, b: ScanRun): ScanDiff {
     removed,
     added: added.filter((r) => r.status !== 'fail'),
     targets: {
-      added: b.targets.map((t) => t.name).filter((n) => !a.targets.some((t) => t.name === n)),
-      removed: a.targets.map((t) => t.name).filter((n) => !b.targets.some((t) => t.name === n)),
+      added: namesB.filter((n) => !inA.has(n)),
+      removed: namesA.filter((n) => !inB.has(n)),
     },
   };
   for (const p of pairs) {
