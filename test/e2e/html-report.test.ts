@@ -126,6 +126,11 @@ describe('HTML report in headless Chromium', () => {
     expect(v.length).toBeLessThan(run.results.length);
     // Every hit shows the term somewhere in its (possibly folded) text: id, title, evidence or remediation.
     expect(v.every((x) => x.text.toLowerCase().includes('anonymous-auth'))).toBe(true);
+    // The search reads a result's target and status too, though neither is in its text.
+    await page.fill('#q', 'rke1-hardened notapplicable');
+    v = await visible(page);
+    expect(v.length).toBe(run.results.filter((r) => r.target.includes('rke1-hardened') && r.status === 'notApplicable').length);
+    expect(v.length).toBeGreaterThan(0);
     await page.fill('#q', 'no-such-thing-anywhere');
     expect(await visible(page)).toEqual([]);
     expect(await page.locator('#none').isVisible()).toBe(true);

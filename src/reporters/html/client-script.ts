@@ -24,6 +24,18 @@ export const CLIENT_SCRIPT = `
     return statusBoxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
   }
 
+  // What the free-text search looks in: a result's text (title, reason, remediation, evidence) with its
+  // target and status, read from the page once rather than carried twice in it.
+  var texts = new WeakMap();
+  function searchText(el) {
+    var t = texts.get(el);
+    if (t === undefined) {
+      t = (el.dataset.target + ' ' + el.dataset.status + ' ' + el.textContent).toLowerCase();
+      texts.set(el, t);
+    }
+    return t;
+  }
+
   function apply(updateHash) {
     var statuses = selectedStatuses();
     var terms = q.value.toLowerCase().split(/\\s+/).filter(Boolean);
@@ -34,7 +46,7 @@ export const CLIENT_SCRIPT = `
         (!section.value || d.section === section.value) &&
         (!target.value || d.target === target.value) &&
         (!scored.checked || d.scored === 'true') &&
-        terms.every(function (t) { return d.search.indexOf(t) >= 0; });
+        terms.every(function (t) { return searchText(el).indexOf(t) >= 0; });
       el.hidden = !ok;
       if (ok) visible++;
     });

@@ -29,14 +29,6 @@ function sectionsOf(results: ControlResult[]): string[] {
   return [...new Set(results.map((r) => r.section))].sort(compareDotted);
 }
 
-function searchText(r: ControlResult, loc: string): string {
-  return [
-    r.controlId, r.checkId ?? '', r.title, r.status, STATUS_LABEL[r.status], r.target, r.reason ?? '', r.remediation ?? '', loc,
-    ...r.evidence.flatMap((e) => [e.fact, e.observed ?? '', e.expected ?? '', e.layer ?? '', e.location?.file ?? '']),
-    ...(r.waiver ? [r.waiver.owner, r.waiver.reason, r.waiver.expires] : []),
-  ].join(' ').toLowerCase();
-}
-
 function evidenceTable(r: ControlResult): string {
   if (r.evidence.length === 0) return '';
   const rows = r.evidence.map((e) => {
@@ -63,7 +55,6 @@ function resultItem(run: ScanRun, r: ControlResult, ctx: ReportContext): string 
     `data-section="${h(r.section)}"`,
     `data-target="${h(r.target)}"`,
     `data-scored="${r.scored}"`,
-    `data-search="${h(searchText(r, loc))}"`,
   ].join(' ');
   const meta: string[] = [];
   if (r.checkId) meta.push(`<dt>Check</dt><dd><code>${h(r.checkId)}</code>${rule ? ` · severity ${h(rule.severity)}` : ''} · <code>rke-harden explain ${h(r.checkId)}</code></dd>`);
