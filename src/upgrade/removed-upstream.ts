@@ -3,8 +3,23 @@ import { distroData } from '../engine/effective/distro-data.js';
 import type { UpgradeFinding } from './upgrade-finding.js';
 
 interface RemovedData {
-  flags: { component: string; flag: string; removedIn: string }[];
+  /** Flags removed in one release, grouped: the same flags of several components, several flags of one. */
+  flags: { components: string[]; flags: string[]; removedIn: string }[];
   admissionPlugins: { plugin: string; removedIn: string; fix: string }[];
+}
+
+type RemovedFlag = { component: string; flag: string; removedIn: string };
+
+/** One entry per component and flag. */
+export function removedFlags(data: Pick<RemovedData, 'flags'>): RemovedFlag[] {
+  return data.flags.flatMap((g) => g.components.flatMap((component) => g.flags.map((flag) => ({ component, flag, removedIn: g.removedIn }))));
+}
+
+// Expanded once: every audited file is checked against the list.
+let expanded: { from: RemovedData; flags: RemovedFlag[] } | undefined;
+function removedFlagsOf(data: RemovedData): RemovedFlag[] {
+  if (expanded?.from !== data) expanded = { from: data, flags: removedFlags(data) };
+  return expanded.flags;
 }
 
 const minor = (v: string) => Number(v.split('.')[1]);
@@ -13,7 +28,7 @@ const minor = (v: string) => Number(v.split('.')[1]);
 export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor: number): UpgradeFinding[] {
   const data = distroData<RemovedData>('removed-upstream.yaml');
   const findings: UpgradeFinding[] = [];
-  for (const r of data.flags) {
+  for (const r of removedFlagsOf(data)) {
     const f = target.facts[`${r.component}.args.${r.flag}`];
     if (!f || f.source === 'default' || minor(r.removedIn) > toMinor || minor(r.removedIn) <= fromMinor) continue;
     findings.push({

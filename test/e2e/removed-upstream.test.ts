@@ -1,0 +1,58 @@
+// distros/removed-upstream.yaml (what upgrade-check blocks on, and what audit config warns of) against
+// the real components built by scripts/build-controlplane.sh: every flag it says Kubernetes removed is
+// refused by that component of the pinned version, and every admission plugin by its API server. A flag
+// the list names by mistake (still accepted) would block upgrades that work: the test fails on it.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { removedFlags } from '../../src/upgrade/removed-upstream.js';
+import { findControlPlaneBinaries, findNodeBinaries, pinnedVersions, REPO_ROOT } from '../support/controlplane-bin.js';
+
+const data = parseYaml(readFileSync(join(REPO_ROOT, 'distros/removed-upstream.yaml'), 'utf8')) as Parameters<typeof removedFlags>[0] & { admissionPlugins: { plugin: string; removedIn: string }[] };
+const pinnedMinor = Number(pinnedVersions().kubernetes.split('.')[1]);
+const minor = (v: string) => Number(v.split('.')[1]);
+const binDir = findControlPlaneBinaries().binDir;
+findNodeBinaries(); // the node's components are built beside: say how to build them if they are not
+
+/** What the component prints when started with these arguments (it exits at once: --version, or an error). */
+async function run(component: string, args: string[]): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(join(binDir, component), args, { timeout: 30_000 });
+    return { code: 0, output: stdout + stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof err.code === 'number' ? err.code : -1, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };
+  }
+}
+
+describe(`removed-upstream.yaml against Kubernetes ${pinnedVersions().kubernetes}`, () => {
+  const flags = removedFlags(data).filter((f) => minor(f.removedIn) <= pinnedMinor);
+
+  it('lists flags at all, and each component accepts a flag it has (the refusals below are real)', async () => {
+    expect(flags.length).toBeGreaterThan(10);
+    for (const component of new Set(flags.map((f) => f.component))) {
+      const r = await run(component, ['--v=1', '--version']);
+      expect(r.output, component).toContain(`Kubernetes ${pinnedVersions().kubernetes}`);
+      expect(r.output, component).not.toMatch(/unknown flag/);
+    }
+  });
+
+  it.each(flags.map((f) => [f.component, f.flag, f.removedIn]))('%s refuses --%s (removed in %s)', async (component, flag) => {
+    const r = await run(component, [`--${flag}=1`, '--version']);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain(`unknown flag: --${flag}`);
+  });
+
+  it('kube-apiserver refuses every removed admission plugin, and names none it has', async () => {
+    const removed = data.admissionPlugins.filter((p) => minor(p.removedIn) <= pinnedMinor).map((p) => p.plugin);
+    expect(removed.length).toBeGreaterThan(0);
+    // The API server validates its options together and says each problem: the plugins' among the
+    // missing-setting ones (it is given no etcd or service-account keys: it never starts).
+    const r = await run('kube-apiserver', [`--enable-admission-plugins=NodeRestriction,${removed.join(',')}`]);
+    for (const p of removed) expect(r.output).toContain(`enable-admission-plugins plugin \\"${p}\\" is unknown`);
+    expect(r.output).not.toContain('plugin \\"NodeRestriction\\" is unknown');
+  });
+});
