@@ -33,7 +33,7 @@ describe('harden config: the output re-audited has no scored fail, for every sup
       expect(run.results.filter((r) => r.status === 'error')).toEqual([]);
       // Companion files are found and read: the audit policy is decided, not manual.
       expect(run.results.find((r) => r.checkId === 'apiserver-audit-policy-present')?.status).toBe('pass');
-      expect(run.warnings.filter((w) => /rejected by RKE2|deprecated/.test(w))).toEqual([]);
+      expect(run.warnings.filter((w) => /rejected by RKE2|deprecated|was removed in Kubernetes/.test(w))).toEqual([]);
       expect(h.after).toMatch(/^profile: cis/m);
     });
   }
@@ -43,7 +43,7 @@ describe('harden config: the output re-audited has no scored fail, for every sup
       const fails = run.results.filter((r) => r.status === 'fail' && r.scored && !RKE1_UNFIXABLE.includes(r.controlId));
       expect(fails.map((r) => `${r.controlId} ${r.checkId}`)).toEqual([]);
       expect(run.results.filter((r) => r.status === 'error')).toEqual([]);
-      expect(run.warnings.filter((w) => /unknown key|rejected/.test(w))).toEqual([]);
+      expect(run.warnings.filter((w) => /unknown key|rejected|was removed in Kubernetes/.test(w))).toEqual([]);
     });
   }
 
