@@ -123,6 +123,15 @@ describe('upgrade-check', () => {
     expect(rke2.findings.map((f) => f.what)).toEqual([expect.stringMatching(/kubelet --network-plugin was removed in Kubernetes 1\.24/)]);
   });
 
+  it('flags removed upstream: a flag of several components (klog), and each release blocks only what it removes', () => {
+    const file = cfg('config.yaml', 'kube-apiserver-arg: [cloud-provider=external, logtostderr=true]\nkubelet-arg: [cloud-config=/etc/cloud.conf, pod-infra-container-image=pause:3.9]\n');
+    const what = (from: string, to: string) => upgradeCheck({ from, to, config: file }).findings.map((f) => f.what.replace(/ was removed in Kubernetes (1\.\d+).*/, ' $1'));
+    expect(what('v1.25.16+rke2r1', 'v1.26.15+rke2r1')).toEqual(['kube-apiserver --logtostderr 1.26']);
+    expect(what('v1.32.10+rke2r1', 'v1.33.6+rke2r1')).toEqual(['kube-apiserver --cloud-provider 1.33']);
+    expect(what('v1.33.6+rke2r1', 'v1.34.2+rke2r1')).toEqual(['kubelet --cloud-config 1.34']);
+    expect(what('v1.34.2+rke2r1', 'v1.35.1+rke2r1')).toEqual(['kubelet --pod-infra-container-image 1.35']);
+  });
+
   it('exemption renamed: cis-operator-system → compliance-operator-system', () => {
     const admission = tempTree({ 'a.yaml': 'apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n  - name: PodSecurity\n    configuration:\n      defaults: { enforce: restricted }\n      exemptions: { namespaces: [kube-system, cis-operator-system] }\n' });
     const file = cfg('config.yaml', `profile: cis\npod-security-admission-config-file: ${path.join(admission, 'a.yaml')}\n`);
