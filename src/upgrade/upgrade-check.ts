@@ -59,9 +59,10 @@ export function controlChanges(before: Benchmark, after: Benchmark): ControlChan
   for (const [k, c] of b) {
     const old = a.get(k);
     const was = old ? undefined : gone.find((g) => g.id === c.id && g.title === c.title);
-    if (was) changed.add(was);
-    if (was) out.push({ kind: 'changed', title: c.title, from: was.id, to: c.id, ...(c.check ? { checkId: c.check } : {}), ...(was.check ? { fromCheckId: was.check } : {}) });
-    else if (!old) out.push({ kind: 'added', title: c.title, to: c.id, ...(c.check ? { checkId: c.check } : {}) });
+    if (was) {
+      changed.add(was);
+      out.push({ kind: 'changed', title: c.title, from: was.id, to: c.id, ...(c.check ? { checkId: c.check } : {}), ...(was.check ? { fromCheckId: was.check } : {}) });
+    } else if (!old) out.push({ kind: 'added', title: c.title, to: c.id, ...(c.check ? { checkId: c.check } : {}) });
     else if (old.id !== c.id) out.push({ kind: 'renumbered', title: c.title, from: old.id, to: c.id, ...(c.check ? { checkId: c.check } : {}) });
   }
   for (const c of gone) if (!changed.has(c)) out.push({ kind: 'removed', title: c.title, from: c.id, ...(c.check ? { checkId: c.check } : {}) });

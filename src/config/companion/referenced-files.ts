@@ -187,7 +187,8 @@ function kubeletConfigFile(snap: FactSnapshot, delivered: Record<string, Deliver
       continue;
     }
     if (cli) continue; // the command line wins
-    snap.facts[`kubelet.args.${s.flag}`] = settingFact(`kubelet.args.${s.flag}`, s.value, s.prov, found);
+    const key = `kubelet.args.${s.flag}`;
+    snap.facts[key] = settingFact(key, s.value, s.prov, found);
   }
   for (const [flagName, value] of Object.entries(CONFIG_FILE_DEFAULTS)) {
     if (!snap.facts[`kubelet.args.${flagName}`]) put(flagName, value, { source: 'default', layer: `KubeletConfiguration default (kubelet reads --config ${flag.value})` });
