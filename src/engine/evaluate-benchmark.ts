@@ -11,19 +11,29 @@ const RKE2_CONFIG = '/etc/rancher/rke2/config.yaml';
 /** `profile: cis` in an RKE2 remediation, not `profile: cis-1.23`. */
 const CIS_PROFILE = /profile: cis(?![-\w])/g;
 
+// Remediation texts are the catalog's: whether one names config.yaml or the profile is asked once per text.
+const mentions = new Map<string, boolean>();
+function mentionsSettings(text: string): boolean {
+  let m = mentions.get(text);
+  if (m === undefined) mentions.set(text, (m = text.includes(RKE2_CONFIG) || new RegExp(CIS_PROFILE.source).test(text)));
+  return m;
+}
+
 /**
  * RKE2 remediation text for this target: its settings file when not config.yaml (a Rancher Cluster),
  * and the `profile` value its RKE2 release accepts for CIS mode (`cis-1.6` up to 1.24: RKE2 refuses
  * to start with `cis` there).
  */
-function rke2RemediationText(snap: FactSnapshot): (text: string) => string {
+function rke2RemediationText(snap: FactSnapshot): ((text: string) => string) | undefined {
   let profile = 'cis';
   try {
     if (snap.k8sVersion) profile = cisProfileFor(parseK8sVersion(snap.k8sVersion));
   } catch {
     // a version the audit already reported as unreadable: the text as written
   }
+  if (profile === 'cis' && !snap.settingsIn) return undefined;
   return (text) => {
+    if (!mentionsSettings(text)) return text;
     const t = snap.settingsIn ? text.replaceAll(RKE2_CONFIG, snap.settingsIn) : text;
     return profile === 'cis' ? t : t.replace(CIS_PROFILE, `profile: ${profile}`);
   };
@@ -45,11 +55,13 @@ export function evaluateBenchmark(benchmark: Benchmark, checks: Map<string, Chec
     } else {
       const check = checks.get(control.check)!;
       const outcome = evaluateCheck(check, snap);
-      const result: ControlResult = { controlId, title, section, scored, target, checkId: check.id, status: outcome.status, evidence: outcome.evidence };
-      if (outcome.reason) result.reason = outcome.reason;
+      const { status, evidence, reason } = outcome;
       const text = check.remediation[snap.distro].text;
-      result.remediation = rke2Text ? rke2Text(text) : text;
-      results[i] = result;
+      const remediation = rke2Text ? rke2Text(text) : text;
+      // Two literals, each with its final shape: properties added later cost a shape change per result.
+      results[i] = reason
+        ? { controlId, title, section, scored, target, checkId: check.id, status, evidence, reason, remediation }
+        : { controlId, title, section, scored, target, checkId: check.id, status, evidence, remediation };
     }
   });
   return results;

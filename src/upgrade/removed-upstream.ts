@@ -15,22 +15,27 @@ export function removedFlags(data: Pick<RemovedData, 'flags'>): RemovedFlag[] {
   return data.flags.flatMap((g) => g.components.flatMap((component) => g.flags.map((flag) => ({ component, flag, removedIn: g.removedIn }))));
 }
 
-// Expanded once: every audited file is checked against the list.
-let expanded: { from: RemovedData; flags: RemovedFlag[] } | undefined;
-function removedFlagsOf(data: RemovedData): RemovedFlag[] {
-  if (expanded?.from !== data) expanded = { from: data, flags: removedFlags(data) };
+const minor = (v: string) => Number(v.split('.')[1]);
+
+type Indexed = RemovedFlag & { factKey: string; minor: number };
+
+// Expanded once, with each fact key and minor: every audited file is checked against the ~150 entries.
+let expanded: { from: RemovedData; flags: Indexed[] } | undefined;
+function removedFlagsOf(data: RemovedData): Indexed[] {
+  if (expanded?.from !== data) {
+    expanded = { from: data, flags: removedFlags(data).map((r) => ({ ...r, factKey: `${r.component}.args.${r.flag}`, minor: minor(r.removedIn) })) };
+  }
   return expanded.flags;
 }
-
-const minor = (v: string) => Number(v.split('.')[1]);
 
 /** Flags and admission plugins of the configuration that the target Kubernetes version no longer has. */
 export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor: number): UpgradeFinding[] {
   const data = distroData<RemovedData>('removed-upstream.yaml');
   const findings: UpgradeFinding[] = [];
   for (const r of removedFlagsOf(data)) {
-    const f = target.facts[`${r.component}.args.${r.flag}`];
-    if (!f || f.source === 'default' || minor(r.removedIn) > toMinor || minor(r.removedIn) <= fromMinor) continue;
+    if (r.minor > toMinor || r.minor <= fromMinor) continue;
+    const f = target.facts[r.factKey];
+    if (!f || f.source === 'default') continue;
     findings.push({
       severity: 'blocking',
       what: `${r.component} --${r.flag} was removed in Kubernetes ${r.removedIn}: ${r.component} will not start`,
