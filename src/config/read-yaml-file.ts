@@ -2,6 +2,7 @@ import { LineCounter, parseAllDocuments, parseDocument, isCollection, isMap, isS
 import { inputError, NotAuditedInputError } from '../errors/rke-harden-error.js';
 import { formatLocation, type Location } from '../model/fact.js';
 import { readTextFile } from '../read-text-file.js';
+import { fastYamlDocument } from './yaml-fast-path.js';
 
 /** Larger files are rejected: a cluster config is a few kilobytes; this bounds memory on hostile input. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -111,7 +112,7 @@ function lastOfRepeatedKeys(doc: Document.Parsed, loc: (offset: number) => Locat
  */
 export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean; asGo?: boolean; duplicateKeys?: DuplicateKeys } = {}): LocatedYaml {
   checkText(file, text, opts.allowEmpty);
-  const [doc, lineCounter] = parseWithDuplicateKeys(opts.duplicateKeys, (options) => [opts.asGo ? firstDocument(text, { ...options, version: '1.1' }) : parseDocument(text, options)]);
+  const [doc, lineCounter] = parseWithDuplicateKeys(opts.duplicateKeys, (options) => [opts.asGo ? firstDocument(text, { ...options, version: '1.1' }) : readDocument(text, options)]);
   return locatedDocument(file, text, doc[0]!, lineCounter);
 }
 
@@ -123,7 +124,7 @@ export function parseYamlDocuments(file: string, text: string, duplicateKeys?: D
   checkText(file, text, allowEmpty);
   if (text.trim() === '') return [];
   const [docs, lineCounter] = parseWithDuplicateKeys(duplicateKeys, (options) => {
-    const doc = parseDocument(text, options);
+    const doc = readDocument(text, options);
     if (doc.errors[0]?.code !== 'MULTIPLE_DOCS') return [doc];
     // Parsed again as a stream, with a fresh line counter (the first parse filled this one).
     options.lineCounter = new LineCounter();
@@ -134,6 +135,9 @@ export function parseYamlDocuments(file: string, text: string, duplicateKeys?: D
 }
 
 type Options = ParseOptions & DocumentOptions & SchemaOptions & { lineCounter: LineCounter };
+
+/** One document: by the fast path when the text is plain block YAML (most configuration files), else by the yaml library. */
+const readDocument = (text: string, options: Options): Document.Parsed => fastYamlDocument(text, options, options.lineCounter) ?? parseDocument(text, options);
 
 /**
  * Documents parsed with unique keys; with `lastWins`, parsed again keeping repeated keys only when there
