@@ -2,7 +2,7 @@ import { LineCounter, parseAllDocuments, parseDocument, isCollection, isMap, isS
 import { inputError, NotAuditedInputError } from '../errors/rke-harden-error.js';
 import { formatLocation, type Location } from '../model/fact.js';
 import { readTextFile } from '../read-text-file.js';
-import { fastYamlDocument } from './yaml-fast-path.js';
+import { fastPathValue, fastYamlDocument } from './yaml-fast-path.js';
 
 /** Larger files are rejected: a cluster config is a few kilobytes; this bounds memory on hostile input. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -177,7 +177,8 @@ function locatedDocument(file: string, text: string, doc: Document.Parsed, lineC
   }
   const repeatedKeys = doc.options.uniqueKeys ? [] : lastOfRepeatedKeys(doc, loc);
   const warnings = repeatedKeys.map((r) => `${formatLocation(r.at)}: ${r.key} is given again at ${formatLocation(r.keptAt)}: the last one is used, as go-yaml v2 (rke up, RKE2) reads it`);
-  const mapKey = collectionKey(doc);
+  const fast = fastPathValue(doc);
+  const mapKey = fast ? undefined : collectionKey(doc);
   if (mapKey !== undefined) {
     if (template !== undefined) throw asTemplate(mapKey, 'a map used as a key');
     throw inputError(`${file}:${loc(mapKey).line}:${loc(mapKey).column}: invalid YAML: a map or list used as a key`);
@@ -185,7 +186,7 @@ function locatedDocument(file: string, text: string, doc: Document.Parsed, lineC
   let value: unknown;
   try {
     // maxAliasCount bounds "billion laughs" alias expansion.
-    value = doc.toJS({ maxAliasCount: 100 });
+    value = fast ? fast.value : doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     throw inputError(`${file}: ${(e as Error).message.split('\n')[0]} (YAML aliases are limited)`);
   }

@@ -22,11 +22,30 @@ export function fastYamlDocument(text: string, options: ParseOptions & DocumentO
     doc.contents = root;
     (doc as Document.Parsed).range = [0, root.range![1], text.length];
     for (const start of reader.lineStarts) lineCounter.addNewLine(start);
+    plainValues.set(doc, plainValue(root));
     return doc as Document.Parsed;
   } catch (e) {
     if (e === OUTSIDE) return undefined;
     throw e;
   }
+}
+
+const plainValues = new WeakMap<Document, unknown>();
+
+/**
+ * The plain value of a document the fast path read (what `toJS` gives: no aliases to expand, every key a
+ * string, no map used as a key to look for), or undefined for a document the library read.
+ */
+export function fastPathValue(doc: Document): { value: unknown } | undefined {
+  return plainValues.has(doc) ? { value: plainValues.get(doc) } : undefined;
+}
+
+function plainValue(n: unknown): unknown {
+  if (n instanceof Scalar) return n.value;
+  if (n instanceof YAMLSeq) return n.items.map(plainValue);
+  const o: Record<string, unknown> = {};
+  for (const p of (n as YAMLMap<Scalar<string>>).items) o[p.key.value] = plainValue(p.value);
+  return o;
 }
 
 /** Thrown (a constant, no stack) when the text leaves the subset. */
@@ -103,7 +122,8 @@ class Reader {
     let end = first;
     for (;;) {
       const key = this.key(at) ?? outside();
-      if (keys.has(key.node.value) || typeof key.node.value !== 'string') outside(); // the library names the key given twice
+      // The library names a key given twice; `__proto__` is a key it sets without touching the prototype.
+      if (keys.has(key.node.value) || typeof key.node.value !== 'string' || key.node.value === '__proto__') outside();
       keys.add(key.node.value);
       const rest = this.skipSpaces(key.after);
       let value: Node;
@@ -282,7 +302,7 @@ class Reader {
       if (isMap) {
         const key = this.flowItem(at, true);
         const value = key.end;
-        if (!(key.node instanceof Scalar) || typeof key.node.value !== 'string' || keys.has(key.node.value)) outside();
+        if (!(key.node instanceof Scalar) || typeof key.node.value !== 'string' || keys.has(key.node.value) || key.node.value === '__proto__') outside();
         keys.add(key.node.value);
         if (t[value] !== ':' || t.charCodeAt(value + 1) !== SPACE) outside(); // `{a}`, `{a:b}`: the library's
         const v = this.flowItem(this.skipSpaces(value + 1), false);

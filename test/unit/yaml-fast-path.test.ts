@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { fastYamlDocument } from '../../src/config/yaml-fast-path.js';
+import { fastPathValue, fastYamlDocument } from '../../src/config/yaml-fast-path.js';
 
 // The options read-yaml-file parses configuration files with.
 const OPTIONS = { prettyErrors: false, uniqueKeys: true, merge: true } as const;
@@ -32,6 +32,7 @@ function sameAsLibrary(text: string): boolean {
   expect(lib.warnings.map((e) => e.message), at).toEqual([]);
   expect(shape(fast.contents), at).toEqual(shape(lib.contents));
   expect(fast.toJS(), at).toEqual(lib.toJS());
+  expect(fastPathValue(fast)?.value, at).toEqual(lib.toJS());
   expect(fastLines.lineStarts, at).toEqual(libLines.lineStarts);
   return true;
 }
@@ -42,7 +43,7 @@ const RUNS = Number(process.env.FAST_PATH_RUNS ?? 5000);
 // Keys and scalars as configuration files write them, and what lies just outside the fast path.
 const COMMON_KEYS = ['a', 'key', 'kube-api', 'extra_args', 'a b', 'x.y', '"q k"', 'é'];
 const COMMON_SCALARS = ['v', 'true', 'False', '0', '-1', '1.50', '~', '"a b"', "'it''s'", 'a # c', 'a#b', 'a:b', '10.0.0.1', '[a, b]', '{a: b}', '[]', 'v1.28.15-rancher1-1', '0600', 'x   '];
-const KEYS = ['a', 'key', 'kube-api', 'extra_args', 'a b', 'a#b', 'a #b', '"q k"', "'s k'", "'it''s'", 'true', '1', '~', 'null', '<<', '-k', '- k', '?k', 'x.y', '"a:b"', 'é', '"a\\"b"', '[a]', '{a: b}', '&x k', '!!str k'];
+const KEYS = ['__proto__', 'a', 'key', 'kube-api', 'extra_args', 'a b', 'a#b', 'a #b', '"q k"', "'s k'", "'it''s'", 'true', '1', '~', 'null', '<<', '-k', '- k', '?k', 'x.y', '"a:b"', 'é', '"a\\"b"', '[a]', '{a: b}', '&x k', '!!str k'];
 const SCALARS = [
   'v', 'true', 'True', 'TRUE', 'tRue', 'yes', 'no', 'on', '0', '-1', '+1', '0o17', '0x1F', '0x1g', '017', '1.5', '1.50', '.5', '1.', '1e3', '1E-2', '.inf', '-.Inf', '.nan', '.NaN',
   '~', 'null', 'Null', '', '""', "''", '"a b"', '"a\\nb"', "'it''s'", "''''", "'a # b'", '"x # y"', '"x" y', 'a # c', 'a#b', 'a: b', 'a:b', 'a:', 'https://x:2379', '10.0.0.1',

@@ -16,6 +16,25 @@ import { withoutPspAddons } from './psp-addons.js';
 
 const SSL = '/etc/kubernetes/ssl';
 
+type TemplatePart = string | { field: string[]; dflt?: string };
+const parsedTemplates = new Map<string, TemplatePart[]>();
+
+/** A plan default's template (`--flag=${services.kube-api.x|default}`) as text and fields, split once per process: every audited file fills them. */
+function templateParts(template: string): TemplatePart[] {
+  let parts = parsedTemplates.get(template);
+  if (parts) return parts;
+  parts = [];
+  let at = 0;
+  for (const m of template.matchAll(/\$\{([^}|]+)(?:\|([^}]*))?\}/g)) {
+    if (m.index > at) parts.push(template.slice(at, m.index));
+    parts.push(m[2] === undefined ? { field: m[1]!.split('.') } : { field: m[1]!.split('.'), dflt: m[2] });
+    at = m.index + m[0].length;
+  }
+  if (at < template.length || parts.length === 0) parts.push(template.slice(at));
+  parsedTemplates.set(template, parts);
+  return parts;
+}
+
 /** Effective RKE1 configuration of a cluster.yml (or Rancher cluster with rancher_kubernetes_engine_config). */
 export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overrideVersion?: boolean }): FactSnapshot {
   const warnings: string[] = [...y.warnings];
@@ -68,17 +87,23 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   });
 
   /** `${services.kube-api.x|default}` from cluster.yml; node-specific values stay `<placeholder>`. */
-  const fill = (template: string): string =>
-    !template.includes('${') ? template : template.replace(/\$\{([^}|]+)(?:\|([^}]*))?\}/g, (_m, field: string, dflt?: string) => {
-      const parts = field.split('.');
-      if (parts[0] === 'services') {
-        const comp = Object.keys(RKE1_SERVICES).find((c) => serviceSpellings(c, wrapped).includes(parts[1]!));
-        const v = comp ? a.text([...svcPath(comp), ...parts.slice(2)]) : undefined;
-        return v ?? dflt ?? '';
-      }
-      if (parts[0] === 'cloud_provider') return a.text([...root, ...parts]) ?? dflt ?? '';
-      return `<${field}>`;
-    });
+  const fill = (template: string): string => {
+    const parts = templateParts(template);
+    if (parts.length === 1 && typeof parts[0] === 'string') return parts[0];
+    return parts
+      .map((p) => {
+        if (typeof p === 'string') return p;
+        const [head, section, ...rest] = p.field;
+        if (head === 'services') {
+          const comp = Object.keys(RKE1_SERVICES).find((c) => serviceSpellings(c, wrapped).includes(section!));
+          const v = comp ? a.text([...svcPath(comp), ...rest]) : undefined;
+          return v ?? p.dflt ?? '';
+        }
+        if (head === 'cloud_provider') return a.text([...root, ...p.field]) ?? p.dflt ?? '';
+        return `<${p.field.join('.')}>`;
+      })
+      .join('');
+  };
 
   const maps: Record<string, ArgMap> = {};
   const base: FlagTable = data.planBaseArgs;
