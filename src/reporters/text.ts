@@ -20,7 +20,9 @@ function where(r: ControlResult): string {
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
-const clean = (s: string): string => s.replace(/\r?\n/g, ' ').replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+// eslint-disable-next-line no-control-regex -- as above; one test first: most lines have none (a report has one line per control)
+const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const clean = (s: string): string => (!ANY_CONTROL.test(s) ? s : s.replace(/\r?\n/g, ' ').replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 
 /** A reason shared by this many manual results of a target is said once. */
 const FOLD_AT = 5;
