@@ -43,11 +43,24 @@ const expectation = oncePerObject((leaf: Leaf): string => describeExpectation(le
  */
 function notSetIn(snap: FactSnapshot, key: string): string | undefined {
   if (!snap.searched) return undefined;
-  for (let k = key; ; k = k.slice(0, k.lastIndexOf('.'))) {
+  for (const k of prefixesOf(key)) {
     const where = snap.searched[k];
     if (where !== undefined) return `not set in ${where}`;
-    if (!k.includes('.')) return undefined;
   }
+  return undefined;
+}
+
+// A key and its prefixes, longest first (`a.b.c`, `a.b`, `a`): the same strings for every target, so
+// each is hashed once as a property key, not cut anew per target. Keys are the catalog's checks'.
+const prefixes = new Map<string, string[]>();
+function prefixesOf(key: string): string[] {
+  let list = prefixes.get(key);
+  if (!list) {
+    list = [key];
+    for (let k = key; k.includes('.'); ) list.push((k = k.slice(0, k.lastIndexOf('.'))));
+    prefixes.set(key, list);
+  }
+  return list;
 }
 
 /**
@@ -135,13 +148,20 @@ function coveringPrefix(keys: string[], byPrefix: Record<string, string>): { key
   return undefined;
 }
 
+/** Why a target of this kind cannot decide the check: the same text for every target, built once per kind. */
+const decidedElsewhere = oncePerObject((check: Check) => {
+  const byKind = new Map<string, string>();
+  return (kind: string): string => {
+    let reason = byKind.get(kind);
+    if (reason === undefined) byKind.set(kind, (reason = `decided by ${check.decidedBy.map((k) => DECIDER_COMMAND[k]).join(' or ')}: a ${kind} target cannot show it`));
+    return reason;
+  };
+});
+
 /** Evaluate one check on one snapshot. Pure. */
 export function evaluateCheck(check: Check, snap: FactSnapshot): CheckOutcome {
   const kind = snap.target.kind === 'snapshot' ? undefined : snap.target.kind;
-  if (kind && !check.decidedBy.includes(kind)) {
-    const by = check.decidedBy.map((k) => DECIDER_COMMAND[k]).join(' or ');
-    return { status: 'manual', evidence: [], reason: `decided by ${by}: a ${kind} target cannot show it` };
-  }
+  if (kind && !check.decidedBy.includes(kind)) return { status: 'manual', evidence: [], reason: decidedElsewhere(check)(kind) };
   const absentReason = snap.absent[check.component];
   if (absentReason !== undefined && !(check.whileFileExists && factsOf(check).some((k) => snap.facts[k] !== undefined))) {
     return { status: 'notApplicable', evidence: [], reason: absentReason };
