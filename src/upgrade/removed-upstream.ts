@@ -46,7 +46,7 @@ export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor
   const plugins = target.facts['kube-apiserver.args.enable-admission-plugins'];
   for (const p of data.admissionPlugins) {
     const listed = plugins && String(plugins.value).split(',').includes(p.plugin);
-    if (!listed || minor(p.removedIn) > toMinor) continue;
+    if (!listed || minor(p.removedIn) > toMinor || minor(p.removedIn) <= fromMinor) continue;
     findings.push({
       severity: 'blocking',
       what: `admission plugin ${p.plugin} was removed in Kubernetes ${p.removedIn}: kube-apiserver will not start`,

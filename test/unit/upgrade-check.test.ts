@@ -132,6 +132,15 @@ describe('upgrade-check', () => {
     expect(what('v1.34.2+rke2r1', 'v1.35.1+rke2r1')).toEqual(['kubelet --pod-infra-container-image 1.35']);
   });
 
+  it('admission plugins removed upstream: blocking at the release that removes them, as flags are (not again on later upgrades)', () => {
+    const file = cfg('config.yaml', 'kube-apiserver-arg: ["enable-admission-plugins=NodeRestriction,SecurityContextDeny"]\n');
+    const what = (from: string, to: string) => upgradeCheck({ from, to, config: file }).findings.filter((f) => /^admission plugin/.test(f.what)).map((f) => `${f.severity} ${f.what.replace(/ was removed in Kubernetes (1\.\d+).*/, ' $1')}`);
+    expect(what('v1.29.15+rke2r1', 'v1.30.14+rke2r2')).toEqual(['blocking admission plugin SecurityContextDeny 1.30']);
+    expect(what('v1.28.15+rke2r1', 'v1.31.4+rke2r1')).toEqual(['blocking admission plugin SecurityContextDeny 1.30']);
+    // Already gone at the current version: audit config says so (the file is not what runs); the upgrade adds nothing.
+    expect(what('v1.30.14+rke2r2', 'v1.31.4+rke2r1')).toEqual([]);
+  });
+
   it('exemption renamed: cis-operator-system → compliance-operator-system', () => {
     const admission = tempTree({ 'a.yaml': 'apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n  - name: PodSecurity\n    configuration:\n      defaults: { enforce: restricted }\n      exemptions: { namespaces: [kube-system, cis-operator-system] }\n' });
     const file = cfg('config.yaml', `profile: cis\npod-security-admission-config-file: ${path.join(admission, 'a.yaml')}\n`);
