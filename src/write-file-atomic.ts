@@ -60,12 +60,52 @@ interface Staged {
 
 const noop = () => undefined;
 
+/** What is written: one string, or pieces of one text too large to be a string (a report of thousands of files). */
+export type Content = string | Iterable<string>;
+
+const BLOCK = 1 << 20;
+
+/** The content in blocks of about a megabyte: pieces joined so that each write is large, a string as it is. */
+export function* blocksOf(content: Content): Generator<string> {
+  if (typeof content === 'string') {
+    yield content;
+    return;
+  }
+  let pending: string[] = [];
+  let size = 0;
+  for (const piece of content) {
+    pending.push(piece);
+    size += piece.length;
+    if (size >= BLOCK) {
+      yield pending.join('');
+      pending = [];
+      size = 0;
+    }
+  }
+  if (pending.length > 0) yield pending.join('');
+}
+
+/** Write the content at the descriptor's position. */
+function writeContent(fd: number, content: Content): void {
+  for (const block of blocksOf(content)) fs.writeFileSync(fd, block);
+}
+
+/** Create or truncate `file` (`wx`: create only) and write the content. */
+function writeNamed(file: string, content: Content, flag: string, mode?: number): void {
+  const fd = fs.openSync(file, flag, mode);
+  try {
+    writeContent(fd, content);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Write `text` for `file` without touching `file` yet. A file already there keeps its mode and, where
  * this process may set it, its owner; `mode` is for a new file. A device, FIFO or pipe is written at
  * commit, as it is.
  */
-function stage(file: string, text: string, opts: { mode?: number; mkdir?: boolean }): Staged {
+function stage(file: string, text: Content, opts: { mode?: number; mkdir?: boolean }): Staged {
   const to = destination(file);
   if ('stream' in to) return { commit: () => writeStream(file, to.stream, text), abort: noop };
   const target = to.atomic;
@@ -84,7 +124,7 @@ function stage(file: string, text: string, opts: { mode?: number; mkdir?: boolea
     // Found now, not at the rename: a failure must come before any file of a set takes its place.
     if (existing?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     const mode = existing?.isFile() ? existing.mode & 0o7777 : opts.mode;
-    fs.writeFileSync(tmp, text, { flag: 'wx', ...(mode !== undefined ? { mode } : {}) });
+    writeNamed(tmp, text, 'wx', mode);
     if (mode !== undefined) fs.chmodSync(tmp, mode); // the umask narrowed it
     if (existing?.isFile() && (existing.uid !== process.getuid?.() || existing.gid !== process.getgid?.())) keepOwner(tmp, existing);
   } catch (e) {
@@ -121,16 +161,16 @@ function keepOwner(tmp: string, existing: fs.Stats): void {
   }
 }
 
-function writeStream(file: string, stream: string, text: string): void {
+function writeStream(file: string, stream: string, text: Content): void {
   try {
-    fs.writeFileSync(stream, text);
+    writeNamed(stream, text, 'w');
   } catch (e) {
     // A socket behind /dev/stdout (a parent process's pipe made by socketpair) cannot be opened by
     // name (ENXIO): write to our own descriptor instead.
     const fd = ownDescriptor(stream);
     if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || fd === undefined) throw cannotWrite(file, e);
     try {
-      fs.writeFileSync(fd, text);
+      writeContent(fd, text);
     } catch (e2) {
       throw cannotWrite(file, e2);
     }
@@ -143,7 +183,7 @@ function writeStream(file: string, stream: string, text: string): void {
  * A path that cannot be written is an input error naming it (exit 2), and no temporary file is left
  * behind.
  */
-export function writeFileAtomic(file: string, text: string, opts: { mode?: number; mkdir?: boolean } = {}): void {
+export function writeFileAtomic(file: string, text: Content, opts: { mode?: number; mkdir?: boolean } = {}): void {
   stage(file, text, opts).commit();
 }
 
@@ -169,7 +209,12 @@ export function writeFilesAtomic(files: { file: string; text: string; mode?: num
   });
 }
 
+/**
+ * The input error for a write the system refused (naming the file). Anything else is passed on as it is:
+ * content given in pieces is produced while it is written, and a fault there is not the file's.
+ */
 function cannotWrite(file: string, e: unknown): Error {
+  if (!(e as NodeJS.ErrnoException).code) return e as Error;
   const code = (e as NodeJS.ErrnoException).code ?? '';
   return inputError(`${file}: cannot write: ${REASONS[code] ?? (e as Error).message}${code ? ` (${code})` : ''}`);
 }

@@ -1,15 +1,15 @@
 import type { ScanRun } from '../model/result.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
-import { renderJson } from '../reporters/json.js';
+import { renderJsonChunks } from '../reporters/json.js';
 import { renderText } from '../reporters/text.js';
 import { renderJunit } from '../reporters/junit.js';
-import { renderSarif } from '../reporters/sarif.js';
+import { renderSarifChunks } from '../reporters/sarif.js';
 import { renderMarkdown } from '../reporters/markdown.js';
-import { renderHtml } from '../reporters/html/html-report.js';
+import { renderHtmlChunks } from '../reporters/html/html-report.js';
 import type { ReportContext, RuleInfo } from '../reporters/report-context.js';
 import { usageError } from '../errors/rke-harden-error.js';
 import { FORMATS } from './formats.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { blocksOf, writeFileAtomic, type Content } from '../write-file-atomic.js';
 
 
 /** What the rich reporters know about each check of the run: its title, severity and rationale (from the catalog). */
@@ -23,30 +23,31 @@ function ruleInfo(run: ScanRun): Record<string, RuleInfo> {
   return rules;
 }
 
-export function render(run: ScanRun, format: string, colour: boolean, sectionTitles: Record<string, string>): string {
+/** The report in its format; JSON, SARIF and HTML in pieces (a run of thousands of files is more than one string can hold). */
+export function render(run: ScanRun, format: string, colour: boolean, sectionTitles: Record<string, string>): Content {
   const ctx = (): ReportContext => ({ sectionTitles, rules: ruleInfo(run) });
   switch (format) {
     case 'text':
       return renderText(run, { colour, sectionTitles });
     case 'json':
-      return renderJson(run);
+      return renderJsonChunks(run);
     case 'junit':
       return renderJunit(run, ctx());
     case 'sarif':
-      return renderSarif(run, ctx());
+      return renderSarifChunks(run, ctx());
     case 'markdown':
       return renderMarkdown(run, ctx());
     case 'html':
-      return renderHtml(run, ctx());
+      return renderHtmlChunks(run, ctx());
     default:
       throw usageError(`--format ${format}: unknown format (one of ${FORMATS.join(', ')})`);
   }
 }
 
 /** Write to --output atomically (temp file + rename), or to stdout. */
-export function emit(text: string, output: string | undefined): void {
+export function emit(text: Content, output: string | undefined): void {
   if (!output) {
-    process.stdout.write(text);
+    for (const block of blocksOf(text)) process.stdout.write(block);
     return;
   }
   writeFileAtomic(output, text);

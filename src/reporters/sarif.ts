@@ -4,6 +4,7 @@ import type { Location } from '../model/fact.js';
 import { describeEvidence, primaryLocation, type ReportContext, type RuleInfo } from './report-context.js';
 import { benchmarkOf, targetOf } from '../engine/run-index.js';
 import { formatLocation } from '../model/fact.js';
+import { jsonChunks } from './json-chunks.js';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
@@ -97,7 +98,8 @@ const REPORTED = new Set<ControlResult['status']>(['fail', 'waived']);
  * carry an accepted suppression; `error` results and warnings are tool execution notifications.
  * pass, manual and notApplicable results are not findings and are left out (they are in the JSON report).
  */
-export function renderSarif(run: ScanRun, ctx: ReportContext): string {
+/** The SARIF log of a run, as an object. */
+function sarifLog(run: ScanRun, ctx: ReportContext) {
   const ruleIds: string[] = [];
   const byRule = new Map<string, ControlResult[]>();
   for (const r of run.results) {
@@ -153,7 +155,7 @@ export function renderSarif(run: ScanRun, ctx: ReportContext): string {
     })),
     ...run.warnings.map((w) => ({ level: 'warning', message: { text: w } })),
   ];
-  const log = {
+  return {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
     runs: [{
@@ -182,5 +184,14 @@ export function renderSarif(run: ScanRun, ctx: ReportContext): string {
       },
     }],
   };
-  return JSON.stringify(log, null, 2) + '\n';
+}
+
+export function renderSarif(run: ScanRun, ctx: ReportContext): string {
+  return JSON.stringify(sarifLog(run, ctx), null, 2) + '\n';
+}
+
+/** The same text in pieces, opened down to each result (log, runs, the run, results): see jsonChunks. */
+export function* renderSarifChunks(run: ScanRun, ctx: ReportContext): Generator<string> {
+  yield* jsonChunks(sarifLog(run, ctx), 4);
+  yield '\n';
 }

@@ -145,7 +145,8 @@ function filters(run: ScanRun, ctx: ReportContext): string {
  * that forbids every network fetch), a summary by status and section with an SVG chart, filters by
  * status, section, target and scored, a search box, and per control its evidence, remediation and waiver.
  */
-export function renderHtml(run: ScanRun, ctx: ReportContext): string {
+/** The report's lines: the page is these joined by line breaks. */
+function htmlLines(run: ScanRun, ctx: ReportContext): string[] {
   const benchmarks = run.benchmarks.map((b) => b.id).join(', ');
   const csp = [
     "default-src 'none'",
@@ -189,5 +190,15 @@ export function renderHtml(run: ScanRun, ctx: ReportContext): string {
     '</body>',
     '</html>',
     '',
-  ].join('\n');
+  ];
+}
+
+export function renderHtml(run: ScanRun, ctx: ReportContext): string {
+  return htmlLines(run, ctx).join('\n');
+}
+
+/** The same page in pieces (a line, then its line break): the results of thousands of files are more than one string can hold. */
+export function* renderHtmlChunks(run: ScanRun, ctx: ReportContext): Generator<string> {
+  const lines = htmlLines(run, ctx);
+  for (let i = 0; i < lines.length; i++) yield i === lines.length - 1 ? lines[i]! : `${lines[i]}\n`;
 }
