@@ -105,7 +105,7 @@ class Reader {
   private block(line: number, col: number): [YAMLMap | YAMLSeq, number] {
     const at = this.contents[line]!;
     if (this.isDash(at)) return this.seq(line, col);
-    if (!this.key(at)) outside(); // a scalar alone on its line
+    if (this.colonOf(at) === undefined) outside(); // a scalar alone on its line
     return this.map(line, col, at);
   }
 
@@ -121,7 +121,7 @@ class Reader {
     let at = first;
     let end = first;
     for (;;) {
-      const key = this.key(at) ?? outside();
+      const key = this.key(at);
       // The library names a key given twice; `__proto__` is a key it sets without touching the prototype.
       if (keys.has(key.node.value) || typeof key.node.value !== 'string' || key.node.value === '__proto__') outside();
       keys.add(key.node.value);
@@ -167,7 +167,7 @@ class Reader {
       if (this.atLineEnd(item) || this.isDash(item)) outside();
       let value: Node;
       let next: number;
-      if (this.key(item)) {
+      if (this.colonOf(item) !== undefined) {
         // `- key: value` and the lines below at the key's column: a map.
         [value, next] = this.map(line, item - this.starts[line]!, item);
       } else {
@@ -186,27 +186,31 @@ class Reader {
     }
   }
 
-  /** A key at `offset` (plain or quoted, then `:` and a space or the line end), or undefined when there is none. */
-  private key(offset: number): { node: Scalar; after: number } | undefined {
+  /** Whether a key starts at `offset` (plain or quoted, then `:` and a space or the line end): the offset of its `:`. */
+  private colonOf(offset: number): number | undefined {
     const t = this.text;
     const c = t[offset];
     if (c === '"' || c === "'") {
-      const [value, close] = this.quoted(offset);
-      if (t[close] !== ':' || !this.separates(close + 1)) return undefined;
-      return { node: this.scalar(value, c === '"' ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE', offset, close, true), after: close + 1 };
+      const close = this.quoted(offset)[1];
+      return t[close] === ':' && this.separates(close + 1) ? close : undefined;
     }
     if (!this.plainStart(offset)) return undefined;
     const end = this.lineEnd(offset);
     for (let i = offset; i < end; i++) {
       const ch = t[i];
-      if (ch === ':' && this.separates(i + 1)) {
-        const value = t.slice(offset, i).trimEnd();
-        if (i - offset > 1024) outside();
-        return { node: this.scalar(value, 'PLAIN', offset, offset + value.length, true), after: i + 1 };
-      }
+      if (ch === ':' && this.separates(i + 1)) return i - offset > 1024 ? outside() : i;
       if (ch === '#' && t.charCodeAt(i - 1) === SPACE) return undefined;
     }
     return undefined;
+  }
+
+  /** The key at `offset` and the offset after its `:`. */
+  private key(offset: number): { node: Scalar; after: number } {
+    const colon = this.colonOf(offset) ?? outside();
+    const c = this.text[offset];
+    if (c === '"' || c === "'") return { node: this.scalar(this.quoted(offset)[0], c === '"' ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE', offset, colon, true), after: colon + 1 };
+    const value = this.text.slice(offset, colon).trimEnd();
+    return { node: this.scalar(value, 'PLAIN', offset, offset + value.length, true), after: colon + 1 };
   }
 
   /** A space, a line end or the end of the text at `offset`: what makes `:` a key's end. */
