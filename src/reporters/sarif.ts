@@ -97,8 +97,8 @@ const REPORTED = new Set<ControlResult['status']>(['fail', 'waived']);
  * benchmark versions); fail results with the config file location of the evidence; waived results
  * carry an accepted suppression; `error` results and warnings are tool execution notifications.
  * pass, manual and notApplicable results are not findings and are left out (they are in the JSON report).
+ * The log as an object.
  */
-/** The SARIF log of a run, as an object. */
 function sarifLog(run: ScanRun, ctx: ReportContext) {
   const ruleIds: string[] = [];
   const byRule = new Map<string, ControlResult[]>();
@@ -186,6 +186,7 @@ function sarifLog(run: ScanRun, ctx: ReportContext) {
   };
 }
 
+/** The SARIF report (sarifLog) as one string. */
 export function renderSarif(run: ScanRun, ctx: ReportContext): string {
   return JSON.stringify(sarifLog(run, ctx), null, 2) + '\n';
 }

@@ -144,8 +144,8 @@ function filters(run: ScanRun, ctx: ReportContext): string {
  * A self-contained HTML report: inline CSS and script (allowed by hash in a Content-Security-Policy
  * that forbids every network fetch), a summary by status and section with an SVG chart, filters by
  * status, section, target and scored, a search box, and per control its evidence, remediation and waiver.
+ * Its lines: the page is these joined by line breaks.
  */
-/** The report's lines: the page is these joined by line breaks. */
 function htmlLines(run: ScanRun, ctx: ReportContext): string[] {
   const benchmarks = run.benchmarks.map((b) => b.id).join(', ');
   const csp = [
@@ -193,6 +193,7 @@ function htmlLines(run: ScanRun, ctx: ReportContext): string[] {
   ];
 }
 
+/** The HTML report (htmlLines) as one string. */
 export function renderHtml(run: ScanRun, ctx: ReportContext): string {
   return htmlLines(run, ctx).join('\n');
 }
