@@ -56,6 +56,7 @@ function outside(): never {
 
 type ScalarType = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE';
 const SPACE = 32;
+const MAX_NESTING = 64;
 
 class Reader {
   /** Offset where each line starts (every line, as the library's LineCounter records them). */
@@ -83,6 +84,20 @@ class Reader {
       start = nl + 1;
       this.lineStarts.push(start);
     }
+  }
+
+  /** How deep the collection being read is nested. */
+  private depth = 0;
+
+  /**
+   * A collection inside another. Deep nesting is the library's: it turns a stack overflow into an error
+   * (`RESOURCE_EXHAUSTION`, near a thousand levels), a depth no configuration file comes near.
+   */
+  private nested<T>(read: () => T): T {
+    if (++this.depth > MAX_NESTING) outside();
+    const r = read();
+    this.depth--;
+    return r;
   }
 
   private indent(line: number): number {
@@ -133,8 +148,8 @@ class Reader {
         // The value is the block below: more indented, or a sequence at the key's own column.
         if (next >= this.contents.length) outside();
         const ind = this.indent(next);
-        if (ind > col) [value, next] = this.block(next, ind);
-        else if (ind === col && this.isDash(this.contents[next]!)) [value, next] = this.seq(next, col);
+        if (ind > col) [value, next] = this.nested(() => this.block(next, ind));
+        else if (ind === col && this.isDash(this.contents[next]!)) [value, next] = this.nested(() => this.seq(next, col));
         else outside(); // an empty value
       } else {
         value = this.inline(rest);
@@ -169,7 +184,7 @@ class Reader {
       let next: number;
       if (this.colonOf(item) !== undefined) {
         // `- key: value` and the lines below at the key's column: a map.
-        [value, next] = this.map(line, item - this.starts[line]!, item);
+        [value, next] = this.nested(() => this.map(line, item - this.starts[line]!, item));
       } else {
         value = this.inline(item);
         next = line + 1;
@@ -250,7 +265,7 @@ class Reader {
       end = close;
       node = this.scalar(value, c === '"' ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE', offset, close, false);
     } else if (c === '[' || c === '{') {
-      [node, end] = this.flow(offset);
+      [node, end] = this.nested(() => this.flow(offset));
     } else {
       if (!this.plainStart(offset)) outside();
       const lineEnd = this.lineEnd(offset);
@@ -336,7 +351,7 @@ class Reader {
       return { node: this.scalar(value, c === '"' ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE', offset, close, atKey), end: close };
     }
     if ((c === '[' || c === '{') && !atKey) {
-      const [node, end] = this.flow(offset);
+      const [node, end] = this.nested(() => this.flow(offset));
       return { node, end };
     }
     if (!this.plainStart(offset)) outside();

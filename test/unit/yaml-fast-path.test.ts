@@ -139,5 +139,12 @@ describe('the YAML fast path reads what the yaml library reads', () => {
     for (const text of ['a: 1\na: 2\n', 'a: &x 1\nb: *x\n', '---\na: 1\n', 'a: 1\n---\nb: 2\n', 'a: |\n  x\n', 'a: "x\\ty"\n', 'a:\n', 'a: b\n  c\n', 'a:\tb\n', 'a: 1\r\n', '<<: {b: 1}\n', '%YAML 1.2\n---\na: 1\n', '', '# only a comment\n', 'a: [b,\n  c]\n', 'a: !!str 1\n']) {
       expect(fastYamlDocument(text, { ...OPTIONS }, new LineCounter()), JSON.stringify(text)).toBeUndefined();
     }
+    // Deep nesting: near a thousand levels the library reports its stack exhausted (how near depends on the stack); the fast path leaves all of it to the library.
+    for (const depth of [100, 1000]) {
+      const flow = `a: ${'['.repeat(depth)}${']'.repeat(depth)}\n`;
+      const block = Array.from({ length: depth }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ` v\n`;
+      for (const text of [flow, block]) expect(fastYamlDocument(text, { ...OPTIONS }, new LineCounter())).toBeUndefined();
+    }
+    expect(sameAsLibrary(`a: ${'['.repeat(60)}${']'.repeat(60)}\n`)).toBe(true);
   });
 });
