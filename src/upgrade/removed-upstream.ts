@@ -6,6 +6,7 @@ interface RemovedData {
   /** Flags removed in one release, grouped: the same flags of several components, several flags of one. */
   flags: { components: string[]; flags: string[]; removedIn: string }[];
   admissionPlugins: { plugin: string; removedIn: string; fix: string }[];
+  cloudProviders: { components: string[]; providers: string[]; removedIn: string }[];
 }
 
 type RemovedFlag = { component: string; flag: string; removedIn: string };
@@ -28,7 +29,7 @@ function removedFlagsOf(data: RemovedData): Indexed[] {
   return expanded.flags;
 }
 
-/** Flags and admission plugins of the configuration that the target Kubernetes version no longer has. */
+/** Flags, in-tree cloud providers and admission plugins of the configuration that the target Kubernetes version no longer has. */
 export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor: number): UpgradeFinding[] {
   const data = distroData<RemovedData>('removed-upstream.yaml');
   const findings: UpgradeFinding[] = [];
@@ -42,6 +43,20 @@ export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor
       where: f.location,
       fix: `remove ${r.flag} from the ${r.component} arguments`,
     });
+  }
+  for (const c of data.cloudProviders) {
+    if (minor(c.removedIn) > toMinor || minor(c.removedIn) <= fromMinor) continue;
+    for (const component of c.components) {
+      // RKE1 fills the flag from cloud_provider.name in its plan defaults: the value decides, not the layer.
+      const f = target.facts[`${component}.args.cloud-provider`];
+      if (!f || !c.providers.includes(String(f.value))) continue;
+      findings.push({
+        severity: 'blocking',
+        what: `${component} --cloud-provider=${String(f.value)}: the in-tree ${String(f.value)} cloud provider was removed in Kubernetes ${c.removedIn}: ${component} will not start`,
+        where: f.location,
+        fix: "run the provider's external cloud controller manager with --cloud-provider=external (RKE1: cloud_provider name external-aws for AWS)",
+      });
+    }
   }
   const plugins = target.facts['kube-apiserver.args.enable-admission-plugins'];
   for (const p of data.admissionPlugins) {

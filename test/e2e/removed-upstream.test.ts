@@ -11,7 +11,10 @@ import { parse as parseYaml } from 'yaml';
 import { removedFlags } from '../../src/upgrade/removed-upstream.js';
 import { findControlPlaneBinaries, findNodeBinaries, pinnedVersions, REPO_ROOT } from '../support/controlplane-bin.js';
 
-const data = parseYaml(readFileSync(join(REPO_ROOT, 'distros/removed-upstream.yaml'), 'utf8')) as Parameters<typeof removedFlags>[0] & { admissionPlugins: { plugin: string; removedIn: string }[] };
+const data = parseYaml(readFileSync(join(REPO_ROOT, 'distros/removed-upstream.yaml'), 'utf8')) as Parameters<typeof removedFlags>[0] & {
+  admissionPlugins: { plugin: string; removedIn: string }[];
+  cloudProviders: { components: string[]; providers: string[]; removedIn: string }[];
+};
 const pinnedMinor = Number(pinnedVersions().kubernetes.split('.')[1]);
 const minor = (v: string) => Number(v.split('.')[1]);
 const binDir = findControlPlaneBinaries().binDir;
@@ -44,6 +47,18 @@ describe(`removed-upstream.yaml against Kubernetes ${pinnedVersions().kubernetes
     const r = await run(component, [`--${flag}=1`, '--version']);
     expect(r.code).not.toBe(0);
     expect(r.output).toContain(`unknown flag: --${flag}`);
+  });
+
+  it('kube-controller-manager refuses every removed in-tree cloud provider, and takes external', async () => {
+    const removed = data.cloudProviders.filter((c) => minor(c.removedIn) <= pinnedMinor).flatMap((c) => c.components.flatMap((component) => c.providers.map((p) => [component, p] as const)));
+    expect(removed.length).toBeGreaterThan(3);
+    for (const [component, provider] of removed) {
+      const r = await run(component, [`--cloud-provider=${provider}`]);
+      expect(r.code, `${component} ${provider}`).not.toBe(0);
+      expect(r.output, `${component} ${provider}`).toMatch(new RegExp(`cloud provider \\\\?"${provider}\\\\?" was specified, but built-in cloud providers are disabled`));
+    }
+    const external = await run('kube-controller-manager', ['--cloud-provider=external', '--version']);
+    expect(external.output).toContain(`Kubernetes ${pinnedVersions().kubernetes}`);
   });
 
   it('kube-apiserver refuses every removed admission plugin, and names none it has', async () => {

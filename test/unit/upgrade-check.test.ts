@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { auditConfig } from '../../src/cli/audit-config-command.js';
 import { upgradeCheck } from '../../src/upgrade/upgrade-check.js';
 import { runCli } from '../support/run-cli.js';
 import { tempTree } from '../support/temp-files.js';
@@ -139,6 +140,18 @@ describe('upgrade-check', () => {
     expect(what('v1.28.15+rke2r1', 'v1.31.4+rke2r1')).toEqual(['blocking admission plugin SecurityContextDeny 1.30']);
     // Already gone at the current version: audit config says so (the file is not what runs); the upgrade adds nothing.
     expect(what('v1.30.14+rke2r2', 'v1.31.4+rke2r1')).toEqual([]);
+  });
+
+  it('in-tree cloud providers removed upstream: RKE1 cloud_provider aws blocks 1.26 → 1.27, external-aws never', () => {
+    const withProvider = (name: string, version: string) => cfg('cluster.yml', `kubernetes_version: ${version}\ncloud_provider:\n  name: ${name}\n`);
+    const what = (name: string, from: string, to: string) => upgradeCheck({ from, to, config: withProvider(name, from) }).findings.filter((f) => /cloud provider/.test(f.what)).map((f) => `${f.severity} ${f.what}`);
+    expect(what('aws', 'v1.26.15-rancher1-1', 'v1.27.16-rancher1-1')).toEqual([expect.stringMatching(/^blocking kube-controller-manager --cloud-provider=aws: the in-tree aws cloud provider was removed in Kubernetes 1\.27/)]);
+    expect(what('aws', 'v1.27.16-rancher1-1', 'v1.28.15-rancher1-1')).toEqual([]);
+    expect(what('azure', 'v1.29.15-rancher1-1', 'v1.30.14-rancher1-1')).toEqual([expect.stringMatching(/--cloud-provider=azure: .* removed in Kubernetes 1\.30/)]);
+    expect(what('external-aws', 'v1.26.15-rancher1-1', 'v1.31.9-rancher1-1').filter((w) => /external-aws/.test(w))).toEqual([]);
+    // audit config says it of a file whose own version no longer has the provider.
+    const snap = auditConfig([cfg('cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\ncloud_provider:\n  name: aws\n')], {}).run;
+    expect(snap.warnings).toContainEqual(expect.stringMatching(/kube-controller-manager --cloud-provider=aws: the in-tree aws cloud provider was removed in Kubernetes 1\.27/));
   });
 
   it('exemption renamed: cis-operator-system → compliance-operator-system', () => {
