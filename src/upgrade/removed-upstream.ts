@@ -49,10 +49,11 @@ export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor
     for (const component of c.components) {
       // RKE1 fills the flag from cloud_provider.name in its plan defaults: the value decides, not the layer.
       const f = target.facts[`${component}.args.cloud-provider`];
-      if (!f || !c.providers.includes(String(f.value))) continue;
+      const provider = f ? String(f.value) : '';
+      if (!f || !c.providers.includes(provider)) continue;
       findings.push({
         severity: 'blocking',
-        what: `${component} --cloud-provider=${String(f.value)}: the in-tree ${String(f.value)} cloud provider was removed in Kubernetes ${c.removedIn}: ${component} will not start`,
+        what: `${component} --cloud-provider=${provider}: the in-tree ${provider} cloud provider was removed in Kubernetes ${c.removedIn}: ${component} will not start`,
         where: f.location,
         fix: "run the provider's external cloud controller manager with --cloud-provider=external (RKE1: cloud_provider name external-aws for AWS)",
       });
