@@ -134,7 +134,6 @@ class Reader {
     const map = new YAMLMap(this.doc.schema);
     const keys = new Set<unknown>();
     let at = first;
-    let end = first;
     for (;;) {
       const key = this.key(at);
       // The library names a key given twice; `__proto__` is a key it sets without touching the prototype.
@@ -157,18 +156,15 @@ class Reader {
         if (next < this.contents.length && this.indent(next) > col) outside(); // a scalar continued on the next line
       }
       map.items.push(new Pair(key.node, value));
-      end = value.range![1];
-      if (next >= this.contents.length || this.indent(next) < col) {
-        map.range = [first, end, end];
+      // The map goes on at a line at its column that is no sequence entry; -1: no line left.
+      const ind = next < this.contents.length ? this.indent(next) : -1;
+      if (ind > col) outside();
+      if (ind < col || this.isDash(this.contents[next]!)) {
+        map.range = [first, value.range![1], value.range![1]];
         return [map, next];
       }
-      if (this.indent(next) > col) outside();
       line = next;
       at = this.contents[line]!;
-      if (this.isDash(at)) {
-        map.range = [first, end, end];
-        return [map, next];
-      }
     }
   }
 
@@ -176,7 +172,6 @@ class Reader {
   private seq(line: number, col: number): [YAMLSeq, number] {
     const seq = new YAMLSeq(this.doc.schema);
     const first = this.contents[line]!;
-    let end = first;
     for (;;) {
       const item = this.skipSpaces(this.contents[line]! + 1);
       if (this.atLineEnd(item) || this.isDash(item)) outside();
@@ -191,10 +186,11 @@ class Reader {
         if (next < this.contents.length && this.indent(next) > col) outside();
       }
       seq.items.push(value);
-      end = value.range![1];
-      if (next >= this.contents.length || this.indent(next) !== col || !this.isDash(this.contents[next]!)) {
-        if (next < this.contents.length && this.indent(next) > col) outside();
-        seq.range = [first, end, end];
+      // The sequence goes on at a dash at its column; -1: no line left.
+      const ind = next < this.contents.length ? this.indent(next) : -1;
+      if (ind > col) outside();
+      if (ind < col || !this.isDash(this.contents[next]!)) {
+        seq.range = [first, value.range![1], value.range![1]];
         return [seq, next];
       }
       line = next;
