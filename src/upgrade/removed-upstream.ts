@@ -33,8 +33,10 @@ function removedFlagsOf(data: RemovedData): Indexed[] {
 export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor: number): UpgradeFinding[] {
   const data = distroData<RemovedData>('removed-upstream.yaml');
   const findings: UpgradeFinding[] = [];
+  // Removed by the move: gone at the target, still there at the start.
+  const removedOnTheWay = (removedMinor: number) => removedMinor > fromMinor && removedMinor <= toMinor;
   for (const r of removedFlagsOf(data)) {
-    if (r.minor > toMinor || r.minor <= fromMinor) continue;
+    if (!removedOnTheWay(r.minor)) continue;
     const f = target.facts[r.factKey];
     if (!f || f.source === 'default') continue;
     findings.push({
@@ -45,7 +47,7 @@ export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor
     });
   }
   for (const c of data.cloudProviders) {
-    if (minor(c.removedIn) > toMinor || minor(c.removedIn) <= fromMinor) continue;
+    if (!removedOnTheWay(minor(c.removedIn))) continue;
     for (const component of c.components) {
       // RKE1 fills the flag from cloud_provider.name in its plan defaults: the value decides, not the layer.
       const f = target.facts[`${component}.args.cloud-provider`];
@@ -62,7 +64,7 @@ export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor
   const plugins = target.facts['kube-apiserver.args.enable-admission-plugins'];
   for (const p of data.admissionPlugins) {
     const listed = plugins && String(plugins.value).split(',').includes(p.plugin);
-    if (!listed || minor(p.removedIn) > toMinor || minor(p.removedIn) <= fromMinor) continue;
+    if (!listed || !removedOnTheWay(minor(p.removedIn))) continue;
     findings.push({
       severity: 'blocking',
       what: `admission plugin ${p.plugin} was removed in Kubernetes ${p.removedIn}: kube-apiserver will not start`,
