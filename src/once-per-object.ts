@@ -11,3 +11,20 @@ export function oncePerObject<K extends object, V>(fn: (key: K) => V): (key: K) 
     return value;
   };
 }
+
+/**
+ * `fn`, computed once per string key and kept for the life of the process (a Map): only for keys from a
+ * bounded set this tool ships (catalog texts and fact keys, distro data templates, target kinds), never
+ * for strings read from audited files.
+ */
+export function oncePerKey<V>(fn: (key: string) => V): (key: string) => V {
+  const cache = new Map<string, V>();
+  return (key) => {
+    // One lookup on the hot path: has() only for a value that is itself undefined.
+    const known = cache.get(key);
+    if (known !== undefined || cache.has(key)) return known as V;
+    const value = fn(key);
+    cache.set(key, value);
+    return value;
+  };
+}

@@ -5,6 +5,7 @@ import type { ControlResult } from '../model/result.js';
 import { evaluateCheck } from './evaluate-check.js';
 import { parseK8sVersion } from '../config/k8s-version.js';
 import { cisProfileFor } from '../config/rke2/rke2-profiles.js';
+import { oncePerKey } from '../once-per-object.js';
 
 /** Where RKE2 remediations say a setting goes; a target whose settings are elsewhere (settingsIn) gets that instead. */
 const RKE2_CONFIG = '/etc/rancher/rke2/config.yaml';
@@ -12,12 +13,7 @@ const RKE2_CONFIG = '/etc/rancher/rke2/config.yaml';
 const CIS_PROFILE = /profile: cis(?![-\w])/g;
 
 // Remediation texts are the catalog's: whether one names config.yaml or the profile is asked once per text.
-const mentions = new Map<string, boolean>();
-function mentionsSettings(text: string): boolean {
-  let m = mentions.get(text);
-  if (m === undefined) mentions.set(text, (m = text.includes(RKE2_CONFIG) || new RegExp(CIS_PROFILE.source).test(text)));
-  return m;
-}
+const mentionsSettings = oncePerKey((text) => text.includes(RKE2_CONFIG) || new RegExp(CIS_PROFILE.source).test(text));
 
 /**
  * RKE2 remediation text for this target: its settings file when not config.yaml (a Rancher Cluster),

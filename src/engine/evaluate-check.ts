@@ -4,7 +4,7 @@ import type { Evidence } from '../model/result.js';
 import type { Status } from '../model/status.js';
 import { applyOperator, describeExpectation, text } from './operators.js';
 import { findEvaluator } from './evaluators/registry.js';
-import { oncePerObject } from '../once-per-object.js';
+import { oncePerKey, oncePerObject } from '../once-per-object.js';
 
 /** The outcome of one check on one snapshot, before it is attached to a control. */
 export interface CheckOutcome {
@@ -52,16 +52,11 @@ function notSetIn(snap: FactSnapshot, key: string): string | undefined {
 
 // A key and its prefixes, longest first (`a.b.c`, `a.b`, `a`): the same strings for every target, so
 // each is hashed once as a property key, not cut anew per target. Keys are the catalog's checks'.
-const prefixes = new Map<string, string[]>();
-function prefixesOf(key: string): string[] {
-  let list = prefixes.get(key);
-  if (!list) {
-    list = [key];
-    for (let k = key; k.includes('.'); ) list.push((k = k.slice(0, k.lastIndexOf('.'))));
-    prefixes.set(key, list);
-  }
+const prefixesOf = oncePerKey((key): string[] => {
+  const list = [key];
+  for (let k = key; k.includes('.'); ) list.push((k = k.slice(0, k.lastIndexOf('.'))));
   return list;
-}
+});
 
 /**
  * Evidence of a fact that is not set, its keys in the report's order (fact, observed, expected, layer,
@@ -149,14 +144,8 @@ function coveringPrefix(keys: string[], byPrefix: Record<string, string>): { key
 }
 
 /** Why a target of this kind cannot decide the check: the same text for every target, built once per kind. */
-const decidedElsewhere = oncePerObject((check: Check) => {
-  const byKind = new Map<string, string>();
-  return (kind: string): string => {
-    let reason = byKind.get(kind);
-    if (reason === undefined) byKind.set(kind, (reason = `decided by ${check.decidedBy.map((k) => DECIDER_COMMAND[k]).join(' or ')}: a ${kind} target cannot show it`));
-    return reason;
-  };
-});
+const decidedElsewhere = oncePerObject((check: Check) =>
+  oncePerKey((kind) => `decided by ${check.decidedBy.map((k) => DECIDER_COMMAND[k]).join(' or ')}: a ${kind} target cannot show it`));
 
 /** Evaluate one check on one snapshot. Pure. */
 export function evaluateCheck(check: Check, snap: FactSnapshot): CheckOutcome {

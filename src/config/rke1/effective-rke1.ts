@@ -13,17 +13,15 @@ import { admissionFacts } from './admission-rke1.js';
 import { rke1ServiceOptions } from './rke1-version.js';
 import { evaluatedVersion } from '../config-version.js';
 import { withoutPspAddons } from './psp-addons.js';
+import { oncePerKey } from '../../once-per-object.js';
 
 const SSL = '/etc/kubernetes/ssl';
 
 type TemplatePart = string | { field: string[]; dflt?: string };
-const parsedTemplates = new Map<string, TemplatePart[]>();
 
 /** A plan default's template (`--flag=${services.kube-api.x|default}`) as text and fields, split once per process: every audited file fills them. */
-function templateParts(template: string): TemplatePart[] {
-  let parts = parsedTemplates.get(template);
-  if (parts) return parts;
-  parts = [];
+const templateParts = oncePerKey((template): TemplatePart[] => {
+  const parts: TemplatePart[] = [];
   let at = 0;
   for (const m of template.matchAll(/\$\{([^}|]+)(?:\|([^}]*))?\}/g)) {
     if (m.index > at) parts.push(template.slice(at, m.index));
@@ -31,9 +29,8 @@ function templateParts(template: string): TemplatePart[] {
     at = m.index + m[0].length;
   }
   if (at < template.length || parts.length === 0) parts.push(template.slice(at));
-  parsedTemplates.set(template, parts);
   return parts;
-}
+});
 
 /** Effective RKE1 configuration of a cluster.yml (or Rancher cluster with rancher_kubernetes_engine_config). */
 export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overrideVersion?: boolean }): FactSnapshot {
