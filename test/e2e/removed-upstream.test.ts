@@ -15,10 +15,22 @@ const data = parseYaml(readFileSync(join(REPO_ROOT, 'distros/removed-upstream.ya
   admissionPlugins: { plugin: string; removedIn: string }[];
   cloudProviders: { components: string[]; providers: string[]; removedIn: string }[];
 };
+const gates = parseYaml(readFileSync(join(REPO_ROOT, 'distros/feature-gates.yaml'), 'utf8')) as {
+  removed: Record<string, string[]>;
+  locked: Record<string, Record<string, boolean>>;
+};
 const pinnedMinor = Number(pinnedVersions().kubernetes.split('.')[1]);
 const minor = (v: string) => Number(v.split('.')[1]);
 const binDir = findControlPlaneBinaries().binDir;
 findNodeBinaries(); // the node's components are built beside: say how to build them if they are not
+
+/** Runs each item, a few at a time (each run is a process that exits at once). */
+async function eachLimited<T>(items: T[], fn: (item: T) => Promise<void>, limit = 4): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: limit }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  }));
+}
 
 /** What the component prints when started with these arguments (it exits at once: --version, or an error). */
 async function run(component: string, args: string[]): Promise<{ code: number; output: string }> {
@@ -70,4 +82,48 @@ describe(`removed-upstream.yaml against Kubernetes ${pinnedVersions().kubernetes
     for (const p of removed) expect(r.output).toContain(`enable-admission-plugins plugin \\"${p}\\" is unknown`);
     expect(r.output).not.toContain('plugin \\"NodeRestriction\\" is unknown');
   });
+
+  // The gate registry is shared by every component; kube-apiserver and the kubelet are asked of each.
+  // The kubelet's and kube-proxy's --version answers before they read their gates: they are started for
+  // real and stop at the gate.
+  const removedGates = Object.entries(gates.removed).filter(([v]) => minor(v) <= pinnedMinor).flatMap(([, names]) => names);
+  const startsWith = async (component: string, gatesArg: string) =>
+    ['kubelet', 'kube-proxy'].includes(component) ? run(component, [`--feature-gates=${gatesArg}`]) : run(component, [`--feature-gates=${gatesArg}`, '--version']);
+
+  it('every component takes a gate it has, set to its default (the refusals below are real)', async () => {
+    for (const component of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) {
+      const r = await startsWith(component, 'RotateKubeletServerCertificate=true');
+      expect(r.output, component).toContain(`Kubernetes ${pinnedVersions().kubernetes}`);
+    }
+  });
+
+  it.each(['kube-apiserver', 'kubelet'])('%s refuses every feature gate feature-gates.yaml says was removed', async (component) => {
+    expect(removedGates.length).toBeGreaterThan(200);
+    const accepted: string[] = [];
+    await eachLimited(removedGates, async (gate) => {
+      const r = await startsWith(component, `${gate}=true`);
+      if (r.code === 0 || !r.output.includes(`unrecognized feature gate: ${gate}`)) accepted.push(`${gate}: ${r.output.slice(-300)}`);
+    });
+    expect(accepted).toEqual([]);
+  }, 300_000);
+
+  it('kube-controller-manager, kube-scheduler and kube-proxy refuse the gates removed in the pinned minor', async () => {
+    const latest = gates.removed[`1.${pinnedMinor}`] ?? [];
+    expect(latest.length).toBeGreaterThan(0);
+    for (const component of ['kube-controller-manager', 'kube-scheduler', 'kube-proxy']) {
+      for (const gate of latest) expect((await startsWith(component, `${gate}=true`)).output, `${component} ${gate}`).toContain(`unrecognized feature gate: ${gate}`);
+    }
+  }, 300_000);
+
+  it('kube-apiserver refuses every gate feature-gates.yaml says is locked, set against its locked value', async () => {
+    const removed = new Set(removedGates);
+    const locked = Object.entries(gates.locked).filter(([v]) => minor(v) <= pinnedMinor).flatMap(([, g]) => Object.entries(g)).filter(([g]) => !removed.has(g));
+    expect(locked.length).toBeGreaterThan(20);
+    const accepted: string[] = [];
+    await eachLimited(locked, async ([gate, to]) => {
+      const r = await startsWith('kube-apiserver', `${gate}=${!to}`);
+      if (!r.output.includes(`cannot set feature gate ${gate} to ${!to}, feature is locked to ${to}`)) accepted.push(`${gate}: ${r.output.slice(-300)}`);
+    });
+    expect(accepted).toEqual([]);
+  }, 300_000);
 });

@@ -154,6 +154,26 @@ describe('upgrade-check', () => {
     expect(snap.warnings).toContainEqual(expect.stringMatching(/kube-controller-manager --cloud-provider=aws: the in-tree aws cloud provider was removed in Kubernetes 1\.27/));
   });
 
+  it('feature gates: one removed blocks the move that removes it; one set against the default it is locked to blocks the move that locks it', () => {
+    const file = (version: string) => cfg('cluster.yml', `kubernetes_version: ${version}\nservices:\n  kubelet:\n    extra_args:\n      feature-gates: "RotateKubeletServerCertificate=true,TopologyManager=False,CronJobTimeZone=true"\n`);
+    const what = (from: string, to: string) => upgradeCheck({ from, to, config: file(from) }).findings.filter((f) => /feature gate/.test(f.what)).map((f) => `${f.severity} ${f.what} @${f.where?.line}`);
+    // TopologyManager went GA, locked on, in 1.27 and was removed in 1.29; CronJobTimeZone was removed in 1.29.
+    expect(what('v1.26.15-rancher1-1', 'v1.27.16-rancher1-1')).toEqual(['blocking kubelet feature gate TopologyManager=False: TopologyManager is locked to true from Kubernetes 1.27: kubelet will not start @5']);
+    expect(what('v1.27.16-rancher1-1', 'v1.28.15-rancher1-1')).toEqual([]);
+    expect(what('v1.28.15-rancher1-1', 'v1.29.15-rancher1-1')).toEqual([
+      'blocking kubelet feature gate TopologyManager was removed in Kubernetes 1.29: kubelet will not start ("unrecognized feature gate") @5',
+      'blocking kubelet feature gate CronJobTimeZone was removed in Kubernetes 1.29: kubelet will not start ("unrecognized feature gate") @5',
+    ]);
+    // Across both: said once, as removed.
+    expect(what('v1.26.15-rancher1-1', 'v1.29.15-rancher1-1').map((w) => w.split(':')[0])).toEqual(['blocking kubelet feature gate TopologyManager was removed in Kubernetes 1.29', 'blocking kubelet feature gate CronJobTimeZone was removed in Kubernetes 1.29']);
+    // A locked gate set to its locked value is accepted; RKE2 arguments of other components are read too.
+    const rke2 = cfg('config.yaml', 'kube-apiserver-arg: ["feature-gates=TopologyManager=true,APIListChunking=1"]\nkube-proxy-arg: ["feature-gates=MinimizeIPTablesRestore=0"]\n');
+    expect(upgradeCheck({ from: 'v1.27.16+rke2r1', to: 'v1.28.15+rke2r1', config: rke2 }).findings.map((f) => f.what)).toEqual([expect.stringMatching(/^kube-proxy feature gate MinimizeIPTablesRestore=0: MinimizeIPTablesRestore is locked to true from Kubernetes 1\.28/)]);
+    // audit config says it of a file at its own version.
+    const snap = auditConfig([cfg('cluster.yml', 'kubernetes_version: v1.29.15-rancher1-1\nservices:\n  kube-api:\n    extra_args:\n      feature-gates: CronJobTimeZone=true\n')], {}).run;
+    expect(snap.warnings).toContainEqual(expect.stringMatching(/:5:\d+: kube-apiserver feature gate CronJobTimeZone was removed in Kubernetes 1\.29/));
+  });
+
   it('exemption renamed: cis-operator-system → compliance-operator-system', () => {
     const admission = tempTree({ 'a.yaml': 'apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n  - name: PodSecurity\n    configuration:\n      defaults: { enforce: restricted }\n      exemptions: { namespaces: [kube-system, cis-operator-system] }\n' });
     const file = cfg('config.yaml', `profile: cis\npod-security-admission-config-file: ${path.join(admission, 'a.yaml')}\n`);

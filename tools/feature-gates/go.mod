@@ -1,0 +1,3 @@
+module rke-harden/tools/feature-gates
+
+go 1.22
