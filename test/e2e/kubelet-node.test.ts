@@ -131,6 +131,12 @@ describe.skipIf(typeof found === 'string').each(CASES)('the chart on a real kube
     const tag = await exec('docker', ['tag', IMAGE!, tagged]);
     if (tag.code !== 0) throw new Error(`docker tag: ${tag.stderr}`);
     hostBefore = hostState();
+    // Chains or kubepods cgroups before the node starts are another kubelet's (or an interrupted earlier
+    // run's): the last test could not tell ours from them. Say what is there instead of a long diff.
+    const leftovers = [...(hostBefore.chains as string[]).map((l) => l.slice(1).split(' ')[0]), ...(hostBefore.cgroups as string[]).map((c) => `/sys/fs/cgroup/${c}/kubepods`)];
+    if (leftovers.length > 0) {
+      throw new Error(`this host already has a kubelet's iptables chains or cgroups (another kubelet, or an interrupted earlier run of this test): ${leftovers.slice(0, 8).join(', ')}${leftovers.length > 8 ? ', …' : ''}; stop that kubelet or remove them (iptables -F/-X the chains, rmdir the cgroups) and run again`);
+    }
     cp = await startControlPlane({ extraApiServerArgs: nodeApiServerArgs(hostAddress()), extraControllerManagerArgs: NODE_CONTROLLERS });
     node = await startKubeletNode(cp, HOST_FIXTURES[c.fixture](), { idle, images: [tagged], ...(c.labels ? { labels: c.labels } : {}) });
     helmEnv = { ...process.env, HELM_CACHE_HOME: path.join(cp.dir, 'helm-cache'), HELM_CONFIG_HOME: path.join(cp.dir, 'helm-config'), HELM_DATA_HOME: path.join(cp.dir, 'helm-data') };
