@@ -7,7 +7,9 @@ interface RemovedData {
   /** Flags removed in one release, grouped: the same flags of several components, several flags of one. */
   flags: { components: string[]; flags: string[]; removedIn: string }[];
   admissionPlugins: { plugin: string; removedIn: string; fix: string }[];
-  cloudProviders: { components: string[]; providers: string[]; removedIn: string }[];
+  cloudProviders: { components: string[]; providers: string[]; removedIn: string; unlessGatesOff?: string[] }[];
+  /** The minor from which a component no longer reads --cloud-provider's value at all. */
+  cloudProviderIgnoredFrom: Record<string, string>;
 }
 
 type RemovedFlag = { component: string; flag: string; removedIn: string };
@@ -80,6 +82,44 @@ function removedGates(target: FactSnapshot, removedOnTheWay: (m: number) => bool
   return findings;
 }
 
+/** The gates a component is given set to false (Go's strconv.ParseBool, as the components read them). */
+function gatesOff(target: FactSnapshot, component: string): Set<string> {
+  const f = target.facts[`${component}.args.feature-gates`];
+  if (!f || typeof f.value !== 'string') return new Set();
+  return new Set(gatesOf(f.value).filter(([, v]) => GO_BOOL[v.trim()] === false).map(([g]) => g));
+}
+
+/** In-tree cloud providers the components refuse at the target and took at the start: each component and provider once. */
+function removedCloudProviders(target: FactSnapshot, data: RemovedData, removedOnTheWay: (m: number) => boolean, toMinor: number): UpgradeFinding[] {
+  const findings = new Map<string, UpgradeFinding>();
+  // A removal says it before the gates that came earlier: once the code is gone no gate helps.
+  const removalsFirst = [...data.cloudProviders].sort((a, b) => Number(!!a.unlessGatesOff) - Number(!!b.unlessGatesOff));
+  for (const c of removalsFirst) {
+    if (!removedOnTheWay(minor(c.removedIn))) continue;
+    for (const component of c.components) {
+      const ignoredFrom = data.cloudProviderIgnoredFrom[component];
+      if (ignoredFrom !== undefined && toMinor >= minor(ignoredFrom)) continue;
+      // RKE1 fills the flag from cloud_provider.name, RKE2 from cloud-provider-name: the value decides, not the layer.
+      const f = target.facts[`${component}.args.cloud-provider`];
+      const provider = f ? String(f.value) : '';
+      if (!f || !c.providers.includes(provider) || findings.has(`${component} ${provider}`)) continue;
+      const off = gatesOff(target, component);
+      if (c.unlessGatesOff?.every((g) => off.has(g))) continue;
+      const external = target.distro === 'rke1' ? 'RKE1: cloud_provider name external-aws for AWS' : 'RKE2: cloud-provider-name: external';
+      const gates = c.unlessGatesOff?.map((g) => `${g}=false`).join(',');
+      findings.set(`${component} ${provider}`, {
+        severity: 'blocking',
+        what: c.unlessGatesOff
+          ? `${component} --cloud-provider=${provider}: Kubernetes ${c.removedIn} disables the in-tree cloud providers (feature gate${c.unlessGatesOff.length > 1 ? 's' : ''} ${c.unlessGatesOff.join(', ')} on by default): ${component} will not start`
+          : `${component} --cloud-provider=${provider}: the in-tree ${provider} cloud provider was removed in Kubernetes ${c.removedIn}: ${component} will not start`,
+        where: f.location,
+        fix: `run the provider's external cloud controller manager with --cloud-provider=external; ${external}${gates ? `; or, until 1.31, give ${component} --feature-gates ${gates}` : ''}`,
+      });
+    }
+  }
+  return [...findings.values()];
+}
+
 /** Flags, feature gates, in-tree cloud providers and admission plugins of the configuration that the target Kubernetes version no longer has. */
 export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor: number): UpgradeFinding[] {
   const data = distroData<RemovedData>('removed-upstream.yaml');
@@ -97,21 +137,7 @@ export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor
       fix: `remove ${r.flag} from the ${r.component} arguments`,
     });
   }
-  for (const c of data.cloudProviders) {
-    if (!removedOnTheWay(minor(c.removedIn))) continue;
-    for (const component of c.components) {
-      // RKE1 fills the flag from cloud_provider.name in its plan defaults: the value decides, not the layer.
-      const f = target.facts[`${component}.args.cloud-provider`];
-      const provider = f ? String(f.value) : '';
-      if (!f || !c.providers.includes(provider)) continue;
-      findings.push({
-        severity: 'blocking',
-        what: `${component} --cloud-provider=${provider}: the in-tree ${provider} cloud provider was removed in Kubernetes ${c.removedIn}: ${component} will not start`,
-        where: f.location,
-        fix: "run the provider's external cloud controller manager with --cloud-provider=external (RKE1: cloud_provider name external-aws for AWS)",
-      });
-    }
-  }
+  findings.push(...removedCloudProviders(target, data, removedOnTheWay, toMinor));
   findings.push(...removedGates(target, removedOnTheWay, toMinor));
   const plugins = target.facts['kube-apiserver.args.enable-admission-plugins'];
   for (const p of data.admissionPlugins) {

@@ -14,6 +14,7 @@ import { findControlPlaneBinaries, findNodeBinaries, pinnedVersions, REPO_ROOT }
 const data = parseYaml(readFileSync(join(REPO_ROOT, 'distros/removed-upstream.yaml'), 'utf8')) as Parameters<typeof removedFlags>[0] & {
   admissionPlugins: { plugin: string; removedIn: string }[];
   cloudProviders: { components: string[]; providers: string[]; removedIn: string }[];
+  cloudProviderIgnoredFrom: Record<string, string>;
 };
 const gates = parseYaml(readFileSync(join(REPO_ROOT, 'distros/feature-gates.yaml'), 'utf8')) as {
   removed: Record<string, string[]>;
@@ -62,7 +63,11 @@ describe(`removed-upstream.yaml against Kubernetes ${pinnedVersions().kubernetes
   });
 
   it('kube-controller-manager refuses every removed in-tree cloud provider, and takes external', async () => {
-    const removed = data.cloudProviders.filter((c) => minor(c.removedIn) <= pinnedMinor).flatMap((c) => c.components.flatMap((component) => c.providers.map((p) => [component, p] as const)));
+    // The components that still read the name at the pinned minor (the kubelet ignores it from 1.34, and
+    // kube-apiserver has no such flag from 1.33: the data says so, upgrade-check then asks nothing of them).
+    const reads = (component: string) => !data.cloudProviderIgnoredFrom[component] || pinnedMinor < minor(data.cloudProviderIgnoredFrom[component]!);
+    const pairs = data.cloudProviders.filter((c) => minor(c.removedIn) <= pinnedMinor).flatMap((c) => c.components.filter(reads).flatMap((component) => c.providers.map((p) => `${component} ${p}`)));
+    const removed = [...new Set(pairs)].map((pair) => pair.split(' ') as [string, string]);
     expect(removed.length).toBeGreaterThan(3);
     for (const [component, provider] of removed) {
       const r = await run(component, [`--cloud-provider=${provider}`]);

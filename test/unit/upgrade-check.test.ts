@@ -142,16 +142,53 @@ describe('upgrade-check', () => {
     expect(what('v1.30.14+rke2r2', 'v1.31.4+rke2r1')).toEqual([]);
   });
 
-  it('in-tree cloud providers removed upstream: RKE1 cloud_provider aws blocks 1.26 → 1.27, external-aws never', () => {
+  it('in-tree cloud providers: RKE1 cloud_provider aws blocks 1.26 → 1.27 (kube-controller-manager, kubelet), external-aws never', () => {
     const withProvider = (name: string, version: string) => cfg('cluster.yml', `kubernetes_version: ${version}\ncloud_provider:\n  name: ${name}\n`);
     const what = (name: string, from: string, to: string) => upgradeCheck({ from, to, config: withProvider(name, from) }).findings.filter((f) => /cloud provider/.test(f.what)).map((f) => `${f.severity} ${f.what}`);
-    expect(what('aws', 'v1.26.15-rancher1-1', 'v1.27.16-rancher1-1')).toEqual([expect.stringMatching(/^blocking kube-controller-manager --cloud-provider=aws: the in-tree aws cloud provider was removed in Kubernetes 1\.27/)]);
+    expect(what('aws', 'v1.26.15-rancher1-1', 'v1.27.16-rancher1-1')).toEqual([
+      expect.stringMatching(/^blocking kube-controller-manager --cloud-provider=aws: the in-tree aws cloud provider was removed in Kubernetes 1\.27/),
+      expect.stringMatching(/^blocking kubelet --cloud-provider=aws: the in-tree aws cloud provider was removed in Kubernetes 1\.27/),
+    ]);
     expect(what('aws', 'v1.27.16-rancher1-1', 'v1.28.15-rancher1-1')).toEqual([]);
-    expect(what('azure', 'v1.29.15-rancher1-1', 'v1.30.14-rancher1-1')).toEqual([expect.stringMatching(/--cloud-provider=azure: .* removed in Kubernetes 1\.30/)]);
+    // From 1.29 the API server validates the name too: aws, gone from the code, is unknown to it.
+    expect(what('aws', 'v1.28.15-rancher1-1', 'v1.29.15-rancher1-1')).toEqual([expect.stringMatching(/^blocking kube-apiserver --cloud-provider=aws: .* removed in Kubernetes 1\.29/)]);
     expect(what('external-aws', 'v1.26.15-rancher1-1', 'v1.31.9-rancher1-1').filter((w) => /external-aws/.test(w))).toEqual([]);
     // audit config says it of a file whose own version no longer has the provider.
     const snap = auditConfig([cfg('cluster.yml', 'kubernetes_version: v1.28.15-rancher1-1\ncloud_provider:\n  name: aws\n')], {}).run;
     expect(snap.warnings).toContainEqual(expect.stringMatching(/kube-controller-manager --cloud-provider=aws: the in-tree aws cloud provider was removed in Kubernetes 1\.27/));
+  });
+
+  it('in-tree cloud providers: 1.29 disables the rest unless each component is given the gates off; the removal blocks whatever the gates', () => {
+    const gates = (g: string) => `    extra_args:\n      feature-gates: "${g}"\n`;
+    const cluster = (version: string, withGates: boolean) => cfg('cluster.yml', `kubernetes_version: ${version}\ncloud_provider:\n  name: azure\nservices:\n` +
+      (withGates ? `  kube-api:\n${gates('DisableCloudProviders=false,DisableKubeletCloudCredentialProviders=false')}  kube-controller:\n${gates('DisableCloudProviders=false')}  kubelet:\n${gates('DisableCloudProviders=false')}` : ''));
+    const what = (from: string, to: string, withGates: boolean) => upgradeCheck({ from, to, config: cluster(from, withGates) }).findings.filter((f) => /cloud-provider/.test(f.what)).map((f) => f.what.replace(/ --cloud-provider=azure: (.*?): \S+ will not start/, ': $1'));
+    expect(what('v1.28.15-rancher1-1', 'v1.29.15-rancher1-1', false)).toEqual([
+      'kube-controller-manager: Kubernetes 1.29 disables the in-tree cloud providers (feature gate DisableCloudProviders on by default)',
+      'kubelet: Kubernetes 1.29 disables the in-tree cloud providers (feature gate DisableCloudProviders on by default)',
+      'kube-apiserver: Kubernetes 1.29 disables the in-tree cloud providers (feature gates DisableCloudProviders, DisableKubeletCloudCredentialProviders on by default)',
+    ]);
+    expect(what('v1.28.15-rancher1-1', 'v1.29.15-rancher1-1', true)).toEqual([]);
+    // 1.30 removed azure: no gate helps, and it is said once per component (not also as disabled).
+    expect(what('v1.29.15-rancher1-1', 'v1.30.14-rancher1-1', true)).toEqual(['kube-apiserver', 'kube-controller-manager', 'kubelet'].map((c) => `${c}: the in-tree azure cloud provider was removed in Kubernetes 1.30`));
+    expect(what('v1.28.15-rancher1-1', 'v1.30.14-rancher1-1', false)).toHaveLength(3);
+  });
+
+  it('in-tree cloud providers: RKE2 passes cloud-provider-name as --cloud-provider (bundled charts as external, aws no longer from the releases that dropped it)', () => {
+    const file = (name: string) => cfg('config.yaml', `cloud-provider-name: ${name}\n`);
+    const what = (name: string, from: string, to: string) => upgradeCheck({ from, to, config: file(name) }).findings.filter((f) => /cloud-provider/.test(f.what)).map((f) => `${f.what.split(':')[0]} @${f.where?.line}`);
+    expect(what('aws', 'v1.26.15+rke2r1', 'v1.27.16+rke2r1')).toEqual(['kube-controller-manager --cloud-provider=aws @1', 'kubelet --cloud-provider=aws @1']);
+    expect(what('gce', 'v1.28.15+rke2r1', 'v1.29.15+rke2r1')).toEqual(['kube-controller-manager --cloud-provider=gce @1', 'kubelet --cloud-provider=gce @1', 'kube-apiserver --cloud-provider=gce @1']);
+    expect(what('rancher-vsphere', 'v1.28.15+rke2r1', 'v1.29.15+rke2r1')).toEqual([]);
+    expect(what('harvester', 'v1.29.15+rke2r1', 'v1.30.14+rke2r2')).toEqual([]);
+    // The kubelet reads no in-tree name from 1.34: only kube-controller-manager still refuses it.
+    const warnings = (name: string, version: string) => auditConfig([file(name)], { k8sVersion: version }).run.warnings.filter((w) => /cloud-provider=/.test(w)).map((w) => w.replace(/^.*?: (\S+) --cloud-provider.*$/, '$1'));
+    expect(warnings('azure', 'v1.35.1+rke2r1')).toEqual(['kube-controller-manager']);
+    expect(warnings('aws', 'v1.28.15+rke2r1')).toEqual(['kube-controller-manager', 'kubelet']);
+    expect(warnings('aws', 'v1.30.7+rke2r1')).toEqual([]);
+    // The user's own argument replaces what RKE2 passes.
+    const own = cfg('config.yaml', 'cloud-provider-name: azure\nkube-controller-manager-arg: [cloud-provider=external]\nkubelet-arg: [cloud-provider=external]\nkube-apiserver-arg: [cloud-provider=external]\n');
+    expect(auditConfig([own], { k8sVersion: 'v1.30.14+rke2r2' }).run.warnings.filter((w) => /cloud-provider=/.test(w))).toEqual([]);
   });
 
   it('feature gates: one removed blocks the move that removes it; one set against the default it is locked to blocks the move that locks it', () => {

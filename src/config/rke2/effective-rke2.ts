@@ -20,6 +20,9 @@ interface ComponentDefaults {
 interface Rke2Data {
   components: Record<string, ComponentDefaults>;
   extendTokenExpirationFalseFrom: string[];
+  /** Provider names RKE2 installs as charts (passed as `external`), with the minor each came with. */
+  bundledCloudProviders: Record<string, string>;
+  awsCloudProviderDroppedFrom: string[];
 }
 
 /** A Rancher Cluster's defaultPodSecurityAdmissionConfigurationTemplateName, and the template when it was found beside the Cluster. */
@@ -62,6 +65,14 @@ function defaultFlags(data: Rke2Data, version: K8sVersion): [string, [string, st
   });
   byVersion.set(version.text, result);
   return result;
+}
+
+/** The --cloud-provider RKE2 passes for a cloud-provider-name at this release (undefined: none). */
+function cloudProviderFlag(name: string, version: K8sVersion, data: Rke2Data): string | undefined {
+  const bundledFrom = data.bundledCloudProviders[name];
+  if (bundledFrom !== undefined && version.minor >= Number(bundledFrom.split('.')[1])) return 'external';
+  if (name === 'aws' && fromPatchRelease(version, data.awsCloudProviderDroppedFrom)) return undefined;
+  return name || undefined;
 }
 
 /** Effective RKE2 configuration of merged config files (or a Rancher Cluster's machine config). */
@@ -109,6 +120,13 @@ export function effectiveRke2(cfg: MergedConfig, opts: Rke2Options): FactSnapsho
     maps[component] = m;
   }
   const api = maps['kube-apiserver']!;
+  const cloud = scalar('cloud-provider-name');
+  const passed = cloud && cloudProviderFlag(cloud.value, version, data);
+  if (cloud && passed) {
+    // RKE2's doing (a default of this release), from the user's key: upgrade-check reads the value it passes.
+    const layer: Provenance = { source: 'default', layer: `RKE2 passes cloud-provider-name ${cloud.value} as --cloud-provider`, location: cloud.location };
+    for (const c of version.minor <= 32 ? ['kube-apiserver', 'kube-controller-manager', 'kubelet'] : ['kube-controller-manager', 'kubelet']) maps[c]!.set('cloud-provider', passed, layer);
+  }
 
   // Top-level keys that become flags.
   const pkd = scalar('protect-kernel-defaults');
