@@ -17,6 +17,8 @@ export interface ReportFlags {
   waivers?: string;
   /** `audit node|cluster --snapshot-out FILE`: also save the collected facts, for `audit snapshot`. */
   snapshotOut?: string;
+  /** false for `report`: a saved scan's warnings were said when it was audited (they stay in the report). */
+  warnOnStderr?: boolean;
 }
 
 const realPath = (p: string): string => {
@@ -49,6 +51,16 @@ export function checkOutputs(o: Pick<ReportFlags, 'output' | 'snapshotOut'>, inp
   if (outs.length === 2 && realPath(outs[0]![1]) === realPath(outs[1]![1])) throw usageError(`--output and --snapshot-out name the same file ${outs[0]![1]}`);
 }
 
+/** Warnings a report on a terminal would show but a file or another format might bury: the first few on stderr as well. */
+const STDERR_WARNINGS = 20;
+
+export function stderrWarnings(warnings: string[], o: Pick<ReportFlags, 'format' | 'output' | 'warnOnStderr'>): string {
+  if (warnings.length === 0 || o.warnOnStderr === false || (o.format === 'text' && !o.output)) return '';
+  const shown = warnings.slice(0, STDERR_WARNINGS).map((w) => `rke-harden: warning: ${w}\n`).join('');
+  const more = warnings.length > STDERR_WARNINGS ? `rke-harden: … ${warnings.length - STDERR_WARNINGS} more warnings in the report\n` : '';
+  return shown + more;
+}
+
 /**
  * The end of every audit and of `report`: waivers applied, rendered, then the facts saved if asked and
  * the report written; returns the exit code. `inputs`: the files the command read (and the waivers file),
@@ -61,5 +73,6 @@ export function emitRun(audited: { run: ScanRun; sectionTitles: Record<string, s
   const text = render(run, o.format, colour, audited.sectionTitles);
   if (o.snapshotOut && audited.snapshot) writeSnapshotFile(audited.snapshot, o.snapshotOut);
   emit(text, o.output);
+  process.stderr.write(stderrWarnings(run.warnings, o));
   return o.failOn ? exitCodeFor(run, o.failOn) : EXIT.ok;
 }

@@ -258,7 +258,7 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--fail-on <level>', 'exit as `audit` would (default: exit 0 once rendered)').choices(['fail', 'manual', 'never']))
     .action(async (scan: string, o: { format: string; output?: string; waivers?: string; failOn?: FailOn }) => {
       const [{ reportSaved }, { emitRun }] = await Promise.all([import('./report-command.js'), import('./emit-run.js')]);
-      setExit(emitRun(reportSaved(scan, Boolean(o.waivers)), o, [scan]));
+      setExit(emitRun(reportSaved(scan, Boolean(o.waivers)), { ...o, warnOnStderr: false }, [scan]));
     });
 
   root

@@ -60,11 +60,19 @@ function testcase(run: ScanRun, r: ControlResult, ctx: ReportContext): string {
 
 /**
  * JUnit XML: one testsuite per target, one testcase per control. fail → failure, error → error,
- * manual / notApplicable / waived → skipped (with the reason), pass → an empty testcase.
+ * manual / notApplicable / waived → skipped (with the reason), pass → an empty testcase. The run's
+ * warnings are the system-err of a suite.
  */
 export function renderJunit(run: ScanRun, ctx: ReportContext): string {
   const count = (rs: ControlResult[], ...s: ControlResult['status'][]) => rs.filter((r) => s.includes(r.status)).length;
-  const suites = run.targets.map((t) => {
+  // Run warnings (a component that will not start, an expired waiver) go to the suite of the target they
+  // name, the others to the first: CI shows a suite's system-err beside its tests.
+  const warningsOf = new Map<number, string[]>();
+  for (const w of run.warnings) {
+    const i = Math.max(0, run.targets.findIndex((t) => w.startsWith(t.name)));
+    warningsOf.set(i, [...(warningsOf.get(i) ?? []), w]);
+  }
+  const suites = run.targets.map((t, i) => {
     const rs = resultsOf(run, t);
     const head = `  <testsuite name="${x(`${t.name} (${t.benchmark})`)}" tests="${rs.length}" failures="${count(rs, 'fail')}" errors="${count(rs, 'error')}" skipped="${count(rs, 'manual', 'notApplicable', 'waived')}" timestamp="${x(run.startedAt.replace(/Z$/, ''))}" time="${seconds(run)}">`;
     const props = [
@@ -74,7 +82,9 @@ export function renderJunit(run: ScanRun, ctx: ReportContext): string {
       ...(t.k8sVersion ? [`      <property name="kubernetes.version" value="${x(t.k8sVersion)}"/>`] : []),
       `    </properties>`,
     ];
-    return [head, ...props, ...rs.map((r) => testcase(run, r, ctx)), '  </testsuite>'].join('\n');
+    const warnings = warningsOf.get(i);
+    const err = warnings ? [`    <system-err>${x(warnings.map((w) => `warning: ${w}`).join('\n'))}</system-err>`] : [];
+    return [head, ...props, ...rs.map((r) => testcase(run, r, ctx)), ...err, '  </testsuite>'].join('\n');
   });
   const rs = run.results;
   return [

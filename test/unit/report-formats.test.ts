@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 import type { ControlResult, ScanRun } from '../../src/model/result.js';
 import { renderJunit } from '../../src/reporters/junit.js';
+import { stderrWarnings } from '../../src/cli/emit-run.js';
 import { renderText } from '../../src/reporters/text.js';
 import { cell, code, renderMarkdown } from '../../src/reporters/markdown.js';
 import { renderHtml } from '../../src/reporters/html/html-report.js';
@@ -74,6 +75,17 @@ describe('JUnit', () => {
     expect(r.stdout.match(/<testcase /g)).toHaveLength(json.results.length);
     const s = json.summary;
     expect(r.stdout).toContain(`<testsuites name="rke-harden ${json.tool.version}" tests="${json.results.length}" failures="${s.fail}" errors="${s.error}" skipped="${s.manual + s.notApplicable + s.waived}"`);
+    // The run's warnings: in the suite of the target they name, and on stderr (the text report on a
+    // terminal shows them itself: not twice there).
+    expect(json.warnings.length).toBeGreaterThan(2);
+    const rejected = json.warnings.find((w) => /cis-1\.23 is rejected/.test(w))!;
+    const suite = r.stdout.split('<testsuite ').find((t) => t.includes('system-err') && t.includes('rancher-rke2/cluster.yaml'))!;
+    expect(suite).toContain(`warning: ${rejected}`.replace(/"/g, '&quot;'));
+    expect(r.stdout.match(/<system-err>/g)!.length).toBeLessThanOrEqual(json.targets.length);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual(json.warnings.map((w) => `rke-harden: warning: ${w}`));
+    const text = await runCli(['audit', 'config', 'examples/', '--k8s-version', 'v1.31.4+rke2r1']);
+    expect(text.stdout).toContain(rejected);
+    expect(text.stderr).toBe('');
   });
 
   it('fail → failure with evidence and file/line; error → error; manual, N/A and waived → skipped with the reason', () => {
@@ -94,6 +106,18 @@ describe('JUnit', () => {
     expect(xml).not.toContain('<img');
     expect(xml).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; &apos;apos&apos;');
     expect(xml).toContain('\uFFFD');
+  });
+
+  it('warnings beyond the first 20 are counted on stderr, not printed; none when the text report on stdout shows them, or for `report`', () => {
+    const warnings = Array.from({ length: 25 }, (_, i) => `w${i}`);
+    const lines = stderrWarnings(warnings, { format: 'json' }).split('\n').filter(Boolean);
+    expect(lines).toEqual([...warnings.slice(0, 20).map((w) => `rke-harden: warning: ${w}`), 'rke-harden: … 5 more warnings in the report']);
+    expect(stderrWarnings(warnings, { format: 'text' })).toBe('');
+    expect(stderrWarnings(warnings.slice(0, 1), { format: 'text', output: 'r.txt' })).toBe('rke-harden: warning: w0\n');
+    expect(stderrWarnings(warnings, { format: 'json', warnOnStderr: false })).toBe('');
+    const xml = renderJunit({ ...run(sample), warnings: warnings.slice(0, 2) }, ctx);
+    assertWellFormedXml(xml);
+    expect(xml).toContain('<system-err>warning: w0\nwarning: w1</system-err>');
   });
 });
 
