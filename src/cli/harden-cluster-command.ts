@@ -8,7 +8,7 @@ import { KubeApiError } from '../collectors/cluster/kube-api.js';
 import { clusterDistro } from '../collectors/cluster/detect-distro.js';
 import { loadKubeConfig } from '../collectors/cluster/load-kube-config.js';
 import { resolveNamespaceExemptions } from '../collectors/cluster/namespace-exemptions.js';
-import { inputError, usageError } from '../errors/rke-harden-error.js';
+import { incompleteError, inputError, usageError } from '../errors/rke-harden-error.js';
 import { applyClusterPlan, type KubeStepOutcome } from '../remediation/apply/apply-cluster.js';
 import { KubeClient } from '../remediation/apply/kube-client.js';
 import { connect, observeCluster, type ClusterConnection } from '../remediation/apply/observe-cluster.js';
@@ -40,7 +40,10 @@ async function apiCall<T>(what: string, server: string, fn: () => Promise<T>): P
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof KubeApiError) throw inputError(`${what} (${server}): ${e.status === 401 ? 'the credentials were rejected (HTTP 401)' : e.message}`);
+    // As audit cluster: rejected credentials are the kubeconfig's fault (exit 2); a server out of reach or
+    // failing is not the user's input (exit 3), so that a scheduled job tells the two apart.
+    if (e instanceof KubeApiError && e.status === 401) throw inputError(`${what} (${server}): the credentials were rejected (HTTP 401)`);
+    if (e instanceof KubeApiError) throw (e.kind === 'http' && e.status! < 500 ? inputError : incompleteError)(`${what} (${server}): ${e.message}`);
     throw e;
   }
 }

@@ -63,6 +63,13 @@ describe('audit with several targets: one report, shared checks', () => {
       expect(without.stdout).toBe('');
       expect(without.stderr).toMatch(/^rke-harden: cannot read the Kubernetes version from https:\/\/127\.0\.0\.1:1: .*: no report \(with --benchmark, its controls are reported as errors\)\n$/);
     });
+
+    it('harden cluster: exit 3 as audit cluster (the cluster is down, not the input wrong), nothing planned', async () => {
+      const r = await runCli(['harden', 'cluster', '--kubeconfig', kubeconfig()]);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^rke-harden: cannot read the Kubernetes version \(https:\/\/127\.0\.0\.1:1\): .*ECONNREFUSED.*\n$/);
+    }, 30_000);
   });
 
   it('--distro, --benchmark and --k8s-version are said once for every target that takes them', async () => {
