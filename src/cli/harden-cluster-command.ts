@@ -28,6 +28,8 @@ export interface HardenClusterOptions {
   /** Exemption list names (rke2, rke1, rancher-restricted, docs-sample, none); default: the distro's. */
   exemptions?: string[];
   distro?: 'rke1' | 'rke2';
+  /** Exempt as audit cluster --exempt-namespace exempts them (the same flag, the same namespaces left alone). */
+  exemptNamespace?: string[];
   excludeNamespace: string[];
   /** Where --apply journals its steps (the CLI names the default, so that --print-journal knows it too). */
   journal: string;
@@ -77,7 +79,7 @@ export async function runHardenCluster(o: HardenClusterOptions): Promise<Command
     networkPolicy: o.networkPolicy,
     psaLevel: o.psaLevel,
     psaVersion: o.psaVersion,
-    exemptions: resolveNamespaceExemptions(lists, gitVersion),
+    exemptions: resolveNamespaceExemptions(lists, gitVersion, o.exemptNamespace),
     exclude: o.excludeNamespace,
   };
   const plan = await planFor(conn, planOptions);

@@ -198,11 +198,12 @@ function program(setExit: (code: number) => void): Command {
     .option('--psa-version <version>', 'pod-security.kubernetes.io/*-version: latest or v1.N', 'latest')
     .option('--exemptions <list...>', 'namespace exemption lists: rke2, rke1, rancher-restricted, docs-sample, none (default: the distro\'s)')
     .addOption(new Option('--distro <distro>', 'when the server version names none (+rke2rN / -rancherN)').choices(['rke1', 'rke2']))
-    .option('--exclude-namespace <ns...>', 'namespaces to leave alone', [])
+    .option('--exempt-namespace <ns...>', 'more namespaces to leave alone (as audit cluster --exempt-namespace exempts them)', [])
+    .option('--exclude-namespace <ns...>', 'namespaces to leave alone, said as excluded', [])
     .option('--journal <file>', 'journal of the changes for `rollback` (default: ./rke-harden-cluster-<time>.journal.jsonl; an existing one is continued)')
     .option('--concurrency <n>', 'writes in flight', positive('--concurrency', 'whole'), 16)
     .option('--print-journal', 'with --apply: end the output with the journal (for a pod whose files are thrown away: `rollback` reads it from the saved log)', false)
-    .action(async (o: { kubeconfig?: string; context?: string; apply: boolean; networkPolicy: 'allow-same-namespace' | 'default-deny'; psaLevel: 'restricted' | 'baseline'; psaVersion: string; exemptions?: string[]; distro?: 'rke1' | 'rke2'; excludeNamespace: string[]; journal?: string; concurrency: number; printJournal: boolean }) => {
+    .action(async (o: { kubeconfig?: string; context?: string; apply: boolean; networkPolicy: 'allow-same-namespace' | 'default-deny'; psaLevel: 'restricted' | 'baseline'; psaVersion: string; exemptions?: string[]; distro?: 'rke1' | 'rke2'; exemptNamespace: string[]; excludeNamespace: string[]; journal?: string; concurrency: number; printJournal: boolean }) => {
       const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
       const [{ runHardenCluster }, { defaultJournalPath }, { printJournal }] = await Promise.all([import('./harden-cluster-command.js'), import('../remediation/journal.js'), import('../remediation/journal-in-log.js')]);
       const journal = o.journal ?? defaultJournalPath('cluster');

@@ -86,7 +86,7 @@ async function clusterState(): Promise<Record<string, unknown>> {
 const journalPath = (name: string) => join(work, `${name}.journal.jsonl`);
 
 function cliArgs(journal: string, ...extra: string[]): string[] {
-  return ['harden', 'cluster', '--kubeconfig', cp.kubeconfigPath, '--exemptions', 'rke2', '--exclude-namespace', 'e2e-excluded', '--journal', journal, ...extra];
+  return ['harden', 'cluster', '--kubeconfig', cp.kubeconfigPath, '--exemptions', 'rke2', '--exclude-namespace', 'e2e-excluded', '--exempt-namespace', 'e2e-exempt', '--journal', journal, ...extra];
 }
 
 /** The CLI as a child process (tsx, no build needed): `node --import tsx -e 'main(argv)'`. */
@@ -143,7 +143,7 @@ describe('harden cluster on a real control plane', () => {
   beforeAll(async () => {
     expect(exempt).toContain('kube-system');
     expect(exempt).toContain('tigera-operator');
-    await createNamespaces([...plain, 'e2e-with-np', 'e2e-baseline', 'e2e-sa-true', 'e2e-excluded', 'tigera-operator']);
+    await createNamespaces([...plain, 'e2e-with-np', 'e2e-baseline', 'e2e-sa-true', 'e2e-excluded', 'e2e-exempt', 'tigera-operator']);
     await api('PATCH', '/api/v1/namespaces/e2e-baseline', { metadata: { labels: { [`${PSA}enforce`]: 'baseline' } } }, 'application/merge-patch+json');
     await api('PATCH', '/api/v1/namespaces/e2e-sa-true/serviceaccounts/default', { automountServiceAccountToken: true }, 'application/merge-patch+json');
     await api('POST', '/apis/networking.k8s.io/v1/namespaces/e2e-with-np/networkpolicies', {
@@ -176,6 +176,8 @@ describe('harden cluster on a real control plane', () => {
     expect(r.stdout).toMatch(/namespace\/kube-system: exempt: /);
     expect(r.stdout).toMatch(/namespace\/tigera-operator: exempt: /);
     expect(r.stdout).toContain('namespace/e2e-excluded: excluded (--exclude-namespace)');
+    // The flag audit cluster takes: the same namespace left alone by both.
+    expect(r.stdout).toContain('namespace/e2e-exempt: exempt: --exempt-namespace');
     expect(r.stdout).toContain('namespace e2e-baseline already enforces Pod Security "baseline"');
     expect(r.stdout).toMatch(/e2e-c: existing pods in namespace "e2e-c" violate the new PodSecurity enforce level "restricted:latest"/);
     // The audit log: every write by rke-harden so far was a dry run, one per planned change.
@@ -205,7 +207,7 @@ describe('harden cluster on a real control plane', () => {
     expect(r.stdout).toContain('Verified: a new plan has nothing left to change.');
     const state = await clusterState();
     const namespaces = Object.keys(state).filter((k) => k.startsWith('Namespace/')).map((k) => k.split('/')[2]!);
-    const untouched = [...exempt, 'e2e-excluded'];
+    const untouched = [...exempt, 'e2e-excluded', 'e2e-exempt'];
     for (const ns of namespaces) {
       const sa = state[`ServiceAccount/${ns}/default`] as Obj;
       const nsObj = state[`Namespace//${ns}`] as Obj;
