@@ -6,12 +6,19 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, incomplete: 3 } as const;
 
 export type FailOn = 'fail' | 'manual' | 'never';
 
+/**
+ * With --fail-on manual, a scored control left to check by hand fails the run, unless another target of
+ * the same run decides its check (passes, fails or waives it): `audit --config … --node …` is how a
+ * configuration's controls that only `audit node` can show get decided (docs/ci.md).
+ */
 export function exitCodeFor(run: ScanRun, failOn: FailOn): number {
   if (run.results.some((r) => r.status === 'error')) return EXIT.incomplete;
   if (failOn === 'never') return EXIT.ok;
-  const scoredFail = run.results.some((r) => r.status === 'fail' && r.scored);
-  const manual = failOn === 'manual' && run.results.some((r) => r.status === 'manual' && r.scored);
-  return scoredFail || manual ? EXIT.failed : EXIT.ok;
+  if (run.results.some((r) => r.status === 'fail' && r.scored)) return EXIT.failed;
+  if (failOn === 'fail') return EXIT.ok;
+  const decided = new Set(run.results.filter((r) => r.checkId && (r.status === 'pass' || r.status === 'fail' || r.status === 'waived')).map((r) => r.checkId));
+  const undecided = run.results.some((r) => r.status === 'manual' && r.scored && !(r.checkId && decided.has(r.checkId)));
+  return undecided ? EXIT.failed : EXIT.ok;
 }
 
 export function exitCodeForError(code: ErrorCode): number {

@@ -52,6 +52,12 @@ describe('--fail-on', () => {
       [[{ status: 'waived', waiver: { reason: 'r', owner: 'o', expires: '2099-01-01' } }], { fail: 0, manual: 0, never: 0 }],
       [[{ status: 'error', reason: 'r' }, { status: 'fail' }], { fail: EXIT.incomplete, manual: EXIT.incomplete, never: EXIT.incomplete }],
     ];
+    // The same check decided on another target of the run (audit --config … --node …): its manual result
+    // on the configuration no longer counts; a control no target decides still does.
+    const decidedOnNode: Partial<ControlResult>[] = [{ status: 'manual', checkId: 'k', reason: 'decided by `audit node`' }, { status: 'pass', checkId: 'k', target: 'node' }];
+    cases.push([decidedOnNode, { fail: 0, manual: 0, never: 0 }]);
+    cases.push([[...decidedOnNode, { status: 'manual', checkId: 'j', reason: 'r' }], { fail: 0, manual: 1, never: 0 }]);
+    cases.push([[{ status: 'manual', checkId: 'k' }, { status: 'notApplicable', checkId: 'k', target: 'node' }], { fail: 0, manual: 1, never: 0 }]);
     for (const [results, expected] of cases) {
       for (const level of ['fail', 'manual', 'never'] as const) {
         expect(exitCodeFor(run(results), level), `${JSON.stringify(results)} --fail-on ${level}`).toBe(expected[level]);
