@@ -136,7 +136,9 @@ export async function runAggregator(o: AggregateFlags): Promise<number> {
       const s = rec.run.summary;
       process.stdout.write(`${rec.storedAs}: ${rec.run.targets.length} targets; pass ${s.pass}, fail ${s.fail}, manual ${s.manual}, notApplicable ${s.notApplicable}, error ${s.error}, waived ${s.waived}\n`);
       for (const n of rec.nodes) process.stdout.write(`  node ${n.node}: ${n.state}${n.reason ? ` (${n.reason})` : ''}\n`);
-      return EXIT.ok;
+      // Stored, but a node it could not see (no or a stale snapshot) makes the run incomplete (ADR 0006):
+      // exit 3, as an audit with an error result. Findings are the metrics' to alert on, not the exit code's.
+      return s.error > 0 ? EXIT.incomplete : EXIT.ok;
     }
     const signal = onStopSignal();
     await agg.restore(); // before serving: the first scrape already has the last results
