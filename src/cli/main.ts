@@ -252,7 +252,7 @@ function program(setExit: (code: number) => void): Command {
   root
     .command('report')
     .description('re-render a saved JSON scan (validated against schemas/scan-run.schema.json) in another format')
-    .argument('<scan>', 'a JSON report written by `audit … -o json`')
+    .argument('<scan>', 'a JSON report written by `audit … -o json` (- for standard input)')
     .addOption(new Option('-o, --format <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--waivers <file>', 'apply these waivers to the saved results')

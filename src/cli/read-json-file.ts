@@ -10,9 +10,11 @@ function lineColumn(text: string, offset: number): string {
 /**
  * A JSON file a command reads back (a saved scan report, a fact snapshot), parsed but not yet
  * checked: every way it can be unusable is one input error naming the file, and line:column when
- * the text is not JSON. A UTF-8 byte order mark (editors on Windows add one) is not an error.
+ * the text is not JSON. A UTF-8 byte order mark (editors on Windows add one) is not an error. `-` reads
+ * standard input.
  */
 export function readJsonFile(file: string, what: string, maxBytes: number): unknown {
+  // `-` is standard input (`agent scans --show latest | rke-harden report -`).
   const text = readTextFile(file, maxBytes, (size) => `too large for ${what} (${size} bytes)`).replace(/^\uFEFF/, '');
   try {
     return JSON.parse(text);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +103,16 @@ describe('report <scan.json>', () => {
     expect(r.results.find((x) => x.controlId === '1.3.7' && x.target === 'examples/rke1-default/cluster.yml')?.waiver).toMatchObject({ reason: 'renewed', expires: '2099-01-01' });
     expect(r.warnings.filter((x) => /matched no failing|expires in/.test(x))).toEqual([]);
     expect(r.summary).toEqual((JSON.parse(fs.readFileSync(saved, 'utf8')) as ScanRun).summary);
+  });
+
+  it('- reads the scan from standard input (a pipe)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/rke-harden-cli.ts', 'report', '-', '-o', 'json'], { input: JSON.stringify(scan), encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as ScanRun).summary).toEqual(scan.summary);
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/rke-harden-cli.ts', 'report', '-'], { input: '{"x":', encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^rke-harden: -:1:6: not JSON/);
   });
 
   it('reads a scan saved with a UTF-8 byte order mark (as some Windows editors save it)', async () => {
