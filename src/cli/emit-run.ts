@@ -8,6 +8,7 @@ import { withWaivers } from '../waivers/waivers-option.js';
 import { EXIT, exitCodeFor, type FailOn } from './exit-codes.js';
 import { emit, render } from './output.js';
 import { filesRead } from '../files-read.js';
+import { selectResults } from '../engine/select-results.js';
 
 export interface ReportFlags {
   format: string;
@@ -17,6 +18,9 @@ export interface ReportFlags {
   waivers?: string;
   /** `audit node|cluster --snapshot-out FILE`: also save the collected facts, for `audit snapshot`. */
   snapshotOut?: string;
+  /** --check / --skip: the controls, sections or checks to keep, or to leave out (selectResults). */
+  check?: string[];
+  skip?: string[];
   /** false for `report`: a saved scan's warnings were said when it was audited (they stay in the report). */
   warnOnStderr?: boolean;
 }
@@ -68,7 +72,8 @@ export function stderrWarnings(warnings: string[], o: Pick<ReportFlags, 'format'
  */
 export function emitRun(audited: { run: ScanRun; sectionTitles: Record<string, string>; snapshot?: FactSnapshot }, o: ReportFlags, inputs: string[] = []): number {
   checkOutputs(o, [...inputs, ...(o.waivers ? [o.waivers] : [])]);
-  const run = withWaivers(audited.run, o.waivers);
+  // Waivers first: one for a control left out is not "unused".
+  const run = selectResults(withWaivers(audited.run, o.waivers), o.check, o.skip);
   const colour = !o.output && o.format === 'text' && process.stdout.isTTY === true;
   const text = render(run, o.format, colour, audited.sectionTitles);
   if (o.snapshotOut && audited.snapshot) writeSnapshotFile(audited.snapshot, o.snapshotOut);

@@ -16,7 +16,9 @@ function reportOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('-o, --format <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
-    .addOption(new Option('--fail-on <level>', 'exit 1 on scored fail, on scored manual too, or never').choices(['fail', 'manual', 'never']).default('fail'));
+    .addOption(new Option('--fail-on <level>', 'exit 1 on scored fail, on scored manual too, or never').choices(['fail', 'manual', 'never']).default('fail'))
+    .option('--check <ids...>', 'report only these controls, sections or checks (1.2.1, 1.2, a check id; comma lists too)')
+    .option('--skip <ids...>', 'leave these controls, sections or checks out of the report');
 }
 
 /**
@@ -257,7 +259,9 @@ function program(setExit: (code: number) => void): Command {
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--waivers <file>', 'apply these waivers to the saved results')
     .addOption(new Option('--fail-on <level>', 'exit as `audit` would (default: exit 0 once rendered)').choices(['fail', 'manual', 'never']))
-    .action(async (scan: string, o: { format: string; output?: string; waivers?: string; failOn?: FailOn }) => {
+    .option('--check <ids...>', 'report only these controls, sections or checks')
+    .option('--skip <ids...>', 'leave these controls, sections or checks out')
+    .action(async (scan: string, o: { format: string; output?: string; waivers?: string; failOn?: FailOn; check?: string[]; skip?: string[] }) => {
       const [{ reportSaved }, { emitRun }] = await Promise.all([import('./report-command.js'), import('./emit-run.js')]);
       setExit(emitRun(reportSaved(scan, Boolean(o.waivers)), { ...o, warnOnStderr: false }, [scan]));
     });
