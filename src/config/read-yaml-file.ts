@@ -112,7 +112,7 @@ function lastOfRepeatedKeys(doc: Document.Parsed, loc: (offset: number) => Locat
  */
 export function parseYamlText(file: string, text: string, opts: { allowEmpty?: boolean; asGo?: boolean; duplicateKeys?: DuplicateKeys } = {}): LocatedYaml {
   checkText(file, text, opts.allowEmpty);
-  const [doc, lineCounter] = parseWithDuplicateKeys(opts.duplicateKeys, (options) => [opts.asGo ? firstDocument(text, { ...options, version: '1.1' }) : readDocument(text, options)]);
+  const [doc, lineCounter] = parseWithDuplicateKeys(opts.duplicateKeys, (options) => [opts.asGo ? readDocument(text, { ...options, version: '1.1' }, firstDocument) : readDocument(text, options)]);
   return locatedDocument(file, text, doc[0]!, lineCounter);
 }
 
@@ -136,8 +136,12 @@ export function parseYamlDocuments(file: string, text: string, duplicateKeys?: D
 
 type Options = ParseOptions & DocumentOptions & SchemaOptions & { lineCounter: LineCounter };
 
-/** One document: by the fast path when the text is plain block YAML (most configuration files), else by the yaml library. */
-const readDocument = (text: string, options: Options): Document.Parsed => fastYamlDocument(text, options, options.lineCounter) ?? parseDocument(text, options);
+/**
+ * One document: by the fast path when the text is plain block YAML (most configuration files, in either
+ * YAML version: the document's schema resolves the scalars), else by the yaml library (`library`).
+ */
+const readDocument = (text: string, options: Options, library: (text: string, options: Options) => Document.Parsed = parseDocument): Document.Parsed =>
+  fastYamlDocument(text, options, options.lineCounter) ?? library(text, options);
 
 /**
  * Documents parsed with unique keys; with `lastWins`, parsed again keeping repeated keys only when there

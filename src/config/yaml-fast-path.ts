@@ -14,7 +14,7 @@ import { Document, Pair, Scalar, YAMLMap, YAMLSeq, isScalar, type DocumentOption
  * only their start as the library's do (the end offsets are the node's own text).
  */
 export function fastYamlDocument(text: string, options: ParseOptions & DocumentOptions & SchemaOptions, lineCounter: LineCounter): Document.Parsed | undefined {
-  if (/[\t\r\uFEFF]/.test(text) || options.version === '1.1' || options.keepSourceTokens) return undefined;
+  if (/[\t\r\uFEFF]/.test(text) || options.keepSourceTokens) return undefined;
   try {
     const doc = new Document(undefined, options);
     const reader = new Reader(text, doc);

@@ -18,15 +18,17 @@ function shape(n: unknown): unknown {
 }
 
 /** Read by the fast path and by the yaml library: when the fast path accepts, everything a reader sees is the same. */
-function sameAsLibrary(text: string): boolean {
+function sameAsLibrary(text: string, version?: '1.1'): boolean {
+  if (version === undefined) sameAsLibrary(text, '1.1');
+  const options = { ...OPTIONS, ...(version ? { version } : {}) };
   const fastLines = new LineCounter();
-  const fast = fastYamlDocument(text, { ...OPTIONS }, fastLines);
+  const fast = fastYamlDocument(text, { ...options }, fastLines);
   if (!fast) {
     expect(fastLines.lineStarts, 'a refused text leaves the line counter empty').toEqual([]);
     return false;
   }
   const libLines = new LineCounter();
-  const lib = parseDocument(text, { ...OPTIONS, lineCounter: libLines });
+  const lib = parseDocument(text, { ...options, lineCounter: libLines });
   const at = JSON.stringify(text);
   expect(lib.errors.map((e) => e.message), at).toEqual([]);
   expect(lib.warnings.map((e) => e.message), at).toEqual([]);
@@ -49,7 +51,7 @@ const SCALARS = [
   '~', 'null', 'Null', '', '""', "''", '"a b"', '"a\\nb"', "'it''s'", "''''", "'a # b'", '"x # y"', '"x" y', 'a # c', 'a#b', 'a: b', 'a:b', 'a:', 'https://x:2379', '10.0.0.1',
   '- x', '-x', '-', '&a x', '*a', '!!str x', '|', '>', '@x', '`x`', '%x', '?x', ':x', 'a, b', '[a, b]', '[]', '{}', '[ ]', '{a: b}', '{a: b, c: [d, e]}', '[a, [b, c]]',
   '[a,b]', '[a, b,]', '{a}', '{a:b}', '{a: }', '[a: b]', '["a", \'b\']', '{"a": 1}', '{"a":1}', '[a, "b]', '[a', 'RotateKubeletServerCertificate=true', 'v1.28.15-rancher1-1',
-  '0600', '2001-12-14', '1:30', 'x   ', 'a  b', 'a # [b]', '"é"', "'a\\b'", '{a: b, a: c}', '[#a]', '[a #b]',
+  '0600', '2001-12-14', '1:30', 'x   ', '0b1010', '-0b11', '1_000', '0x_1F', '190:20:30', '-1:30.5', 'Off', 'Y', 'n', '=', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '+.inf', '0.1_5', 'a  b', 'a # [b]', '"é"', "'a\\b'", '{a: b, a: c}', '[#a]', '[a #b]',
 ];
 
 type Tree = string | { map: [string, Tree][] } | { seq: Tree[] };
