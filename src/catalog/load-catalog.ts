@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type * as z from 'zod';
-import { CasesSchema, CheckSchema, type Case, type Check } from '../model/check.js';
-import { ProfileFileSchema, type Benchmark, type Control, type ProfileFile } from '../model/benchmark.js';
+import { checkSchemas, type Case, type Check } from '../model/check.js';
+import { profileSchemas, type Benchmark, type Control, type ProfileFile } from '../model/benchmark.js';
 import { RkeHardenError } from '../errors/rke-harden-error.js';
 import type { Catalog } from './catalog.js';
 import { catalogFingerprint, readCompiledCatalog, type CatalogDirs } from './compiled-catalog.js';
@@ -39,7 +39,7 @@ export function loadChecks(root: string, errors: string[], withCases = false): P
     for (const name of fs.readdirSync(componentDir).sort()) {
       const dir = path.join(componentDir, name);
       const checkFile = path.join(dir, 'check.yaml');
-      const parsed = CheckSchema.safeParse(readYaml(checkFile, errors));
+      const parsed = checkSchemas().CheckSchema.safeParse(readYaml(checkFile, errors));
       if (!parsed.success) {
         errors.push(...zodErrors(checkFile, parsed.error));
         continue;
@@ -56,7 +56,7 @@ export function loadChecks(root: string, errors: string[], withCases = false): P
         errors.push(`${casesFile}: missing (every check has pass, fail and missing cases)`);
         continue;
       }
-      const parsedCases = CasesSchema.safeParse(readYaml(casesFile, errors));
+      const parsedCases = checkSchemas().CasesSchema.safeParse(readYaml(casesFile, errors));
       if (parsedCases.success) cases.set(check.id, parsedCases.data);
       else errors.push(...zodErrors(casesFile, parsedCases.error));
     }
@@ -106,7 +106,7 @@ function loadBenchmarks(root: string, checks: Map<string, Check>, errors: string
   const files = new Map<string, { file: string; profile: ProfileFile }>();
   for (const name of fs.readdirSync(root).filter((f) => f.endsWith('.yaml')).sort()) {
     const file = path.join(root, name);
-    const parsed = ProfileFileSchema.safeParse(readYaml(file, errors));
+    const parsed = profileSchemas().ProfileFileSchema.safeParse(readYaml(file, errors));
     if (!parsed.success) {
       errors.push(...zodErrors(file, parsed.error));
       continue;

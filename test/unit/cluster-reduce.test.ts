@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PodSchema } from '../../src/engine/evaluators/cluster/cluster-facts.js';
+import { clusterFactSchemas } from '../../src/engine/evaluators/cluster/cluster-facts.js';
 import { reducePod } from '../../src/collectors/cluster/reduce-pod.js';
 import { reduceBinding, reduceRole } from '../../src/collectors/cluster/reduce-rbac.js';
 import {
@@ -34,7 +34,7 @@ const pod = {
 describe('reducers keep only what checks read', () => {
   it('reduces a pod to its security-relevant fields, never env values', () => {
     const r = reducePod(pod)!;
-    expect(PodSchema.parse(r)).toEqual(r);
+    expect(clusterFactSchemas().PodSchema.parse(r)).toEqual(r);
     expect(r).toEqual({
       namespace: 'team-a', name: 'web-1',
       containers: [

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditNode } from '../../src/cli/audit-node-command.js';
 import { evaluateCheck } from '../../src/engine/evaluate-check.js';
-import { CheckSchema } from '../../src/model/check.js';
+import { checkSchemas } from '../../src/model/check.js';
 import { renderJson } from '../../src/reporters/json.js';
 import { renderText } from '../../src/reporters/text.js';
 import { SECRET_MARKER, TOKEN_MARKER } from '../fixtures/hosts/common.js';
@@ -43,7 +43,7 @@ describe('secrets on a node', () => {
 
   it('evidence of a check reading a secret fact shows <redacted>', () => {
     const { snapshot } = auditWithSecrets();
-    const check = CheckSchema.parse({
+    const check = checkSchemas().CheckSchema.parse({
       id: 'oidc-client-secret-set',
       title: 'probe',
       component: 'kube-apiserver',

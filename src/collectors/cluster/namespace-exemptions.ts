@@ -13,15 +13,18 @@ import { usageError } from '../../errors/rke-harden-error.js';
 export const EXEMPTION_LISTS = ['rke2', 'rke1', 'rancher-restricted', 'docs-sample'] as const;
 export type ExemptionListName = (typeof EXEMPTION_LISTS)[number];
 
-const ListFileSchema = z.strictObject({
-  name: z.string(),
-  description: z.string(),
-  namespaces: z.array(z.string()).optional(),
-  byVersion: z
-    .array(z.strictObject({ ranges: z.array(z.string()).min(1), namespaces: z.array(z.string()), note: z.string().optional() }))
-    .optional(),
-});
-type ListFile = z.infer<typeof ListFileSchema>;
+// Built on first use (a start of the CLI that reads no list pays nothing for it).
+const buildListFileSchema = () =>
+  z.strictObject({
+    name: z.string(),
+    description: z.string(),
+    namespaces: z.array(z.string()).optional(),
+    byVersion: z
+      .array(z.strictObject({ ranges: z.array(z.string()).min(1), namespaces: z.array(z.string()), note: z.string().optional() }))
+      .optional(),
+  });
+let listFileSchema: ReturnType<typeof buildListFileSchema> | undefined;
+type ListFile = z.infer<ReturnType<typeof buildListFileSchema>>;
 
 export const exemptionsDir = (): string => path.join(PACKAGE_ROOT, 'data', 'namespace-exemptions');
 
@@ -32,7 +35,7 @@ function readList(name: ExemptionListName): ListFile {
   let list = lists.get(name);
   if (!list) {
     const file = path.join(exemptionsDir(), `${name}.yaml`);
-    list = ListFileSchema.parse(readPackageYaml(file));
+    list = (listFileSchema ??= buildListFileSchema()).parse(readPackageYaml(file));
     lists.set(name, list);
   }
   return list;

@@ -6,17 +6,22 @@ import path from 'node:path';
 import * as z from 'zod';
 import { dataDir } from '../../catalog/paths.js';
 import { readPackageYaml } from '../../catalog/package-yaml.js';
-import { ExemptBindingSchema, ExemptSubjectSchema } from '../../engine/evaluators/cluster/cluster-facts.js';
+import { clusterFactSchemas } from '../../engine/evaluators/cluster/cluster-facts.js';
 import type { Distro } from '../../model/status.js';
 
-const FileSchema = z.strictObject({
-  subjects: z.array(ExemptSubjectSchema).default([]),
-  bindings: z.array(ExemptBindingSchema).default([]),
-  clusterRoles: z.array(z.strictObject({ name: z.string(), reason: z.string() })).default([]),
-});
-export type RbacExemptions = z.infer<typeof FileSchema>;
+// Built on first use, as the cluster facts' schemas are.
+const buildFileSchema = () => {
+  const { ExemptSubjectSchema, ExemptBindingSchema } = clusterFactSchemas();
+  return z.strictObject({
+    subjects: z.array(ExemptSubjectSchema).default([]),
+    bindings: z.array(ExemptBindingSchema).default([]),
+    clusterRoles: z.array(z.strictObject({ name: z.string(), reason: z.string() })).default([]),
+  });
+};
+let fileSchema: ReturnType<typeof buildFileSchema> | undefined;
+export type RbacExemptions = z.infer<ReturnType<typeof buildFileSchema>>;
 
 export function rbacExemptions(distro: Distro): RbacExemptions {
   const file = path.join(dataDir('distros'), distro, 'exemptions-rbac.yaml');
-  return FileSchema.parse(readPackageYaml(file));
+  return (fileSchema ??= buildFileSchema()).parse(readPackageYaml(file));
 }

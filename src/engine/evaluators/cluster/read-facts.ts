@@ -1,7 +1,7 @@
 import type { Check } from '../../../model/check.js';
 import type { Fact, FactSnapshot } from '../../../model/fact.js';
 import type { CheckOutcome } from '../../evaluate-check.js';
-import { CLUSTER_FACTS, type ClusterFactKey, type ClusterFactValue } from './cluster-facts.js';
+import { clusterFactSchemas, type ClusterFactKey, type ClusterFactValue } from './cluster-facts.js';
 
 export type ReadFacts<R extends ClusterFactKey, O extends ClusterFactKey> = { [K in R]: ClusterFactValue<K> } & {
   [K in O]?: ClusterFactValue<K>;
@@ -33,7 +33,7 @@ function errorFor(snap: FactSnapshot, key: string): { key: string; message: stri
 function parse<K extends ClusterFactKey>(key: K, fact: Fact): { value: ClusterFactValue<K> } | { problem: string } {
   if (collectedHere.has(fact)) return { value: fact.value as ClusterFactValue<K> };
   if (parsed.has(fact)) return { value: parsed.get(fact) as ClusterFactValue<K> };
-  const result = CLUSTER_FACTS[key].safeParse(fact.value);
+  const result = clusterFactSchemas().CLUSTER_FACTS[key].safeParse(fact.value);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     return { problem: `fact ${key} is malformed at ${issue.path.join('.') || '(root)'}: ${issue.message}` };
