@@ -14,10 +14,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
 
 const { loadCatalogFromYaml } = await import(path.join(root, 'dist/catalog/load-catalog.js'));
-const { catalogFingerprint, writeCompiledCatalog, compiledCatalogFile } = await import(path.join(root, 'dist/catalog/compiled-catalog.js'));
+const { catalogFingerprint, catalogListing, catalogCodeFingerprint, writeCompiledCatalog, compiledCatalogFile } = await import(path.join(root, 'dist/catalog/compiled-catalog.js'));
 const dirs = { checks: path.join(root, 'checks'), benchmarks: path.join(root, 'benchmarks') };
 const catalog = loadCatalogFromYaml(dirs);
-writeCompiledCatalog(catalog, catalogFingerprint(dirs), compiledCatalogFile());
+writeCompiledCatalog(catalog, catalogFingerprint(dirs), compiledCatalogFile(), catalogCodeFingerprint(), catalogListing(dirs));
 const { writeCompiledData } = await import(path.join(root, 'dist/catalog/package-yaml.js'));
 const dataFiles = writeCompiledData();
 

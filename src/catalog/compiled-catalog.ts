@@ -4,7 +4,7 @@
  * every start, more than a whole node audit; JSON.parse of the validated result costs milliseconds.
  *
  * The file carries a fingerprint of the YAML it was compiled from (paths and contents). loadCatalog
- * recomputes it (about 10 ms) and ignores a file that does not match, so an edit to checks/ or
+ * recomputes it (about 15 ms; not when every file keeps the size and time the build listed) and ignores a file that does not match, so an edit to checks/ or
  * benchmarks/ after a build is never hidden by a stale compiled copy. In a checkout (src/ beside dist/),
  * so is an edit to the code that compiles it (src/catalog, src/model) that no build has followed.
  */
@@ -24,6 +24,8 @@ export interface CatalogDirs {
 
 interface CompiledCatalog {
   fingerprint: string;
+  /** catalogListing() at the build: while every file still has its size and modification time, the content is not hashed again. */
+  listing?: string;
   /** catalogCodeFingerprint() at the build (absent in files written before it was recorded). */
   code?: string;
   checks: Check[];
@@ -59,6 +61,20 @@ export function catalogFingerprint(dirs: CatalogDirs): string {
 }
 
 /**
+ * Each catalog file with its size and modification time: what a build saw, cheap to compare (stat only).
+ * An edit changes the time (an editor, git, cp); only a content hash tells when the times differ (a
+ * package unpacked with other times: then catalogFingerprint decides, as before).
+ */
+export function catalogListing(dirs: CatalogDirs): string {
+  return catalogFiles(dirs)
+    .map((file) => {
+      const st = fs.statSync(file, { throwIfNoEntry: false });
+      return `${path.relative(path.dirname(dirs.checks), file)}\t${st ? `${st.size}\t${st.mtimeMs}` : 'missing'}`;
+    })
+    .join('\n');
+}
+
+/**
  * The source of the code that validates and shapes the compiled catalog, when this is a checkout with
  * src/; undefined in an installed package (its dist/ code compiled the file it ships with).
  */
@@ -72,8 +88,8 @@ export function catalogCodeFingerprint(root = PACKAGE_ROOT): string | undefined 
   return hash.digest('hex');
 }
 
-export function writeCompiledCatalog(catalog: Catalog, fingerprint: string, file = compiledCatalogFile(), code = catalogCodeFingerprint()): void {
-  const compiled: CompiledCatalog = { fingerprint, ...(code ? { code } : {}), checks: [...catalog.checks.values()], benchmarks: [...catalog.benchmarks.values()] };
+export function writeCompiledCatalog(catalog: Catalog, fingerprint: string, file = compiledCatalogFile(), code = catalogCodeFingerprint(), listing?: string): void {
+  const compiled: CompiledCatalog = { fingerprint, ...(listing ? { listing } : {}), ...(code ? { code } : {}), checks: [...catalog.checks.values()], benchmarks: [...catalog.benchmarks.values()] };
   writeFileAtomic(file, JSON.stringify(compiled), { mkdir: true });
 }
 
@@ -83,14 +99,15 @@ export function writeCompiledCatalog(catalog: Catalog, fingerprint: string, file
  * when there is a file to compare it with (hashing the YAML costs ~10 ms that tests and unbuilt
  * checkouts need not pay).
  */
-export function readCompiledCatalog(fingerprint: () => string, file = compiledCatalogFile(), code = catalogCodeFingerprint): Catalog | undefined {
+export function readCompiledCatalog(fingerprint: () => string, file = compiledCatalogFile(), code = catalogCodeFingerprint, listing?: () => string): Catalog | undefined {
   let compiled: CompiledCatalog;
   try {
     compiled = JSON.parse(fs.readFileSync(file, 'utf8')) as CompiledCatalog;
   } catch {
     return undefined;
   }
-  if (compiled.fingerprint !== fingerprint()) return undefined;
+  const unchanged = compiled.listing !== undefined && listing !== undefined && compiled.listing === listing();
+  if (!unchanged && compiled.fingerprint !== fingerprint()) return undefined;
   const source = code();
   if (source !== undefined && compiled.code !== source) return undefined;
   return {

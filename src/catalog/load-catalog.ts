@@ -6,7 +6,7 @@ import { checkSchemas, type Case, type Check } from '../model/check.js';
 import { profileSchemas, type Benchmark, type Control, type ProfileFile } from '../model/benchmark.js';
 import { RkeHardenError } from '../errors/rke-harden-error.js';
 import type { Catalog } from './catalog.js';
-import { catalogFingerprint, readCompiledCatalog, type CatalogDirs } from './compiled-catalog.js';
+import { catalogFingerprint, catalogListing, readCompiledCatalog, type CatalogDirs } from './compiled-catalog.js';
 import { dataDir } from './paths.js';
 import { hasEvaluator } from '../engine/evaluators/registry.js';
 import '../engine/evaluators/index.js';
@@ -206,6 +206,6 @@ export function loadCatalogFromYaml(dirs: CatalogDirs = defaultDirs(), opts: { w
 export function loadCatalog(dirs: CatalogDirs = defaultDirs(), opts: { withCases?: boolean } = {}): Catalog {
   const ours = dirs.checks === dataDir('checks') && dirs.benchmarks === dataDir('benchmarks') && !opts.withCases;
   if (!ours) return loadCatalogFromYaml(dirs, opts);
-  cached ??= readCompiledCatalog(() => catalogFingerprint(dirs)) ?? loadCatalogFromYaml(dirs);
+  cached ??= readCompiledCatalog(() => catalogFingerprint(dirs), undefined, undefined, () => catalogListing(dirs)) ?? loadCatalogFromYaml(dirs);
   return cached;
 }

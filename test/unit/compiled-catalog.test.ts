@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { catalogCodeFingerprint, catalogFingerprint, readCompiledCatalog, writeCompiledCatalog } from '../../src/catalog/compiled-catalog.js';
+import { catalogCodeFingerprint, catalogFingerprint, catalogListing, readCompiledCatalog, writeCompiledCatalog } from '../../src/catalog/compiled-catalog.js';
 import { loadCatalogFromYaml } from '../../src/catalog/load-catalog.js';
 import { dataDir, PACKAGE_ROOT } from '../../src/catalog/paths.js';
 
@@ -50,6 +50,30 @@ describe('compiled catalog (dist/catalog.json)', () => {
     expect(readCompiledCatalog(() => { throw new Error('no file: the fingerprint is not computed'); }, path.join(root, 'missing.json'))).toBeUndefined();
     fs.writeFileSync(file, '{ truncated');
     expect(readCompiledCatalog(() => catalogFingerprint(copy), file)).toBeUndefined();
+  });
+
+  it('files with the size and time the build listed are not hashed again; any other time or size makes the content decide', () => {
+    const root = tempDir();
+    const copy = { checks: path.join(root, 'checks'), benchmarks: path.join(root, 'benchmarks') };
+    fs.cpSync(dirs.checks, copy.checks, { recursive: true });
+    fs.cpSync(dirs.benchmarks, copy.benchmarks, { recursive: true });
+    const file = path.join(root, 'catalog.json');
+    writeCompiledCatalog(loadCatalogFromYaml(copy), catalogFingerprint(copy), file, undefined, catalogListing(copy));
+    const notHashed = () => {
+      throw new Error('hashed although the listing matched');
+    };
+    const read = (fingerprint: () => string) => readCompiledCatalog(fingerprint, file, () => undefined, () => catalogListing(copy));
+    expect(read(notHashed)).toBeDefined();
+    // The same content at another time (a package unpacked, a checkout): the content hash says it is the same.
+    const check = path.join(copy.checks, 'kubelet', 'kubelet-anonymous-auth-disabled', 'check.yaml');
+    fs.utimesSync(check, new Date('2001-01-01'), new Date('2001-01-01'));
+    expect(() => read(notHashed)).toThrow(/hashed/);
+    expect(read(() => catalogFingerprint(copy))).toBeDefined();
+    // An edit of the same size: the time changed, so the content is hashed and the copy refused.
+    const text = fs.readFileSync(check, 'utf8');
+    fs.writeFileSync(check, text.replace('high', 'HIGH'));
+    expect(fs.statSync(check).size).toBe(Buffer.byteLength(text));
+    expect(read(() => catalogFingerprint(copy))).toBeUndefined();
   });
 
   it('in a checkout, is ignored once the code that compiles it (src/catalog, src/model) changed; an installed package has no src/ to compare', () => {
