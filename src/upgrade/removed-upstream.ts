@@ -1,6 +1,6 @@
 import { formatLocation, type FactSnapshot } from '../model/fact.js';
 import { distroData } from '../engine/effective/distro-data.js';
-import { gatesOf } from '../collectors/node/kubelet-config.js';
+import { gatesOff, removedGates } from './feature-gates.js';
 import type { UpgradeFinding } from './upgrade-finding.js';
 
 interface RemovedData {
@@ -30,63 +30,6 @@ function removedFlagsOf(data: RemovedData): Indexed[] {
     expanded = { from: data, flags: removedFlags(data).map((r) => ({ ...r, factKey: `${r.component}.args.${r.flag}`, minor: minor(r.removedIn) })) };
   }
   return expanded.flags;
-}
-
-/** distros/feature-gates.yaml (generated from the Kubernetes source): by minor, the gates removed and the ones locked. */
-interface FeatureGateData {
-  removed: Record<string, string[]>;
-  locked: Record<string, Record<string, boolean>>;
-}
-
-/** Every component that takes --feature-gates (all register the same gates). */
-const GATED_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'];
-
-// strconv.ParseBool, as the components read a gate's value.
-const GO_BOOL: Record<string, boolean> = { '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false };
-
-/** Gates a component is given that the move removes, or locks to the other value: the component will not start. */
-function removedGates(target: FactSnapshot, removedOnTheWay: (m: number) => boolean, toMinor: number): UpgradeFinding[] {
-  const data = distroData<FeatureGateData>('feature-gates.yaml');
-  const findings: UpgradeFinding[] = [];
-  for (const component of GATED_COMPONENTS) {
-    const f = target.facts[`${component}.args.feature-gates`];
-    // A kubelet config file's featureGates are in this fact too (the node collector merges them in).
-    if (!f || f.source === 'default' || typeof f.value !== 'string') continue;
-    for (const [gate, value] of gatesOf(f.value)) {
-      const removedIn = Object.keys(data.removed).find((v) => data.removed[v]!.includes(gate));
-      // Gone at the target: said once, by the move that removes it (not as locked before that).
-      if (removedIn !== undefined && minor(removedIn) <= toMinor) {
-        if (removedOnTheWay(minor(removedIn))) {
-          findings.push({
-            severity: 'blocking',
-            what: `${component} feature gate ${gate} was removed in Kubernetes ${removedIn}: ${component} will not start ("unrecognized feature gate")`,
-            where: f.location,
-            fix: `remove ${gate} from the ${component} feature-gates`,
-          });
-        }
-        continue;
-      }
-      const lockedIn = Object.keys(data.locked).find((v) => gate in data.locked[v]!);
-      const lockedTo = lockedIn === undefined ? undefined : data.locked[lockedIn]![gate];
-      const given = GO_BOOL[value.trim()];
-      if (lockedIn === undefined || given === undefined || given === lockedTo) continue;
-      if (!removedOnTheWay(minor(lockedIn))) continue;
-      findings.push({
-        severity: 'blocking',
-        what: `${component} feature gate ${gate}=${value.trim()}: ${gate} is locked to ${lockedTo} from Kubernetes ${lockedIn}: ${component} will not start`,
-        where: f.location,
-        fix: `remove ${gate}=${value.trim()} from the ${component} feature-gates: it is always ${lockedTo ? 'on' : 'off'} from ${lockedIn}`,
-      });
-    }
-  }
-  return findings;
-}
-
-/** The gates a component is given set to false (Go's strconv.ParseBool, as the components read them). */
-function gatesOff(target: FactSnapshot, component: string): Set<string> {
-  const f = target.facts[`${component}.args.feature-gates`];
-  if (!f || typeof f.value !== 'string') return new Set();
-  return new Set(gatesOf(f.value).filter(([, v]) => GO_BOOL[v.trim()] === false).map(([g]) => g));
 }
 
 /** In-tree cloud providers the components refuse at the target and took at the start: each component and provider once. */
