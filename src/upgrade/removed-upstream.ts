@@ -1,6 +1,7 @@
 import { formatLocation, type FactSnapshot } from '../model/fact.js';
 import { distroData } from '../engine/effective/distro-data.js';
 import { gatesOff, removedGates } from './feature-gates.js';
+import { removedApis } from './removed-apis.js';
 import type { UpgradeFinding } from './upgrade-finding.js';
 
 interface RemovedData {
@@ -63,7 +64,7 @@ function removedCloudProviders(target: FactSnapshot, data: RemovedData, removedO
   return [...findings.values()];
 }
 
-/** Flags, feature gates, in-tree cloud providers and admission plugins of the configuration that the target Kubernetes version no longer has. */
+/** Flags, feature gates, in-tree cloud providers, admission plugins and addon API versions of the configuration that the target Kubernetes version no longer has. */
 export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor: number): UpgradeFinding[] {
   const data = distroData<RemovedData>('removed-upstream.yaml');
   const findings: UpgradeFinding[] = [];
@@ -82,6 +83,7 @@ export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor
   }
   findings.push(...removedCloudProviders(target, data, removedOnTheWay, toMinor));
   findings.push(...removedGates(target, removedOnTheWay, toMinor));
+  findings.push(...removedApis(target, removedOnTheWay));
   const plugins = target.facts['kube-apiserver.args.enable-admission-plugins'];
   for (const p of data.admissionPlugins) {
     const listed = plugins && String(plugins.value).split(',').includes(p.plugin);

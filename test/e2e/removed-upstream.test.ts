@@ -6,10 +6,11 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { removedFlags } from '../../src/upgrade/removed-upstream.js';
 import { findControlPlaneBinaries, findNodeBinaries, pinnedVersions, REPO_ROOT } from '../support/controlplane-bin.js';
+import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 
 const data = parseYaml(readFileSync(join(REPO_ROOT, 'distros/removed-upstream.yaml'), 'utf8')) as Parameters<typeof removedFlags>[0] & {
   admissionPlugins: { plugin: string; removedIn: string }[];
@@ -131,4 +132,34 @@ describe(`removed-upstream.yaml against Kubernetes ${pinnedVersions().kubernetes
     });
     expect(accepted).toEqual([]);
   }, 300_000);
+});
+
+// distros/removed-apis.yaml (what upgrade-check blocks on in RKE1 addons) against the pinned API server:
+// the discovery of each apiVersion (404 when the group version is gone) lists none of the kinds it names.
+describe(`removed-apis.yaml against the API server of Kubernetes ${pinnedVersions().kubernetes}`, () => {
+  const apis = (parseYaml(readFileSync(join(REPO_ROOT, 'distros/removed-apis.yaml'), 'utf8')) as { apis: { apiVersion: string; kinds: string[]; removedIn: string }[] }).apis;
+  let cp: ControlPlane;
+  beforeAll(async () => {
+    cp = await startControlPlane();
+  }, 180_000);
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it('serves none of the kinds in the apiVersions the list says no longer serve them, and serves their successors', async () => {
+    const removed = apis.filter((a) => minor(a.removedIn) <= pinnedMinor);
+    expect(removed.length).toBeGreaterThan(20);
+    const served: string[] = [];
+    for (const a of removed) {
+      const r = await cp.request('GET', `/apis/${a.apiVersion}`);
+      if (r.status === 404) continue;
+      expect(r.status, a.apiVersion).toBe(200);
+      const kinds = new Set(((await r.json()) as { resources: { kind: string }[] }).resources.map((x) => x.kind));
+      served.push(...a.kinds.filter((k) => kinds.has(k)).map((k) => `${a.apiVersion} ${k}`));
+    }
+    expect(served).toEqual([]);
+    // The check is real: a served version lists its kinds.
+    const batch = await cp.request('GET', '/apis/batch/v1');
+    expect(((await batch.json()) as { resources: { kind: string }[] }).resources.map((x) => x.kind)).toContain('CronJob');
+  }, 60_000);
 });

@@ -211,6 +211,28 @@ describe('upgrade-check', () => {
     expect(snap.warnings).toContainEqual(expect.stringMatching(/:5:\d+: kube-apiserver feature gate CronJobTimeZone was removed in Kubernetes 1\.29/));
   });
 
+  it('RKE1 addons in an apiVersion the target no longer serves block the move that removes it; served ones and PodSecurityPolicy (said apart) do not', () => {
+    const addons = (version: string) => cfg('cluster.yml', `kubernetes_version: ${version}\naddons: |-\n` + [
+      'apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: nightly',
+      'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: served',
+      'apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: hpa-a',
+      'apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: hpa-b',
+      'apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: restricted',
+    ].join('\n---\n').replace(/^/gm, '  ') + '\n');
+    const what = (from: string, to: string) => upgradeCheck({ from, to, config: addons(from) }).findings.filter((f) => /addons hold/.test(f.what)).map((f) => `${f.what.replace(/, which Kubernetes (1\.\d+) no longer serves.*/, ' $1')} @${f.where?.line}`);
+    expect(what('v1.24.17-rancher1-1', 'v1.25.16-rancher1-1')).toEqual([
+      // Where the object's document starts in cluster.yml.
+      'addons hold CronJob nightly in batch/v1beta1 1.25 @3',
+      // PodSecurityPolicy objects: their own finding, with the fix harden config makes.
+      'addons hold PodSecurityPolicy restricted: the policy/v1beta1 API is gone in Kubernetes 1.25 and RKE\'s addon job fails on them @2',
+    ]);
+    const served = (from: string, to: string) => what(from, to).filter((w) => !/PodSecurityPolicy/.test(w));
+    expect(served('v1.25.16-rancher1-1', 'v1.26.15-rancher1-1')).toEqual(['addons hold HorizontalPodAutoscaler hpa-a, hpa-b in autoscaling/v2beta2 1.26 @13']);
+    expect(served('v1.26.15-rancher1-1', 'v1.27.16-rancher1-1')).toEqual([]);
+    const snap = auditConfig([addons('v1.26.15-rancher1-1')], {}).run;
+    expect(snap.warnings.filter((w) => /addons hold .* in \S+, which/.test(w)).map((w) => w.replace(/^.*addons hold (\S+) .*$/, '$1'))).toEqual(['CronJob', 'HorizontalPodAutoscaler']);
+  });
+
   it('exemption renamed: cis-operator-system → compliance-operator-system', () => {
     const admission = tempTree({ 'a.yaml': 'apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n  - name: PodSecurity\n    configuration:\n      defaults: { enforce: restricted }\n      exemptions: { namespaces: [kube-system, cis-operator-system] }\n' });
     const file = cfg('config.yaml', `profile: cis\npod-security-admission-config-file: ${path.join(admission, 'a.yaml')}\n`);

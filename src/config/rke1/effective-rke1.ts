@@ -13,6 +13,7 @@ import { admissionFacts } from './admission-rke1.js';
 import { rke1ServiceOptions } from './rke1-version.js';
 import { evaluatedVersion } from '../config-version.js';
 import { withoutPspAddons } from './psp-addons.js';
+import { addonObjects } from './addon-documents.js';
 import { oncePerKey } from '../../once-per-object.js';
 
 const SSL = '/etc/kubernetes/ssl';
@@ -189,6 +190,14 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   };
   auditFacts.forEach(put);
   psp.forEach((f) => put(f.fact)); // upgrade-check blocks a move to 1.25 on them
+  // The objects of addons, each where its document starts, for the API versions a release stops serving (removed-apis).
+  const addons = a.string([...root, 'addons']);
+  const objects = addons ? addonObjects(addons) : [];
+  if (objects.length) {
+    const at = addonLines(a, [...root, 'addons']);
+    const value = objects.map(({ line, ...o }) => ({ ...o, ...at(line) }));
+    put({ key: 'rke1.addons.objects', value, source: 'config', layer: 'cluster.yml addons', location: a.locate([...root, 'addons']) });
+  }
   admissionFacts(a, api, apiArgs, version.minor, warnings).forEach(put);
   // Rancher renders a cluster's Pod Security Admission template into the admission configuration.
   // Rancher's built-in templates are known by content; a custom one is never guessed from its name.
@@ -272,6 +281,19 @@ function encryptionFacts(a: YamlAccess, api: YamlPath, args: ArgMap, enabled: bo
     { key: 'encryption.providers', value: providers, source: 'config', layer, location },
     ...(providers[0] ? [{ key: 'encryption.provider.first', value: providers[0], source: 'config' as const, layer, location }] : []),
   ];
+}
+
+/**
+ * Where line N (0-based) of a string value is in the file: in a literal block (`addons: |-`, how addons are
+ * written) the value's lines are the file's lines after the key, indented; any other style: the value's start.
+ */
+function addonLines(a: YamlAccess, path: YamlPath): (line: number) => { line: number; column: number } {
+  const start = a.locate(path);
+  const lines = a.y.text.split('\n');
+  if (start.line === undefined || !/^\|[-+]?\s*(#.*)?$/.test(lines[start.line - 1]!.slice((start.column ?? 1) - 1))) return () => ({ line: start.line ?? 1, column: start.column ?? 1 });
+  const first = lines.slice(start.line).find((l) => l.trim() !== '') ?? '';
+  const indent = first.length - first.trimStart().length;
+  return (line) => ({ line: start.line! + 1 + line, column: indent + 1 });
 }
 
 /**

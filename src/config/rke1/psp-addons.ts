@@ -4,31 +4,7 @@
  * adds them. From 1.25 the policy/v1beta1 API is gone and RKE's addon job fails on them, so a
  * cluster.yml carried over needs them out; every other document is kept as written.
  */
-import { parse } from 'yaml';
-
-interface AddonDocument {
-  /** The `---` line before it (none for the first). */
-  separator?: string;
-  text: string;
-  object?: { kind?: unknown; metadata?: { name?: unknown }; rules?: unknown; roleRef?: { kind?: unknown; name?: unknown } };
-}
-
-function documentsOf(text: string): AddonDocument[] {
-  const docs: AddonDocument[] = [{ text: '' }];
-  for (const line of text.split(/(?<=\n)/)) {
-    if (/^---(\s|$)/.test(line)) docs.push({ separator: line, text: '' });
-    else docs.at(-1)!.text += line;
-  }
-  for (const d of docs) {
-    try {
-      const o = parse(d.text) as unknown;
-      if (o && typeof o === 'object') d.object = o as AddonDocument['object'];
-    } catch {
-      // Not YAML RKE could apply either: left as it is.
-    }
-  }
-  return docs;
-}
+import { documentsOf, type AddonDocument } from './addon-documents.js';
 
 const onlyUsesPsp = (rules: unknown): boolean => Array.isArray(rules) && rules.length > 0
   && rules.every((r) => Array.isArray((r as { resources?: unknown }).resources) && (r as { resources: unknown[] }).resources.every((x) => x === 'podsecuritypolicies'));
