@@ -17,6 +17,15 @@ afterEach(() => {
   for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** A copy of the catalog's YAML to edit, and where its compiled file goes. */
+function copiedCatalog(): { root: string; copy: typeof dirs; file: string } {
+  const root = tempDir();
+  const copy = { checks: path.join(root, 'checks'), benchmarks: path.join(root, 'benchmarks') };
+  fs.cpSync(dirs.checks, copy.checks, { recursive: true });
+  fs.cpSync(dirs.benchmarks, copy.benchmarks, { recursive: true });
+  return { root, copy, file: path.join(root, 'catalog.json') };
+}
+
 describe('compiled catalog (dist/catalog.json)', () => {
   it('reads back exactly the catalog the YAML gives', () => {
     const yaml = loadCatalogFromYaml(dirs);
@@ -30,11 +39,7 @@ describe('compiled catalog (dist/catalog.json)', () => {
   });
 
   it('is ignored once a check or a profile changes after it was compiled, or when it is unreadable', () => {
-    const root = tempDir();
-    const copy = { checks: path.join(root, 'checks'), benchmarks: path.join(root, 'benchmarks') };
-    fs.cpSync(dirs.checks, copy.checks, { recursive: true });
-    fs.cpSync(dirs.benchmarks, copy.benchmarks, { recursive: true });
-    const file = path.join(root, 'catalog.json');
+    const { root, copy, file } = copiedCatalog();
     writeCompiledCatalog(loadCatalogFromYaml(copy), catalogFingerprint(copy), file);
     expect(readCompiledCatalog(() => catalogFingerprint(copy), file)).toBeDefined();
 
@@ -53,11 +58,7 @@ describe('compiled catalog (dist/catalog.json)', () => {
   });
 
   it('files with the size and time the build listed are not hashed again; any other time or size makes the content decide', () => {
-    const root = tempDir();
-    const copy = { checks: path.join(root, 'checks'), benchmarks: path.join(root, 'benchmarks') };
-    fs.cpSync(dirs.checks, copy.checks, { recursive: true });
-    fs.cpSync(dirs.benchmarks, copy.benchmarks, { recursive: true });
-    const file = path.join(root, 'catalog.json');
+    const { copy, file } = copiedCatalog();
     writeCompiledCatalog(loadCatalogFromYaml(copy), catalogFingerprint(copy), file, undefined, catalogListing(copy));
     const notHashed = () => {
       throw new Error('hashed although the listing matched');
