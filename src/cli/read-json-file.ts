@@ -14,7 +14,6 @@ function lineColumn(text: string, offset: number): string {
  * standard input.
  */
 export function readJsonFile(file: string, what: string, maxBytes: number): unknown {
-  // `-` is standard input (`agent scans --show latest | rke-harden report -`).
   const text = readTextFile(file, maxBytes, (size) => `too large for ${what} (${size} bytes)`).replace(/^\uFEFF/, '');
   try {
     return JSON.parse(text);
