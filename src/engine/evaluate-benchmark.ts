@@ -55,9 +55,10 @@ export function evaluateBenchmark(benchmark: Benchmark, checks: Map<string, Chec
       const text = check.remediation[snap.distro].text;
       const remediation = rke2Text ? rke2Text(text) : text;
       // Two literals, each with its final shape: properties added later cost a shape change per result.
+      const severity = check.severity;
       results[i] = reason
-        ? { controlId, title, section, scored, target, checkId: check.id, status, evidence, reason, remediation }
-        : { controlId, title, section, scored, target, checkId: check.id, status, evidence, remediation };
+        ? { controlId, title, section, scored, target, checkId: check.id, severity, status, evidence, reason, remediation }
+        : { controlId, title, section, scored, target, checkId: check.id, severity, status, evidence, remediation };
     }
   });
   return results;

@@ -15,6 +15,8 @@ export interface Evidence {
 export interface ControlResult {
   controlId: string;
   checkId?: string;
+  /** The check's severity (high, medium, low): how much a failure of it exposes; absent without a check. */
+  severity?: 'high' | 'medium' | 'low';
   title: string;
   section: string;
   scored: boolean;

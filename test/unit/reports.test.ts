@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { runCli } from '../support/run-cli.js';
+import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { tempTree } from '../support/temp-files.js';
 
 const schema = JSON.parse(fs.readFileSync('schemas/scan-run.schema.json', 'utf8'));
@@ -22,6 +23,11 @@ describe('reports', () => {
     );
     const total = Object.values(run.summary as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(total).toBe(run.results.length);
+    // Each result of a check carries the check's severity; a control without a check has none.
+    const { checks } = loadCatalog();
+    const results = run.results as { checkId?: string; severity?: string }[];
+    expect(results.filter((x) => x.checkId).every((x) => x.severity === checks.get(x.checkId!)!.severity)).toBe(true);
+    expect(new Set(results.map((x) => x.severity))).toEqual(new Set(['high', 'medium', 'low', ...(results.some((x) => !x.checkId) ? [undefined] : [])]));
   });
 
   it('a schema violation is caught (the test can fail)', () => {
