@@ -1,6 +1,6 @@
 import type { Benchmark } from '../model/benchmark.js';
 import { usageError, inputError } from '../errors/rke-harden-error.js';
-import { parseK8sVersion } from '../config/k8s-version.js';
+import { minorNumber, parseK8sVersion } from '../config/k8s-version.js';
 import type { Catalog } from './load-catalog.js';
 
 /** A bare `rke2-cis-1.8` means its hardened variant. */
@@ -15,9 +15,8 @@ export function resolveBenchmarkId(catalog: Catalog, id: string): Benchmark {
 /** The profile Rancher's scan operator would pick for this distro and Kubernetes version. */
 export function selectBenchmark(catalog: Catalog, distro: 'rke1' | 'rke2', k8sVersion: string): Benchmark {
   const v = parseK8sVersion(k8sVersion);
-  const minor = (s: string) => Number(s.split('.')[1]);
   const match = [...catalog.benchmarks.values()].find(
-    (b) => b.distro === distro && b.selects && v.minor >= minor(b.selects.minK8s) && (!b.selects.maxK8s || v.minor <= minor(b.selects.maxK8s)),
+    (b) => b.distro === distro && b.selects && v.minor >= minorNumber(b.selects.minK8s) && (!b.selects.maxK8s || v.minor <= minorNumber(b.selects.maxK8s)),
   );
   if (!match) throw inputError(`no ${distro.toUpperCase()} CIS profile covers Kubernetes ${k8sVersion} (pass --benchmark)`);
   return match;

@@ -35,6 +35,9 @@ export function assertDistroRelease(v: K8sVersion, distro: 'rke1' | 'rke2', what
 
 export const minorOf = (v: K8sVersion): string => `1.${v.minor}`;
 
+/** The minor of a release written "1.25" (or "1.25.3"), as a number: 25. */
+export const minorNumber = (release: string): number => Number(release.split('.')[1]);
+
 /** Compare x.y.z versions numerically. */
 export function compareVersions(a: K8sVersion, b: K8sVersion): number {
   return a.minor - b.minor || a.patch - b.patch;

@@ -3,6 +3,7 @@ import { distroData } from '../engine/effective/distro-data.js';
 import { gatesOf } from '../collectors/node/kubelet-config.js';
 import { oncePerObject } from '../once-per-object.js';
 import type { UpgradeFinding } from './upgrade-finding.js';
+import { minorNumber } from '../config/k8s-version.js';
 
 /** distros/feature-gates.yaml (generated from the Kubernetes source): by minor, the gates removed and the ones locked. */
 interface FeatureGateData {
@@ -21,8 +22,6 @@ const GATED_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-sch
 
 // strconv.ParseBool, as the components read a gate's value.
 const GO_BOOL: Record<string, boolean> = { '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false };
-
-const minor = (v: string) => Number(v.split('.')[1]);
 
 // Indexed once by gate name: the data lists ~250 removed and ~250 locked gates by minor.
 const historyOf = oncePerObject((data: FeatureGateData): Map<string, GateHistory> => {
@@ -48,8 +47,8 @@ export function removedGates(target: FactSnapshot, removedOnTheWay: (m: number) 
       const h = history.get(gate);
       const value = written.trim();
       // Gone at the target: said once, by the move that removes it (not as locked before that).
-      if (h?.removedIn !== undefined && minor(h.removedIn) <= toMinor) {
-        if (!removedOnTheWay(minor(h.removedIn))) continue;
+      if (h?.removedIn !== undefined && minorNumber(h.removedIn) <= toMinor) {
+        if (!removedOnTheWay(minorNumber(h.removedIn))) continue;
         findings.push({
           severity: 'blocking',
           what: `${component} feature gate ${gate} was removed in Kubernetes ${h.removedIn}: ${component} will not start ("unrecognized feature gate")`,
@@ -59,7 +58,7 @@ export function removedGates(target: FactSnapshot, removedOnTheWay: (m: number) 
         continue;
       }
       const given = GO_BOOL[value];
-      if (!h?.locked || given === undefined || given === h.locked.to || !removedOnTheWay(minor(h.locked.in))) continue;
+      if (!h?.locked || given === undefined || given === h.locked.to || !removedOnTheWay(minorNumber(h.locked.in))) continue;
       findings.push({
         severity: 'blocking',
         what: `${component} feature gate ${gate}=${value}: ${gate} is locked to ${h.locked.to} from Kubernetes ${h.locked.in}: ${component} will not start`,

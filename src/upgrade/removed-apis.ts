@@ -1,6 +1,7 @@
 import type { FactSnapshot } from '../model/fact.js';
 import { distroData } from '../engine/effective/distro-data.js';
 import type { UpgradeFinding } from './upgrade-finding.js';
+import { minorNumber } from '../config/k8s-version.js';
 
 /** distros/removed-apis.yaml: the kinds an apiVersion no longer serves, from a minor on. */
 interface RemovedApis {
@@ -8,8 +9,6 @@ interface RemovedApis {
 }
 
 type AddonObject = { apiVersion: string; kind: string; name: string; line: number; column: number };
-
-const minor = (v: string) => Number(v.split('.')[1]);
 
 /**
  * The RKE1 addons written in an apiVersion the move stops serving: RKE's addon job fails on them. One
@@ -22,7 +21,7 @@ export function removedApis(target: FactSnapshot, removedOnTheWay: (m: number) =
   const objects = f.value as AddonObject[];
   const findings: UpgradeFinding[] = [];
   for (const api of distroData<RemovedApis>('removed-apis.yaml').apis) {
-    if (!removedOnTheWay(minor(api.removedIn))) continue;
+    if (!removedOnTheWay(minorNumber(api.removedIn))) continue;
     for (const kind of api.kinds.filter((k) => k !== 'PodSecurityPolicy')) {
       const found = objects.filter((o) => o.apiVersion === api.apiVersion && o.kind === kind);
       if (found.length === 0) continue;

@@ -3,6 +3,7 @@ import { distroData } from '../engine/effective/distro-data.js';
 import { gatesOff, removedGates } from './feature-gates.js';
 import { removedApis } from './removed-apis.js';
 import type { UpgradeFinding } from './upgrade-finding.js';
+import { minorNumber } from '../config/k8s-version.js';
 
 interface RemovedData {
   /** Flags removed in one release, grouped: the same flags of several components, several flags of one. */
@@ -20,15 +21,13 @@ export function removedFlags(data: Pick<RemovedData, 'flags'>): RemovedFlag[] {
   return data.flags.flatMap((g) => g.components.flatMap((component) => g.flags.map((flag) => ({ component, flag, removedIn: g.removedIn }))));
 }
 
-const minor = (v: string) => Number(v.split('.')[1]);
-
 type Indexed = RemovedFlag & { factKey: string; minor: number };
 
 // Expanded once, with each fact key and minor: every audited file is checked against the ~150 entries.
 let expanded: { from: RemovedData; flags: Indexed[] } | undefined;
 function removedFlagsOf(data: RemovedData): Indexed[] {
   if (expanded?.from !== data) {
-    expanded = { from: data, flags: removedFlags(data).map((r) => ({ ...r, factKey: `${r.component}.args.${r.flag}`, minor: minor(r.removedIn) })) };
+    expanded = { from: data, flags: removedFlags(data).map((r) => ({ ...r, factKey: `${r.component}.args.${r.flag}`, minor: minorNumber(r.removedIn) })) };
   }
   return expanded.flags;
 }
@@ -39,10 +38,10 @@ function removedCloudProviders(target: FactSnapshot, data: RemovedData, removedO
   // A removal says it before the gates that came earlier: once the code is gone no gate helps.
   const removalsFirst = [...data.cloudProviders].sort((a, b) => Number(!!a.unlessGatesOff) - Number(!!b.unlessGatesOff));
   for (const c of removalsFirst) {
-    if (!removedOnTheWay(minor(c.removedIn))) continue;
+    if (!removedOnTheWay(minorNumber(c.removedIn))) continue;
     for (const component of c.components) {
       const ignoredFrom = data.cloudProviderIgnoredFrom[component];
-      if (ignoredFrom !== undefined && toMinor >= minor(ignoredFrom)) continue;
+      if (ignoredFrom !== undefined && toMinor >= minorNumber(ignoredFrom)) continue;
       // RKE1 fills the flag from cloud_provider.name, RKE2 from cloud-provider-name: the value decides, not the layer.
       const f = target.facts[`${component}.args.cloud-provider`];
       const provider = f ? String(f.value) : '';
@@ -87,7 +86,7 @@ export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor
   const plugins = target.facts['kube-apiserver.args.enable-admission-plugins'];
   for (const p of data.admissionPlugins) {
     const listed = plugins && String(plugins.value).split(',').includes(p.plugin);
-    if (!listed || !removedOnTheWay(minor(p.removedIn))) continue;
+    if (!listed || !removedOnTheWay(minorNumber(p.removedIn))) continue;
     findings.push({
       severity: 'blocking',
       what: `admission plugin ${p.plugin} was removed in Kubernetes ${p.removedIn}: kube-apiserver will not start`,
@@ -104,7 +103,7 @@ export function removedUpstream(target: FactSnapshot, fromMinor: number, toMinor
  */
 export function removedUpstreamWarnings(snap: FactSnapshot): string[] {
   if (!snap.k8sVersion) return [];
-  const toMinor = minor(snap.k8sVersion.replace(/^v/, ''));
+  const toMinor = minorNumber(snap.k8sVersion.replace(/^v/, ''));
   if (!Number.isFinite(toMinor)) return [];
   return removedUpstream(snap, 0, toMinor).map((f) => `${f.where ? formatLocation(f.where) : snap.target.name}: ${f.what} (${f.fix})`);
 }

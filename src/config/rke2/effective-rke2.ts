@@ -3,7 +3,7 @@ import { emptySnapshot, formatLocation } from '../../model/fact.js';
 import { ArgMap, shownItem, type Provenance } from '../../engine/effective/arg-map.js';
 import { distroData } from '../../engine/effective/distro-data.js';
 import { inputError } from '../../errors/rke-harden-error.js';
-import { assertDistroRelease, parseK8sVersion, type K8sVersion } from '../k8s-version.js';
+import { assertDistroRelease, minorNumber, parseK8sVersion, type K8sVersion } from '../k8s-version.js';
 import { type MergedConfig, type Setting, type SettingItem } from './merge-config-files.js';
 import { ARG_KEYS, KNOWN_KEYS } from './rke2-keys.js';
 import { acceptedProfiles } from './rke2-profiles.js';
@@ -70,7 +70,7 @@ function defaultFlags(data: Rke2Data, version: K8sVersion): [string, [string, st
 /** The --cloud-provider RKE2 passes for a cloud-provider-name at this release (undefined: none). */
 function cloudProviderFlag(name: string, version: K8sVersion, data: Rke2Data): string | undefined {
   const bundledFrom = data.bundledCloudProviders[name];
-  if (bundledFrom !== undefined && version.minor >= Number(bundledFrom.split('.')[1])) return 'external';
+  if (bundledFrom !== undefined && version.minor >= minorNumber(bundledFrom)) return 'external';
   if (name === 'aws' && fromPatchRelease(version, data.awsCloudProviderDroppedFrom)) return undefined;
   return name || undefined;
 }

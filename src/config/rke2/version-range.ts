@@ -1,10 +1,10 @@
-import { parseK8sVersion, type K8sVersion } from '../k8s-version.js';
+import { minorNumber, parseK8sVersion, type K8sVersion } from '../k8s-version.js';
 
 /** "1.24-1.26" (inclusive minors) or "1.25" contains v? */
 export function inVersionRange(v: K8sVersion, range: string): boolean {
   const [lo, hi] = range.split('-');
-  const min = Number(lo!.split('.')[1]);
-  const max = Number((hi ?? lo)!.split('.')[1]);
+  const min = minorNumber(lo!);
+  const max = minorNumber(hi ?? lo!);
   return v.minor >= min && v.minor <= max;
 }
 
