@@ -152,7 +152,8 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
     addPlugin('PodSecurityPolicy', [...api, 'pod_security_policy'], 'cluster.yml pod_security_policy');
     apiArgs.set('runtime-config', 'policy/v1beta1/podsecuritypolicy=true', prov('cluster.yml pod_security_policy', [...api, 'pod_security_policy']));
   }
-  const psp = pspLeftovers(a, root, wrapped);
+  const addons = a.string([...root, 'addons']);
+  const psp = pspLeftovers(a, root, wrapped, addons);
   if (version.minor >= 25) warnings.push(...psp.map((f) => f.warning));
   const auditFacts = applyAuditLog(a, api, apiArgs, prov, warnings);
 
@@ -191,7 +192,6 @@ export function effectiveRke1(y: LocatedYaml, opts: { k8sVersion?: string; overr
   auditFacts.forEach(put);
   psp.forEach((f) => put(f.fact)); // upgrade-check blocks a move to 1.25 on them
   // The objects of addons, each where its document starts, for the API versions a release stops serving (removed-apis).
-  const addons = a.string([...root, 'addons']);
   const objects = addons ? addonObjects(addons) : [];
   if (objects.length) {
     const at = addonLines(a, [...root, 'addons']);
@@ -300,9 +300,8 @@ function addonLines(a: YamlAccess, path: YamlPath): (line: number) => { line: nu
  * What a cluster.yml holds for PodSecurityPolicy beyond pod_security_policy: policy objects in addons,
  * Rancher's template. Carried over to Kubernetes 1.25, RKE's addon job or Rancher fails on them.
  */
-function pspLeftovers(a: YamlAccess, root: YamlPath, wrapped: boolean): { fact: Fact; warning: string }[] {
+function pspLeftovers(a: YamlAccess, root: YamlPath, wrapped: boolean, addons: string | undefined): { fact: Fact; warning: string }[] {
   const found: { fact: Fact; warning: string }[] = [];
-  const addons = a.string([...root, 'addons']);
   const objects = addons ? withoutPspAddons(addons).removed : [];
   if (objects.length) {
     found.push({
