@@ -13,6 +13,7 @@ import { factsOf } from '../engine/evaluate-check.js';
 import { buildScanRun } from '../engine/scan-run.js';
 import type { FactSnapshot } from '../model/fact.js';
 import type { ScanRun } from '../model/result.js';
+import { optionItems } from '../option-items.js';
 
 export interface AuditNodeOptions {
   /** The host's root directory (`--host-root`, default `/`; a DaemonSet mounts the host at a prefix). */
@@ -36,7 +37,7 @@ export interface AuditNodeOptions {
 
 export function parseRoles(role: string | string[] | undefined): NodeRole[] | undefined {
   if (role === undefined) return undefined;
-  const items = (Array.isArray(role) ? role : [role]).flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+  const items = optionItems(Array.isArray(role) ? role : [role]);
   if (items.length === 0) return undefined;
   for (const r of items) {
     if (!(NODE_ROLES as readonly string[]).includes(r)) throw usageError(`--role ${r}: unknown role (one or more of ${NODE_ROLES.join(', ')})`);

@@ -1,6 +1,7 @@
 import type { ControlResult, ScanRun } from '../model/result.js';
 import { usageError } from '../errors/rke-harden-error.js';
 import { summarise } from './scan-run.js';
+import { optionItems } from '../option-items.js';
 
 /**
  * `--check` / `--skip` (the options kube-bench users know): keep only the results of the named controls,
@@ -9,9 +10,8 @@ import { summarise } from './scan-run.js';
  * in the scan is a usage error (a typo would otherwise pass as "nothing failed").
  */
 export function selectResults(run: ScanRun, check: string[] = [], skip: string[] = []): ScanRun {
-  const ids = (given: string[]) => given.flatMap((g) => g.split(',')).map((s) => s.trim()).filter(Boolean);
-  const only = ids(check);
-  const left = ids(skip);
+  const only = optionItems(check);
+  const left = optionItems(skip);
   if (only.length === 0 && left.length === 0) return run;
   const names = (id: string) => (r: ControlResult) => r.controlId === id || r.controlId.startsWith(`${id}.`) || r.checkId === id;
   for (const [flag, list] of [['--check', only], ['--skip', left]] as const) {

@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { PACKAGE_ROOT } from '../../catalog/paths.js';
 import { readPackageYaml } from '../../catalog/package-yaml.js';
 import { usageError } from '../../errors/rke-harden-error.js';
+import { optionItems } from '../../option-items.js';
 
 export const EXEMPTION_LISTS = ['rke2', 'rke1', 'rancher-restricted', 'docs-sample'] as const;
 export type ExemptionListName = (typeof EXEMPTION_LISTS)[number];
@@ -71,7 +72,7 @@ export function exemptionList(name: ExemptionListName, gitVersion: string): { na
  * comma-separated values.
  */
 export function resolveNamespaceExemptions(names: string[], gitVersion: string, extra: string[] = []): Record<string, string> {
-  const chosen = names.flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
+  const chosen = optionItems(names);
   const reasons = new Map<string, string[]>();
   const add = (ns: string, why: string) => reasons.set(ns, [...(reasons.get(ns) ?? []), why]);
   for (const name of chosen) {
