@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadCatalog } from '../catalog/load-catalog.js';
+import { loadCatalog, type Catalog } from '../catalog/load-catalog.js';
 import { resolveBenchmarkId, selectBenchmark } from '../catalog/select-benchmark.js';
-import { collectNode, NODE_ROLES, type NodeRole } from '../collectors/node/collect-node.js';
+import { collectNode, NODE_ROLES, type NodeCollectOptions, type NodeRole } from '../collectors/node/collect-node.js';
 import { LocalHostFs } from '../collectors/node/local-host-fs.js';
 import type { HostFs, ProcTable } from '../collectors/node/ports.js';
 import { ProcFsTable } from '../collectors/node/proc-table.js';
@@ -11,6 +11,7 @@ import { usageError } from '../errors/rke-harden-error.js';
 import { evaluateBenchmark } from '../engine/evaluate-benchmark.js';
 import { factsOf } from '../engine/evaluate-check.js';
 import { buildScanRun } from '../engine/scan-run.js';
+import type { Benchmark } from '../model/benchmark.js';
 import type { FactSnapshot } from '../model/fact.js';
 import type { ScanRun } from '../model/result.js';
 import { optionItems } from '../option-items.js';
@@ -45,9 +46,8 @@ export function parseRoles(role: string | string[] | undefined): NodeRole[] | un
   return [...new Set(items)] as NodeRole[];
 }
 
-/** `audit node`: collect the facts of the node at the host root and evaluate its benchmark. */
-export function auditNode(opts: AuditNodeOptions = {}): { run: ScanRun; sectionTitles: Record<string, string>; snapshot: FactSnapshot } {
-  const started = new Date();
+/** The node's facts at the host root (`audit node` and `harden node`); `fileMembers` is filled as collectNode says. */
+export function collectNodeAt(opts: AuditNodeOptions, catalog: Catalog, fileMembers?: NodeCollectOptions['fileMembers']): FactSnapshot {
   const hostRoot = path.resolve(opts.hostRoot ?? '/');
   if (!opts.hostFs) {
     let isDir = false;
@@ -60,29 +60,42 @@ export function auditNode(opts: AuditNodeOptions = {}): { run: ScanRun; sectionT
   }
   const roles = parseRoles(opts.role);
   if (opts.k8sVersion) parseK8sVersion(opts.k8sVersion, '--k8s-version');
-  const catalog = loadCatalog();
   const sysctls = [...new Set([...catalog.checks.values()].flatMap((c) => factsOf(c)).filter((k) => k.startsWith('sysctl.')).map((k) => k.slice('sysctl.'.length)))].sort();
-
-  const snapshot = collectNode({
+  return collectNode({
     fs: opts.hostFs ?? new LocalHostFs(hostRoot),
     proc: opts.procTable ?? new ProcFsTable(opts.procDir ? path.resolve(opts.procDir) : path.join(hostRoot, 'proc')),
     ...(opts.distro ? { distro: opts.distro } : {}),
     ...(opts.k8sVersion ? { k8sVersion: opts.k8sVersion } : {}),
     ...(roles ? { roles } : {}),
     ...(opts.nodeName ? { name: opts.nodeName } : {}),
+    ...(fileMembers ? { fileMembers } : {}),
     sysctls,
   });
+}
 
-  let benchmark;
+/**
+ * The profile a node is judged by: `--benchmark` (which must be of the node's distro), else the one its
+ * Kubernetes version selects; undefined when neither is known.
+ */
+export function nodeBenchmark(catalog: Catalog, snapshot: FactSnapshot, opts: Pick<AuditNodeOptions, 'benchmark' | 'distro'>): Benchmark | undefined {
   if (opts.benchmark) {
-    benchmark = resolveBenchmarkId(catalog, opts.benchmark);
+    const benchmark = resolveBenchmarkId(catalog, opts.benchmark);
     if (benchmark.distro !== snapshot.distro) {
       throw usageError(`--benchmark ${benchmark.id} is an ${benchmark.distro.toUpperCase()} profile but this node runs ${snapshot.distro.toUpperCase()}${opts.distro ? ' (--distro)' : ' (pass --distro if detection is wrong)'}`);
     }
     snapshot.benchmark = benchmark.id; // saved with --snapshot-out: the replay uses it too
-  } else if (snapshot.k8sVersion) {
-    benchmark = selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion);
-  } else {
+    return benchmark;
+  }
+  return snapshot.k8sVersion ? selectBenchmark(catalog, snapshot.distro, snapshot.k8sVersion) : undefined;
+}
+
+/** `audit node`: collect the facts of the node at the host root and evaluate its benchmark. */
+export function auditNode(opts: AuditNodeOptions = {}): { run: ScanRun; sectionTitles: Record<string, string>; snapshot: FactSnapshot } {
+  const started = new Date();
+  const catalog = loadCatalog();
+  const snapshot = collectNodeAt(opts, catalog);
+  const benchmark = nodeBenchmark(catalog, snapshot, opts);
+  if (!benchmark) {
     throw usageError(`${snapshot.target.name}: cannot tell the node's Kubernetes version (${snapshot.distro === 'rke2' ? 'no kubelet under /var/lib/rancher/rke2/data, no static pod image tags' : 'no RKE component containers in /var/lib/docker'}): pass --k8s-version or --benchmark`);
   }
   const parts = [{ benchmark, snapshot, results: evaluateBenchmark(benchmark, catalog.checks, snapshot) }];

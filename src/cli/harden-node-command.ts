@@ -1,5 +1,6 @@
 /**
- * `harden node [--host-root DIR] [--apply] [--distro rke1|rke2] [--journal FILE] [--sysctl-load system|file]`:
+ * `harden node [--host-root DIR] [--apply] [--distro rke1|rke2] [--journal FILE] [--sysctl-load system|file]
+ *  [--no-files] [--benchmark ID] [--k8s-version V]`:
  * plan (changes + diffs) by default; with --apply, journal then write, then re-plan to verify.
  */
 import fs from 'node:fs';
@@ -18,6 +19,12 @@ export interface HardenNodeOptions {
   distro?: 'rke1' | 'rke2';
   journal?: string;
   sysctlLoad: 'system' | 'file';
+  /** Narrow file modes and owners the node's profile fails (default true; `--no-files`). */
+  files?: boolean;
+  /** The profile the files are judged by (`--benchmark`); default the one the node's version selects. */
+  benchmark?: string;
+  /** The node's Kubernetes version, when it cannot be read from the node (`--k8s-version`). */
+  k8sVersion?: string;
   /** Tests: run commands (sysctl, restorecon) without a real host, and treat the root as live. */
   run?: CommandRunner;
   live?: boolean;
@@ -36,7 +43,8 @@ export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput
   const distro = o.distro ?? detectNodeDistro(host);
   const target: NodeTarget = { kind: 'node', hostRoot: host.root, distro, live: host.live };
   const sysctlOpts = { sysctlLoad: o.sysctlLoad };
-  const plan = planNode(observeNode(host, target, o.now), sysctlOpts);
+  const observeOpts = { files: o.files ?? true, ...(o.benchmark ? { benchmark: o.benchmark } : {}), ...(o.k8sVersion ? { k8sVersion: o.k8sVersion } : {}) };
+  const plan = planNode(observeNode(host, target, observeOpts, o.now), sysctlOpts);
   const out = [`harden node: ${describeTarget(target)}`, ''];
   const blocked = plan.blockers.length > 0;
 
@@ -74,7 +82,7 @@ export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput
   for (const w of result.warnings) out.push(`  ! ${w}`);
 
   // Verify: what is left to do now?
-  const after = planNode(observeNode(host, target, o.now), sysctlOpts);
+  const after = planNode(observeNode(host, target, observeOpts, o.now), sysctlOpts);
   const left = after.steps;
   if (left.length === 0) out.push('Verified: a new plan has nothing left to change.');
   else {

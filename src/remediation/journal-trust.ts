@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import { inputError } from '../errors/rke-harden-error.js';
 import { PSA_PREFIX } from './cluster-plan.js';
+import { changeablePath } from './file-modes-plan.js';
 import { ACCOUNT_FILES } from './node-plan.js';
 import type { RemediationStep } from './plan.js';
 import { SYSCTL_DROP_IN } from './sysctl-file.js';
@@ -43,6 +44,14 @@ export function implausibleStep(step: RemediationStep): string | undefined {
       if (bad) return `sets kernel parameter ${bad}, not one of harden node's`;
       const values = [...Object.values(step.prior), ...Object.values(step.desired)];
       if (values.some((v) => v !== null && !/^-?\d+$/.test(v))) return 'sets a kernel parameter to a value that is not a number';
+      return undefined;
+    }
+    case 'file-mode': {
+      const bad = step.entries.find((e) => !changeablePath(e.path));
+      if (bad) return `changes the mode or owner of ${bad.path}, outside the directories harden node changes`;
+      // harden node only takes permission bits away, and leaves files with special bits alone.
+      if (step.entries.some((e) => (e.prior.mode | e.set.mode) & SPECIAL_BITS)) return 'sets a setuid, setgid or sticky bit';
+      if (step.entries.some((e) => e.set.mode & ~e.prior.mode)) return 'adds permission bits (harden node only takes them away)';
       return undefined;
     }
     case 'kube-apply': {

@@ -4,8 +4,9 @@
  * and the etcd group and user — each with the prior state it replaces. Already right ⇒ no step.
  */
 import { createHash } from 'node:crypto';
-import { appendText, planEtcdAccount } from './host-accounts.js';
-import type { AppendLinesStep, HostFileState, HostStep, NodeTarget, RemediationPlan, SysctlLoadStep, WriteFileStep } from './plan.js';
+import { planFileModes, type AccountIds, type FileModeObservation } from './file-modes-plan.js';
+import { appendText, parseDb, planEtcdAccount } from './host-accounts.js';
+import type { AppendLinesStep, HostFileState, HostStep, NodeTarget, RemediationPlan, Skipped, SysctlLoadStep, WriteFileStep } from './plan.js';
 import { SYSCTL_DROP_IN, sysctlOverrides, updateSysctlText } from './sysctl-file.js';
 import { appendedLinesDiff, unifiedDiff } from './unified-diff.js';
 
@@ -38,6 +39,8 @@ export interface NodeObservation {
   shells: { usrSbin: boolean; sbin: boolean };
   /** Days since the epoch, for etc/shadow. */
   today: number;
+  /** The files whose modes and owners fail the node's profile; or why they could not be judged. */
+  fileModes: FileModeObservation | Skipped;
 }
 
 export interface NodePlanOptions {
@@ -164,9 +167,35 @@ function accountSteps(obs: NodeObservation, plan: RemediationPlan<HostStep>): vo
   }
 }
 
+/** Names and ids of the host's accounts, with the lines the plan's account steps add (the etcd user and group). */
+function accountIds(obs: NodeObservation, plan: RemediationPlan<HostStep>): AccountIds {
+  const ids = (file: '/etc/passwd' | '/etc/group'): Map<string, number> => {
+    const added = plan.steps.flatMap((s) => (s.kind === 'append-lines' && s.path === file ? s.lines : []));
+    const out = new Map<string, number>();
+    for (const e of parseDb([obs.files[file]?.text ?? '', ...added].join('\n'))) {
+      if (/^\d+$/.test(e.fields[2] ?? '') && !out.has(e.name)) out.set(e.name, Number(e.fields[2]));
+    }
+    return out;
+  };
+  return { users: ids('/etc/passwd'), groups: ids('/etc/group') };
+}
+
+function fileModeSteps(obs: NodeObservation, plan: RemediationPlan<HostStep>): void {
+  if (!('failing' in obs.fileModes)) {
+    plan.skipped.push(obs.fileModes);
+    return;
+  }
+  const files = planFileModes(obs.fileModes, accountIds(obs, plan), obs.target.distro);
+  plan.steps.push(...files.steps);
+  plan.skipped.push(...files.skipped);
+  plan.warnings.push(...files.warnings);
+}
+
+/** Steps in the order they are applied: the etcd account exists before files are given to it. */
 export function planNode(obs: NodeObservation, opts: NodePlanOptions): RemediationPlan<HostStep> {
   const plan: RemediationPlan<HostStep> = { target: obs.target, steps: [], skipped: [], warnings: [], blockers: [] };
   sysctlSteps(obs, opts, plan);
   accountSteps(obs, plan);
+  fileModeSteps(obs, plan);
   return plan;
 }

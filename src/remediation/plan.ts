@@ -82,6 +82,31 @@ export const SysctlLoadStepSchema = z.strictObject({
 });
 export type SysctlLoadStep = z.infer<typeof SysctlLoadStepSchema>;
 
+const ModeOwnerSchema = z.strictObject({
+  mode: z.number().int().nonnegative(),
+  uid: z.number().int().nonnegative(),
+  gid: z.number().int().nonnegative(),
+});
+export type ModeOwner = z.infer<typeof ModeOwnerSchema>;
+
+/**
+ * Narrow the modes and owners of existing files and directories (CIS 1.1.x / 4.1.x): the files behind
+ * one `file.<name>` fact whose checks fail, each with the mode and owner it had. Only permission bits
+ * are taken away, never added; paths are host paths with links resolved inside the host root.
+ */
+export const FileModeStepSchema = z.strictObject({
+  kind: z.literal('file-mode'),
+  id: z.string(),
+  title: z.string(),
+  /** The checks this step makes pass. */
+  checks: z.array(z.string()).min(1),
+  entries: z
+    .array(z.strictObject({ path: z.string(), kind: z.enum(['file', 'dir']), prior: ModeOwnerSchema, set: ModeOwnerSchema }))
+    .min(1),
+  diff: z.string(),
+});
+export type FileModeStep = z.infer<typeof FileModeStepSchema>;
+
 export const KubeRefSchema = z.strictObject({
   apiVersion: z.string(),
   kind: z.string(),
@@ -117,9 +142,9 @@ export const KubeApplyStepSchema = z.strictObject({
 });
 export type KubeApplyStep = z.infer<typeof KubeApplyStepSchema>;
 
-export const RemediationStepSchema = z.discriminatedUnion('kind', [WriteFileStepSchema, AppendLinesStepSchema, SysctlLoadStepSchema, KubeApplyStepSchema]);
+export const RemediationStepSchema = z.discriminatedUnion('kind', [WriteFileStepSchema, AppendLinesStepSchema, SysctlLoadStepSchema, FileModeStepSchema, KubeApplyStepSchema]);
 export type RemediationStep = z.infer<typeof RemediationStepSchema>;
-export type HostStep = WriteFileStep | AppendLinesStep | SysctlLoadStep;
+export type HostStep = WriteFileStep | AppendLinesStep | SysctlLoadStep | FileModeStep;
 
 /** Something the plan leaves alone, and why (exempt namespace, uid taken, …). */
 export interface Skipped {

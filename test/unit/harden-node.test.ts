@@ -9,6 +9,7 @@ import { runRollback } from '../../src/cli/rollback-command.js';
 import type { CommandRunner } from '../../src/remediation/apply/apply-node.js';
 import { readJournal } from '../../src/remediation/journal.js';
 import { runCli } from '../support/run-cli.js';
+import { treeState } from '../support/tree-state.js';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
 const TODAY = Math.floor(NOW.getTime() / 86_400_000);
@@ -53,34 +54,6 @@ function hostRoot(distro: 'rke1' | 'rke2' | 'none', extra: Record<string, FileSp
   return root;
 }
 
-interface Entry {
-  type: 'file' | 'dir' | 'link';
-  mode: number;
-  uid: number;
-  gid: number;
-  content?: string;
-}
-
-/** Every file and directory under the root with content (base64), mode and owner. */
-function snapshot(root: string): Record<string, Entry> {
-  const out: Record<string, Entry> = {};
-  const walk = (dir: string) => {
-    for (const name of fs.readdirSync(dir).sort()) {
-      const p = path.join(dir, name);
-      const st = fs.lstatSync(p);
-      const rel = path.relative(root, p);
-      const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-      if (st.isDirectory()) {
-        out[rel] = { type: 'dir', ...base };
-        walk(p);
-      } else if (st.isSymbolicLink()) out[rel] = { type: 'link', ...base, content: fs.readlinkSync(p) };
-      else out[rel] = { type: 'file', ...base, content: fs.readFileSync(p).toString('base64') };
-    }
-  };
-  walk(root);
-  return out;
-}
-
 const read = (root: string, rel: string) => fs.readFileSync(path.join(root, rel), 'utf8');
 
 function journalIn(root: string): string {
@@ -96,10 +69,10 @@ async function harden(root: string, o: Partial<HardenNodeOptions> = {}) {
 describe('harden node: plan (default) changes nothing', () => {
   it('RKE1: plans the sysctl drop-in and the etcd group and user (uid/gid 52034), with diffs', async () => {
     const root = hostRoot('rke1');
-    const before = snapshot(root);
+    const before = treeState(root);
     const r = await harden(root);
     expect(r.code).toBe(0);
-    expect(snapshot(root)).toEqual(before);
+    expect(treeState(root)).toEqual(before);
     expect(fs.existsSync(journalIn(root))).toBe(false);
     expect(r.text).toContain('host root');
     expect(r.text).toContain('(rke1)');
@@ -237,36 +210,36 @@ describe('harden node --apply', () => {
       // A passwd without a final newline.
       'etc/passwd': { content: 'root:x:0:0:root:/root:/bin/bash', mode: 0o644 },
     });
-    const before = snapshot(root);
+    const before = treeState(root);
     const r = await harden(root, { apply: true });
     expect(r.code, r.text).toBe(0);
     expect(read(root, 'etc/passwd')).toBe('root:x:0:0:root:/root:/bin/bash\netcd:x:998:998:etcd user:/home/etcd:/sbin/nologin\n');
     const dropIn = fs.statSync(path.join(root, 'etc/sysctl.d/60-rke2-cis.conf'));
     expect(dropIn.mode & 0o7777).toBe(0o600);
     if (isRoot) expect([dropIn.uid, dropIn.gid]).toEqual([1234, 4321]);
-    expect(snapshot(root)).not.toEqual(before);
+    expect(treeState(root)).not.toEqual(before);
 
     const back = await runRollback(journalIn(root), { force: false, concurrency: 4 });
     expect(back.code, back.text).toBe(0);
     expect(back.text).toContain('Reverted 5 of 5 changes');
-    expect(snapshot(root)).toEqual(before);
+    expect(treeState(root)).toEqual(before);
 
     const twice = await runRollback(journalIn(root), { force: false, concurrency: 4 });
     expect(twice.code).toBe(0);
     expect(twice.text).toContain('Rolled back already: nothing to do.');
-    expect(snapshot(root)).toEqual(before);
+    expect(treeState(root)).toEqual(before);
     // ...and the rolled-back journal cannot be continued by a new run.
     await expect(harden(root, { apply: true })).rejects.toThrow(/has been rolled back; pass a new --journal/);
   });
 
   it('removes directories it created (etc/sysctl.d) on rollback', async () => {
     const root = hostRoot('rke1');
-    const before = snapshot(root);
+    const before = treeState(root);
     expect(fs.existsSync(path.join(root, 'etc/sysctl.d'))).toBe(false);
     await harden(root, { apply: true });
     expect(fs.existsSync(path.join(root, 'etc/sysctl.d/90-kubelet.conf'))).toBe(true);
     await runRollback(journalIn(root), { force: false, concurrency: 1 });
-    expect(snapshot(root)).toEqual(before);
+    expect(treeState(root)).toEqual(before);
   });
 
   it('rollback keeps lines others added after the apply and removes only ours', async () => {
@@ -296,14 +269,14 @@ describe('harden node --apply', () => {
   it('a blocker stops --apply: nothing written, no half-made account, no journal (exit 1)', async () => {
     // uid 52034 is taken: the etcd group alone would be added without the user.
     const root = hostRoot('rke1', { 'etc/passwd': { content: 'root:x:0:0:root:/root:/bin/bash\nbob:x:52034:1001::/home/bob:/bin/sh\n' } });
-    const before = snapshot(root);
+    const before = treeState(root);
     const r = await harden(root, { apply: true });
     expect(r.code).toBe(1);
     expect(r.text).toContain('uid 52034 is taken by user bob');
     expect(r.text).toContain('Nothing applied (blockers above); no journal written.');
     expect(r.text).not.toContain('+etcd:x:52034:');
     expect(r.text).not.toContain('Verified');
-    expect(snapshot(root)).toEqual(before);
+    expect(treeState(root)).toEqual(before);
     expect(fs.existsSync(journalIn(root))).toBe(false);
   });
 
@@ -383,7 +356,7 @@ describe('harden node --apply', () => {
 
   it('a journal cut short by a kill (steps begun, never finished, a half-written last line) still rolls back', async () => {
     const root = hostRoot('rke1');
-    const before = snapshot(root);
+    const before = treeState(root);
     await harden(root, { apply: true });
     const file = journalIn(root);
     // Keep the header, the run record and the first three steps' "begin" only, then half a record.
@@ -400,7 +373,7 @@ describe('harden node --apply', () => {
     const r = await runRollback(file, { force: false, concurrency: 1 });
     expect(r.code, r.text).toBe(0);
     expect(r.text).toContain('an apply run was interrupted');
-    expect(snapshot(root)).toEqual(before);
+    expect(treeState(root)).toEqual(before);
     // The cut-short record was dropped and the rollback's records follow on lines of their own.
     expect(() => readJournal(file)).not.toThrow();
     expect(readJournal(file).rolledBack).toBe(true);
@@ -408,7 +381,7 @@ describe('harden node --apply', () => {
 
   it('a rerun with the same --journal continues it; one rollback undoes both runs', async () => {
     const root = hostRoot('rke1');
-    const before = snapshot(root);
+    const before = treeState(root);
     const file = journalIn(root);
     // First run: only the group can be added (a stale lock blocks... no: simulate a partial host by a lock on passwd).
     fs.writeFileSync(path.join(root, 'etc/passwd.lock'), '1'); // pid 1 is alive: a lock held by someone
@@ -421,7 +394,7 @@ describe('harden node --apply', () => {
     expect(readJournal(file).runs).toBe(2);
     const r = await runRollback(file, { force: false, concurrency: 1 });
     expect(r.code, r.text).toBe(0);
-    expect(snapshot(root)).toEqual(before);
+    expect(treeState(root)).toEqual(before);
   });
 });
 
@@ -508,17 +481,17 @@ describe('harden node through the CLI', () => {
     const root = hostRoot('rke2');
     const journal = journalIn(root);
     dirs.push(journal);
-    const before = snapshot(root);
+    const before = treeState(root);
     const plan = await runCli(['harden', 'node', '--host-root', root]);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('60-rke2-cis.conf');
-    expect(snapshot(root)).toEqual(before);
+    expect(treeState(root)).toEqual(before);
     const applied = await runCli(['harden', 'node', '--host-root', root, '--apply', '--journal', journal]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain(`Undo with: rke-harden rollback ${journal}`);
     const back = await runCli(['rollback', journal]);
     expect(back.code, back.stderr).toBe(0);
-    expect(snapshot(root)).toEqual(before);
+    expect(treeState(root)).toEqual(before);
     expect((await runCli(['harden', 'node', '--host-root', path.join(root, 'nope')])).code).toBe(2);
     expect((await runCli(['harden', 'node', '--host-root', root, '--distro', 'k3s'])).code).toBe(2);
     expect((await runCli(['rollback', path.join(root, 'no-such-journal')])).code).toBe(2);

@@ -44,6 +44,8 @@ export interface NodeCollectOptions {
   sysctls?: string[];
   /** Target name; default `node <hostname>`. */
   name?: string;
+  /** Filled with the files behind each `file.<name>.*` fact, by name (harden node changes their modes and owners). */
+  fileMembers?: Map<string, Member[]>;
 }
 
 interface Running {
@@ -276,6 +278,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   for (const part of fileFacts(ctx, distro, layout, args, etcdUids, kubeletFiles, errors['kubelet.args'])) {
     facts.push(...part.facts);
     Object.assign(errors, part.errors);
+    if (part.members) opts.fileMembers?.set(part.members.name, part.members.members);
   }
 
   // 8. Kernel parameters.

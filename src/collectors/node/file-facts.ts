@@ -7,6 +7,8 @@ import { HostNotFound, HostReadError, type HostFs, type HostStat } from './ports
 export interface FileFacts {
   facts: Fact[];
   errors: Record<string, string>;
+  /** The files behind `file.<name>.*` (harden node changes their modes and owners). */
+  members?: { name: string; members: Member[] };
 }
 
 export interface FileContext {
@@ -40,7 +42,7 @@ function readError(name: string, e: unknown): FileFacts {
 export function membersFacts(ctx: FileContext, name: string, shown: string, members: Member[], note = ''): FileFacts {
   if (members.length === 0) return missing(name, `no file at ${shown}${note}`);
   const layer = members.length === 1 && members[0]!.path === shown ? `stat of ${shown}` : `stat of ${members.length} files under ${shown}${note}`;
-  const out: FileFacts = { facts: [], errors: {} };
+  const out: FileFacts = { facts: [], errors: {}, members: { name, members } };
   out.facts.push(fact(`file.${name}.exists`, 'true', layer, shown));
   out.facts.push(fact(`file.${name}.path`, shown, layer, shown));
   const union = members.reduce((m, x) => m | x.stat.mode, 0);

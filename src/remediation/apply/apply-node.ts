@@ -6,8 +6,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { journalStep, type JournalWriter } from '../journal.js';
-import type { AppendLinesStep, HostStep, RemediationPlan, SysctlLoadStep, WriteFileStep } from '../plan.js';
-import type { HostRoot } from './host-fs.js';
+import type { AppendLinesStep, FileModeStep, HostStep, RemediationPlan, SysctlLoadStep, WriteFileStep } from '../plan.js';
+import { sameModeOwner, type HostRoot } from './host-fs.js';
 
 export interface CommandResult {
   status: number | null;
@@ -64,6 +64,21 @@ function appendLines(host: HostRoot, step: AppendLinesStep): void {
 function loadSysctl(step: SysctlLoadStep, run: CommandRunner): void {
   const r = run(step.command);
   if (r.error || r.status !== 0) throw new StepError(`${step.command.join(' ')}: ${r.error ?? `exit ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`}`);
+}
+
+/**
+ * Narrow the modes and owners: every file must still have the mode and owner the plan read (or the
+ * ones it sets, from an earlier run) before any is changed; then each is changed through a descriptor
+ * opened without following links, owner first (chown clears setuid bits), mode second.
+ */
+function setModes(host: HostRoot, step: FileModeStep): void {
+  for (const e of step.entries) {
+    const now = host.modeOwner(e.path);
+    if (!sameModeOwner(now, e.prior) && !sameModeOwner(now, e.set)) {
+      throw new StepError(`${e.path} changed since it was read (${now ? `mode ${now.mode.toString(8)}, owner ${now.uid}:${now.gid}` : 'gone'}); run harden node again`);
+    }
+  }
+  for (const e of step.entries) host.setModeOwner(e.path, e.set);
 }
 
 /** On a live SELinux host, a file written through a temp file gets its directory's label: give it its own back. */
@@ -125,6 +140,8 @@ export async function applyNodePlan(
       outcomes.push({ id: 'account:lock', title: 'lock the account databases', status: 'failed', error: (e as Error).message });
     }
   }
+  // Last: a file given to etcd needs the etcd account the steps above add.
+  for (const step of plan.steps) if (step.kind === 'file-mode') await one(step, () => setModes(host, step));
   await journal.append({ type: 'runEnd', run: journal.run, status: failed ? 'failed' : 'complete', at: new Date().toISOString() });
   return { outcomes, warnings };
 }

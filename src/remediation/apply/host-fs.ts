@@ -11,6 +11,9 @@ import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
 import { HostNotFound, HostReadError } from '../../collectors/node/ports.js';
 import { inputError } from '../../errors/rke-harden-error.js';
 import { sha256, type ObservedFile } from '../node-plan.js';
+import type { ModeOwner } from '../plan.js';
+
+export const sameModeOwner = (a: ModeOwner | undefined, b: ModeOwner): boolean => a !== undefined && a.mode === b.mode && a.uid === b.uid && a.gid === b.gid;
 
 export class HostRoot {
   readonly root: string;
@@ -198,6 +201,32 @@ export class HostRoot {
     fs.closeSync(fd);
     fs.renameSync(tmp, local);
     fsyncDir(path.dirname(local));
+  }
+
+  /** Mode and owner of a file or directory itself (a link is not followed); undefined when it is gone. */
+  modeOwner(hostPath: string): ModeOwner | undefined {
+    try {
+      const st = fs.lstatSync(this.local(hostPath));
+      return st.isSymbolicLink() ? undefined : { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    } catch (e) {
+      if (e instanceof HostReadError || ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Set the owner, then the mode, of a file or directory through a descriptor opened without following
+   * a link (O_NOFOLLOW): a link put in its place since it was read makes this fail, not change its target.
+   */
+  setModeOwner(hostPath: string, to: ModeOwner): void {
+    const fd = fs.openSync(this.local(hostPath), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      const st = fs.fstatSync(fd);
+      if (st.uid !== to.uid || st.gid !== to.gid) fs.fchownSync(fd, to.uid, to.gid);
+      fs.fchmodSync(fd, to.mode & 0o7777);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   removeStrayTemp(hostPath: string): void {

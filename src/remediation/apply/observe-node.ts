@@ -7,6 +7,7 @@ import { ACCOUNT_FILES, type NodeObservation } from '../node-plan.js';
 import type { NodeTarget } from '../plan.js';
 import { SYSCTL_DIRS, SYSCTL_DROP_IN, sysctlLoadOrder } from '../sysctl-file.js';
 import type { HostRoot } from './host-fs.js';
+import { observeFileModes, type FileModeOptions } from './observe-file-modes.js';
 
 export const RKE2_DATA_DIR = '/var/lib/rancher/rke2';
 
@@ -33,7 +34,12 @@ function dropInDirOf(host: HostRoot, dropIn: string): NodeObservation['dropInDir
   }
 }
 
-export function observeNode(host: HostRoot, target: NodeTarget, now = new Date()): NodeObservation {
+/** What harden node changes; files: false leaves modes and owners out (`--no-files`). */
+export interface ObserveNodeOptions extends FileModeOptions {
+  files: boolean;
+}
+
+export function observeNode(host: HostRoot, target: NodeTarget, opts: ObserveNodeOptions, now = new Date()): NodeObservation {
   const dropIn = SYSCTL_DROP_IN[target.distro].path;
   const files: NodeObservation['files'] = {};
   for (const p of [...ACCOUNT_FILES, '/etc/login.defs']) files[p] = host.observe(p);
@@ -67,5 +73,6 @@ export function observeNode(host: HostRoot, target: NodeTarget, now = new Date()
     ...(runtime ? { runtime } : {}),
     shells: { usrSbin: host.exists('/usr/sbin/nologin'), sbin: host.exists('/sbin/nologin') },
     today: Math.floor(now.getTime() / 86_400_000),
+    fileModes: opts.files ? observeFileModes(host.root, { ...opts, distro: target.distro }) : { subject: 'file modes and owners', reason: 'left out (--no-files)' },
   };
 }

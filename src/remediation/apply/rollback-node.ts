@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../node-plan.js';
-import type { AppendLinesStep, SysctlLoadStep, WriteFileStep } from '../plan.js';
+import type { AppendLinesStep, FileModeStep, HostStep, SysctlLoadStep, WriteFileStep } from '../plan.js';
 import type { RevertOutcome } from '../journal.js';
 import type { CommandRunner } from './apply-node.js';
-import type { HostRoot } from './host-fs.js';
+import { sameModeOwner, type HostRoot } from './host-fs.js';
 
 export type RevertResult = { outcome: RevertOutcome; detail?: string } | { conflict: string };
 
@@ -114,7 +114,32 @@ function revertSysctl(host: HostRoot, step: SysctlLoadStep, run: CommandRunner):
   return restored.length ? { outcome: 'restored', detail: restored.join(', ') } : { outcome: 'unchanged' };
 }
 
-export async function revertHostStep(host: HostRoot, step: WriteFileStep | AppendLinesStep | SysctlLoadStep, opts: { force: boolean; run: CommandRunner }): Promise<RevertResult> {
+/**
+ * Give each file back the mode and owner it had, while it still has the ones the step set; one that
+ * has others now (someone changed it since) is a conflict, left alone unless forced. Newest first.
+ */
+function revertModes(host: HostRoot, step: FileModeStep, force: boolean): RevertResult {
+  const conflicts: string[] = [];
+  let restored = 0;
+  for (const e of [...step.entries].reverse()) {
+    const now = host.modeOwner(e.path);
+    if (now === undefined) {
+      conflicts.push(`${e.path} is gone (or is a link now)`);
+      continue;
+    }
+    if (sameModeOwner(now, e.prior)) continue;
+    if (!sameModeOwner(now, e.set) && !force) {
+      conflicts.push(`${e.path} has mode ${now.mode.toString(8)}, owner ${now.uid}:${now.gid} since; left as it is (--force restores mode ${e.prior.mode.toString(8)}, owner ${e.prior.uid}:${e.prior.gid})`);
+      continue;
+    }
+    host.setModeOwner(e.path, e.prior);
+    restored++;
+  }
+  if (conflicts.length) return { conflict: conflicts.join('; ') };
+  return restored ? { outcome: 'restored', detail: `${restored} of ${step.entries.length} files` } : { outcome: 'unchanged' };
+}
+
+export async function revertHostStep(host: HostRoot, step: HostStep, opts: { force: boolean; run: CommandRunner }): Promise<RevertResult> {
   switch (step.kind) {
     case 'write-file':
       return revertWriteFile(host, step, opts.force);
@@ -122,5 +147,7 @@ export async function revertHostStep(host: HostRoot, step: WriteFileStep | Appen
       return revertAppend(host, step, opts.force);
     case 'sysctl-load':
       return revertSysctl(host, step, opts.run);
+    case 'file-mode':
+      return revertModes(host, step, opts.force);
   }
 }

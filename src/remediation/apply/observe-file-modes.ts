@@ -1,0 +1,65 @@
+/**
+ * What `harden node` reads to plan file modes and owners: the node audited as `audit node` audits it
+ * (same facts, same profile), its failing mode and owner checks, and the files behind each of their
+ * facts with their paths resolved inside the host root.
+ */
+import path from 'node:path';
+import { loadCatalog } from '../../catalog/load-catalog.js';
+import { collectNodeAt, nodeBenchmark, type AuditNodeOptions } from '../../cli/audit-node-command.js';
+import { collectSet, type Member } from '../../collectors/node/file-facts.js';
+import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
+import { HostNotFound, HostReadError } from '../../collectors/node/ports.js';
+import { evaluateBenchmark } from '../../engine/evaluate-benchmark.js';
+import type { Assertion } from '../../model/check.js';
+import type { FailingFileCheck, FileMember, FileModeObservation } from '../file-modes-plan.js';
+import type { Skipped } from '../plan.js';
+
+export type FileModeOptions = Pick<AuditNodeOptions, 'benchmark' | 'k8sVersion' | 'distro'>;
+
+/** Facts whose ownership fix covers the whole tree below (`chown -R`, as the guides run it). */
+const OWNER_TREES = new Set(['etcd-data-dir']);
+
+const SUBJECT = 'file modes and owners';
+
+/** The check's assertion when it is one mode or owner leaf of a `file.<name>` fact. */
+function fileLeaf(assert: Assertion): Omit<FailingFileCheck, 'checkId'> | undefined {
+  if (!('fact' in assert)) return undefined;
+  const m = /^file\.(.+)\.(mode|owner)$/.exec(assert.fact);
+  if (!m || assert.value === undefined) return undefined;
+  if (m[2] === 'mode' && assert.op === 'modeAtMost') return { name: m[1]!, op: 'modeAtMost', value: String(assert.value) };
+  if (m[2] === 'owner' && assert.op === 'ownedBy') return { name: m[1]!, op: 'ownedBy', value: [assert.value].flat().map(String) };
+  return undefined;
+}
+
+export function observeFileModes(hostRoot: string, opts: FileModeOptions): FileModeObservation | Skipped {
+  const catalog = loadCatalog();
+  const found = new Map<string, Member[]>();
+  const snapshot = collectNodeAt({ ...opts, hostRoot }, catalog, found);
+  const benchmark = nodeBenchmark(catalog, snapshot, opts);
+  if (!benchmark) return { subject: SUBJECT, reason: "cannot tell the node's Kubernetes version (no Kubernetes running or installed here?): pass --k8s-version or --benchmark" };
+
+  const failing: FailingFileCheck[] = [];
+  for (const r of evaluateBenchmark(benchmark, catalog.checks, snapshot)) {
+    const check = r.status === 'fail' && r.checkId ? catalog.checks.get(r.checkId) : undefined;
+    const leaf = check?.assert && fileLeaf(check.assert);
+    if (leaf && !failing.some((f) => f.checkId === check.id)) failing.push({ checkId: check.id, ...leaf });
+  }
+  const fs = new LocalHostFs(hostRoot);
+  const resolved = ({ path: p, stat }: Member): FileMember => ({ path: '/' + path.relative(fs.root, fs.resolve(p)).split(path.sep).join('/'), kind: stat.kind, mode: stat.mode, uid: stat.uid, gid: stat.gid });
+  const members = new Map<string, FileMember[]>();
+  const ownerTrees = new Map<string, FileMember[]>();
+  for (const name of new Set(failing.map((f) => f.name))) {
+    const list = found.get(name) ?? [];
+    members.set(name, list.map(resolved));
+    if (!OWNER_TREES.has(name) || !failing.some((f) => f.name === name && f.op === 'ownedBy')) continue;
+    for (const top of list.filter((m) => m.stat.kind === 'dir')) {
+      try {
+        ownerTrees.set(name, [...(ownerTrees.get(name) ?? []), ...collectSet(fs, top.path, { recursive: true, includeDirs: true, match: () => true }).members.map(resolved)]);
+      } catch (e) {
+        if (!(e instanceof HostNotFound || e instanceof HostReadError)) throw e;
+      }
+    }
+  }
+  const profile = snapshot.facts['rke2.profile']?.value;
+  return { failing, members, ownerTrees, ...(typeof profile === 'string' ? { rke2Profile: profile } : {}) };
+}
