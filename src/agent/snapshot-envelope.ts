@@ -104,6 +104,7 @@ export function assertSnapshot(v: unknown, where: string): FactSnapshot {
   }
   if (v.distro !== 'rke1' && v.distro !== 'rke2') throw new EnvelopeError(`${where}: the snapshot's distro is ${JSON.stringify(v.distro)}, not rke1 or rke2`);
   if (v.k8sVersion !== undefined && typeof v.k8sVersion !== 'string') throw new EnvelopeError(`${where}: k8sVersion is not a string`);
+  if (v.k8sVersionFrom !== undefined && typeof v.k8sVersionFrom !== 'string') throw new EnvelopeError(`${where}: k8sVersionFrom is not a string`);
   for (const k of ['facts', 'errors', 'absent'] as const) {
     if (!isRecord(v[k])) throw new EnvelopeError(`${where}: the snapshot's ${k} is not an object`);
   }

@@ -26,6 +26,7 @@ export function buildScanRun(parts: { benchmark: Benchmark; snapshot: FactSnapsh
       name: p.snapshot.target.name,
       benchmark: p.benchmark.id,
       ...(p.snapshot.k8sVersion ? { k8sVersion: p.snapshot.k8sVersion } : {}),
+      ...(p.snapshot.k8sVersion && p.snapshot.k8sVersionFrom ? { k8sVersionFrom: p.snapshot.k8sVersionFrom } : {}),
     })),
     results,
     summary: summarise(results),

@@ -32,6 +32,8 @@ export interface FactSnapshot {
   target: { kind: 'config' | 'node' | 'cluster' | 'snapshot'; name: string };
   distro: 'rke1' | 'rke2';
   k8sVersion?: string;
+  /** Where the version was read (a kubelet binary's path, an image tag, `--k8s-version`). */
+  k8sVersionFrom?: string;
   facts: Record<string, Fact>;
   /** Facts that could not be collected, by key prefix, with the reason (permission denied, parse error). */
   errors: Record<string, string>;

@@ -40,7 +40,8 @@ export interface ScanRun {
   tool: { name: 'rke-harden'; version: string };
   benchmark: BenchmarkRef;
   benchmarks: BenchmarkRef[];
-  targets: { kind: 'config' | 'node' | 'cluster' | 'snapshot'; name: string; benchmark: string; k8sVersion?: string }[];
+  /** k8sVersionFrom: where the version was read, when a collector found it (a kubelet binary, an image tag). */
+  targets: { kind: 'config' | 'node' | 'cluster' | 'snapshot'; name: string; benchmark: string; k8sVersion?: string; k8sVersionFrom?: string }[];
   results: ControlResult[];
   summary: Record<Status, number>;
   warnings: string[];

@@ -80,6 +80,7 @@ export function renderJunit(run: ScanRun, ctx: ReportContext): string {
       `      <property name="target.kind" value="${x(t.kind)}"/>`,
       `      <property name="benchmark" value="${x(t.benchmark)}"/>`,
       ...(t.k8sVersion ? [`      <property name="kubernetes.version" value="${x(t.k8sVersion)}"/>`] : []),
+      ...(t.k8sVersionFrom ? [`      <property name="kubernetes.version.from" value="${x(t.k8sVersionFrom)}"/>`] : []),
       `    </properties>`,
     ];
     const warnings = warningsOf.get(i);

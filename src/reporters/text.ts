@@ -47,7 +47,7 @@ export function renderText(run: ScanRun, opts: { colour: boolean; sectionTitles?
   push(`rke-harden ${run.tool.version}: ${run.benchmarks.map((b) => b.id).join(', ')}`);
   for (const t of run.targets) {
     const results = resultsOf(run, t);
-    push('', `Target (${t.kind}): ${t.name}${t.k8sVersion ? ` — Kubernetes ${t.k8sVersion}` : ''} — benchmark ${t.benchmark}`);
+    push('', `Target (${t.kind}): ${t.name}${t.k8sVersion ? ` — Kubernetes ${t.k8sVersion}${t.k8sVersionFrom ? ` (from ${t.k8sVersionFrom})` : ''}` : ''} — benchmark ${t.benchmark}`);
     // One cause for every error of the target (a file that could not be read, a cluster out of reach): said once.
     const errors = results.filter((r) => r.status === 'error');
     const cause = errors.length > 1 && errors.every((r) => r.reason === errors[0]!.reason) ? errors[0]!.reason : undefined;

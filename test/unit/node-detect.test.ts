@@ -63,7 +63,7 @@ describe('Kubernetes version detection', () => {
     });
     const { snapshot, run } = auditNode({ hostRoot: root });
     expect(snapshot.k8sVersion).toBe('v1.31.4+rke2r1');
-    expect(run.warnings.join()).toMatch(/image index\.docker\.io\/rancher\/hardened-kubernetes:v1\.31\.4-rke2r1-build20250101 in \/var\/lib\/rancher\/rke2\/agent\/pod-manifests\/kube-apiserver\.yaml/);
+    expect(run.targets[0]!.k8sVersionFrom).toMatch(/image index\.docker\.io\/rancher\/hardened-kubernetes:v1\.31\.4-rke2r1-build20250101 in \/var\/lib\/rancher\/rke2\/agent\/pod-manifests\/kube-apiserver\.yaml/);
   });
 
   it('RKE2: from the data directory last; several releases → the newest, with a warning', () => {

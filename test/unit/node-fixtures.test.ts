@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditNode } from '../../src/cli/audit-node-command.js';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import type { ScanRun } from '../../src/model/result.js';
+import { renderText } from '../../src/reporters/text.js';
 import type { FactSnapshot } from '../../src/model/fact.js';
 import type { Status } from '../../src/model/status.js';
 import { HOST_FIXTURES, type HostFixtureName } from '../fixtures/hosts/index.js';
@@ -296,7 +297,11 @@ describe.skipIf(!isRoot())('node fixtures: the verdict of every control', () => 
   it('detects distro, version and their source without running anything', () => {
     expect(runs.get('rke2-server-default')!.snapshot).toMatchObject({ distro: 'rke2', k8sVersion: 'v1.31.4+rke2r1', target: { kind: 'node', name: 'rke2-server-1' } });
     expect(runs.get('rke1-worker-default')!.snapshot).toMatchObject({ distro: 'rke1', k8sVersion: 'v1.28.9-rancher1' });
-    expect(runs.get('rke2-server-default')!.run.warnings.join('\n')).toMatch(/from kubelet binary \/var\/lib\/rancher\/rke2\/data\/v1\.31\.4-rke2r1/);
+    // Where the version was read is the target's provenance, not a warning (it went to stderr on every JSON run).
+    const target = runs.get('rke2-server-default')!.run.targets[0]!;
+    expect(target.k8sVersionFrom).toMatch(/^kubelet binary \/var\/lib\/rancher\/rke2\/data\/v1\.31\.4-rke2r1/);
+    expect(runs.get('rke2-server-default')!.run.warnings.join('\n')).not.toMatch(/Kubernetes v1\.31/);
+    expect(renderText(runs.get('rke2-server-default')!.run, { colour: false })).toMatch(/^Target \(node\): rke2-server-1 — Kubernetes v1\.31\.4\+rke2r1 \(from kubelet binary \/var\/lib\/rancher\/rke2\/data\/v1\.31\.4-rke2r1-\w+\/bin\/kubelet\) — benchmark rke2-cis-1\.11$/m);
   });
 
   it('RKE2 v1.32+: kubelet settings come from kubelet.conf.d drop-ins in order, the command line winning', () => {

@@ -131,11 +131,13 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   const layout: Rke2Layout = distro === 'rke2' ? findRke2Layout(rke2Config, [...found.values()].flat()) : rke2LayoutAt(DEFAULT_RKE2_DATA_DIR, 'the default');
   if (layout.dataDir !== DEFAULT_RKE2_DATA_DIR) warnings.push(`RKE2 data directory ${layout.dataDir} (from ${layout.why}): its files are read there`);
   let k8sVersion = opts.k8sVersion;
+  // Where the version was read: provenance of the profile choice, in the report's target line (not a warning).
+  let k8sVersionFrom = opts.k8sVersion ? '--k8s-version' : undefined;
   if (!k8sVersion) {
     const v = detectK8sVersion(distro, fs, found, warnings, layout);
     if (v) {
       k8sVersion = v.version;
-      warnings.push(`Kubernetes ${v.version} (from ${v.why})`);
+      k8sVersionFrom = v.why;
     }
   }
 
@@ -310,6 +312,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   snap.absent = absent;
   snap.searched = searched;
   snap.warnings = warnings;
+  if (k8sVersionFrom && k8sVersion) snap.k8sVersionFrom = k8sVersionFrom;
   return snap;
 }
 

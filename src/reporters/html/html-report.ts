@@ -86,7 +86,7 @@ function targetSection(run: ScanRun, t: Target, ctx: ReportContext): string {
   return [
     `<section class="target" data-group>`,
     `<h2>${h(t.name)}</h2>`,
-    `<p class="meta">${h(t.kind)} target · benchmark ${h(t.benchmark)}${t.k8sVersion ? ` · Kubernetes ${h(t.k8sVersion)}` : ''} · ${h(counts)}</p>`,
+    `<p class="meta">${h(t.kind)} target · benchmark ${h(t.benchmark)}${t.k8sVersion ? ` · Kubernetes ${h(t.k8sVersion)}${t.k8sVersionFrom ? ` (from ${h(t.k8sVersionFrom)})` : ''}` : ''} · ${h(counts)}</p>`,
     ...sections,
     '</section>',
   ].join('');
