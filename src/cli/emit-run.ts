@@ -5,7 +5,7 @@ import type { ScanRun } from '../model/result.js';
 import { inputError, usageError } from '../errors/rke-harden-error.js';
 import { writeSnapshotFile } from './snapshot-file.js';
 import { withWaivers } from '../waivers/waivers-option.js';
-import { EXIT, exitCodeFor, type FailOn } from './exit-codes.js';
+import { EXIT, exitCodeFor, type FailOn, type Severity } from './exit-codes.js';
 import { emit, render } from './output.js';
 import { filesRead } from '../files-read.js';
 import { selectResults } from '../engine/select-results.js';
@@ -15,6 +15,8 @@ export interface ReportFlags {
   output?: string;
   /** Unset (`report` without --fail-on): exit 0 once rendered. */
   failOn?: FailOn;
+  /** --fail-severity: the lowest check severity whose results fail the run (default low: all). */
+  failSeverity?: Severity;
   waivers?: string;
   /** `audit node|cluster --snapshot-out FILE`: also save the collected facts, for `audit snapshot`. */
   snapshotOut?: string;
@@ -79,5 +81,5 @@ export function emitRun(audited: { run: ScanRun; sectionTitles: Record<string, s
   if (o.snapshotOut && audited.snapshot) writeSnapshotFile(audited.snapshot, o.snapshotOut);
   emit(text, o.output);
   process.stderr.write(stderrWarnings(run.warnings, o));
-  return o.failOn ? exitCodeFor(run, o.failOn) : EXIT.ok;
+  return o.failOn ? exitCodeFor(run, o.failOn, o.failSeverity) : EXIT.ok;
 }

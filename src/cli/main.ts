@@ -4,7 +4,7 @@ import { TOOL_VERSION } from '../version.js';
 import type { AuditClusterOptions } from './audit-cluster-command.js';
 import type { AuditNodeOptions } from './audit-node-command.js';
 import type { ReportFlags } from './emit-run.js';
-import { EXIT, exitCodeForError, type FailOn } from './exit-codes.js';
+import { EXIT, exitCodeForError, SEVERITIES, type FailOn, type Severity } from './exit-codes.js';
 import { DIFF_FORMATS, FORMATS } from './formats.js';
 import { recordFilesRead } from '../files-read.js';
 import { registerAgentCommand } from './agent-command.js';
@@ -17,6 +17,7 @@ function reportOptions(cmd: Command): Command {
     .addOption(new Option('-o, --format <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .addOption(new Option('--fail-on <level>', 'exit 1 on scored fail, on scored manual too, or never').choices(['fail', 'manual', 'never']).default('fail'))
+    .addOption(new Option('--fail-severity <severity>', 'only results of checks of this severity or higher fail the run (default low: all)').choices([...SEVERITIES]))
     .option('--check <ids...>', 'report only these controls, sections or checks (1.2.1, 1.2, a check id; comma lists too)')
     .option('--skip <ids...>', 'leave these controls, sections or checks out of the report');
 }
@@ -262,9 +263,10 @@ function program(setExit: (code: number) => void): Command {
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--waivers <file>', 'apply these waivers to the saved results')
     .addOption(new Option('--fail-on <level>', 'exit as `audit` would (default: exit 0 once rendered)').choices(['fail', 'manual', 'never']))
+    .addOption(new Option('--fail-severity <severity>', 'with --fail-on: only results of checks of this severity or higher fail').choices([...SEVERITIES]))
     .option('--check <ids...>', 'report only these controls, sections or checks')
     .option('--skip <ids...>', 'leave these controls, sections or checks out')
-    .action(async (scan: string, o: { format: string; output?: string; waivers?: string; failOn?: FailOn; check?: string[]; skip?: string[] }) => {
+    .action(async (scan: string, o: { format: string; output?: string; waivers?: string; failOn?: FailOn; failSeverity?: Severity; check?: string[]; skip?: string[] }) => {
       const [{ reportSaved }, { emitRun }] = await Promise.all([import('./report-command.js'), import('./emit-run.js')]);
       setExit(emitRun(reportSaved(scan, Boolean(o.waivers)), { ...o, warnOnStderr: false }, [scan]));
     });

@@ -64,4 +64,31 @@ describe('--fail-on', () => {
       }
     }
   });
+
+  it('--fail-severity: only fails (and, with --fail-on manual, manual results) of checks at that severity or above count; a result without a severity always counts', () => {
+    const mixed: Partial<ControlResult>[] = [{ status: 'fail', severity: 'low' }, { status: 'manual', severity: 'medium', reason: 'r' }];
+    expect(exitCodeFor(run(mixed), 'fail', 'low')).toBe(1);
+    expect(exitCodeFor(run(mixed), 'fail', 'medium')).toBe(0);
+    expect(exitCodeFor(run(mixed), 'manual', 'medium')).toBe(1);
+    expect(exitCodeFor(run(mixed), 'manual', 'high')).toBe(0);
+    expect(exitCodeFor(run([{ status: 'fail', severity: 'high' }]), 'fail', 'high')).toBe(1);
+    expect(exitCodeFor(run([{ status: 'fail' }]), 'fail', 'high')).toBe(1);
+    expect(exitCodeFor(run([{ status: 'error', reason: 'r', severity: 'low' }]), 'fail', 'high')).toBe(EXIT.incomplete);
+  });
+
+  it('--fail-severity on the CLI: audit and report exit by the severities of the scored fails; the option is checked', async () => {
+    const report = await runCli(['audit', 'config', 'examples/rke1-default/cluster.yml', '-o', 'json', '--fail-on', 'never']);
+    const scoredFails = (JSON.parse(report.stdout) as ScanRun).results.filter((r) => r.status === 'fail' && r.scored);
+    // RKE1 defaults: scored fails of medium checks only (high ones fail unscored controls).
+    expect(scoredFails.length).toBeGreaterThan(0);
+    expect(new Set(scoredFails.map((r) => r.severity))).toEqual(new Set(['medium']));
+    const audit = (severity?: string) => runCli(['audit', 'config', 'examples/rke1-default/cluster.yml', '-o', 'json', ...(severity ? ['--fail-severity', severity] : [])]);
+    expect((await audit()).code).toBe(1);
+    expect((await audit('medium')).code).toBe(1);
+    expect((await audit('high')).code).toBe(0);
+    const scan = path.join(tempTree({ 'scan.json': report.stdout }), 'scan.json');
+    expect((await runCli(['report', scan, '-o', 'json', '--fail-on', 'fail', '--fail-severity', 'high'])).code).toBe(0);
+    expect((await runCli(['report', scan, '-o', 'json', '--fail-on', 'fail', '--fail-severity', 'low'])).code).toBe(1);
+    expect((await audit('critical')).code).toBe(2);
+  });
 });
