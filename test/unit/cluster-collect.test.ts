@@ -76,6 +76,8 @@ describe('collectCluster', () => {
     const rancher = { ...CLUSTER, '/api/v1/namespaces': [...CLUSTER['/api/v1/namespaces'], ns('cattle-system')] };
     expect((await collectCluster({ api: memoryApi('v1.31.4+rke2r1', rancher) })).warnings).toEqual([expect.stringMatching(/pass --exemptions rke2,rancher-restricted/)]);
     expect((await collectCluster({ api: memoryApi('v1.31.4+rke2r1', rancher), exemptions: ['rke2,rancher-restricted'] })).warnings).toEqual([]);
+    // Spaces after the commas name the same lists (as the lists themselves are read): no hint.
+    expect((await collectCluster({ api: memoryApi('v1.31.4+rke2r1', rancher), exemptions: ['rke2, rancher-restricted'] })).warnings).toEqual([]);
     expect((await collectCluster({ api: memoryApi('v1.31.4+rke2r1', CLUSTER) })).warnings).toEqual([]);
   });
 

@@ -14,6 +14,7 @@ import { clusterDistro } from './detect-distro.js';
 import { KubeApiError, type KubeApi } from './kube-api.js';
 import { resolveNamespaceExemptions, versionKey } from './namespace-exemptions.js';
 import { listAll } from './paginate.js';
+import { optionItems } from '../../option-items.js';
 import { rbacExemptions } from './rbac-exemptions.js';
 import { LIST_SPECS, type ListSpec } from './resources.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
@@ -151,7 +152,8 @@ export async function collectCluster(opts: CollectClusterOptions): Promise<FactS
 function rancherHint(snapshot: FactSnapshot, lists: string[]): string | undefined {
   const namespaces = snapshot.facts['cluster.namespaces']?.value;
   const rancher = Array.isArray(namespaces) && namespaces.some((n) => (n as { name?: string }).name === 'cattle-system');
-  const chosen = lists.flatMap((l) => l.split(','));
+  // Read as the exemption lists themselves are (resolveNamespaceExemptions): `rke2, rancher-restricted` names both.
+  const chosen = optionItems(lists);
   if (!rancher || chosen.includes('rancher-restricted') || chosen.includes('docs-sample') || chosen.includes('none')) return undefined;
   return `namespace cattle-system exists (a Rancher-managed cluster) but only the ${chosen.join(', ')} exemption list is applied: if the cluster uses Rancher's rancher-restricted PSACT, pass --exemptions ${[...chosen, 'rancher-restricted'].join(',')}`;
 }
