@@ -2,7 +2,8 @@
  * The file modes and owners `harden node` narrows (pure): for each failing check of the node's profile
  * that asserts `file.<name>.mode` at most a mode or `file.<name>.owner` one of some owners, the files
  * behind that fact (as the audit read them) get the bits the check forbids taken away and the owner it
- * names. One step per fact, each file with the mode and owner it had, so rollback restores them.
+ * names. One step per set of checks asking for the same change (a file two facts cover is changed once),
+ * each file with the mode and owner it had, so rollback restores them.
  */
 import type { Skipped, FileModeStep, ModeOwner } from './plan.js';
 import { unifiedDiff } from './unified-diff.js';

@@ -6,6 +6,14 @@
  */
 import * as z from 'zod';
 
+/** A file's permission bits and owner. */
+const ModeOwnerSchema = z.strictObject({
+  mode: z.number().int().nonnegative(),
+  uid: z.number().int().nonnegative(),
+  gid: z.number().int().nonnegative(),
+});
+export type ModeOwner = z.infer<typeof ModeOwnerSchema>;
+
 /** A host file's state before a change; content is kept only where restoring needs it and it is not secret. */
 export const HostFileStateSchema = z.discriminatedUnion('exists', [
   z.strictObject({ exists: z.literal(false) }),
@@ -13,9 +21,7 @@ export const HostFileStateSchema = z.discriminatedUnion('exists', [
     exists: z.literal(true),
     sha256: z.string(),
     size: z.number().int().nonnegative(),
-    mode: z.number().int().nonnegative(),
-    uid: z.number().int().nonnegative(),
-    gid: z.number().int().nonnegative(),
+    ...ModeOwnerSchema.shape,
     /** The whole prior content (base64), for files whose restore rewrites them. */
     contentBase64: z.string().optional(),
   }),
@@ -33,9 +39,7 @@ export const WriteFileStepSchema = z.strictObject({
   prior: HostFileStateSchema,
   content: z.string(),
   sha256: z.string(),
-  mode: z.number().int().nonnegative(),
-  uid: z.number().int().nonnegative(),
-  gid: z.number().int().nonnegative(),
+  ...ModeOwnerSchema.shape,
   /** Missing parent directories this step creates, outermost first (rollback removes them if empty). */
   createDirs: z.array(z.string()),
   diff: z.string(),
@@ -56,9 +60,7 @@ export const AppendLinesStepSchema = z.strictObject({
     exists: z.literal(true),
     sha256: z.string(),
     size: z.number().int().nonnegative(),
-    mode: z.number().int().nonnegative(),
-    uid: z.number().int().nonnegative(),
-    gid: z.number().int().nonnegative(),
+    ...ModeOwnerSchema.shape,
   }),
   /** The exact text appended (a leading newline when the file did not end with one). */
   appended: z.string(),
@@ -82,16 +84,9 @@ export const SysctlLoadStepSchema = z.strictObject({
 });
 export type SysctlLoadStep = z.infer<typeof SysctlLoadStepSchema>;
 
-const ModeOwnerSchema = z.strictObject({
-  mode: z.number().int().nonnegative(),
-  uid: z.number().int().nonnegative(),
-  gid: z.number().int().nonnegative(),
-});
-export type ModeOwner = z.infer<typeof ModeOwnerSchema>;
-
 /**
- * Narrow the modes and owners of existing files and directories (CIS 1.1.x / 4.1.x): the files behind
- * one `file.<name>` fact whose checks fail, each with the mode and owner it had. Only permission bits
+ * Narrow the modes and owners of existing files and directories (CIS 1.1.x / 4.1.x): the files the same
+ * failing checks ask to change, each with the mode and owner it had. Only permission bits
  * are taken away, never added; paths are host paths with links resolved inside the host root.
  */
 export const FileModeStepSchema = z.strictObject({
