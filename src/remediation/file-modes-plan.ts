@@ -182,10 +182,11 @@ export function planFileModes(obs: FileModeObservation, accounts: AccountIds, di
       const set = { ...p.entry.set };
       const asks: string[] = [];
       // A check asks for a change when the file as it is fails it (another check may have narrowed it further already).
-      if (fixMode && mask !== undefined && (prior.mode & ~mask) !== 0) {
+      const modeAsks = fixMode ? modeChecks.filter((c) => (prior.mode & ~parseInt(String(c.value), 8)) !== 0) : [];
+      if (mask !== undefined && modeAsks.length) {
         set.mode &= mask;
         p.mask = (p.mask ?? 0o777) & mask;
-        asks.push(...modeChecks.map((c) => c.checkId));
+        asks.push(...modeAsks.map((c) => c.checkId));
       }
       if (ids && ownerCheck && !allowedOwners.has(ownerText(accounts, prior))) {
         Object.assign(set, ids);
