@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { componentFlags, identifyComponent, parseFlags } from '../../src/collectors/node/argv.js';
-import { shownItem, valueLooksSecret } from '../../src/engine/effective/arg-map.js';
+import { isSecretFlag, shownItem, valueLooksSecret } from '../../src/engine/effective/arg-map.js';
 import { splitCmdline, uidFromStatus } from '../../src/collectors/node/proc-table.js';
 
 describe('/proc/<pid>/cmdline', () => {
@@ -100,5 +100,15 @@ describe('shownItem: a *-arg item as a warning quotes it', () => {
     expect(shownItem('--token+=abc')).toBe('--token+=<redacted>');
     expect(shownItem('anonymous-auth=false')).toBe('anonymous-auth=false');
     expect(shownItem('5')).toBe('5');
+  });
+});
+
+describe('isSecretFlag', () => {
+  it('answers the same after more flag names than it remembers (a long-running agent reads any names)', () => {
+    const names = Array.from({ length: 10_000 }, (_, i) => (i % 2 ? `x-${i}-token` : `x-${i}`));
+    for (const n of names) isSecretFlag(n);
+    expect(names.filter((n) => isSecretFlag(n))).toHaveLength(5_000);
+    expect(['token', 'bootstrap-token', 'manifest-url-header', 'oidc-client-secret'].every(isSecretFlag)).toBe(true);
+    expect(isSecretFlag('anonymous-auth')).toBe(false);
   });
 });

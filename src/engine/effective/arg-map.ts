@@ -37,11 +37,16 @@ export function accumulates(component: string | undefined, flag: string): boolea
 // manifest-url-header: the kubelet sends it with each static pod manifest fetch (`Authorization:Bearer …`).
 export const SECRET_FLAGS = new Set(['token', 'bootstrap-token', 'password', 'basic-auth-password', 'client-key-data', 'manifest-url-header']);
 
+/** Answers by flag name; bounded, since a long-running agent reads flags of any name from the configurations it is given. */
 const secretFlag = new Map<string, boolean>();
+const SECRET_FLAG_MEMO = 4096;
 
 export function isSecretFlag(flag: string): boolean {
   let secret = secretFlag.get(flag);
-  if (secret === undefined) secretFlag.set(flag, (secret = SECRET_FLAGS.has(flag) || /(^|-)(token|password|secret)$/.test(flag)));
+  if (secret === undefined) {
+    if (secretFlag.size >= SECRET_FLAG_MEMO) secretFlag.clear();
+    secretFlag.set(flag, (secret = SECRET_FLAGS.has(flag) || /(^|-)(token|password|secret)$/.test(flag)));
+  }
   return secret;
 }
 
