@@ -5,6 +5,7 @@
  * names. One step per set of checks asking for the same change (a file two facts cover is changed once),
  * each file with the mode and owner it had, so rollback restores them.
  */
+import type { FileModeLeaf } from './fixed-by-harden-node.js';
 import type { Skipped, FileModeStep, ModeOwner } from './plan.js';
 import { unifiedDiff } from './unified-diff.js';
 
@@ -18,13 +19,8 @@ export interface FileMember {
 }
 
 /** A failing check of the profile whose assertion is one mode or owner leaf. */
-export interface FailingFileCheck {
+export interface FailingFileCheck extends FileModeLeaf {
   checkId: string;
-  /** `<name>` of `file.<name>.mode` / `file.<name>.owner`. */
-  name: string;
-  op: 'modeAtMost' | 'ownedBy';
-  /** Octal mode text ("600"), or the owners allowed ("root:root"). */
-  value: string | string[];
 }
 
 export interface FileModeObservation {

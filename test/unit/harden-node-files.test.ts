@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { auditNode } from '../../src/cli/audit-node-command.js';
 import { runHardenNode, type HardenNodeOptions } from '../../src/cli/harden-node-command.js';
 import { runRollback } from '../../src/cli/rollback-command.js';
-import { applyNodePlan } from '../../src/remediation/apply/apply-node.js';
+import { applyNodePlan, type CommandRunner } from '../../src/remediation/apply/apply-node.js';
 import { HostRoot } from '../../src/remediation/apply/host-fs.js';
 import { observeNode } from '../../src/remediation/apply/observe-node.js';
+import { HARDEN_NODE_NOTE } from '../../src/remediation/fixed-by-harden-node.js';
 import { implausibleStep } from '../../src/remediation/journal-trust.js';
 import { openJournalForRun, readJournal } from '../../src/remediation/journal.js';
 import { planNode } from '../../src/remediation/node-plan.js';
@@ -94,6 +95,29 @@ describe('harden node: file modes and owners', () => {
     const back = await runRollback(journalFor(root), { force: false, concurrency: 1 });
     expect(back.code, back.text).toBe(0);
     expect(treeState(root)).toEqual(before);
+  });
+
+  it('the audit says which fails harden node fixes, and those are exactly the ones it fixes', async () => {
+    for (const name of ['rke2-server-default', 'rke1-etcd-controlplane-default'] as const) {
+      const root = tree(name);
+      const fails = () => auditNode({ hostRoot: root }).run.results.filter((r) => r.status === 'fail');
+      const before = fails();
+      const noted = before.filter((r) => r.remediation?.endsWith(HARDEN_NODE_NOTE)).map((r) => r.controlId);
+      expect(noted.length, name).toBeGreaterThanOrEqual(5); // sysctls, the etcd user and group, files
+      // As a live host: `sysctl --system` loads the drop-in, here into the tree's proc/sys.
+      const sysctl: CommandRunner = (argv) => {
+        expect(argv).toEqual(['sysctl', '--system']);
+        for (const [key, value] of Object.entries({ 'vm.overcommit_memory': '1', 'vm.panic_on_oom': '0', 'kernel.panic': '10', 'kernel.panic_on_oops': '1' })) {
+          fs.writeFileSync(path.join(root, 'proc/sys', ...key.split('.')), `${value}\n`);
+        }
+        return { status: 0, stdout: '', stderr: '' };
+      };
+      const r = await harden(root, { apply: true, live: true, run: sysctl });
+      expect(r.code, r.text).toBe(0);
+      const after = fails().map((x) => x.controlId);
+      expect(after.filter((c) => noted.includes(c)), name).toEqual([]);
+      expect(after, name).toEqual(before.map((x) => x.controlId).filter((c) => !noted.includes(c)));
+    }
   });
 
   it('RKE1 default etcd+controlplane: the etcd data directory goes to 52034:52034 (the ids RKE1\'s guide gives), with the cluster.yml note', async () => {

@@ -10,8 +10,8 @@ import { collectSet, type Member } from '../../collectors/node/file-facts.js';
 import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
 import { HostNotFound, HostReadError } from '../../collectors/node/ports.js';
 import { evaluateBenchmark } from '../../engine/evaluate-benchmark.js';
-import type { Assertion } from '../../model/check.js';
 import type { FailingFileCheck, FileMember, FileModeObservation } from '../file-modes-plan.js';
+import { fileModeLeaf } from '../fixed-by-harden-node.js';
 import type { Skipped } from '../plan.js';
 
 export type FileModeOptions = Pick<AuditNodeOptions, 'benchmark' | 'k8sVersion' | 'distro'>;
@@ -20,16 +20,6 @@ export type FileModeOptions = Pick<AuditNodeOptions, 'benchmark' | 'k8sVersion' 
 const OWNER_TREES = new Set(['etcd-data-dir']);
 
 const SUBJECT = 'file modes and owners';
-
-/** The check's assertion when it is one mode or owner leaf of a `file.<name>` fact. */
-function fileLeaf(assert: Assertion): Omit<FailingFileCheck, 'checkId'> | undefined {
-  if (!('fact' in assert)) return undefined;
-  const m = /^file\.(.+)\.(mode|owner)$/.exec(assert.fact);
-  if (!m || assert.value === undefined) return undefined;
-  if (m[2] === 'mode' && assert.op === 'modeAtMost') return { name: m[1]!, op: 'modeAtMost', value: String(assert.value) };
-  if (m[2] === 'owner' && assert.op === 'ownedBy') return { name: m[1]!, op: 'ownedBy', value: [assert.value].flat().map(String) };
-  return undefined;
-}
 
 export function observeFileModes(hostRoot: string, opts: FileModeOptions): FileModeObservation | Skipped {
   const catalog = loadCatalog();
@@ -41,7 +31,7 @@ export function observeFileModes(hostRoot: string, opts: FileModeOptions): FileM
   const failing: FailingFileCheck[] = [];
   for (const r of evaluateBenchmark(benchmark, catalog.checks, snapshot)) {
     const check = r.status === 'fail' && r.checkId ? catalog.checks.get(r.checkId) : undefined;
-    const leaf = check?.assert && fileLeaf(check.assert);
+    const leaf = check?.assert && fileModeLeaf(check.assert);
     if (leaf && !failing.some((f) => f.checkId === check.id)) failing.push({ checkId: check.id, ...leaf });
   }
   const fs = new LocalHostFs(hostRoot);
