@@ -46,8 +46,8 @@ export function parseRoles(role: string | string[] | undefined): NodeRole[] | un
   return [...new Set(items)] as NodeRole[];
 }
 
-/** The node's facts at the host root (`audit node` and `harden node`); `fileMembers` is filled as collectNode says. */
-export function collectNodeAt(opts: AuditNodeOptions, catalog: Catalog, fileMembers?: NodeCollectOptions['fileMembers']): FactSnapshot {
+/** The node's facts at the host root (`audit node` and `harden node`); `sinks` are filled as collectNode says. */
+export function collectNodeAt(opts: AuditNodeOptions, catalog: Catalog, sinks: Pick<NodeCollectOptions, 'fileMembers' | 'processes'> = {}): FactSnapshot {
   const hostRoot = path.resolve(opts.hostRoot ?? '/');
   if (!opts.hostFs) {
     let isDir = false;
@@ -68,7 +68,7 @@ export function collectNodeAt(opts: AuditNodeOptions, catalog: Catalog, fileMemb
     ...(opts.k8sVersion ? { k8sVersion: opts.k8sVersion } : {}),
     ...(roles ? { roles } : {}),
     ...(opts.nodeName ? { name: opts.nodeName } : {}),
-    ...(fileMembers ? { fileMembers } : {}),
+    ...sinks,
     sysctls,
   });
 }

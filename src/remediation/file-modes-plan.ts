@@ -23,8 +23,17 @@ export interface FailingFileCheck extends FileModeLeaf {
   checkId: string;
 }
 
+/** A component running as another user than root, and the files its settings name (host path → the setting). */
+export interface FileReader {
+  who: string;
+  uid: number;
+  reads: Map<string, string>;
+}
+
 export interface FileModeObservation {
   failing: FailingFileCheck[];
+  /** Non-root components and what they read: a change that would lock one out of its file is not made. */
+  readers: FileReader[];
   /** The files behind each fact, by name. */
   members: Map<string, FileMember[]>;
   /** Where an ownership fix covers a whole tree (the etcd data directory, as `chown -R`): its members. */
@@ -37,6 +46,8 @@ export interface FileModeObservation {
 export interface AccountIds {
   users: Map<string, number>;
   groups: Map<string, number>;
+  /** uid → its primary gid(s), from etc/passwd. */
+  primaryGids: Map<number, number[]>;
 }
 
 export interface FileModePlan {
@@ -110,8 +121,35 @@ function durabilityWarning(name: string, distro: 'rke1' | 'rke2', obs: FileModeO
     return `RKE2 writes its static pod manifests again each time rke2-server starts, 0600 only with \`profile: cis\` (this node: ${now}); set it in /etc/rancher/rke2/config.yaml or their mode goes back at the next restart`;
   }
   if (name === 'cni-config') return 'the CNI plugin writes its configuration again when its pod restarts: audit the node again after that, and set the file mode in the plugin\'s own settings if it comes back';
+  if (distro === 'rke1' && step.entries.some((e) => e.path.startsWith('/etc/kubernetes/ssl/'))) {
+    return "RKE's cert deployer writes /etc/kubernetes/ssl again at `rke up` and at certificate rotation (kube-ca.pem world-readable when services.etcd.uid/gid are set): audit the nodes again after it";
+  }
   if (name === 'etcd-data-dir' && distro === 'rke1' && step.entries.some((e) => e.set.uid !== e.prior.uid)) {
     return 'set services.etcd.uid and services.etcd.gid (52034) in cluster.yml as well: `rke up` then runs etcd as that user and keeps its data directory owned by it';
+  }
+  return undefined;
+}
+
+/**
+ * Whether a process of `uid` can read a file of this mode and owner: as its owner, through its group
+ * (RKE runs etcd as uid:uid, so the group of the same number; else the user's primary group), or as other.
+ */
+function readable(m: ModeOwner, uid: number, gids: Set<number>): boolean {
+  if (m.uid === uid) return (m.mode & 0o400) !== 0;
+  if (gids.has(m.gid)) return (m.mode & 0o040) !== 0;
+  return (m.mode & 0o004) !== 0;
+}
+
+/** Why this change would lock a non-root component out of a file it reads, if it would. */
+function locksOut(readers: FileReader[], accounts: AccountIds, path: string, prior: ModeOwner, set: ModeOwner): string | undefined {
+  for (const r of readers) {
+    const setting = r.reads.get(path);
+    if (setting === undefined) continue;
+    const user = nameOf(accounts.users, r.uid);
+    const gids = new Set([r.uid, ...(accounts.primaryGids.get(r.uid) ?? [])]);
+    if (readable(prior, r.uid, gids) && !readable(set, r.uid, gids)) {
+      return `${r.who} reads it (${setting}): mode ${octal(set.mode)} owner ${ownerText(accounts, set)} would lock ${user === String(r.uid) ? 'it' : user} out; left as it is (the distro gives it that access on purpose)`;
+    }
   }
   return undefined;
 }
@@ -190,6 +228,8 @@ export function planFileModes(obs: FileModeObservation, accounts: AccountIds, di
         asks.push(ownerCheck.checkId);
       }
       if (asks.length === 0) return;
+      const lockout = locksOut(obs.readers, accounts, m.path, prior, set);
+      if (lockout) return skip(m.path, lockout);
       p.entry.set = set;
       p.checks = [...new Set([...p.checks, ...asks])];
       p.names.add(name);

@@ -169,15 +169,19 @@ function accountSteps(obs: NodeObservation, plan: RemediationPlan<HostStep>): vo
 
 /** Names and ids of the host's accounts, with the lines the plan's account steps add (the etcd user and group). */
 function accountIds(obs: NodeObservation, plan: RemediationPlan<HostStep>): AccountIds {
-  const ids = (file: '/etc/passwd' | '/etc/group'): Map<string, number> => {
+  const entries = (file: '/etc/passwd' | '/etc/group') => {
     const added = plan.steps.flatMap((s) => (s.kind === 'append-lines' && s.path === file ? s.lines : []));
+    return parseDb([obs.files[file]?.text ?? '', ...added].join('\n')).filter((e) => /^\d+$/.test(e.fields[2] ?? ''));
+  };
+  const byName = (list: ReturnType<typeof entries>) => {
     const out = new Map<string, number>();
-    for (const e of parseDb([obs.files[file]?.text ?? '', ...added].join('\n'))) {
-      if (/^\d+$/.test(e.fields[2] ?? '') && !out.has(e.name)) out.set(e.name, Number(e.fields[2]));
-    }
+    for (const e of list) if (!out.has(e.name)) out.set(e.name, Number(e.fields[2]));
     return out;
   };
-  return { users: ids('/etc/passwd'), groups: ids('/etc/group') };
+  const users = entries('/etc/passwd');
+  const primaryGids = new Map<number, number[]>();
+  for (const u of users) if (/^\d+$/.test(u.fields[3] ?? '')) primaryGids.set(Number(u.fields[2]), [...(primaryGids.get(Number(u.fields[2])) ?? []), Number(u.fields[3])]);
+  return { users: byName(users), groups: byName(entries('/etc/group')), primaryGids };
 }
 
 function fileModeSteps(obs: NodeObservation, plan: RemediationPlan<HostStep>): void {

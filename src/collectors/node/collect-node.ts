@@ -46,6 +46,8 @@ export interface NodeCollectOptions {
   name?: string;
   /** Filled with the files behind each `file.<name>.*` fact, by name (harden node changes their modes and owners). */
   fileMembers?: Map<string, Member[]>;
+  /** Filled with the running components' processes (harden node keeps the files a non-root one reads readable). */
+  processes?: Map<NodeComponent, ProcessInfo>;
 }
 
 interface Running {
@@ -274,6 +276,7 @@ export function collectNode(opts: NodeCollectOptions): FactSnapshot {
   }
 
   // 7. Files.
+  for (const [c, r] of running) opts.processes?.set(c, r.proc);
   const etcdProc = running.get('etcd')?.proc;
   const etcdUids = new Set<number>([etcdUid, etcdProc?.uid].filter((u): u is number => u !== undefined && u !== 0));
   const ctx: FileContext = { fs: files, ids };

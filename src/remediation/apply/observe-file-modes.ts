@@ -10,7 +10,10 @@ import { collectSet, type Member } from '../../collectors/node/file-facts.js';
 import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
 import { HostNotFound, HostReadError } from '../../collectors/node/ports.js';
 import { evaluateBenchmark } from '../../engine/evaluate-benchmark.js';
-import type { FailingFileCheck, FileMember, FileModeObservation } from '../file-modes-plan.js';
+import type { NodeComponent } from '../../collectors/node/argv.js';
+import type { ProcessInfo } from '../../collectors/node/ports.js';
+import type { FactSnapshot } from '../../model/fact.js';
+import type { FailingFileCheck, FileMember, FileModeObservation, FileReader } from '../file-modes-plan.js';
 import { fileModeLeaf } from '../fixed-by-harden-node.js';
 import type { Skipped } from '../plan.js';
 
@@ -21,10 +24,37 @@ const OWNER_TREES = new Set(['etcd-data-dir']);
 
 const SUBJECT = 'file modes and owners';
 
+/**
+ * The components running as another user than root (etcd as `etcd` with RKE2's `profile: cis`, as
+ * 52034 with RKE1's services.etcd.uid) and the files their settings name (flags, or the etcd config
+ * file's keys): a file one of them reads must stay readable to it.
+ */
+function readersOf(snapshot: FactSnapshot, processes: Map<NodeComponent, ProcessInfo>, fs: LocalHostFs): FileReader[] {
+  const out: FileReader[] = [];
+  for (const [component, proc] of processes) {
+    if (proc.uid === undefined || proc.uid === 0) continue;
+    const reads = new Map<string, string>();
+    for (const fact of Object.values(snapshot.facts)) {
+      if (!fact.key.startsWith(`${component}.args.`) || typeof fact.value !== 'string') continue;
+      for (const value of fact.value.split(',')) {
+        if (!value.startsWith('/')) continue;
+        try {
+          reads.set('/' + path.relative(fs.root, fs.resolve(value)).split(path.sep).join('/'), `--${fact.key.slice(component.length + 6)}`);
+        } catch {
+          // not there: nothing to keep readable
+        }
+      }
+    }
+    if (reads.size) out.push({ who: `${component} (pid ${proc.pid}, uid ${proc.uid})`, uid: proc.uid, reads });
+  }
+  return out;
+}
+
 export function observeFileModes(hostRoot: string, opts: FileModeOptions): FileModeObservation | Skipped {
   const catalog = loadCatalog();
   const found = new Map<string, Member[]>();
-  const snapshot = collectNodeAt({ ...opts, hostRoot }, catalog, found);
+  const processes = new Map<NodeComponent, ProcessInfo>();
+  const snapshot = collectNodeAt({ ...opts, hostRoot }, catalog, { fileMembers: found, processes });
   const benchmark = nodeBenchmark(catalog, snapshot, opts);
   if (!benchmark) return { subject: SUBJECT, reason: "cannot tell the node's Kubernetes version (no Kubernetes running or installed here?): pass --k8s-version or --benchmark" };
 
@@ -51,5 +81,5 @@ export function observeFileModes(hostRoot: string, opts: FileModeOptions): FileM
     }
   }
   const profile = snapshot.facts['rke2.profile']?.value;
-  return { failing, members, ownerTrees, ...(typeof profile === 'string' ? { rke2Profile: profile } : {}) };
+  return { failing, members, ownerTrees, readers: readersOf(snapshot, processes, fs), ...(typeof profile === 'string' ? { rke2Profile: profile } : {}) };
 }
