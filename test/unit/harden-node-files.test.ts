@@ -255,6 +255,22 @@ describe('harden node: file modes and owners', () => {
     expect(treeState(root)).toEqual(before);
   });
 
+  it('rollback: a file removed since (RKE wrote its certificates anew) is nothing to give back; a link in its place is a conflict', async () => {
+    const root = tree('rke2-server-default');
+    await harden(root, { apply: true });
+    fs.rmSync(path.join(root, `${MANIFESTS}/kube-scheduler.yaml`));
+    fs.rmSync(path.join(root, `${MANIFESTS}/etcd.yaml`));
+    fs.symlinkSync('kube-apiserver.yaml', path.join(root, `${MANIFESTS}/etcd.yaml`));
+    const back = await runRollback(journalFor(root), { force: false, concurrency: 1 });
+    expect(back.code).toBe(1);
+    expect(back.text).toContain(`${MANIFESTS}/etcd.yaml is a symbolic link now`);
+    expect(back.text).not.toContain('kube-scheduler.yaml is');
+    expect(modeOf(root, `${MANIFESTS}/kube-controller-manager.yaml`)).toBe(0o644);
+    fs.rmSync(path.join(root, `${MANIFESTS}/etcd.yaml`));
+    const again = await runRollback(journalFor(root), { force: false, concurrency: 1 });
+    expect(again.code, again.text).toBe(0);
+  });
+
   it('a journal whose mode step names another file, adds bits or a setuid bit is not trusted', async () => {
     const root = tree('rke2-server-default');
     await harden(root, { apply: true });

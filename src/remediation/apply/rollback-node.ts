@@ -120,11 +120,14 @@ function revertSysctl(host: HostRoot, step: SysctlLoadStep, run: CommandRunner):
  */
 function revertModes(host: HostRoot, step: FileModeStep, force: boolean): RevertResult {
   const conflicts: string[] = [];
+  const gone: string[] = [];
   let restored = 0;
   for (const e of [...step.entries].reverse()) {
     const now = host.modeOwner(e.path);
     if (now === undefined) {
-      conflicts.push(`${e.path} is gone (or is a link now)`);
+      // Removed since (RKE rewrote its certificates): nothing to give back. A link in its place is not followed.
+      if (host.exists(e.path)) conflicts.push(`${e.path} is a symbolic link now; left as it is`);
+      else gone.push(e.path);
       continue;
     }
     if (sameModeOwner(now, e.prior)) continue;
@@ -136,7 +139,8 @@ function revertModes(host: HostRoot, step: FileModeStep, force: boolean): Revert
     restored++;
   }
   if (conflicts.length) return { conflict: conflicts.join('; ') };
-  return restored ? { outcome: 'restored', detail: `${restored} of ${step.entries.length} files` } : { outcome: 'unchanged' };
+  const detail = [`${restored} of ${step.entries.length} files`, ...(gone.length ? [`gone since: ${gone.join(', ')}`] : [])].join('; ');
+  return restored ? { outcome: 'restored', detail } : gone.length === step.entries.length ? { outcome: 'absent', detail } : { outcome: 'unchanged', ...(gone.length ? { detail } : {}) };
 }
 
 export async function revertHostStep(host: HostRoot, step: HostStep, opts: { force: boolean; run: CommandRunner }): Promise<RevertResult> {
