@@ -5,6 +5,7 @@ import type { Benchmark, Control } from '../model/benchmark.js';
 import type { Assertion, Check } from '../model/check.js';
 import { describeExpectation } from '../engine/operators.js';
 import { factsOf } from '../engine/evaluate-check.js';
+import { remediationText } from '../remediation/fixed-by-harden-node.js';
 
 const WIDTH = 100;
 
@@ -94,7 +95,7 @@ function explainCheck(catalog: Catalog, check: Check, bindings: Binding[], chose
   const where = { rke1: 'RKE1 (cluster.yml)', rke2: 'RKE2 (/etc/rancher/rke2/config.yaml)' } as const;
   for (const distro of chosen ? [chosen.distro] : (['rke1', 'rke2'] as const)) {
     const r = check.remediation[distro];
-    out.push(`  ${where[distro]}`, ...wrap(r.text, '    '));
+    out.push(`  ${where[distro]}`, ...wrap(remediationText(check, distro), '    '));
     if (r.changes?.length) out.push('    Keys:', ...r.changes.map((c) => `      ${changeLine(c)}`));
   }
   out.push('');

@@ -6,7 +6,7 @@ import { evaluateCheck } from './evaluate-check.js';
 import { parseK8sVersion } from '../config/k8s-version.js';
 import { cisProfileFor } from '../config/rke2/rke2-profiles.js';
 import { oncePerKey } from '../once-per-object.js';
-import { fixedByHardenNode, HARDEN_NODE_NOTE } from '../remediation/fixed-by-harden-node.js';
+import { remediationText } from '../remediation/fixed-by-harden-node.js';
 
 /** Where RKE2 remediations say a setting goes; a target whose settings are elsewhere (settingsIn) gets that instead. */
 const RKE2_CONFIG = '/etc/rancher/rke2/config.yaml';
@@ -35,10 +35,6 @@ function rke2RemediationText(snap: FactSnapshot): ((text: string) => string) | u
     return profile === 'cis' ? t : t.replace(CIS_PROFILE, `profile: ${profile}`);
   };
 }
-
-/** The check's remediation for the distro, with the harden node line where that command fixes it. */
-const remediationText = (check: Check, distro: 'rke1' | 'rke2'): string => (fixedByHardenNode(check) ? withNote(check.remediation[distro].text) : check.remediation[distro].text);
-const withNote = oncePerKey((text) => `${text} ${HARDEN_NODE_NOTE}`);
 
 /** Evaluate every control of a benchmark on one snapshot. Pure. */
 export function evaluateBenchmark(benchmark: Benchmark, checks: Map<string, Check>, snap: FactSnapshot): ControlResult[] {

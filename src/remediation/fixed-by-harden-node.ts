@@ -32,3 +32,10 @@ export const fixedByHardenNode = oncePerObject((check: Check): boolean => {
   if (!a || !('fact' in a)) return false;
   return SYSCTLS.has(a.fact) || /^host\.(user|group)\.etcd\./.test(a.fact) || fileModeLeaf(a) !== undefined;
 });
+
+/** The check's remediation text for a distro as reports and `explain` give it: with the harden node line where that command fixes it. */
+export const remediationText = (check: Check, distro: 'rke1' | 'rke2'): string => withNote(check)[distro];
+const withNote = oncePerObject((check: Check): Record<'rke1' | 'rke2', string> => {
+  const note = fixedByHardenNode(check) ? ` ${HARDEN_NODE_NOTE}` : '';
+  return { rke1: check.remediation.rke1.text + note, rke2: check.remediation.rke2.text + note };
+});

@@ -33,6 +33,14 @@ describe('explain', () => {
     }
   });
 
+  it('a check harden node fixes says so in its remediation; others do not', () => {
+    const oneLine = (t: string) => t.replace(/\s+/g, ' ');
+    for (const id of ['proxy-kubeconfig-mode-600', 'etcd-data-dir-owner-etcd', 'etcd-user-exists', 'host-sysctl-kernel-panic-10']) {
+      expect(oneLine(explain(id)).match(/rke-harden harden node --apply makes this change/g), id).toHaveLength(2); // RKE1 and RKE2
+    }
+    expect(oneLine(explain('kubelet-anonymous-auth-disabled'))).not.toContain('harden node');
+  });
+
   it('an empty default reads as empty, not as a blank', () => {
     const out = explain('apiserver-admission-pod-security-control-enabled');
     expect(out).not.toContain('(not set: ,');
