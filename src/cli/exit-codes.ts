@@ -1,15 +1,11 @@
 import type { ScanRun } from '../model/result.js';
 import type { ErrorCode } from '../errors/rke-harden-error.js';
+import { atSeverity, type Severity } from '../model/severity.js';
 
 /** design.md §3: 0 clean, 1 scored fail (or --fail-on threshold), 2 usage/input error, 3 scan incomplete. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, incomplete: 3 } as const;
 
 export type FailOn = 'fail' | 'manual' | 'never';
-export const SEVERITIES = ['high', 'medium', 'low'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/** A result counts toward the exit code at this severity or above; one without a severity (no check) always counts. */
-const counts = (r: ScanRun['results'][number], min: Severity): boolean => !r.severity || SEVERITIES.indexOf(r.severity) <= SEVERITIES.indexOf(min);
 
 /**
  * With --fail-on manual, a scored control left to check by hand fails the run, unless another target of
@@ -20,10 +16,10 @@ const counts = (r: ScanRun['results'][number], min: Severity): boolean => !r.sev
 export function exitCodeFor(run: ScanRun, failOn: FailOn, minSeverity: Severity = 'low'): number {
   if (run.results.some((r) => r.status === 'error')) return EXIT.incomplete;
   if (failOn === 'never') return EXIT.ok;
-  if (run.results.some((r) => r.status === 'fail' && r.scored && counts(r, minSeverity))) return EXIT.failed;
+  if (run.results.some((r) => r.status === 'fail' && r.scored && atSeverity(r, minSeverity))) return EXIT.failed;
   if (failOn === 'fail') return EXIT.ok;
   const decided = new Set(run.results.filter((r) => r.checkId && (r.status === 'pass' || r.status === 'fail' || r.status === 'waived')).map((r) => r.checkId));
-  const undecided = run.results.some((r) => r.status === 'manual' && r.scored && counts(r, minSeverity) && !(r.checkId && decided.has(r.checkId)));
+  const undecided = run.results.some((r) => r.status === 'manual' && r.scored && atSeverity(r, minSeverity) && !(r.checkId && decided.has(r.checkId)));
   return undecided ? EXIT.failed : EXIT.ok;
 }
 

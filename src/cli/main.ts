@@ -4,7 +4,8 @@ import { TOOL_VERSION } from '../version.js';
 import type { AuditClusterOptions } from './audit-cluster-command.js';
 import type { AuditNodeOptions } from './audit-node-command.js';
 import type { ReportFlags } from './emit-run.js';
-import { EXIT, exitCodeForError, SEVERITIES, type FailOn, type Severity } from './exit-codes.js';
+import { EXIT, exitCodeForError, type FailOn } from './exit-codes.js';
+import { SEVERITIES, type Severity } from '../model/severity.js';
 import { DIFF_FORMATS, FORMATS } from './formats.js';
 import { recordFilesRead } from '../files-read.js';
 import { registerAgentCommand } from './agent-command.js';
@@ -279,12 +280,13 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('-o, --format <format>', 'output format').choices([...DIFF_FORMATS]).default('text'))
     .option('--output <file>', 'write the diff to a file (atomically) instead of stdout')
     .addOption(new Option('--fail-on <level>', 'exit 1 on a new scored fail, on a new scored manual too, or never').choices(['fail', 'manual', 'never']).default('fail'))
-    .action(async (oldScan: string, newScan: string, o: { format: string; output?: string; failOn: FailOn }) => {
+    .addOption(new Option('--fail-severity <severity>', 'only new results of checks of this severity or higher fail').choices([...SEVERITIES]))
+    .action(async (oldScan: string, newScan: string, o: { format: string; output?: string; failOn: FailOn; failSeverity?: Severity }) => {
       const [{ diffScans }, { diffFails }, { emit }, { checkOutputs }] = await Promise.all([import('./diff-command.js'), import('../reporters/diff.js'), import('./output.js'), import('./emit-run.js')]);
       const { diff, text, incomplete } = diffScans(oldScan, newScan, o.format);
       checkOutputs(o, [oldScan, newScan]);
       emit(text, o.output);
-      setExit(incomplete ? EXIT.incomplete : diffFails(diff, o.failOn) ? EXIT.failed : EXIT.ok);
+      setExit(incomplete ? EXIT.incomplete : diffFails(diff, o.failOn, o.failSeverity) ? EXIT.failed : EXIT.ok);
     });
 
   root

@@ -3,6 +3,7 @@ import type { Status } from '../model/status.js';
 import { evidenceValue, primaryLocation, STATUS_LABEL } from './report-context.js';
 import { benchmarkOf, targetOf } from '../engine/run-index.js';
 import { formatLocation } from '../model/fact.js';
+import { atSeverity, type Severity } from '../model/severity.js';
 import { cell, code } from './markdown.js';
 
 /** One control on one target, before and after. */
@@ -132,10 +133,11 @@ export function diffRuns(a: ScanRun, b: ScanRun): ScanDiff {
 }
 
 /** The --fail-on policy of `diff`: a new scored failure (or, with manual, a new scored manual result) fails. */
-export function diffFails(d: ScanDiff, failOn: 'fail' | 'manual' | 'never'): boolean {
+/** Whether the new scan fails the policy: a new scored failure (a new scored manual too, with manual), at `minSeverity` or above. */
+export function diffFails(d: ScanDiff, failOn: 'fail' | 'manual' | 'never', minSeverity: Severity = 'low'): boolean {
   if (failOn === 'never') return false;
-  if (d.newFailures.some((c) => c.new!.scored)) return true;
-  return failOn === 'manual' && [...d.statusChanged, ...d.added.map((r) => ({ new: r }))].some((c) => c.new?.status === 'manual' && c.new.scored);
+  if (d.newFailures.some((c) => c.new!.scored && atSeverity(c.new!, minSeverity))) return true;
+  return failOn === 'manual' && [...d.statusChanged, ...d.added.map((r) => ({ new: r }))].some((c) => c.new?.status === 'manual' && c.new.scored && atSeverity(c.new, minSeverity));
 }
 
 const label = (s: Status | undefined) => (s ? STATUS_LABEL[s] : 'not reported');

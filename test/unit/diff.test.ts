@@ -88,6 +88,15 @@ describe('diffRuns', () => {
     }
   });
 
+  it('--fail-severity: only new results of checks at that severity or above fail; a result without a severity counts', () => {
+    const low = diffRuns(run([{ status: 'pass', severity: 'low' }]), run([{ status: 'fail', severity: 'low' }]));
+    const high = diffRuns(run([{ status: 'pass', severity: 'high' }]), run([{ status: 'fail', severity: 'high' }]));
+    const none = diffRuns(run([{ status: 'pass' }]), run([{ status: 'fail' }]));
+    const manualMedium = diffRuns(run([{ status: 'pass', severity: 'medium' }]), run([{ status: 'manual', reason: 'r', severity: 'medium' }]));
+    expect([diffFails(low, 'fail', 'low'), diffFails(low, 'fail', 'medium'), diffFails(high, 'fail', 'high'), diffFails(none, 'fail', 'high')]).toEqual([true, false, true, true]);
+    expect([diffFails(manualMedium, 'manual', 'medium'), diffFails(manualMedium, 'manual', 'high')]).toEqual([true, false]);
+  });
+
   it('text and markdown list new failures with their evidence first', () => {
     const text = renderDiffText(d, before, after);
     expect(text).toMatch(/== New failures \(2\)\n\+ 1\.1 t \[a\.yaml\] at a\.yaml:3:5: PASS -> FAIL\n {6}kube-apiserver\.args\.profiling = true; expected false\n/);
