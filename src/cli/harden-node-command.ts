@@ -1,6 +1,6 @@
 /**
  * `harden node [--host-root DIR] [--apply] [--distro rke1|rke2] [--journal FILE] [--sysctl-load system|file]
- *  [--no-files] [--benchmark ID] [--k8s-version V]`:
+ *  [--only sysctl,etcd-user,files] [--benchmark ID] [--k8s-version V]`:
  * plan (changes + diffs) by default; with --apply, journal then write, then re-plan to verify.
  */
 import fs from 'node:fs';
@@ -9,7 +9,8 @@ import { applyNodePlan, spawnRunner, type CommandRunner } from '../remediation/a
 import { HostRoot } from '../remediation/apply/host-fs.js';
 import { detectNodeDistro, observeNode } from '../remediation/apply/observe-node.js';
 import { defaultJournalPath, openJournalForRun } from '../remediation/journal.js';
-import { planNode } from '../remediation/node-plan.js';
+import { HARDEN_NODE_PARTS, planNode, type HardenNodePart } from '../remediation/node-plan.js';
+import { optionItems } from '../option-items.js';
 import type { NodeTarget } from '../remediation/plan.js';
 import { describeTarget, renderNotes, renderPlan } from '../remediation/render-plan.js';
 
@@ -19,8 +20,8 @@ export interface HardenNodeOptions {
   distro?: 'rke1' | 'rke2';
   journal?: string;
   sysctlLoad: 'system' | 'file';
-  /** Narrow file modes and owners the node's profile fails (default true; `--no-files`). */
-  files?: boolean;
+  /** What to change (`--only`, comma lists too): sysctl, etcd-user, files; default all. */
+  only?: string[];
   /** The profile the files are judged by (`--benchmark`); default the one the node's version selects. */
   benchmark?: string;
   /** The node's Kubernetes version, when it cannot be read from the node (`--k8s-version`). */
@@ -37,13 +38,23 @@ export interface CommandOutput {
   journal?: string;
 }
 
+function hardenNodeParts(only: string[] | undefined): Set<HardenNodePart> {
+  const items = optionItems(only ?? []);
+  if (items.length === 0) return new Set(HARDEN_NODE_PARTS);
+  for (const item of items) {
+    if (!(HARDEN_NODE_PARTS as readonly string[]).includes(item)) throw usageError(`--only ${item}: not a part of harden node (one or more of ${HARDEN_NODE_PARTS.join(', ')})`);
+  }
+  return new Set(items as HardenNodePart[]);
+}
+
 export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput> {
   if (!fs.existsSync(o.hostRoot) || !fs.statSync(o.hostRoot).isDirectory()) throw usageError(`--host-root ${o.hostRoot}: not a directory`);
   const host = new HostRoot(o.hostRoot, o.live);
   const distro = o.distro ?? detectNodeDistro(host);
   const target: NodeTarget = { kind: 'node', hostRoot: host.root, distro, live: host.live };
-  const sysctlOpts = { sysctlLoad: o.sysctlLoad };
-  const observeOpts = { files: o.files ?? true, ...(o.benchmark ? { benchmark: o.benchmark } : {}), ...(o.k8sVersion ? { k8sVersion: o.k8sVersion } : {}) };
+  const parts = hardenNodeParts(o.only);
+  const sysctlOpts = { sysctlLoad: o.sysctlLoad, parts };
+  const observeOpts = { files: parts.has('files'), ...(o.benchmark ? { benchmark: o.benchmark } : {}), ...(o.k8sVersion ? { k8sVersion: o.k8sVersion } : {}) };
   const plan = planNode(observeNode(host, target, observeOpts, o.now), sysctlOpts);
   const out = [`harden node: ${describeTarget(target)}`, ''];
   const blocked = plan.blockers.length > 0;

@@ -185,10 +185,10 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--distro <distro>', 'default: rke2 if <root>/var/lib/rancher/rke2 exists, rke1 if <root>/etc/kubernetes/ssl does').choices(['rke1', 'rke2']))
     .option('--journal <file>', 'journal of the changes for `rollback` (default: ./rke-harden-node-<time>.journal.jsonl; an existing one is continued)')
     .addOption(new Option('--sysctl-load <how>', 'on a live host: `sysctl --system` (every file) or `sysctl -p <drop-in>` (ours only)').choices(['system', 'file']).default('system'))
-    .option('--no-files', 'leave file modes and owners as they are')
+    .option('--only <parts...>', 'change only these: sysctl, etcd-user, files (comma lists too; default all)')
     .option('--benchmark <id>', 'profile the file modes and owners are judged by (default: the one the node\'s Kubernetes version selects, as audit node)')
     .option('--k8s-version <version>', 'the node\'s Kubernetes version, when it cannot be read from the node')
-    .action(async (o: { hostRoot: string; apply: boolean; distro?: 'rke1' | 'rke2'; journal?: string; sysctlLoad: 'system' | 'file'; files: boolean; benchmark?: string; k8sVersion?: string }) => {
+    .action(async (o: { hostRoot: string; apply: boolean; distro?: 'rke1' | 'rke2'; journal?: string; sysctlLoad: 'system' | 'file'; only?: string[]; benchmark?: string; k8sVersion?: string }) => {
       const { runHardenNode } = await import('./harden-node-command.js');
       const r = await runHardenNode(o);
       process.stdout.write(r.text);

@@ -43,7 +43,13 @@ export interface NodeObservation {
   fileModes: FileModeObservation | Skipped;
 }
 
+/** What harden node can change, each left out unless `--only` names it (default: all). */
+export const HARDEN_NODE_PARTS = ['sysctl', 'etcd-user', 'files'] as const;
+export type HardenNodePart = (typeof HARDEN_NODE_PARTS)[number];
+
 export interface NodePlanOptions {
+  /** The parts to plan (default all). */
+  parts?: ReadonlySet<HardenNodePart>;
   /** How a live host loads the values: `sysctl --system` (every file) or `sysctl -p <drop-in>` (ours only). */
   sysctlLoad: 'system' | 'file';
 }
@@ -198,8 +204,9 @@ function fileModeSteps(obs: NodeObservation, plan: RemediationPlan<HostStep>): v
 /** Steps in the order they are applied: the etcd account exists before files are given to it. */
 export function planNode(obs: NodeObservation, opts: NodePlanOptions): RemediationPlan<HostStep> {
   const plan: RemediationPlan<HostStep> = { target: obs.target, steps: [], skipped: [], warnings: [], blockers: [] };
-  sysctlSteps(obs, opts, plan);
-  accountSteps(obs, plan);
-  fileModeSteps(obs, plan);
+  const asked = (part: HardenNodePart) => opts.parts?.has(part) ?? true;
+  if (asked('sysctl')) sysctlSteps(obs, opts, plan);
+  if (asked('etcd-user')) accountSteps(obs, plan);
+  if (asked('files')) fileModeSteps(obs, plan);
   return plan;
 }

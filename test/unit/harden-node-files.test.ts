@@ -211,11 +211,17 @@ describe('harden node: file modes and owners', () => {
     expect(failingFileControls(root)).toEqual(['1.1.9']);
   });
 
-  it('--no-files and a host without a readable version: no file step, said why', async () => {
+  it('--only and a host without a readable version: no file step, said why', async () => {
     const root = tree('rke2-server-default');
-    const r = await harden(root, { files: false });
+    const r = await harden(root, { only: ['sysctl,etcd-user'] });
     expect(r.text).not.toMatch(/chmod|chown/);
-    expect(r.text).toContain('file modes and owners: left out (--no-files)');
+    expect(r.text).not.toContain('file modes and owners');
+    const filesOnly = await harden(root, { only: ['files'] });
+    expect(filesOnly.text).toMatch(/chmod/);
+    expect(filesOnly.text).not.toMatch(/sysctl\.d|add (user|group) etcd/);
+    // Without the etcd user this run would add, the data directory's owner cannot be named: said, not guessed.
+    expect(filesOnly.text).toContain('etcd-data-dir (etcd-data-dir-owner-etcd): no user etcd on the host: ownership left as it is');
+    await expect(harden(root, { only: ['files,accounts'] })).rejects.toThrow(/--only accounts: not a part of harden node \(one or more of sysctl, etcd-user, files\)/);
     const bare = tree('rke2-server-default', (spec) => {
       spec.processes = [];
       for (const p of Object.keys(spec.files)) if (p.startsWith('/var/lib/rancher/rke2/data/') || p.startsWith(MANIFESTS)) delete spec.files[p];

@@ -34,7 +34,7 @@ function dropInDirOf(host: HostRoot, dropIn: string): NodeObservation['dropInDir
   }
 }
 
-/** What harden node changes; files: false leaves modes and owners out (`--no-files`). */
+/** files: false leaves the audit behind the file modes and owners out (`--only` without files). */
 export interface ObserveNodeOptions extends FileModeOptions {
   files: boolean;
 }
@@ -73,6 +73,6 @@ export function observeNode(host: HostRoot, target: NodeTarget, opts: ObserveNod
     ...(runtime ? { runtime } : {}),
     shells: { usrSbin: host.exists('/usr/sbin/nologin'), sbin: host.exists('/sbin/nologin') },
     today: Math.floor(now.getTime() / 86_400_000),
-    fileModes: opts.files ? observeFileModes(host.root, { ...opts, distro: target.distro }) : { subject: 'file modes and owners', reason: 'left out (--no-files)' },
+    fileModes: opts.files ? observeFileModes(host.root, { ...opts, distro: target.distro }) : { subject: 'file modes and owners', reason: 'not read (--only without files)' },
   };
 }
