@@ -1,17 +1,17 @@
 /**
  * `harden node [--host-root DIR] [--apply] [--distro rke1|rke2] [--journal FILE] [--sysctl-load system|file]
- *  [--only sysctl,etcd-user,files] [--benchmark ID] [--k8s-version V]`:
+ *  [--only sysctl,etcd-user,files] [--benchmark ID] [--k8s-version V] [-o text|json]`:
  * plan (changes + diffs) by default; with --apply, journal then write, then re-plan to verify.
  */
 import fs from 'node:fs';
 import { usageError } from '../errors/rke-harden-error.js';
-import { applyNodePlan, spawnRunner, type CommandRunner } from '../remediation/apply/apply-node.js';
+import { applyNodePlan, spawnRunner, type CommandRunner, type StepOutcome } from '../remediation/apply/apply-node.js';
 import { HostRoot } from '../remediation/apply/host-fs.js';
 import { detectNodeDistro, observeNode } from '../remediation/apply/observe-node.js';
 import { defaultJournalPath, openJournalForRun } from '../remediation/journal.js';
 import { HARDEN_NODE_PARTS, planNode, type HardenNodePart } from '../remediation/node-plan.js';
 import { optionItems } from '../option-items.js';
-import type { NodeTarget } from '../remediation/plan.js';
+import type { NodeTarget, RemediationPlan } from '../remediation/plan.js';
 import { describeTarget, renderNotes, renderPlan } from '../remediation/render-plan.js';
 
 export interface HardenNodeOptions {
@@ -20,6 +20,8 @@ export interface HardenNodeOptions {
   distro?: 'rke1' | 'rke2';
   journal?: string;
   sysctlLoad: 'system' | 'file';
+  /** `-o json`: the plan or the run as JSON (HardenNodeJson) instead of text. */
+  format?: 'text' | 'json';
   /** What to change (`--only`, comma lists too): sysctl, etcd-user, files; default all. */
   only?: string[];
   /** The profile the files are judged by (`--benchmark`); default the one the node's version selects. */
@@ -47,6 +49,22 @@ function hardenNodeParts(only: string[] | undefined): Set<HardenNodePart> {
   return new Set(items as HardenNodePart[]);
 }
 
+/** `harden node -o json`: what the text says, for a fleet tool (Ansible's `changed`, the journal to keep). */
+export interface HardenNodeJson {
+  target: NodeTarget;
+  mode: 'plan' | 'apply';
+  /** Something on the host was changed by this run. */
+  changed: boolean;
+  steps: { id: string; kind: string; title: string; diff: string }[];
+  skipped: RemediationPlan['skipped'];
+  warnings: string[];
+  blockers: string[];
+  /** --apply: the journal, each step's outcome, and what a new plan still finds. */
+  journal?: string;
+  outcomes?: StepOutcome[];
+  remaining?: string[];
+}
+
 export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput> {
   if (!fs.existsSync(o.hostRoot) || !fs.statSync(o.hostRoot).isDirectory()) throw usageError(`--host-root ${o.hostRoot}: not a directory`);
   const host = new HostRoot(o.hostRoot, o.live);
@@ -58,23 +76,38 @@ export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput
   const plan = planNode(observeNode(host, target, observeOpts, o.now), sysctlOpts);
   const out = [`harden node: ${describeTarget(target)}`, ''];
   const blocked = plan.blockers.length > 0;
+  const done = (code: number, applied?: Pick<HardenNodeJson, 'journal' | 'outcomes' | 'remaining'> & { warnings: string[]; blockers: string[] }): CommandOutput => {
+    const journal = applied?.journal ? { journal: applied.journal } : {};
+    if (o.format !== 'json') return { text: out.join('\n') + '\n', code, ...journal };
+    const json: HardenNodeJson = {
+      target,
+      mode: o.apply ? 'apply' : 'plan',
+      changed: applied?.outcomes?.some((r) => r.status === 'applied') ?? false,
+      steps: plan.steps.map((s) => ({ id: s.id, kind: s.kind, title: s.title, diff: s.diff })),
+      skipped: plan.skipped,
+      warnings: [...plan.warnings, ...(applied?.warnings ?? [])],
+      blockers: applied ? applied.blockers : plan.blockers,
+      ...(applied ? { journal: applied.journal, outcomes: applied.outcomes, remaining: applied.remaining } : {}),
+    };
+    return { text: `${JSON.stringify(json, null, 2)}\n`, code, ...journal };
+  };
 
   if (!o.apply) {
     out.push(renderPlan(plan, { diffs: true }));
     if (plan.steps.length) out.push('Plan only: nothing was changed. Run again with --apply to make these changes.');
-    return { text: out.join('\n') + '\n', code: blocked ? 1 : 0 };
+    return done(blocked ? 1 : 0);
   }
   if (plan.steps.length === 0) {
     out.push(renderPlan(plan));
     out.push('Nothing to apply; no journal written.');
-    return { text: out.join('\n') + '\n', code: blocked ? 1 : 0 };
+    return done(blocked ? 1 : 0);
   }
   // A blocker means the host is not what the plan can safely change (an id taken, a link out of the
   // root): nothing is applied, so no half-made account or stray file is left to undo.
   if (blocked) {
     out.push(renderPlan(plan, { diffs: true }));
     out.push('Nothing applied (blockers above); no journal written. Resolve them and run again.');
-    return { text: out.join('\n') + '\n', code: 1 };
+    return done(1);
   }
 
   const file = o.journal ?? defaultJournalPath('node', o.now);
@@ -103,5 +136,5 @@ export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput
   out.push(`Undo with: rke-harden rollback ${file}`);
   out.push(...renderNotes({ skipped: [], warnings: [], blockers: after.blockers }));
   const failed = result.outcomes.some((r) => r.status === 'failed') || left.length > 0 || after.blockers.length > 0;
-  return { text: out.join('\n') + '\n', code: failed ? 1 : 0, journal: file };
+  return done(failed ? 1 : 0, { journal: file, outcomes: result.outcomes, remaining: left.map((s) => s.title), warnings: [...(note ? [note] : []), ...result.warnings], blockers: after.blockers });
 }

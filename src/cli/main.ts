@@ -186,9 +186,10 @@ function program(setExit: (code: number) => void): Command {
     .option('--journal <file>', 'journal of the changes for `rollback` (default: ./rke-harden-node-<time>.journal.jsonl; an existing one is continued)')
     .addOption(new Option('--sysctl-load <how>', 'on a live host: `sysctl --system` (every file) or `sysctl -p <drop-in>` (ours only)').choices(['system', 'file']).default('system'))
     .option('--only <parts...>', 'change only these: sysctl, etcd-user, files (comma lists too; default all)')
+    .addOption(new Option('-o, --format <format>', 'the plan or the run as text, or as JSON (for fleet tools: changed, journal, outcomes)').choices(['text', 'json']).default('text'))
     .option('--benchmark <id>', 'profile the file modes and owners are judged by (default: the one the node\'s Kubernetes version selects, as audit node)')
     .option('--k8s-version <version>', 'the node\'s Kubernetes version, when it cannot be read from the node')
-    .action(async (o: { hostRoot: string; apply: boolean; distro?: 'rke1' | 'rke2'; journal?: string; sysctlLoad: 'system' | 'file'; only?: string[]; benchmark?: string; k8sVersion?: string }) => {
+    .action(async (o: { hostRoot: string; apply: boolean; distro?: 'rke1' | 'rke2'; journal?: string; sysctlLoad: 'system' | 'file'; only?: string[]; benchmark?: string; k8sVersion?: string; format: 'text' | 'json' }) => {
       const { runHardenNode } = await import('./harden-node-command.js');
       const r = await runHardenNode(o);
       process.stdout.write(r.text);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditNode } from '../../src/cli/audit-node-command.js';
-import { runHardenNode, type HardenNodeOptions } from '../../src/cli/harden-node-command.js';
+import { runHardenNode, type HardenNodeJson, type HardenNodeOptions } from '../../src/cli/harden-node-command.js';
 import { runRollback } from '../../src/cli/rollback-command.js';
 import { applyNodePlan, type CommandRunner } from '../../src/remediation/apply/apply-node.js';
 import { HostRoot } from '../../src/remediation/apply/host-fs.js';
@@ -17,6 +17,7 @@ import { planNode } from '../../src/remediation/node-plan.js';
 import type { FileModeStep, NodeTarget } from '../../src/remediation/plan.js';
 import { HOST_FIXTURES, type HostFixtureName } from '../fixtures/hosts/index.js';
 import { fixtureTrees } from '../support/node-audit.js';
+import { runCli } from '../support/run-cli.js';
 import { treeState } from '../support/tree-state.js';
 
 const tree = fixtureTrees();
@@ -118,6 +119,28 @@ describe('harden node: file modes and owners', () => {
       expect(after.filter((c) => noted.includes(c)), name).toEqual([]);
       expect(after, name).toEqual(before.map((x) => x.controlId).filter((c) => !noted.includes(c)));
     }
+  });
+
+  it('-o json: the plan and the run for a fleet tool (changed, steps, journal, outcomes); a second run changes nothing', async () => {
+    const root = tree('rke2-server-default');
+    const plan = JSON.parse((await harden(root, { format: 'json' })).text) as HardenNodeJson;
+    expect(plan).toMatchObject({ mode: 'plan', changed: false, target: { kind: 'node', distro: 'rke2' } });
+    expect(plan.steps.map((s) => s.kind)).toEqual(['write-file', 'append-lines', 'append-lines', 'file-mode', 'file-mode', 'file-mode', 'file-mode', 'file-mode', 'file-mode']);
+    expect(plan.steps.find((s) => s.id === 'files:etcd-data-dir-owner-etcd')?.diff).toContain(`+0600 etcd:etcd ${RKE2_DB}/config`);
+    const run = await harden(root, { format: 'json', apply: true });
+    const applied = JSON.parse(run.text) as HardenNodeJson;
+    expect(run.code).toBe(0);
+    expect(applied).toMatchObject({ mode: 'apply', changed: true, journal: journalFor(root), remaining: [], blockers: [] });
+    expect(applied.outcomes!.map((x) => x.status)).toEqual(Array(9).fill('applied'));
+    const again = JSON.parse((await harden(root, { format: 'json', apply: true, journal: journalFor(`${root}-2`) })).text) as HardenNodeJson;
+    expect(again).toMatchObject({ mode: 'apply', changed: false, steps: [] });
+    expect(again.journal).toBeUndefined();
+    expect(fs.existsSync(journalFor(`${root}-2`))).toBe(false);
+    // The CLI: -o json on stdout, and only text or json.
+    const cli = await runCli(['harden', 'node', '--host-root', root, '-o', 'json']);
+    expect(cli.code).toBe(0);
+    expect((JSON.parse(cli.stdout) as HardenNodeJson).steps).toEqual([]);
+    expect((await runCli(['harden', 'node', '--host-root', root, '-o', 'yaml'])).code).toBe(2);
   });
 
   it('RKE1 default etcd+controlplane: the etcd data directory goes to 52034:52034 (the ids RKE1\'s guide gives), with the cluster.yml note', async () => {
