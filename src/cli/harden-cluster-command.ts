@@ -17,6 +17,7 @@ import { openJournalForRun } from '../remediation/journal.js';
 import type { KubeApplyStep, RemediationPlan } from '../remediation/plan.js';
 import { describeTarget, renderNotes, renderPlan } from '../remediation/render-plan.js';
 import type { CommandOutput } from './harden-node-command.js';
+import { hardenRunJson, type RunResult } from './harden-json.js';
 
 export interface HardenClusterOptions {
   kubeconfig?: string;
@@ -36,6 +37,8 @@ export interface HardenClusterOptions {
   concurrency: number;
   /** Progress lines (stderr on a TTY). */
   progress?: (line: string) => void;
+  /** `-o json`: the dry run or the run as JSON (src/cli/harden-json.ts) instead of text. */
+  format?: 'text' | 'json';
 }
 
 async function apiCall<T>(what: string, server: string, fn: () => Promise<T>): Promise<T> {
@@ -63,6 +66,9 @@ function summarise(outcomes: KubeStepOutcome[]): { counts: string; failures: str
   return { counts: parts.join(', '), failures, warnings };
 }
 
+/** A step's outcome as `-o json` gives it. */
+const outcomeJson = (x: KubeStepOutcome) => ({ id: x.step.id, title: x.step.title, status: x.status, ...(x.error ? { error: x.error } : {}) });
+
 export async function runHardenCluster(o: HardenClusterOptions): Promise<CommandOutput> {
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw usageError(`--concurrency ${o.concurrency}: a positive integer`);
   if (!/^(latest|v1\.\d+)$/.test(o.psaVersion)) throw usageError(`--psa-version ${o.psaVersion}: "latest" or v1.N`);
@@ -85,11 +91,16 @@ export async function runHardenCluster(o: HardenClusterOptions): Promise<Command
   const plan = await planFor(conn, planOptions);
   const out = [`harden cluster: ${describeTarget(conn.target)}`, `Exemptions: ${lists.join(', ')}; network policy: ${o.networkPolicy}; Pod Security: ${o.psaLevel} (${o.psaVersion})`, ''];
   const client = new KubeClient(kc, { maxSockets: o.concurrency });
+  const done = (code: number, run?: RunResult): CommandOutput => ({
+    text: o.format === 'json' ? hardenRunJson(plan, o.apply ? 'apply' : 'dry-run', run) : out.join('\n') + '\n',
+    code,
+    ...(run?.journal ? { journal: run.journal } : {}),
+  });
   try {
     if (!o.apply) {
       if (plan.steps.length === 0) {
         out.push(renderPlan(plan));
-        return { text: out.join('\n') + '\n', code: plan.blockers.length ? 1 : 0 };
+        return done(plan.blockers.length ? 1 : 0);
       }
       const outcomes = await applyClusterPlan(client, plan, {
         dryRun: true,
@@ -104,12 +115,12 @@ export async function runHardenCluster(o: HardenClusterOptions): Promise<Command
       out.push(failures.length
         ? 'Dry run (server-side, dryRun=All): nothing was changed. The server refused the changes above: --apply would fail the same way (fix the cause first, e.g. the credentials\' write rights).'
         : 'Dry run (server-side, dryRun=All): nothing was changed. Run again with --apply to make these changes.');
-      return { text: out.join('\n') + '\n', code: failures.length || plan.blockers.length ? 1 : 0 };
+      return done(failures.length || plan.blockers.length ? 1 : 0, { diffs, warnings, outcomes: outcomes.map(outcomeJson) });
     }
 
     if (plan.steps.length === 0) {
       out.push(renderPlan(plan), 'Nothing to apply; no journal written.');
-      return { text: out.join('\n') + '\n', code: plan.blockers.length ? 1 : 0 };
+      return done(plan.blockers.length ? 1 : 0);
     }
     const file = o.journal;
     const { writer, note } = await openJournalForRun(file, conn.target);
@@ -135,7 +146,13 @@ export async function runHardenCluster(o: HardenClusterOptions): Promise<Command
     else out.push(`Still to change (${after.steps.length}):`, ...after.steps.slice(0, 50).map((s) => `  - ${s.title}`), ...(after.steps.length > 50 ? [`  … and ${after.steps.length - 50} more`] : []));
     out.push(`Undo with: rke-harden rollback ${file}`);
     out.push(...renderNotes({ skipped: [], warnings: [], blockers: after.blockers }));
-    return { text: out.join('\n') + '\n', code: failures.length || after.steps.length || after.blockers.length ? 1 : 0, journal: file };
+    return done(failures.length || after.steps.length || after.blockers.length ? 1 : 0, {
+      journal: file,
+      outcomes: outcomes.map(outcomeJson),
+      remaining: after.steps.map((s) => s.title),
+      warnings: [...(note ? [note] : []), ...warnings],
+      blockers: after.blockers,
+    });
   } finally {
     client.close();
   }

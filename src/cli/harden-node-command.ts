@@ -5,13 +5,14 @@
  */
 import fs from 'node:fs';
 import { usageError } from '../errors/rke-harden-error.js';
-import { applyNodePlan, spawnRunner, type CommandRunner, type StepOutcome } from '../remediation/apply/apply-node.js';
+import { applyNodePlan, spawnRunner, type CommandRunner } from '../remediation/apply/apply-node.js';
+import { hardenRunJson, type HardenRunJson, type RunResult } from './harden-json.js';
 import { HostRoot } from '../remediation/apply/host-fs.js';
 import { detectNodeDistro, observeNode } from '../remediation/apply/observe-node.js';
 import { defaultJournalPath, openJournalForRun } from '../remediation/journal.js';
 import { HARDEN_NODE_PARTS, planNode, type HardenNodePart } from '../remediation/node-plan.js';
 import { optionItems } from '../option-items.js';
-import type { NodeTarget, RemediationPlan } from '../remediation/plan.js';
+import type { NodeTarget } from '../remediation/plan.js';
 import { describeTarget, renderNotes, renderPlan } from '../remediation/render-plan.js';
 
 export interface HardenNodeOptions {
@@ -49,21 +50,8 @@ function hardenNodeParts(only: string[] | undefined): Set<HardenNodePart> {
   return new Set(items as HardenNodePart[]);
 }
 
-/** `harden node -o json`: what the text says, for a fleet tool (Ansible's `changed`, the journal to keep). */
-export interface HardenNodeJson {
-  target: NodeTarget;
-  mode: 'plan' | 'apply';
-  /** Something on the host was changed by this run. */
-  changed: boolean;
-  steps: { id: string; kind: string; title: string; diff: string }[];
-  skipped: RemediationPlan['skipped'];
-  warnings: string[];
-  blockers: string[];
-  /** --apply: the journal, each step's outcome, and what a new plan still finds. */
-  journal?: string;
-  outcomes?: StepOutcome[];
-  remaining?: string[];
-}
+/** `harden node -o json` (src/cli/harden-json.ts). */
+export type HardenNodeJson = HardenRunJson;
 
 export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput> {
   if (!fs.existsSync(o.hostRoot) || !fs.statSync(o.hostRoot).isDirectory()) throw usageError(`--host-root ${o.hostRoot}: not a directory`);
@@ -76,21 +64,11 @@ export async function runHardenNode(o: HardenNodeOptions): Promise<CommandOutput
   const plan = planNode(observeNode(host, target, observeOpts, o.now), sysctlOpts);
   const out = [`harden node: ${describeTarget(target)}`, ''];
   const blocked = plan.blockers.length > 0;
-  const done = (code: number, applied?: Pick<HardenNodeJson, 'journal' | 'outcomes' | 'remaining'> & { warnings: string[]; blockers: string[] }): CommandOutput => {
-    const journal = applied?.journal ? { journal: applied.journal } : {};
-    if (o.format !== 'json') return { text: out.join('\n') + '\n', code, ...journal };
-    const json: HardenNodeJson = {
-      target,
-      mode: o.apply ? 'apply' : 'plan',
-      changed: applied?.outcomes?.some((r) => r.status === 'applied') ?? false,
-      steps: plan.steps.map((s) => ({ id: s.id, kind: s.kind, title: s.title, diff: s.diff })),
-      skipped: plan.skipped,
-      warnings: [...plan.warnings, ...(applied?.warnings ?? [])],
-      blockers: applied ? applied.blockers : plan.blockers,
-      ...(applied ? { journal: applied.journal, outcomes: applied.outcomes, remaining: applied.remaining } : {}),
-    };
-    return { text: `${JSON.stringify(json, null, 2)}\n`, code, ...journal };
-  };
+  const done = (code: number, run?: RunResult): CommandOutput => ({
+    text: o.format === 'json' ? hardenRunJson(plan, o.apply ? 'apply' : 'plan', run) : out.join('\n') + '\n',
+    code,
+    ...(run?.journal ? { journal: run.journal } : {}),
+  });
 
   if (!o.apply) {
     out.push(renderPlan(plan, { diffs: true }));

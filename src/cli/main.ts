@@ -211,7 +211,9 @@ function program(setExit: (code: number) => void): Command {
     .option('--journal <file>', 'journal of the changes for `rollback` (default: ./rke-harden-cluster-<time>.journal.jsonl; an existing one is continued)')
     .option('--concurrency <n>', 'writes in flight', positive('--concurrency', 'whole'), 16)
     .option('--print-journal', 'with --apply: end the output with the journal (for a pod whose files are thrown away: `rollback` reads it from the saved log)', false)
-    .action(async (o: { kubeconfig?: string; context?: string; apply: boolean; networkPolicy: 'allow-same-namespace' | 'default-deny'; psaLevel: 'restricted' | 'baseline'; psaVersion: string; exemptions?: string[]; distro?: 'rke1' | 'rke2'; exemptNamespace: string[]; excludeNamespace: string[]; journal?: string; concurrency: number; printJournal: boolean }) => {
+    .addOption(new Option('-o, --format <format>', 'the dry run or the run as text, or as JSON (for fleet tools: changed, journal, outcomes)').choices(['text', 'json']).default('text'))
+    .action(async (o: { kubeconfig?: string; context?: string; apply: boolean; networkPolicy: 'allow-same-namespace' | 'default-deny'; psaLevel: 'restricted' | 'baseline'; psaVersion: string; exemptions?: string[]; distro?: 'rke1' | 'rke2'; exemptNamespace: string[]; excludeNamespace: string[]; journal?: string; concurrency: number; printJournal: boolean; format: 'text' | 'json' }) => {
+      if (o.printJournal && o.format === 'json') throw usageError('--print-journal ends the output with the journal: not with -o json (the JSON names the journal file)');
       const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
       const [{ runHardenCluster }, { defaultJournalPath }, { printJournal }] = await Promise.all([import('./harden-cluster-command.js'), import('../remediation/journal.js'), import('../remediation/journal-in-log.js')]);
       const journal = o.journal ?? defaultJournalPath('cluster');

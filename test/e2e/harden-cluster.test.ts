@@ -21,6 +21,7 @@ import { findControlPlaneBinaries } from '../support/controlplane-bin.js';
 import { runCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait.js';
 import { writeTokenKubeconfig } from '../support/token-kubeconfig.js';
+import type { HardenRunJson } from '../../src/cli/harden-json.js';
 
 findControlPlaneBinaries();
 
@@ -406,6 +407,27 @@ describe('harden cluster leaves what others own alone', () => {
     const r = await runCli(['rollback', journalPath('race'), ...kubeconfig()]);
     expect(r.code, r.stdout).toBe(0);
     expect((await api<{ spec: unknown }>('GET', '/apis/networking.k8s.io/v1/namespaces/e2e-race-np/networkpolicies/rke-harden-allow-same-namespace')).spec).toEqual(userSpec);
+  });
+  it('-o json: the dry run and the run as one object for fleet tools (changed, the server\'s diffs, journal, outcomes)', async () => {
+    await createNamespaces(['e2e-json']);
+    const args = ['harden', 'cluster', ...kubeconfig(), '--exemptions', 'rke2', '-o', 'json'];
+    const dry = await runCli(args);
+    expect(dry.code, dry.stderr).toBe(0);
+    const planned = JSON.parse(dry.stdout) as HardenRunJson;
+    expect(planned).toMatchObject({ mode: 'dry-run', changed: false, target: { kind: 'cluster' }, blockers: [] });
+    const mine = planned.steps.filter((x) => x.id.includes('e2e-json'));
+    expect(mine.map((x) => x.id).sort()).toEqual(['namespaces/e2e-json', 'networkpolicies/e2e-json/rke-harden-allow-same-namespace', 'serviceaccounts/e2e-json/default']);
+    for (const x of mine) expect(x.diff, x.id).toMatch(/^--- /);
+    expect(planned.outcomes!.every((x) => x.status !== 'failed')).toBe(true);
+    const file = journalPath('json');
+    const applied = await runCli([...args, '--apply', '--journal', file]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const run = JSON.parse(applied.stdout) as HardenRunJson;
+    expect(run).toMatchObject({ mode: 'apply', changed: true, journal: file, remaining: [] });
+    expect(run.outcomes!.filter((x) => x.id.includes('e2e-json')).map((x) => x.status)).toEqual(['applied', 'applied', 'applied']);
+    expect((await runCli([...args, '--apply', '--print-journal'])).code).toBe(2);
+    const back = await runCli(['rollback', file, ...kubeconfig()]);
+    expect(back.code, back.stdout).toBe(0);
   });
 });
 
