@@ -31,6 +31,11 @@ export class LocalHostFs implements HostFs {
     this.description = root;
   }
 
+  /** The host path a host path leads to, every symbolic link resolved under the root. */
+  resolveHostPath(hostPath: string): string {
+    return '/' + path.relative(this.root, this.resolve(hostPath)).split(path.sep).join('/');
+  }
+
   /** The local path of a host path, every symbolic link resolved under the root. */
   resolve(hostPath: string): string {
     const queue = hostPath.split('/').filter((p) => p !== '' && p !== '.');

@@ -3,15 +3,13 @@
  * (same facts, same profile), its failing mode and owner checks, and the files behind each of their
  * facts with their paths resolved inside the host root.
  */
-import path from 'node:path';
 import { loadCatalog } from '../../catalog/load-catalog.js';
 import { collectNodeAt, nodeBenchmark, type AuditNodeOptions } from '../../cli/audit-node-command.js';
 import { collectSet, type Member } from '../../collectors/node/file-facts.js';
 import { LocalHostFs } from '../../collectors/node/local-host-fs.js';
-import { HostNotFound, HostReadError } from '../../collectors/node/ports.js';
+import { HostNotFound, HostReadError, type ProcessInfo } from '../../collectors/node/ports.js';
 import { evaluateBenchmark } from '../../engine/evaluate-benchmark.js';
 import type { NodeComponent } from '../../collectors/node/argv.js';
-import type { ProcessInfo } from '../../collectors/node/ports.js';
 import type { FactSnapshot } from '../../model/fact.js';
 import type { FailingFileCheck, FileMember, FileModeObservation, FileReader } from '../file-modes-plan.js';
 import { fileModeLeaf } from '../fixed-by-harden-node.js';
@@ -39,7 +37,7 @@ function readersOf(snapshot: FactSnapshot, processes: Map<NodeComponent, Process
       for (const value of fact.value.split(',')) {
         if (!value.startsWith('/')) continue;
         try {
-          reads.set('/' + path.relative(fs.root, fs.resolve(value)).split(path.sep).join('/'), `--${fact.key.slice(component.length + 6)}`);
+          reads.set(fs.resolveHostPath(value), `--${fact.key.slice(component.length + 6)}`);
         } catch {
           // not there: nothing to keep readable
         }
@@ -65,7 +63,7 @@ export function observeFileModes(hostRoot: string, opts: FileModeOptions): FileM
     if (leaf && !failing.some((f) => f.checkId === check.id)) failing.push({ checkId: check.id, ...leaf });
   }
   const fs = new LocalHostFs(hostRoot);
-  const resolved = ({ path: p, stat }: Member): FileMember => ({ path: '/' + path.relative(fs.root, fs.resolve(p)).split(path.sep).join('/'), kind: stat.kind, mode: stat.mode, uid: stat.uid, gid: stat.gid });
+  const resolved = ({ path: p, stat }: Member): FileMember => ({ path: fs.resolveHostPath(p), kind: stat.kind, mode: stat.mode, uid: stat.uid, gid: stat.gid });
   const members = new Map<string, FileMember[]>();
   const ownerTrees = new Map<string, FileMember[]>();
   for (const name of new Set(failing.map((f) => f.name))) {
